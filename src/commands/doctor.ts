@@ -1,0 +1,17 @@
+import type { Command } from "commander";
+import { printJson, printLine, style } from "../core/output.js";
+import { jsonOption } from "./common.js";
+
+export function registerDoctor(program: Command): void {
+  jsonOption(program.command("doctor").description("check Docker, git, ports and SSH, and say what to fix")).action(async (opts: { json?: boolean }) => {
+    const { runDoctor } = await import("../core/doctor.js");
+    const checks = await runDoctor();
+    if (checks.some((c) => c.status === "fail")) process.exitCode = 1;
+    if (opts.json) return printJson(checks);
+    const mark = { ok: style.ok("✔"), warn: style.warn("!"), fail: style.error("✖") };
+    for (const check of checks) {
+      printLine(`${mark[check.status]} ${check.name.padEnd(8)} ${check.detail}`);
+      if (check.fix) printLine(`  ${style.dim("fix:")} ${check.fix}`);
+    }
+  });
+}

@@ -1,0 +1,65 @@
+import Database from "better-sqlite3";
+import { NexusError } from "./errors.js";
+
+export type Db = Database.Database;
+
+/** Ordered, append-only: never edit a shipped migration, add a new one. */
+const MIGRATIONS: string[] = [
+  `CREATE TABLE workspaces (
+     name TEXT PRIMARY KEY,
+     branch TEXT NOT NULL,
+     template TEXT NOT NULL,
+     template_hash TEXT,
+     worktree_path TEXT NOT NULL,
+     base_ref TEXT,
+     state TEXT NOT NULL,
+     post_create_done INTEGER NOT NULL DEFAULT 0,
+     created_branch INTEGER NOT NULL DEFAULT 1,
+     created_at TEXT NOT NULL,
+     updated_at TEXT NOT NULL
+   );
+   CREATE TABLE ports (
+     workspace TEXT NOT NULL REFERENCES workspaces(name) ON DELETE CASCADE,
+     service TEXT NOT NULL,
+     name TEXT NOT NULL,
+     container_port INTEGER NOT NULL,
+     host_port INTEGER NOT NULL UNIQUE,
+     PRIMARY KEY (workspace, service, container_port)
+   );`,
+];
+
+/**
+ * WAL lets readers run beside a writer, and the busy timeout makes concurrent nexus
+ * processes wait for each other instead of failing with "database is locked".
+ */
+export function openDb(file: string): Db {
+  let db: Db;
+  try {
+    db = new Database(file, { timeout: 10_000 });
+  } catch (error) {
+    throw new NexusError(`Cannot open the database ${file}: ${(error as Error).message}`, {
+      category: "config",
+      hint: "Check the file permissions; the database is a cache of local state and may be deleted.",
+      cause: error,
+    });
+  }
+  db.pragma("journal_mode = WAL");
+  db.pragma("busy_timeout = 10000");
+  db.pragma("foreign_keys = ON");
+  db.pragma("synchronous = NORMAL");
+  migrate(db, MIGRATIONS);
+  return db;
+}
+
+export function migrate(db: Db, migrations: string[]): void {
+  const current = db.pragma("user_version", { simple: true }) as number;
+  if (current >= migrations.length) return;
+  // IMMEDIATE takes the write lock up front, so two processes never run the same migration.
+  db.transaction(() => {
+    const version = db.pragma("user_version", { simple: true }) as number;
+    for (let i = version; i < migrations.length; i++) {
+      db.exec(migrations[i]!);
+      db.pragma(`user_version = ${i + 1}`);
+    }
+  }).immediate();
+}

@@ -1,0 +1,64 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { writeDefaultConfig } from "./config.js";
+import { findRepository } from "./paths.js";
+
+export interface InitResult {
+  root: string;
+  created: string[];
+  gates: string[];
+  alreadyInitialised: boolean;
+}
+
+const IGNORE_LINES = [".nexus/nexus.db", ".nexus/nexus.db-*", ".nexus/worktrees/", ".nexus/runs/"];
+
+/** Idempotent: a second run only adds what is missing and never overwrites the user's config. */
+export async function initProject(cwd: string = process.cwd()): Promise<InitResult> {
+  const paths = await findRepository(cwd);
+  const created: string[] = [];
+  const alreadyInitialised = existsSync(paths.configFile);
+  for (const dir of [paths.nexusDir, paths.templatesDir]) {
+    if (!existsSync(dir)) {
+      mkdirSync(dir, { recursive: true });
+      created.push(dir);
+    }
+  }
+  const gates = detectGates(paths.root);
+  if (!alreadyInitialised) {
+    writeDefaultConfig(paths.configFile, { gates });
+    created.push(paths.configFile);
+  }
+  const keep = join(paths.templatesDir, ".gitkeep");
+  if (!existsSync(keep)) writeFileSync(keep, "");
+  if (ensureIgnored(join(paths.root, ".gitignore"))) created.push(join(paths.root, ".gitignore"));
+  return { root: paths.root, created, gates, alreadyInitialised };
+}
+
+function ensureIgnored(file: string): boolean {
+  const current = existsSync(file) ? readFileSync(file, "utf8") : "";
+  const lines = new Set(current.split("\n").map((l) => l.trim()));
+  const missing = IGNORE_LINES.filter((l) => !lines.has(l));
+  if (missing.length === 0) return false;
+  const prefix = current && !current.endsWith("\n") ? "\n" : "";
+  writeFileSync(file, `${current}${prefix}# nexus: local state (the database is a cache; worktrees are per machine)\n${missing.join("\n")}\n`);
+  return true;
+}
+
+/** Default verification gates from the project's own manifests, so no task is unverified by default. */
+export function detectGates(root: string): string[] {
+  const gates: string[] = [];
+  const pkgFile = join(root, "package.json");
+  if (existsSync(pkgFile)) {
+    try {
+      const scripts = (JSON.parse(readFileSync(pkgFile, "utf8")).scripts ?? {}) as Record<string, string>;
+      for (const name of ["typecheck", "lint", "test"]) if (scripts[name]) gates.push(name === "test" ? "npm test" : `npm run ${name}`);
+    } catch {
+      // A broken package.json is the user's to fix; init still works.
+    }
+  }
+  if (existsSync(join(root, "go.mod"))) gates.push("go vet ./...", "go test ./...");
+  if (existsSync(join(root, "pyproject.toml"))) gates.push("pytest");
+  const makefile = join(root, "Makefile");
+  if (gates.length === 0 && existsSync(makefile) && /^test:/m.test(readFileSync(makefile, "utf8"))) gates.push("make test");
+  return gates;
+}

@@ -1,0 +1,77 @@
+import pc from "picocolors";
+
+/** Colours only on a TTY and never with NO_COLOR; picocolors' own detection checks stdout only. */
+const colorEnabled = Boolean(process.stderr.isTTY) && !process.env.NO_COLOR && process.env.TERM !== "dumb";
+const colors = pc.createColors(colorEnabled);
+
+export const style = {
+  ok: (s: string) => colors.green(s),
+  warn: (s: string) => colors.yellow(s),
+  error: (s: string) => colors.red(s),
+  dim: (s: string) => colors.dim(s),
+  bold: (s: string) => colors.bold(s),
+};
+
+let quiet = false;
+let verbose = false;
+
+export function setOutputMode(mode: { quiet?: boolean; verbose?: boolean }): void {
+  quiet = Boolean(mode.quiet);
+  verbose = Boolean(mode.verbose);
+}
+
+/** Human progress and logs go to stderr so stdout stays clean for --json and `path`. */
+export function info(message: string): void {
+  if (!quiet) process.stderr.write(`${message}\n`);
+}
+
+export function debug(message: string): void {
+  if (verbose) process.stderr.write(`${style.dim(message)}\n`);
+}
+
+export function warn(message: string): void {
+  process.stderr.write(`${style.warn("warning:")} ${message}\n`);
+}
+
+export function success(message: string): void {
+  info(`${style.ok("✔")} ${message}`);
+}
+
+export function printLine(text: string): void {
+  process.stdout.write(`${text}\n`);
+}
+
+export function printJson(data: unknown): void {
+  process.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
+}
+
+export type Column<T> = { header: string; value: (row: T) => string | number };
+
+/** Plain aligned columns; cli-table3 is loaded lazily because most commands never print a table. */
+export async function printTable<T>(rows: T[], columns: Column<T>[]): Promise<void> {
+  const { default: Table } = await import("cli-table3");
+  const table = new Table({
+    head: columns.map((c) => style.bold(c.header)),
+    chars: {
+      top: "", "top-mid": "", "top-left": "", "top-right": "",
+      bottom: "", "bottom-mid": "", "bottom-left": "", "bottom-right": "",
+      left: "", "left-mid": "", mid: "", "mid-mid": "",
+      right: "", "right-mid": "", middle: "  ",
+    },
+    style: { head: [], border: [], "padding-left": 0, "padding-right": 0 },
+  });
+  for (const row of rows) table.push(columns.map((c) => String(c.value(row))));
+  printLine(table.toString());
+}
+
+export function formatBytes(bytes: number | null | undefined): string {
+  if (bytes === null || bytes === undefined) return "-";
+  const units = ["B", "KB", "MB", "GB", "TB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
+}

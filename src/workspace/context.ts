@@ -1,0 +1,40 @@
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import { type NexusConfig, loadConfig } from "../core/config.js";
+import { type Db, openDb } from "../core/db.js";
+import { UsageError } from "../core/errors.js";
+import { type ProjectPaths, findProject, packageRoot, workspaceFromCwd } from "../core/paths.js";
+import { validateWorkspaceName } from "./names.js";
+import { WorkspaceStore } from "./store.js";
+
+export interface ProjectContext {
+  paths: ProjectPaths;
+  config: NexusConfig;
+  db: Db;
+  store: WorkspaceStore;
+  repoId: string;
+}
+
+export async function openProject(cwd: string = process.cwd()): Promise<ProjectContext> {
+  const paths = await findProject(cwd);
+  const config = loadConfig(paths);
+  const db = openDb(paths.dbFile);
+  const repoId = createHash("sha256").update(paths.root).digest("hex").slice(0, 12);
+  return { paths, config, db, store: new WorkspaceStore(db), repoId };
+}
+
+/** A command's NAME argument, or the workspace whose worktree the current directory is in. */
+export function resolveName(ctx: ProjectContext, name: string | undefined): string {
+  if (name) return validateWorkspaceName(name);
+  const current = workspaceFromCwd(ctx.paths);
+  if (current) return current;
+  throw new UsageError("No workspace named, and the current directory is not inside one.", "Pass a NAME, or run the command inside a workspace's worktree.");
+}
+
+export function worktreePath(ctx: ProjectContext, name: string): string {
+  return join(ctx.paths.worktreesDir, name);
+}
+
+export function runtimeScript(): string {
+  return join(packageRoot(), "runtime", "dev-init.sh");
+}

@@ -1,0 +1,105 @@
+import type Dockerode from "dockerode";
+import { NexusError } from "../core/errors.js";
+import { debug, info, style } from "../core/output.js";
+import { listFiles } from "./template-files.js";
+import type { ResolvedService } from "./templates.js";
+
+export type Docker = Dockerode;
+
+let client: Docker | undefined;
+
+/** dockerode reads DOCKER_HOST (unix, tcp, ssh) itself, so a remote engine works unchanged. */
+export async function getDocker(): Promise<Docker> {
+  if (client) return client;
+  const { default: Dockerode } = await import("dockerode");
+  const candidate = new Dockerode();
+  await ping(candidate);
+  client = candidate;
+  return client;
+}
+
+async function ping(docker: Docker): Promise<void> {
+  const where = process.env.DOCKER_HOST ?? "/var/run/docker.sock";
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error("no answer within 5 s")), 5000);
+  });
+  try {
+    await Promise.race([docker.ping(), timeout]);
+  } catch (error) {
+    throw new NexusError(`Cannot reach the Docker Engine at ${where}: ${(error as Error).message}`, {
+      category: "docker_unavailable",
+      hint: "Start Docker (e.g. `sudo systemctl start docker`), check DOCKER_HOST, or use `--template none` for a worktree without containers.",
+      cause: error,
+    });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export async function imageExists(docker: Docker, ref: string): Promise<boolean> {
+  try {
+    await docker.getImage(ref).inspect();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Builds (or pulls) a service's image once; later workspaces reuse it by its content-hash tag. */
+export async function ensureImage(docker: Docker, service: ResolvedService): Promise<"cached" | "built" | "pulled"> {
+  if (await imageExists(docker, service.imageRef)) return "cached";
+  if (!service.contextDir) {
+    info(`${style.dim("pull")} ${service.imageRef}`);
+    await followStream(docker, await docker.pull(service.imageRef), `pull ${service.imageRef}`);
+    return "pulled";
+  }
+  info(`${style.bold("build")} ${service.name} → ${service.imageRef} ${style.dim("(first use; later workspaces reuse it)")}`);
+  const stream = await docker.buildImage(
+    { context: service.contextDir, src: listFiles(service.contextDir) },
+    {
+      t: service.imageRef,
+      dockerfile: service.build?.dockerfile ?? "Dockerfile",
+      buildargs: service.build?.args ?? {},
+      labels: { "nexus.image": "template" },
+      rm: true,
+    },
+  );
+  await followStream(docker, stream, `build ${service.name}`);
+  return "built";
+}
+
+interface ProgressEvent {
+  stream?: string;
+  status?: string;
+  progress?: string;
+  error?: string;
+  errorDetail?: { message?: string };
+}
+
+function followStream(docker: Docker, stream: NodeJS.ReadableStream, what: string): Promise<void> {
+  const tail: string[] = [];
+  return new Promise((resolve, reject) => {
+    docker.modem.followProgress(
+      stream,
+      (error: Error | null, events: ProgressEvent[]) => {
+        const failed = error?.message ?? events.find((e) => e.error)?.error;
+        if (!failed) return resolve();
+        reject(
+          new NexusError(`Docker ${what} failed: ${failed.trim()}`, {
+            category: "docker",
+            hint: `Last output:\n${tail.join("\n")}\nFix the template's Dockerfile or image name, then retry.`,
+          }),
+        );
+      },
+      (event: ProgressEvent) => {
+        const line = (event.stream ?? event.status ?? "").trimEnd();
+        if (!line) return;
+        tail.push(line);
+        if (tail.length > 15) tail.shift();
+        if (line.startsWith("Step ") || event.status) info(style.dim(`  ${line.split("\n")[0]}`));
+        else debug(`  ${line}`);
+      },
+    );
+  });
+}

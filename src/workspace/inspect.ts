@@ -1,0 +1,148 @@
+import { existsSync } from "node:fs";
+import { isNexusError } from "../core/errors.js";
+import { run } from "../core/process.js";
+import { type ServiceState, listServices } from "./containers.js";
+import type { ProjectContext } from "./context.js";
+import { getDocker } from "./docker.js";
+import { summary, templateFor } from "./manager.js";
+import type { PortRecord, WorkspaceRecord } from "./store.js";
+import { nexusBranches } from "./worktree.js";
+
+export interface WorkspaceView {
+  name: string;
+  branch: string;
+  template: string;
+  state: string;
+  services: { running: number; total: number };
+  ports: PortRecord[];
+  diskBytes: number | null;
+  drift: string[];
+  worktreePath: string;
+  createdAt: string;
+}
+
+export interface ListResult {
+  workspaces: WorkspaceView[];
+  dockerError?: string;
+}
+
+/** One Docker call, one git call and one du call for all workspaces: `list` stays fast at 20+. */
+export async function listWorkspaces(ctx: ProjectContext, options: { disk?: boolean } = {}): Promise<ListResult> {
+  const records = ctx.store.list();
+  const withContainers = records.some((r) => r.template !== "none");
+  const [containers, branches, disk] = await Promise.all([
+    withContainers ? containersByWorkspace(ctx) : { byWorkspace: new Map<string, ServiceState[]>(), error: undefined },
+    nexusBranches(ctx.paths.root),
+    options.disk === false ? new Map<string, number>() : diskUsage(records.map((r) => r.worktreePath)),
+  ]);
+  const workspaces = records.map((record) =>
+    view(ctx, { record, services: containers.byWorkspace.get(record.name) ?? [], dockerKnown: !containers.error, branches, disk }),
+  );
+  return { workspaces, dockerError: containers.error };
+}
+
+async function containersByWorkspace(ctx: ProjectContext): Promise<{ byWorkspace: Map<string, ServiceState[]>; error?: string }> {
+  const byWorkspace = new Map<string, ServiceState[]>();
+  try {
+    for (const service of await listServices(await getDocker(), { repoId: ctx.repoId })) {
+      byWorkspace.set(service.workspace, [...(byWorkspace.get(service.workspace) ?? []), service]);
+    }
+    return { byWorkspace };
+  } catch (error) {
+    if (!isNexusError(error)) throw error;
+    return { byWorkspace, error: error.message };
+  }
+}
+
+interface ViewInput {
+  record: WorkspaceRecord;
+  services: ServiceState[];
+  dockerKnown: boolean;
+  branches: Set<string>;
+  disk: Map<string, number>;
+}
+
+function view(ctx: ProjectContext, input: ViewInput): WorkspaceView {
+  const { record, services } = input;
+  const expected = expectedServices(ctx, record);
+  const running = services.filter((s) => s.state === "running").length;
+  return {
+    name: record.name,
+    branch: record.branch,
+    template: record.template,
+    state: liveState(record, { running, expected, dockerKnown: input.dockerKnown }),
+    services: { running, total: expected },
+    ports: ctx.store.ports(record.name),
+    diskBytes: input.disk.get(record.worktreePath) ?? null,
+    drift: drift(record, { ...input, expected }),
+    worktreePath: record.worktreePath,
+    createdAt: record.createdAt,
+  };
+}
+
+function expectedServices(ctx: ProjectContext, record: WorkspaceRecord): number {
+  if (record.template === "none") return 0;
+  try {
+    return templateFor(ctx, record.template)?.services.length ?? 0;
+  } catch {
+    return 0;
+  }
+}
+
+function liveState(record: WorkspaceRecord, live: { running: number; expected: number; dockerKnown: boolean }): string {
+  if (record.state === "creating" || record.state === "error") return record.state;
+  if (record.template === "none") return "ready";
+  if (!live.dockerKnown) return "unknown";
+  if (live.running === 0) return "stopped";
+  return live.running >= live.expected ? "running" : "partial";
+}
+
+function drift(record: WorkspaceRecord, input: ViewInput & { expected: number }): string[] {
+  const problems: string[] = [];
+  if (!existsSync(record.worktreePath)) problems.push("worktree missing");
+  if (!input.branches.has(record.branch)) problems.push("branch missing");
+  if (input.dockerKnown && input.expected > 0) {
+    const missing = input.expected - input.services.length;
+    if (missing > 0) problems.push(`${missing} container(s) missing`);
+    const down = input.services.filter((s) => s.state !== "running").length;
+    if (record.state === "running" && down > 0) problems.push(`${down} container(s) stopped unexpectedly`);
+    if (input.services.some((s) => s.health === "unhealthy")) problems.push("unhealthy service");
+  }
+  return problems;
+}
+
+/** Disk use of each worktree, in one `du` process. */
+export async function diskUsage(paths: string[]): Promise<Map<string, number>> {
+  const existing = paths.filter((p) => existsSync(p));
+  const sizes = new Map<string, number>();
+  if (existing.length === 0) return sizes;
+  const result = await run("du", ["-sk", ...existing]).catch(() => undefined);
+  for (const line of result?.stdout.split("\n") ?? []) {
+    const [kb, ...rest] = line.split("\t");
+    if (kb && rest.length) sizes.set(rest.join("\t"), Number(kb) * 1024);
+  }
+  return sizes;
+}
+
+export interface WorkspaceStatus extends WorkspaceView {
+  env: Record<string, string>;
+  containers: ServiceState[];
+}
+
+export async function workspaceStatus(ctx: ProjectContext, name: string): Promise<WorkspaceStatus> {
+  const record = ctx.store.get(name);
+  const template = templateFor(ctx, record.template);
+  let containers: ServiceState[] = [];
+  let dockerKnown = true;
+  if (template) {
+    try {
+      containers = await listServices(await getDocker(), { workspace: name });
+    } catch (error) {
+      if (!isNexusError(error)) throw error;
+      dockerKnown = false;
+    }
+  }
+  const [branches, disk] = await Promise.all([nexusBranches(ctx.paths.root), diskUsage([record.worktreePath])]);
+  const base = view(ctx, { record, services: containers, dockerKnown, branches, disk });
+  return { ...base, env: summary(ctx, name, template).env, containers };
+}

@@ -1,0 +1,89 @@
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { git, gitRaw } from "../core/git.js";
+import { warn } from "../core/output.js";
+import { LABEL } from "./container-spec.js";
+import { removeWorkspaceResources } from "./containers.js";
+import type { ProjectContext } from "./context.js";
+import { getDocker } from "./docker.js";
+import { type WorkspaceSummary, upWorkspace } from "./manager.js";
+import { branchExists, isDirty, removeWorktree } from "./worktree.js";
+
+export interface RepairResult {
+  actions: string[];
+  summary: WorkspaceSummary;
+}
+
+/** Recreates what drifted away: the worktree (from its branch), the branch, the containers. */
+export async function repairWorkspace(ctx: ProjectContext, name: string): Promise<RepairResult> {
+  const record = ctx.store.get(name);
+  const actions: string[] = [];
+  const root = ctx.paths.root;
+  const hasBranch = await branchExists(root, record.branch);
+  if (!existsSync(record.worktreePath)) {
+    await gitRaw(["worktree", "unlock", record.worktreePath], root);
+    await gitRaw(["worktree", "prune"], root);
+    if (!hasBranch) {
+      warn(`branch ${record.branch} is gone too; recreating it from ${record.baseRef ?? "HEAD"}.`);
+      await git(["branch", record.branch, record.baseRef ?? "HEAD"], root);
+      actions.push(`recreated branch ${record.branch}`);
+    }
+    await git(["worktree", "add", record.worktreePath, record.branch], root);
+    await git(["worktree", "lock", "--reason", "nexus workspace", record.worktreePath], root);
+    actions.push(`recreated worktree from ${record.branch}`);
+  } else if (!hasBranch) {
+    await git(["checkout", "-b", record.branch], record.worktreePath);
+    actions.push(`recreated branch ${record.branch} from the worktree's HEAD`);
+  }
+  const summary = await upWorkspace(ctx, name);
+  if (record.template !== "none") actions.push("containers checked and started");
+  return { actions, summary };
+}
+
+export interface PruneResult {
+  worktrees: string[];
+  skippedDirty: string[];
+  containers: string[];
+  dryRun: boolean;
+}
+
+/** Removes leftovers whose workspace no longer exists: worktree folders and labelled Docker resources. */
+export async function pruneWorkspaces(ctx: ProjectContext, options: { force?: boolean; dryRun?: boolean } = {}): Promise<PruneResult> {
+  const known = new Set(ctx.store.list().map((r) => r.name));
+  const result: PruneResult = { worktrees: [], skippedDirty: [], containers: [], dryRun: Boolean(options.dryRun) };
+  const dirs = existsSync(ctx.paths.worktreesDir) ? readdirSync(ctx.paths.worktreesDir) : [];
+  for (const dir of dirs.filter((d) => !known.has(d))) {
+    const path = join(ctx.paths.worktreesDir, dir);
+    if (!options.force && (await isDirty(path))) {
+      result.skippedDirty.push(dir);
+      continue;
+    }
+    result.worktrees.push(dir);
+    if (!options.dryRun) await removeWorktree(ctx.paths.root, path);
+  }
+  const docker = await getDocker().catch(() => undefined);
+  if (!docker) warn("Docker is not reachable; containers, networks and volumes were not checked.");
+  const orphans = docker ? await orphanWorkspaces(ctx, known) : [];
+  for (const workspace of orphans) {
+    result.containers.push(workspace);
+    if (!options.dryRun) await removeWorkspaceResources(docker!, workspace);
+  }
+  if (!options.dryRun) await gitRaw(["worktree", "prune"], ctx.paths.root);
+  return result;
+}
+
+async function orphanWorkspaces(ctx: ProjectContext, known: Set<string>): Promise<string[]> {
+  const docker = await getDocker();
+  const filters = { label: [`${LABEL.repo}=${ctx.repoId}`] };
+  const [containers, networks, volumes] = await Promise.all([
+    docker.listContainers({ all: true, filters }),
+    docker.listNetworks({ filters }),
+    docker.listVolumes({ filters }),
+  ]);
+  const names = new Set<string>();
+  for (const item of [...containers, ...networks, ...(volumes.Volumes ?? [])]) {
+    const workspace = item.Labels?.[LABEL.workspace];
+    if (workspace && !known.has(workspace)) names.add(workspace);
+  }
+  return [...names].sort();
+}

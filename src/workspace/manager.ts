@@ -1,0 +1,167 @@
+import { existsSync, realpathSync } from "node:fs";
+import { NexusError } from "../core/errors.js";
+import { info, style } from "../core/output.js";
+import { type WorkspaceSpec, hostEnvironment } from "./container-spec.js";
+import { listServices, removeWorkspaceResources, stopServices } from "./containers.js";
+import { type ProjectContext, worktreePath } from "./context.js";
+import { type Docker, ensureImage, getDocker } from "./docker.js";
+import { execInContainer } from "./exec.js";
+import { branchName, validateWorkspaceName } from "./names.js";
+import { type StartOptions, startWorkspace, timer } from "./runtime.js";
+import { removeHostEntry } from "./ssh.js";
+import type { PortRecord, WorkspaceRecord } from "./store.js";
+import { type Template, loadTemplate } from "./templates.js";
+import { copyIgnoredFiles, createWorktree, deleteBranch, isDirty, removeWorktree } from "./worktree.js";
+
+export interface CreateOptions {
+  name: string;
+  template?: string;
+  from?: string;
+  onStage?: StartOptions["onStage"];
+}
+
+export interface WorkspaceSummary {
+  workspace: WorkspaceRecord;
+  ports: PortRecord[];
+  env: Record<string, string>;
+  copiedFiles?: string[];
+}
+
+export function templateFor(ctx: ProjectContext, name: string): Template | undefined {
+  return name === "none" ? undefined : loadTemplate(name, ctx.paths.templatesDir);
+}
+
+/** Everything is validated before anything is made; a failure part-way undoes what was made. */
+export async function createWorkspace(ctx: ProjectContext, options: CreateOptions): Promise<WorkspaceSummary> {
+  const name = validateWorkspaceName(options.name);
+  const stage = timer(options.onStage);
+  if (ctx.store.find(name)) {
+    throw new NexusError(`Workspace "${name}" already exists.`, { category: "conflict", exitCode: 2, hint: `Start it with \`nexus workspace up ${name}\`, or pick another name.` });
+  }
+  const templateName = options.template ?? ctx.config.default_template;
+  const template = templateFor(ctx, templateName);
+  stage("template", { template: templateName, services: template?.services.length ?? 0 });
+  const docker = template ? await getDocker() : undefined;
+  if (docker) stage("docker");
+  // Images first: a failed build leaves no worktree, branch or row behind.
+  for (const service of template && docker ? template.services : []) {
+    stage(`image:${service.name}`, { result: await ensureImage(docker!, service) });
+  }
+  const undo: (() => Promise<unknown>)[] = [];
+  try {
+    const record = await makeWorktree(ctx, { name, templateName, template, from: options.from, undo });
+    stage("worktree");
+    const copiedFiles = copyIgnoredFiles({ from: ctx.paths.root, to: record.worktreePath, files: ctx.config.copy_files });
+    if (!template || !docker) return finish(ctx, record, copiedFiles);
+    undo.push(() => removeWorkspaceResources(docker, name));
+    undo.push(async () => removeHostEntry(name));
+    const spec = await startWorkspace({ ctx, docker, record, template, onStage: options.onStage });
+    stage("services");
+    await runPostCommands({ ctx, docker, spec, record });
+    stage("post_create");
+    return finish(ctx, record, copiedFiles, spec);
+  } catch (error) {
+    for (const step of undo.reverse()) await step().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function makeWorktree(
+  ctx: ProjectContext,
+  args: { name: string; templateName: string; template?: Template; from?: string; undo: (() => Promise<unknown>)[] },
+): Promise<WorkspaceRecord> {
+  const path = worktreePath(ctx, args.name);
+  if (existsSync(path)) {
+    throw new NexusError(`${path} already exists but is not a known workspace.`, { category: "conflict", hint: "Run `nexus workspace prune` to remove leftovers, then retry." });
+  }
+  const branch = branchName(args.name);
+  const createdBranch = await createWorktree({ paths: ctx.paths, path, branch, from: args.from });
+  args.undo.push(async () => {
+    await removeWorktree(ctx.paths.root, path);
+    if (createdBranch) await deleteBranch(ctx.paths.root, branch);
+  });
+  const record = {
+    name: args.name,
+    branch,
+    template: args.templateName,
+    templateHash: args.template?.hash ?? null,
+    worktreePath: realpathSync(path),
+    baseRef: args.from ?? "HEAD",
+    state: "creating" as const,
+    postCreateDone: false,
+    createdBranch,
+  };
+  ctx.store.insert(record);
+  args.undo.push(async () => ctx.store.remove(args.name));
+  return ctx.store.get(args.name);
+}
+
+function finish(ctx: ProjectContext, record: WorkspaceRecord, copiedFiles: string[], spec?: WorkspaceSpec): WorkspaceSummary {
+  ctx.store.update(record.name, { state: spec ? "running" : "stopped" });
+  return { ...summary(ctx, record.name, spec?.template), copiedFiles };
+}
+
+export function summary(ctx: ProjectContext, name: string, template?: Template): WorkspaceSummary {
+  const ports = ctx.store.ports(name);
+  const env = template ? hostEnvironment(template, name, ports) : { NEXUS_WORKSPACE: name };
+  return { workspace: ctx.store.get(name), ports, env };
+}
+
+async function runPostCommands(args: { ctx: ProjectContext; docker: Docker; spec: WorkspaceSpec; record: WorkspaceRecord }): Promise<void> {
+  const { ctx, docker, spec, record } = args;
+  const dev = spec.template.devService;
+  if (!dev) return;
+  const block = spec.template.compose["x-nexus"];
+  const fresh = ctx.store.get(record.name);
+  const commands = [...(fresh.postCreateDone ? [] : block.post_create), ...block.post_start];
+  const container = (await listServices(docker, { workspace: record.name })).find((s) => s.service === dev);
+  for (const command of commands) {
+    info(`${style.dim("run")} ${command}`);
+    const code = await execInContainer(docker, { containerId: container!.id, cmd: ["/bin/sh", "-c", command], workdir: "/workspace", stdout: process.stderr });
+    if (code !== 0) {
+      ctx.store.update(record.name, { state: "error" });
+      throw new NexusError(`Command \`${command}\` failed with exit code ${code} in ${record.name}.`, { category: "docker", hint: `Fix it, then run \`nexus workspace up ${record.name}\` to retry.` });
+    }
+  }
+  ctx.store.update(record.name, { postCreateDone: true });
+}
+
+export async function upWorkspace(ctx: ProjectContext, name: string, onStage?: StartOptions["onStage"]): Promise<WorkspaceSummary> {
+  const record = ctx.store.get(name);
+  if (!existsSync(record.worktreePath)) {
+    throw new NexusError(`The worktree of "${name}" is missing: ${record.worktreePath}`, { category: "git", hint: `Run \`nexus workspace repair ${name}\` to recreate it from branch ${record.branch}.` });
+  }
+  const template = templateFor(ctx, record.template);
+  if (!template) return summary(ctx, name);
+  const docker = await getDocker();
+  for (const service of template.services) await ensureImage(docker, service);
+  const spec = await startWorkspace({ ctx, docker, record, template, onStage });
+  await runPostCommands({ ctx, docker, spec, record });
+  ctx.store.update(name, { state: "running", templateHash: template.hash });
+  return summary(ctx, name, template);
+}
+
+export async function downWorkspace(ctx: ProjectContext, name: string): Promise<string[]> {
+  const record = ctx.store.get(name);
+  if (record.template === "none") return [];
+  const stopped = await stopServices(await getDocker(), name);
+  ctx.store.update(name, { state: "stopped" });
+  return stopped;
+}
+
+export interface DestroyOptions {
+  force?: boolean;
+  deleteBranch?: boolean;
+}
+
+export async function destroyWorkspace(ctx: ProjectContext, name: string, options: DestroyOptions = {}): Promise<void> {
+  const record = ctx.store.get(name);
+  if (!options.force && existsSync(record.worktreePath) && (await isDirty(record.worktreePath))) {
+    throw new NexusError(`Workspace "${name}" has uncommitted changes.`, { category: "conflict", hint: `Commit or stash them in ${record.worktreePath}, or pass --force to discard them.` });
+  }
+  if (record.template !== "none") await removeWorkspaceResources(await getDocker(), name);
+  await removeWorktree(ctx.paths.root, record.worktreePath);
+  if (options.deleteBranch) await deleteBranch(ctx.paths.root, record.branch);
+  removeHostEntry(name);
+  ctx.store.remove(name);
+}

@@ -1,0 +1,64 @@
+import { warn } from "../core/output.js";
+import type { WorkspaceSpec } from "./container-spec.js";
+import { listServices, upServices } from "./containers.js";
+import { type ProjectContext, runtimeScript } from "./context.js";
+import type { Docker } from "./docker.js";
+import { ensurePorts, type PortRequest } from "./ports.js";
+import { ensureSshKeys, writeHostEntry } from "./ssh.js";
+import type { WorkspaceRecord } from "./store.js";
+import type { Template } from "./templates.js";
+
+export function portRequests(template: Template): PortRequest[] {
+  return template.services.flatMap((service) =>
+    service.ports.map((port) => {
+      const target = typeof port === "object" ? port.target : Number(String(port).split("/")[0]);
+      const single = service.ports.length === 1;
+      const name = (typeof port === "object" && port.name) || (single ? service.name : `${service.name}-${target}`);
+      return { service: service.name, name, containerPort: target };
+    }),
+  );
+}
+
+export interface StartOptions {
+  ctx: ProjectContext;
+  docker: Docker;
+  record: WorkspaceRecord;
+  template: Template;
+  onStage?: (stage: string, ms: number, detail?: Record<string, unknown>) => void;
+}
+
+/** Ports, SSH and containers for a workspace: shared by create, up and repair. */
+export async function startWorkspace(options: StartOptions): Promise<WorkspaceSpec> {
+  const { ctx, docker, record, template } = options;
+  const stage = timer(options.onStage);
+  const running = await listServices(docker, { workspace: record.name });
+  const owned = new Set(running.filter((s) => s.state === "running").flatMap((s) => s.ports));
+  const allocation = await ensurePorts(ctx.db, { workspace: record.name, requests: portRequests(template), range: ctx.config.ports, owned });
+  for (const move of allocation.moved) warn(`port ${move.from} (${move.name}) is taken by another program; using ${move.to} instead.`);
+  stage("ports", { attempts: allocation.attempts, moved: allocation.moved.length });
+  const ssh = template.compose["x-nexus"].ssh && template.devService ? await ensureSshKeys() : undefined;
+  const spec: WorkspaceSpec = {
+    workspace: record.name,
+    repoId: ctx.repoId,
+    template,
+    worktreePath: record.worktreePath,
+    gitCommonDir: ctx.paths.gitCommonDir,
+    ports: allocation.ports,
+    runtimeScript: runtimeScript(),
+    sshDir: ssh?.containerDir,
+  };
+  const result = await upServices(docker, spec);
+  stage("containers", { created: result.created.length, started: result.started.length });
+  const sshPort = allocation.ports.find((p) => p.service === template.devService && p.containerPort === 22);
+  if (ssh && sshPort) writeHostEntry({ workspace: record.name, port: sshPort.hostPort });
+  return spec;
+}
+
+export function timer(onStage?: StartOptions["onStage"]): (stage: string, detail?: Record<string, unknown>) => void {
+  let last = performance.now();
+  return (stage, detail) => {
+    const now = performance.now();
+    onStage?.(stage, Math.round(now - last), detail);
+    last = now;
+  };
+}

@@ -1,0 +1,125 @@
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { NexusError } from "../core/errors.js";
+import { nexusHome } from "../core/paths.js";
+import { run } from "../core/process.js";
+
+export interface SshPaths {
+  dir: string;
+  userKey: string;
+  hostKey: string;
+  /** Mounted read-only into dev containers: authorized_keys and the host key. */
+  containerDir: string;
+  config: string;
+  knownHosts: string;
+  userSshConfig: string;
+}
+
+export function sshPaths(): SshPaths {
+  const dir = join(nexusHome(), "ssh");
+  return {
+    dir,
+    userKey: join(dir, "id_ed25519"),
+    hostKey: join(dir, "host_ed25519"),
+    containerDir: join(dir, "container"),
+    config: join(dir, "config"),
+    knownHosts: join(dir, "known_hosts"),
+    userSshConfig: join(homedir(), ".ssh", "config"),
+  };
+}
+
+/**
+ * One client key per user, and one host key shared by all dev containers so the host can be
+ * pinned in known_hosts: `ssh nexus-NAME` then never prompts and never trusts a stranger.
+ */
+export async function ensureSshKeys(paths: SshPaths = sshPaths()): Promise<SshPaths> {
+  mkdirSync(paths.containerDir, { recursive: true, mode: 0o700 });
+  chmodSync(paths.dir, 0o700);
+  await ensureKey(paths.userKey, "nexus user key");
+  await ensureKey(paths.hostKey, "nexus workspace host key");
+  const authorized = join(paths.containerDir, "authorized_keys");
+  writeFileSync(authorized, readFileSync(`${paths.userKey}.pub`), { mode: 0o600 });
+  copyFileSync(paths.hostKey, join(paths.containerDir, "ssh_host_ed25519_key"));
+  copyFileSync(`${paths.hostKey}.pub`, join(paths.containerDir, "ssh_host_ed25519_key.pub"));
+  chmodSync(join(paths.containerDir, "ssh_host_ed25519_key"), 0o600);
+  const hostPub = readFileSync(`${paths.hostKey}.pub`, "utf8").trim().split(" ").slice(0, 2).join(" ");
+  writeFileSync(paths.knownHosts, `nexus-* ${hostPub}\n`, { mode: 0o600 });
+  return paths;
+}
+
+async function ensureKey(file: string, comment: string): Promise<void> {
+  if (existsSync(file) && existsSync(`${file}.pub`)) return;
+  let result: Awaited<ReturnType<typeof run>>;
+  try {
+    result = await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", file], { input: "y\n" });
+  } catch (error) {
+    throw new NexusError("ssh-keygen is not installed.", {
+      category: "config",
+      hint: "Install OpenSSH's client (`apt-get install openssh-client`), or use a template with `ssh: false`.",
+      cause: error,
+    });
+  }
+  if (result.exitCode !== 0) throw new NexusError(`ssh-keygen failed: ${result.stderr.trim()}`, { category: "config" });
+  chmodSync(file, 0o600);
+}
+
+const begin = (name: string) => `# >>> nexus workspace ${name}`;
+const end = (name: string) => `# <<< nexus workspace ${name}`;
+
+export function hostAlias(workspace: string): string {
+  return `nexus-${workspace}`;
+}
+
+/** Adds or replaces the workspace's Host block and makes sure ~/.ssh/config includes Nexus's file. */
+export function writeHostEntry(options: { workspace: string; port: number; paths?: SshPaths }): void {
+  const paths = options.paths ?? sshPaths();
+  const alias = hostAlias(options.workspace);
+  const block = [
+    begin(options.workspace),
+    `Host ${alias}`,
+    "  HostName 127.0.0.1",
+    `  Port ${options.port}`,
+    "  User root",
+    `  IdentityFile ${paths.userKey}`,
+    "  IdentitiesOnly yes",
+    `  HostKeyAlias ${alias}`,
+    `  UserKnownHostsFile ${paths.knownHosts}`,
+    "  StrictHostKeyChecking yes",
+    "  PasswordAuthentication no",
+    end(options.workspace),
+  ].join("\n");
+  writeConfig(paths, `${stripBlock(readConfig(paths), options.workspace)}${block}\n`);
+  ensureInclude(paths);
+}
+
+export function removeHostEntry(workspace: string, paths: SshPaths = sshPaths()): void {
+  if (!existsSync(paths.config)) return;
+  writeConfig(paths, stripBlock(readConfig(paths), workspace));
+}
+
+function readConfig(paths: SshPaths): string {
+  return existsSync(paths.config) ? readFileSync(paths.config, "utf8") : "";
+}
+
+function writeConfig(paths: SshPaths, text: string): void {
+  mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
+  writeFileSync(paths.config, text, { mode: 0o600 });
+}
+
+function stripBlock(text: string, workspace: string): string {
+  const start = text.indexOf(begin(workspace));
+  if (start < 0) return text;
+  const stop = text.indexOf(end(workspace), start);
+  const after = stop < 0 ? text.length : stop + end(workspace).length + 1;
+  return text.slice(0, start) + text.slice(after);
+}
+
+/** Include must come before any Host block in ~/.ssh/config, so it goes at the top. */
+function ensureInclude(paths: SshPaths): void {
+  const line = `Include ${paths.config}`;
+  const current = existsSync(paths.userSshConfig) ? readFileSync(paths.userSshConfig, "utf8") : "";
+  if (current.split("\n").some((l) => l.trim() === line)) return;
+  mkdirSync(join(paths.userSshConfig, ".."), { recursive: true, mode: 0o700 });
+  writeFileSync(paths.userSshConfig, `# Added by nexus: ssh nexus-NAME reaches workspace NAME\n${line}\n\n${current}`, { mode: 0o600 });
+}

@@ -1,0 +1,121 @@
+import type { Db } from "../core/db.js";
+import { NotFoundError } from "../core/errors.js";
+
+export type WorkspaceState = "creating" | "running" | "stopped" | "error";
+
+export interface WorkspaceRecord {
+  name: string;
+  branch: string;
+  template: string;
+  templateHash: string | null;
+  worktreePath: string;
+  baseRef: string | null;
+  state: WorkspaceState;
+  postCreateDone: boolean;
+  createdBranch: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface PortRecord {
+  workspace: string;
+  service: string;
+  name: string;
+  containerPort: number;
+  hostPort: number;
+}
+
+interface WorkspaceRow {
+  name: string;
+  branch: string;
+  template: string;
+  template_hash: string | null;
+  worktree_path: string;
+  base_ref: string | null;
+  state: WorkspaceState;
+  post_create_done: number;
+  created_branch: number;
+  created_at: string;
+  updated_at: string;
+}
+
+function fromRow(row: WorkspaceRow): WorkspaceRecord {
+  return {
+    name: row.name,
+    branch: row.branch,
+    template: row.template,
+    templateHash: row.template_hash,
+    worktreePath: row.worktree_path,
+    baseRef: row.base_ref,
+    state: row.state,
+    postCreateDone: row.post_create_done === 1,
+    createdBranch: row.created_branch === 1,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export class WorkspaceStore {
+  constructor(private readonly db: Db) {}
+
+  insert(record: Omit<WorkspaceRecord, "createdAt" | "updatedAt">): void {
+    const now = new Date().toISOString();
+    this.db
+      .prepare(
+        `INSERT INTO workspaces (name, branch, template, template_hash, worktree_path, base_ref, state,
+           post_create_done, created_branch, created_at, updated_at)
+         VALUES (@name, @branch, @template, @templateHash, @worktreePath, @baseRef, @state,
+           @postCreateDone, @createdBranch, @now, @now)`,
+      )
+      .run({
+        ...record,
+        postCreateDone: record.postCreateDone ? 1 : 0,
+        createdBranch: record.createdBranch ? 1 : 0,
+        now,
+      });
+  }
+
+  find(name: string): WorkspaceRecord | undefined {
+    const row = this.db.prepare("SELECT * FROM workspaces WHERE name = ?").get(name) as WorkspaceRow | undefined;
+    return row ? fromRow(row) : undefined;
+  }
+
+  get(name: string): WorkspaceRecord {
+    const record = this.find(name);
+    if (record) return record;
+    throw new NotFoundError(`No workspace named "${name}".`, "Run `nexus workspace list` to see the workspaces.");
+  }
+
+  list(): WorkspaceRecord[] {
+    const rows = this.db.prepare("SELECT * FROM workspaces ORDER BY name").all() as WorkspaceRow[];
+    return rows.map(fromRow);
+  }
+
+  update(name: string, fields: { state?: WorkspaceState; postCreateDone?: boolean; templateHash?: string }): void {
+    const current = this.get(name);
+    this.db
+      .prepare(
+        `UPDATE workspaces SET state = ?, post_create_done = ?, template_hash = ?, updated_at = ? WHERE name = ?`,
+      )
+      .run(
+        fields.state ?? current.state,
+        (fields.postCreateDone ?? current.postCreateDone) ? 1 : 0,
+        fields.templateHash ?? current.templateHash,
+        new Date().toISOString(),
+        name,
+      );
+  }
+
+  remove(name: string): void {
+    this.db.prepare("DELETE FROM workspaces WHERE name = ?").run(name);
+  }
+
+  ports(name: string): PortRecord[] {
+    return this.db
+      .prepare(
+        `SELECT workspace, service, name, container_port AS containerPort, host_port AS hostPort
+         FROM ports WHERE workspace = ? ORDER BY service, container_port`,
+      )
+      .all(name) as PortRecord[];
+  }
+}

@@ -1,0 +1,82 @@
+import { cpSync, existsSync, mkdirSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { NexusError } from "../core/errors.js";
+import { git, gitOk, gitRaw } from "../core/git.js";
+import type { ProjectPaths } from "../core/paths.js";
+
+const LOCK_REASON = "nexus workspace (containers see only their own worktree)";
+
+export interface CreateWorktreeOptions {
+  paths: ProjectPaths;
+  path: string;
+  branch: string;
+  from?: string;
+}
+
+/** Returns whether the branch was created (false when an existing branch was checked out). */
+export async function createWorktree(options: CreateWorktreeOptions): Promise<boolean> {
+  const { paths, path, branch, from } = options;
+  const exists = await branchExists(paths.root, branch);
+  if (exists && from) {
+    throw new NexusError(`Branch ${branch} already exists, so --from ${from} cannot be applied.`, {
+      category: "conflict",
+      hint: `Omit --from to reuse the branch, or delete it first: git branch -D ${branch}`,
+    });
+  }
+  if (!exists) await requireCommit(paths.root, from ?? "HEAD");
+  mkdirSync(dirname(path), { recursive: true });
+  const args = exists ? ["worktree", "add", path, branch] : ["worktree", "add", "-b", branch, path, from ?? "HEAD"];
+  await git(args, paths.root);
+  // A locked worktree survives `git worktree prune` run inside a container that cannot see its path.
+  await git(["worktree", "lock", "--reason", LOCK_REASON, path], paths.root);
+  return !exists;
+}
+
+async function requireCommit(root: string, ref: string): Promise<void> {
+  if (await gitOk(["rev-parse", "--verify", "--quiet", `${ref}^{commit}`], root)) return;
+  const hint =
+    ref === "HEAD"
+      ? "Make a first commit (`git commit --allow-empty -m init`), then retry."
+      : `Check the name with \`git branch -a\`; --from takes a branch, tag or commit.`;
+  throw new NexusError(`Cannot start a workspace from "${ref}": no such commit.`, { category: "git", hint });
+}
+
+export async function removeWorktree(root: string, path: string): Promise<void> {
+  await gitRaw(["worktree", "unlock", path], root);
+  if (existsSync(path)) await git(["worktree", "remove", "--force", "--force", path], root);
+  await gitRaw(["worktree", "prune"], root);
+}
+
+export async function branchExists(root: string, branch: string): Promise<boolean> {
+  return gitOk(["show-ref", "--verify", "--quiet", `refs/heads/${branch}`], root);
+}
+
+export async function deleteBranch(root: string, branch: string): Promise<void> {
+  if (await branchExists(root, branch)) await git(["branch", "-D", branch], root);
+}
+
+export async function isDirty(path: string): Promise<boolean> {
+  const status = await gitRaw(["status", "--porcelain"], path);
+  return status.exitCode === 0 && status.stdout.trim().length > 0;
+}
+
+/** All `nexus/*` branches in one git call, for listing many workspaces quickly. */
+export async function nexusBranches(root: string): Promise<Set<string>> {
+  const out = await git(["for-each-ref", "--format=%(refname:short)", "refs/heads/nexus/"], root);
+  return new Set(out.split("\n").filter(Boolean));
+}
+
+/** Copies gitignored files (e.g. .env) a fresh worktree needs; missing sources are skipped. */
+export function copyIgnoredFiles(options: { from: string; to: string; files: string[] }): string[] {
+  const copied: string[] = [];
+  for (const file of options.files) {
+    const source = join(options.from, file);
+    if (!existsSync(source)) continue;
+    const target = join(options.to, file);
+    if (existsSync(target)) continue;
+    mkdirSync(dirname(target), { recursive: true });
+    cpSync(source, target, { recursive: statSync(source).isDirectory() });
+    copied.push(file);
+  }
+  return copied;
+}
