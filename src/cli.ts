@@ -1,58 +1,5 @@
 #!/usr/bin/env node
-import { readFileSync } from "node:fs";
-import { Command, CommanderError } from "commander";
-import { registerDoctor } from "./commands/doctor.js";
-import { registerInit } from "./commands/init.js";
-import { registerTemplate } from "./commands/template.js";
-import { registerWorkspace } from "./commands/workspace.js";
-import { ExitCode, isNexusError } from "./core/errors.js";
-import { setOutputMode, style } from "./core/output.js";
-
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
-  return pkg.version;
-}
-
-/** Command modules register cheaply; each action imports the heavy capability code it needs. */
-export function buildProgram(): Command {
-  const program = new Command("nexus")
-    .description("Isolated workspaces, verified tasks and Ralph loops for AI coding agents")
-    .version(version(), "-V, --version")
-    .option("-v, --verbose", "show debug output")
-    .option("-q, --quiet", "only print results and errors")
-    .showSuggestionAfterError()
-    .exitOverride()
-    .hook("preAction", (cmd) => setOutputMode(cmd.optsWithGlobals()));
-  registerInit(program);
-  registerWorkspace(program);
-  registerTemplate(program);
-  registerDoctor(program);
-  return program;
-}
-
-/** The one top-level catch: NexusErrors become message + hint; anything else keeps its stack. */
-export function reportError(error: unknown): number {
-  if (error instanceof CommanderError) {
-    return error.exitCode === 0 || error.code === "commander.helpDisplayed" || error.code === "commander.version" ? 0 : ExitCode.usage;
-  }
-  if (isNexusError(error)) {
-    process.stderr.write(`${style.error("error:")} ${error.message}\n`);
-    if (error.hint) process.stderr.write(`${style.dim("hint:")} ${error.hint}\n`);
-    return error.exitCode;
-  }
-  process.stderr.write(`${style.error("unexpected error:")} ${(error as Error)?.stack ?? String(error)}\n`);
-  process.stderr.write("This is a bug in Nexus; please report it with the output above.\n");
-  return ExitCode.failure;
-}
-
-export async function main(argv: string[] = process.argv): Promise<number> {
-  try {
-    await buildProgram().parseAsync(argv);
-    return typeof process.exitCode === "number" ? process.exitCode : 0;
-  } catch (error) {
-    return reportError(error);
-  }
-}
+import { main } from "./program.js";
 
 main().then((code) => {
   process.exitCode = code;

@@ -21,10 +21,11 @@ export function registerAccessCommands(ws: Command): void {
     .description("run a command in the dev container; its exit code is passed through")
     .option("-i, --interactive", "forward standard input")
     .option("-t, --tty", "allocate a terminal")
-    .action(async (args: string[], opts: { interactive?: boolean; tty?: boolean }) => {
-      const separator = process.argv.indexOf("--");
+    .action(async (args: string[], opts: { interactive?: boolean; tty?: boolean }, command: Command) => {
+      const argv = (command.parent?.parent as unknown as { rawArgs?: string[] } | undefined)?.rawArgs ?? process.argv;
+      const separator = argv.indexOf("--");
       if (separator < 0) throw new UsageError("exec needs the command after --.", "Example: nexus workspace exec feature-auth -- npm test");
-      const commandLength = process.argv.length - separator - 1;
+      const commandLength = argv.length - separator - 1;
       if (commandLength === 0) throw new UsageError("No command given after --.", "Example: nexus workspace exec feature-auth -- npm test");
       const name = args.length > commandLength ? args[0] : undefined;
       const ctx = await project();

@@ -1,0 +1,28 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    // Forks, not threads: CLI tests change directory, which worker threads cannot do.
+    pool: "forks",
+    testTimeout: 60_000,
+    hookTimeout: 600_000,
+    coverage: {
+      provider: "v8",
+      include: ["src/**/*.ts"],
+      exclude: ["src/**/*.test.ts", "src/cli.ts"],
+      reporter: ["text-summary", "text"],
+      thresholds: { lines: 80 },
+    },
+    projects: [
+      {
+        extends: true,
+        test: { name: "unit", include: ["src/**/*.test.ts"] },
+      },
+      {
+        extends: true,
+        // Docker tests share one engine: run their files one after another.
+        test: { name: "docker", include: ["test/**/*.test.ts"], fileParallelism: false, testTimeout: 600_000 },
+      },
+    ],
+  },
+});
