@@ -18,6 +18,11 @@ export async function getDocker(): Promise<Docker> {
   return client;
 }
 
+/** Forget the cached client, e.g. after DOCKER_HOST changed (tests) or the daemon restarted. */
+export function resetDockerClient(): void {
+  client = undefined;
+}
+
 async function ping(docker: Docker): Promise<void> {
   const where = process.env.DOCKER_HOST ?? "/var/run/docker.sock";
   let timer: NodeJS.Timeout | undefined;

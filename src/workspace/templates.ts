@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { basename, join, relative, resolve, sep } from "node:path";
+import { join, relative, resolve, sep } from "node:path";
 import { NotFoundError, UsageError } from "../core/errors.js";
 import { packageRoot } from "../core/paths.js";
 import { parseYaml } from "../core/yaml-file.js";
@@ -125,7 +125,7 @@ function resolveService(options: { name: string; spec: ServiceSpec; dir: string;
     throw new UsageError(`${file}: services.${name}.build: no ${dockerfile} in ${relative(dir, contextDir) || "."}.`, HINT);
   }
   const buildHash = hashDirectory(contextDir, JSON.stringify({ dockerfile, args: spec.build.args }));
-  const repo = basename(contextDir).toLowerCase().replace(/[^a-z0-9_.-]/g, "-");
+  const repo = relative(collection, contextDir).toLowerCase().replace(/[^a-z0-9.-]+/g, "-").replace(/^[-.]+/, "");
   return { ...spec, name, contextDir, imageRef: `nexus/${repo}:${buildHash.slice(0, 12)}` };
 }
 

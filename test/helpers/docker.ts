@@ -1,0 +1,68 @@
+import { connect } from "node:net";
+import Dockerode from "dockerode";
+
+/**
+ * Docker tests skip on a developer machine without an engine, but FAIL in CI:
+ * a CI run that silently skips them would prove nothing.
+ */
+export async function dockerAvailable(): Promise<boolean> {
+  try {
+    await new Dockerode().ping();
+    return true;
+  } catch (error) {
+    if (process.env.CI) throw new Error(`CI is set but the Docker Engine is unreachable: ${(error as Error).message}`);
+    return false;
+  }
+}
+
+export async function resourcesOf(workspace: string): Promise<{ containers: number; networks: number; volumes: number }> {
+  const docker = new Dockerode();
+  const filters = { label: [`com.docker.compose.project=nexus-${workspace}`] };
+  const [containers, networks, volumes] = await Promise.all([
+    docker.listContainers({ all: true, filters }),
+    docker.listNetworks({ filters }),
+    docker.listVolumes({ filters }),
+  ]);
+  return { containers: containers.length, networks: networks.length, volumes: (volumes.Volumes ?? []).length };
+}
+
+/** Reads the first bytes a TCP server sends (e.g. an SSH banner), or what it answers to `send`. */
+export function probeTcp(port: number, send?: Buffer, timeoutMs = 5000): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: "127.0.0.1", port });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no answer from 127.0.0.1:${port}`));
+    }, timeoutMs);
+    socket.once("connect", () => {
+      if (send) socket.write(send);
+    });
+    socket.once("data", (data) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(data);
+    });
+    socket.once("error", (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+  });
+}
+
+/** PostgreSQL's SSLRequest: a live server answers one byte, 'S' or 'N'. */
+export const POSTGRES_SSL_REQUEST = Buffer.from([0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f]);
+
+/** Runs a command in one service's container and captures its output. */
+export async function execCapture(workspace: string, service: string, cmd: string[]): Promise<{ code: number; stdout: string }> {
+  const { PassThrough } = await import("node:stream");
+  const { listServices } = await import("../../src/workspace/containers.js");
+  const { execInContainer } = await import("../../src/workspace/exec.js");
+  const docker = new Dockerode();
+  const target = (await listServices(docker, { workspace })).find((s) => s.service === service);
+  if (!target) throw new Error(`no ${service} container in ${workspace}`);
+  const out = new PassThrough();
+  const chunks: Buffer[] = [];
+  out.on("data", (c: Buffer) => chunks.push(c));
+  const code = await execInContainer(docker, { containerId: target.id, cmd, stdout: out, stderr: out });
+  return { code, stdout: Buffer.concat(chunks).toString() };
+}
