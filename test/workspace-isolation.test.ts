@@ -57,7 +57,8 @@ describe.skipIf(!hasDocker)("three node-postgres workspaces at once", () => {
 
   it("keeps each database private to its workspace", async () => {
     const psql = (sql: string) => ["psql", "-U", "nexus", "-d", "app", "-tAc", sql];
-    expect((await execCapture("iso-one", "db", psql("CREATE TABLE only_in_one (id int)"))).code).toBe(0);
+    const created = await execCapture("iso-one", "db", psql("CREATE TABLE only_in_one (id int)"));
+    expect(created.code, created.stdout).toBe(0);
     const count = "SELECT count(*) FROM pg_tables WHERE tablename = 'only_in_one'";
     expect((await execCapture("iso-one", "db", psql(count))).stdout.trim()).toBe("1");
     expect((await execCapture("iso-two", "db", psql(count))).stdout.trim()).toBe("0");

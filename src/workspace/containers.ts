@@ -138,6 +138,13 @@ export async function stopServices(docker: Docker, workspace: string): Promise<s
   return running.map((s) => s.service);
 }
 
+/** Only the containers: volumes (the data) stay, and `up` recreates them. */
+export async function removeContainers(docker: Docker, workspace: string): Promise<number> {
+  const containers = await listServices(docker, { workspace });
+  await Promise.all(containers.map((c) => docker.getContainer(c.id).remove({ force: true })));
+  return containers.length;
+}
+
 /** Containers, network and volumes carrying the workspace's project label. */
 export async function removeWorkspaceResources(docker: Docker, workspace: string): Promise<void> {
   const label = `${LABEL.project}=${projectName(workspace)}`;

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { git, gitRaw } from "../core/git.js";
 import { warn } from "../core/output.js";
 import { LABEL } from "./container-spec.js";
-import { removeWorkspaceResources } from "./containers.js";
+import { removeContainers, removeWorkspaceResources } from "./containers.js";
 import type { ProjectContext } from "./context.js";
 import { getDocker } from "./docker.js";
 import { type WorkspaceSummary, upWorkspace } from "./manager.js";
@@ -31,6 +31,8 @@ export async function repairWorkspace(ctx: ProjectContext, name: string): Promis
     await git(["worktree", "add", record.worktreePath, record.branch], root);
     await git(["worktree", "lock", "--reason", "nexus workspace", record.worktreePath], root);
     actions.push(`recreated worktree from ${record.branch}`);
+    // Running containers still hold a bind mount of the deleted folder: they must be recreated.
+    if (record.template !== "none") await removeContainers(await getDocker(), name);
   } else if (!hasBranch) {
     await git(["checkout", "-b", record.branch], record.worktreePath);
     actions.push(`recreated branch ${record.branch} from the worktree's HEAD`);

@@ -1,3 +1,5 @@
+import { connect } from "node:net";
+import { NexusError } from "../core/errors.js";
 import { warn } from "../core/output.js";
 import type { WorkspaceSpec } from "./container-spec.js";
 import { listServices, upServices } from "./containers.js";
@@ -50,8 +52,39 @@ export async function startWorkspace(options: StartOptions): Promise<WorkspaceSp
   const result = await upServices(docker, spec);
   stage("containers", { created: result.created.length, started: result.started.length });
   const sshPort = allocation.ports.find((p) => p.service === template.devService && p.containerPort === 22);
-  if (ssh && sshPort) writeHostEntry({ workspace: record.name, port: sshPort.hostPort });
+  if (ssh && sshPort) {
+    writeHostEntry({ workspace: record.name, port: sshPort.hostPort });
+    await waitForBanner(sshPort.hostPort, "SSH-");
+    stage("ssh");
+  }
   return spec;
+}
+
+/** Ready means `ssh nexus-NAME` works: poll until sshd greets us through the published port. */
+async function waitForBanner(port: number, prefix: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if ((await readBanner(port)).startsWith(prefix)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new NexusError(`sshd in the dev container did not answer on 127.0.0.1:${port} within ${timeoutMs / 1000} s.`, {
+    category: "timeout",
+    hint: "Check that the dev image installs openssh-server; see /var/log/nexus-sshd.log in the container.",
+  });
+}
+
+function readBanner(port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: "127.0.0.1", port });
+    const done = (text: string) => {
+      socket.destroy();
+      resolve(text);
+    };
+    socket.setTimeout(1000, () => done(""));
+    socket.once("data", (data) => done(data.toString()));
+    socket.on("error", () => done(""));
+    socket.once("close", () => done(""));
+  });
 }
 
 export function timer(onStage?: StartOptions["onStage"]): (stage: string, detail?: Record<string, unknown>) => void {

@@ -42,7 +42,7 @@ export function probeTcp(port: number, send?: Buffer, timeoutMs = 5000): Promise
       socket.destroy();
       resolve(data);
     });
-    socket.once("error", (error) => {
+    socket.on("error", (error) => {
       clearTimeout(timer);
       reject(error);
     });

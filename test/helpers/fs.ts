@@ -2,13 +2,22 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach } from "vitest";
+import { afterAll, afterEach, expect } from "vitest";
 
-const cleanups: (() => void)[] = [];
+const testCleanups: (() => void)[] = [];
+const fileCleanups: (() => void)[] = [];
 
 afterEach(() => {
-  while (cleanups.length) cleanups.pop()!();
+  while (testCleanups.length) testCleanups.pop()!();
 });
+afterAll(() => {
+  while (fileCleanups.length) fileCleanups.pop()!();
+});
+
+/** Made inside a test: undone after it. Made in beforeAll: undone after the file. */
+const cleanups = {
+  push: (fn: () => void) => (expect.getState().currentTestName ? testCleanups : fileCleanups).push(fn),
+};
 
 /** A real temporary directory, removed after the test. */
 export function tempDir(prefix = "nexus-test-"): string {
