@@ -8,7 +8,9 @@ import { ExitCode, isNexusError } from "./core/errors.js";
 import { setOutputMode, style } from "./core/output.js";
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  };
   return pkg.version;
 }
 
@@ -32,7 +34,11 @@ export function buildProgram(): Command {
 /** The one top-level catch: NexusErrors become message + hint; anything else keeps its stack. */
 export function reportError(error: unknown): number {
   if (error instanceof CommanderError) {
-    return error.exitCode === 0 || error.code === "commander.helpDisplayed" || error.code === "commander.version" ? 0 : ExitCode.usage;
+    return error.exitCode === 0 ||
+      error.code === "commander.helpDisplayed" ||
+      error.code === "commander.version"
+      ? 0
+      : ExitCode.usage;
   }
   if (isNexusError(error)) {
     process.stderr.write(`${style.error("error:")} ${error.message}\n`);

@@ -13,7 +13,9 @@ describe("nexus init and worktree-only workspaces", () => {
     expect(refused.stderr).toContain("Not inside a git repository");
     expect(existsSync(join(outside, ".nexus"))).toBe(false);
 
-    const repo = gitRepo({ "package.json": JSON.stringify({ scripts: { test: "node t.js", lint: "true" } }) });
+    const repo = gitRepo({
+      "package.json": JSON.stringify({ scripts: { test: "node t.js", lint: "true" } }),
+    });
     const first = await runCli(["init", "--json"], repo);
     expect(first.code).toBe(0);
     expect(JSON.parse(first.stdout).gates).toEqual(["npm run lint", "npm test"]);

@@ -30,15 +30,18 @@ describe("bad input gets a clear error and changes nothing", () => {
     resetDockerClient();
   });
 
-  it.each(["Bad", "../escape", "a/b", "-lead", "trail-", "double--dash", "x".repeat(41), ""])("refuses the name %j", async (name) => {
-    const repo = await initRepo();
-    const result = await runCli(["workspace", "create", "--template", "none", "--", name], repo);
-    expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/error: Invalid workspace name/);
-    expect(result.stderr).toContain("hint:");
-    expect(result.stderr).not.toMatch(/\n\s+at /);
-    expect(existsSync(join(repo, ".nexus/worktrees"))).toBe(false);
-  });
+  it.each(["Bad", "../escape", "a/b", "-lead", "trail-", "double--dash", "x".repeat(41), ""])(
+    "refuses the name %j",
+    async (name) => {
+      const repo = await initRepo();
+      const result = await runCli(["workspace", "create", "--template", "none", "--", name], repo);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/error: Invalid workspace name/);
+      expect(result.stderr).toContain("hint:");
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+      expect(existsSync(join(repo, ".nexus/worktrees"))).toBe(false);
+    },
+  );
 
   it("refuses an unknown template and lists the known ones", async () => {
     const repo = await initRepo();
@@ -53,7 +56,10 @@ describe("bad input gets a clear error and changes nothing", () => {
     const repo = await initRepo();
     const dir = join(repo, ".nexus/templates/broken");
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, "compose.yaml"), "services:\n  app:\n    image: alpine\n    ports: [{ target: 'eighty' }]\n");
+    writeFileSync(
+      join(dir, "compose.yaml"),
+      "services:\n  app:\n    image: alpine\n    ports: [{ target: 'eighty' }]\n",
+    );
     const result = await runCli(["workspace", "create", "feat", "--template", "broken"], repo);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(join(dir, "compose.yaml"));
@@ -88,7 +94,9 @@ describe("bad input gets a clear error and changes nothing", () => {
 
   it("refuses unknown workspaces, duplicates and a dirty destroy", async () => {
     const repo = await initRepo();
-    expect((await runCli(["workspace", "status", "ghost"], repo)).stderr).toContain('No workspace named "ghost"');
+    expect((await runCli(["workspace", "status", "ghost"], repo)).stderr).toContain(
+      'No workspace named "ghost"',
+    );
     expect((await runCli(["workspace", "create", "feat", "-t", "none"], repo)).code).toBe(0);
     const again = await runCli(["workspace", "create", "feat", "-t", "none"], repo);
     expect(again.stderr).toContain("already exists");
@@ -108,9 +116,14 @@ describe("bad input gets a clear error and changes nothing", () => {
     git(repo, "add", "base.txt");
     git(repo, "commit", "-qm", "base");
     git(repo, "checkout", "-q", "main");
-    expect((await runCli(["workspace", "create", "from-base", "-t", "none", "--from", "base"], repo)).code).toBe(0);
+    expect(
+      (await runCli(["workspace", "create", "from-base", "-t", "none", "--from", "base"], repo)).code,
+    ).toBe(0);
     expect(existsSync(join(repo, ".nexus/worktrees/from-base/base.txt"))).toBe(true);
-    const bad = await runCli(["workspace", "create", "from-bad", "-t", "none", "--from", "no-such-ref"], repo);
+    const bad = await runCli(
+      ["workspace", "create", "from-bad", "-t", "none", "--from", "no-such-ref"],
+      repo,
+    );
     expect(bad.stderr).toContain("no such commit");
     await expectNothingLeft(repo, "from-bad");
   });

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openProject } from "../src/workspace/context.js";
 import { createWorkspace, destroyWorkspace, type WorkspaceSummary } from "../src/workspace/manager.js";
 import { runCli } from "./helpers/cli.js";
-import { POSTGRES_SSL_REQUEST, dockerAvailable, execCapture, probeTcp } from "./helpers/docker.js";
+import { dockerAvailable, execCapture, POSTGRES_SSL_REQUEST, probeTcp } from "./helpers/docker.js";
 import { git, gitRepo, isolatedHome } from "./helpers/fs.js";
 
 const hasDocker = await dockerAvailable();
@@ -16,11 +16,16 @@ describe.skipIf(!hasDocker)("three node-postgres workspaces at once", () => {
 
   beforeAll(async () => {
     home = isolatedHome();
-    repo = gitRepo({ "package.json": JSON.stringify({ name: "app", scripts: { test: "node test.js" } }), "test.js": "console.log('tests ok')\n" });
+    repo = gitRepo({
+      "package.json": JSON.stringify({ name: "app", scripts: { test: "node test.js" } }),
+      "test.js": "console.log('tests ok')\n",
+    });
     await runCli(["init"], repo);
     // Separate contexts, as separate processes would have: each opens its own database connection.
     results = await Promise.all(
-      NAMES.map(async (name) => createWorkspace(await openProject(repo), { name, template: "node-postgres" })),
+      NAMES.map(async (name) =>
+        createWorkspace(await openProject(repo), { name, template: "node-postgres" }),
+      ),
     );
   });
 
@@ -31,7 +36,9 @@ describe.skipIf(!hasDocker)("three node-postgres workspaces at once", () => {
   });
 
   it("gives each its own branch and worktree", () => {
-    const branches = git(repo, "branch", "--list", "nexus/*").split("\n").map((b) => b.replace(/^[*+ ]+/, ""));
+    const branches = git(repo, "branch", "--list", "nexus/*")
+      .split("\n")
+      .map((b) => b.replace(/^[*+ ]+/, ""));
     expect(branches.sort()).toEqual(NAMES.map((n) => `nexus/${n}`).sort());
     expect(new Set(results.map((r) => r.workspace.worktreePath)).size).toBe(3);
   });
@@ -40,7 +47,11 @@ describe.skipIf(!hasDocker)("three node-postgres workspaces at once", () => {
     const ports = results.flatMap((r) => r.ports.map((p) => p.hostPort));
     expect(ports).toHaveLength(9);
     expect(new Set(ports).size).toBe(9);
-    const inspect = execFileSync("docker", ["inspect", "--format", "{{json .HostConfig.PortBindings}}", "nexus-iso-one-db-1"], { encoding: "utf8" });
+    const inspect = execFileSync(
+      "docker",
+      ["inspect", "--format", "{{json .HostConfig.PortBindings}}", "nexus-iso-one-db-1"],
+      { encoding: "utf8" },
+    );
     expect(inspect).toContain('"HostIp":"127.0.0.1"');
     expect(inspect).not.toContain('"HostIp":""');
   });
@@ -70,18 +81,27 @@ describe.skipIf(!hasDocker)("three node-postgres workspaces at once", () => {
     expect(ok.stdout).toContain("tests ok");
     expect(ok.code).toBe(0);
     expect((await runCli(["workspace", "exec", "iso-one", "--", "sh", "-c", "exit 42"], repo)).code).toBe(42);
-    const env = await runCli(["workspace", "exec", "iso-two", "--", "sh", "-c", "echo $NEXUS_PORT_WEB $DATABASE_URL"], repo);
+    const env = await runCli(
+      ["workspace", "exec", "iso-two", "--", "sh", "-c", "echo $NEXUS_PORT_WEB $DATABASE_URL"],
+      repo,
+    );
     const web = results[1]!.ports.find((p) => p.name === "web")!.hostPort;
     expect(env.stdout.trim()).toBe(`${web} postgres://nexus:nexus@db:5432/app`);
   });
 
   it("answers `ssh nexus-NAME -- git status` with no prompt, key only", () => {
     const ssh = (name: string, cmd: string, extra: string[] = []) =>
-      execFileSync("ssh", ["-F", `${home}/.ssh/config`, "-o", "BatchMode=yes", ...extra, `nexus-${name}`, "--", cmd], { encoding: "utf8", timeout: 20_000 });
+      execFileSync(
+        "ssh",
+        ["-F", `${home}/.ssh/config`, "-o", "BatchMode=yes", ...extra, `nexus-${name}`, "--", cmd],
+        { encoding: "utf8", timeout: 20_000 },
+      );
     const status = ssh("iso-one", "pwd && git status");
     expect(status).toContain("/workspace");
     expect(status).toContain("On branch nexus/iso-one");
-    expect(() => ssh("iso-one", "true", ["-o", "PreferredAuthentications=password,keyboard-interactive"])).toThrow();
+    expect(() =>
+      ssh("iso-one", "true", ["-o", "PreferredAuthentications=password,keyboard-interactive"]),
+    ).toThrow();
   });
 
   it("lets git in a container prune without breaking the host's other worktrees", async () => {

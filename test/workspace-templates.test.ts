@@ -29,16 +29,22 @@ describe.skipIf(!hasDocker)("built-in and project templates on a real engine", (
     ["go-postgres", ["go", "version"], /go1\.\d+/],
     ["python-postgres", ["python3", "--version"], /Python 3\.\d+/],
     ["node-postgres", ["node", "--version"], /v\d+\./],
-  ])("%s gives a dev container with its toolchain and a reachable database", async (template, cmd, pattern) => {
-    const name = `tpl-${template.split("-")[0]}`;
-    made.push(name);
-    const created = await runCli(["workspace", "create", name, "--template", template], repo);
-    expect(created.code, created.stderr).toBe(0);
-    const version = await runCli(["workspace", "exec", name, "--", ...cmd], repo);
-    expect(version.stdout).toMatch(pattern);
-    const db = await runCli(["workspace", "exec", name, "--", "sh", "-c", "git --version && echo $DATABASE_URL"], repo);
-    expect(db.stdout).toContain("postgres://nexus:nexus@db:5432/app");
-  });
+  ])(
+    "%s gives a dev container with its toolchain and a reachable database",
+    async (template, cmd, pattern) => {
+      const name = `tpl-${template.split("-")[0]}`;
+      made.push(name);
+      const created = await runCli(["workspace", "create", name, "--template", template], repo);
+      expect(created.code, created.stderr).toBe(0);
+      const version = await runCli(["workspace", "exec", name, "--", ...cmd], repo);
+      expect(version.stdout).toMatch(pattern);
+      const db = await runCli(
+        ["workspace", "exec", name, "--", "sh", "-c", "git --version && echo $DATABASE_URL"],
+        repo,
+      );
+      expect(db.stdout).toContain("postgres://nexus:nexus@db:5432/app");
+    },
+  );
 
   it("runs a project template that extends a built-in, with an image service and post-create commands", async () => {
     const dir = join(repo, ".nexus/templates/with-worker");

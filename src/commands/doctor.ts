@@ -3,7 +3,9 @@ import { printJson, printLine, style } from "../core/output.js";
 import { jsonOption } from "./common.js";
 
 export function registerDoctor(program: Command): void {
-  jsonOption(program.command("doctor").description("check Docker, git, ports and SSH, and say what to fix")).action(async (opts: { json?: boolean }) => {
+  jsonOption(
+    program.command("doctor").description("check Docker, git, ports and SSH, and say what to fix"),
+  ).action(async (opts: { json?: boolean }) => {
     const { runDoctor } = await import("../core/doctor.js");
     const checks = await runDoctor();
     if (checks.some((c) => c.status === "fail")) process.exitCode = 1;

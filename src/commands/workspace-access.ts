@@ -22,51 +22,76 @@ export function registerAccessCommands(ws: Command): void {
     .option("-i, --interactive", "forward standard input")
     .option("-t, --tty", "allocate a terminal")
     .action(async (args: string[], opts: { interactive?: boolean; tty?: boolean }, command: Command) => {
-      const argv = (command.parent?.parent as unknown as { rawArgs?: string[] } | undefined)?.rawArgs ?? process.argv;
+      const argv =
+        (command.parent?.parent as unknown as { rawArgs?: string[] } | undefined)?.rawArgs ?? process.argv;
       const separator = argv.indexOf("--");
-      if (separator < 0) throw new UsageError("exec needs the command after --.", "Example: nexus workspace exec feature-auth -- npm test");
+      if (separator < 0)
+        throw new UsageError(
+          "exec needs the command after --.",
+          "Example: nexus workspace exec feature-auth -- npm test",
+        );
       const commandLength = argv.length - separator - 1;
-      if (commandLength === 0) throw new UsageError("No command given after --.", "Example: nexus workspace exec feature-auth -- npm test");
+      if (commandLength === 0)
+        throw new UsageError(
+          "No command given after --.",
+          "Example: nexus workspace exec feature-auth -- npm test",
+        );
       const name = args.length > commandLength ? args[0] : undefined;
       const ctx = await project();
       const { resolveName } = await import("../workspace/context.js");
       const { runInWorkspace } = await import("../workspace/access.js");
       const cmd = args.slice(args.length - commandLength);
-      process.exitCode = await runInWorkspace(ctx, { name: resolveName(ctx, name), cmd, tty: Boolean(opts.tty), stdin: Boolean(opts.interactive || opts.tty) });
+      process.exitCode = await runInWorkspace(ctx, {
+        name: resolveName(ctx, name),
+        cmd,
+        tty: Boolean(opts.tty),
+        stdin: Boolean(opts.interactive || opts.tty),
+      });
     });
 
-  jsonOption(ws.command("ports [name]").description("published ports and the environment variables that name them")).action(
-    async (name: string | undefined, opts: { json?: boolean }) => {
-      const ctx = await project();
-      const { resolveName } = await import("../workspace/context.js");
-      const { summary, templateFor } = await import("../workspace/manager.js");
-      const workspace = resolveName(ctx, name);
-      const result = summary(ctx, workspace, templateFor(ctx, ctx.store.get(workspace).template));
-      if (opts.json) return printJson({ ports: result.ports, env: result.env });
-      if (result.ports.length === 0) info("This workspace publishes no ports.");
-      else {
-        await printTable(result.ports, [
-          { header: "NAME", value: (p) => p.name },
-          { header: "SERVICE", value: (p) => p.service },
-          { header: "CONTAINER", value: (p) => p.containerPort },
-          { header: "HOST", value: (p) => `127.0.0.1:${p.hostPort}` },
-        ]);
-      }
-      printLine("");
-      printEnv(result.env);
-    },
-  );
+  jsonOption(
+    ws.command("ports [name]").description("published ports and the environment variables that name them"),
+  ).action(async (name: string | undefined, opts: { json?: boolean }) => {
+    const ctx = await project();
+    const { resolveName } = await import("../workspace/context.js");
+    const { summary, templateFor } = await import("../workspace/manager.js");
+    const workspace = resolveName(ctx, name);
+    const result = summary(ctx, workspace, templateFor(ctx, ctx.store.get(workspace).template));
+    if (opts.json) return printJson({ ports: result.ports, env: result.env });
+    if (result.ports.length === 0) info("This workspace publishes no ports.");
+    else {
+      await printTable(result.ports, [
+        { header: "NAME", value: (p) => p.name },
+        { header: "SERVICE", value: (p) => p.service },
+        { header: "CONTAINER", value: (p) => p.containerPort },
+        { header: "HOST", value: (p) => `127.0.0.1:${p.hostPort}` },
+      ]);
+    }
+    printLine("");
+    printEnv(result.env);
+  });
 
   ws.command("logs [name] [service]")
     .description("show container logs")
     .option("-f, --follow", "keep streaming new output")
     .option("-n, --tail <lines>", "only the last N lines", (v) => Number.parseInt(v, 10))
-    .action(async (name: string | undefined, service: string | undefined, opts: { follow?: boolean; tail?: number }) => {
-      const ctx = await project();
-      const { resolveName } = await import("../workspace/context.js");
-      const { streamLogs } = await import("../workspace/access.js");
-      await streamLogs(ctx, { name: resolveName(ctx, name), service, follow: opts.follow, tail: opts.tail });
-    });
+    .action(
+      async (
+        name: string | undefined,
+        service: string | undefined,
+        opts: { follow?: boolean; tail?: number },
+      ) => {
+        const ctx = await project();
+        const { resolveName } = await import("../workspace/context.js");
+        const { streamLogs } = await import("../workspace/access.js");
+        await streamLogs(ctx, {
+          name: resolveName(ctx, name),
+          service,
+          follow: opts.follow,
+          tail: opts.tail,
+        });
+      },
+    );
 
   ws.command("path [name]")
     .description('print the worktree path: cd "$(nexus workspace path NAME)"')

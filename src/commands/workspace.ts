@@ -6,9 +6,16 @@ import { jsonOption, project, seconds } from "./common.js";
 import { registerAccessCommands } from "./workspace-access.js";
 
 export function registerWorkspace(program: Command): void {
-  const ws = program.command("workspace").alias("ws").description("isolated worktree + containers per feature");
+  const ws = program
+    .command("workspace")
+    .alias("ws")
+    .description("isolated worktree + containers per feature");
 
-  jsonOption(ws.command("create <name>").description("create a workspace: worktree on branch nexus/NAME, containers, ports, SSH"))
+  jsonOption(
+    ws
+      .command("create <name>")
+      .description("create a workspace: worktree on branch nexus/NAME, containers, ports, SSH"),
+  )
     .option("-t, --template <template>", "template name, or `none` for a worktree only")
     .option("--from <branch>", "start the branch from this branch, tag or commit (default: HEAD)")
     .action(async (name: string, opts: { template?: string; from?: string; json?: boolean }) => {
@@ -21,18 +28,21 @@ export function registerWorkspace(program: Command): void {
       await printSummary(result);
     });
 
-  jsonOption(ws.command("up [name]").alias("start").description("start a workspace's containers (recreating any that are missing)")).action(
-    async (name: string | undefined, opts: { json?: boolean }) => {
-      const ctx = await project();
-      const { resolveName } = await import("../workspace/context.js");
-      const { upWorkspace } = await import("../workspace/manager.js");
-      const started = performance.now();
-      const result = await upWorkspace(ctx, resolveName(ctx, name));
-      if (opts.json) return printJson(result);
-      success(`Workspace ${style.bold(result.workspace.name)} up in ${seconds(performance.now() - started)}`);
-      await printSummary(result);
-    },
-  );
+  jsonOption(
+    ws
+      .command("up [name]")
+      .alias("start")
+      .description("start a workspace's containers (recreating any that are missing)"),
+  ).action(async (name: string | undefined, opts: { json?: boolean }) => {
+    const ctx = await project();
+    const { resolveName } = await import("../workspace/context.js");
+    const { upWorkspace } = await import("../workspace/manager.js");
+    const started = performance.now();
+    const result = await upWorkspace(ctx, resolveName(ctx, name));
+    if (opts.json) return printJson(result);
+    success(`Workspace ${style.bold(result.workspace.name)} up in ${seconds(performance.now() - started)}`);
+    await printSummary(result);
+  });
 
   ws.command("down [name]")
     .alias("stop")
@@ -43,7 +53,9 @@ export function registerWorkspace(program: Command): void {
       const { downWorkspace } = await import("../workspace/manager.js");
       const workspace = resolveName(ctx, name);
       const stopped = await downWorkspace(ctx, workspace);
-      success(`Workspace ${workspace} stopped (${stopped.length} container${stopped.length === 1 ? "" : "s"}).`);
+      success(
+        `Workspace ${workspace} stopped (${stopped.length} container${stopped.length === 1 ? "" : "s"}).`,
+      );
     });
 
   ws.command("destroy [name]")
@@ -58,13 +70,18 @@ export function registerWorkspace(program: Command): void {
       ctx.store.get(workspace);
       if (!opts.force) {
         const { confirm } = await import("../core/prompt.js");
-        if (!(await confirm(`Destroy workspace ${workspace} (containers, database volumes, worktree)?`))) return info("Nothing changed.");
+        if (!(await confirm(`Destroy workspace ${workspace} (containers, database volumes, worktree)?`)))
+          return info("Nothing changed.");
       }
       await destroyWorkspace(ctx, workspace, opts);
-      success(`Workspace ${workspace} destroyed${opts.deleteBranch ? " with its branch" : `; branch nexus/${workspace} kept`}.`);
+      success(
+        `Workspace ${workspace} destroyed${opts.deleteBranch ? " with its branch" : `; branch nexus/${workspace} kept`}.`,
+      );
     });
 
-  jsonOption(ws.command("list").alias("ls").description("workspaces with live state, ports, disk use and drift"))
+  jsonOption(
+    ws.command("list").alias("ls").description("workspaces with live state, ports, disk use and drift"),
+  )
     .option("--no-disk", "skip measuring disk use")
     .action(async (opts: { json?: boolean; disk?: boolean }) => {
       const ctx = await project();
@@ -72,50 +89,64 @@ export function registerWorkspace(program: Command): void {
       const result = await listWorkspaces(ctx, { disk: opts.disk });
       if (opts.json) return printJson(result);
       if (result.dockerError) warn(`${result.dockerError} (container states unknown)`);
-      if (result.workspaces.length === 0) return info("No workspaces yet. Create one: nexus workspace create NAME");
+      if (result.workspaces.length === 0)
+        return info("No workspaces yet. Create one: nexus workspace create NAME");
       await printTable(result.workspaces, [
         { header: "NAME", value: (w) => w.name },
         { header: "STATE", value: (w) => stateLabel(w.state) },
         { header: "TEMPLATE", value: (w) => w.template },
-        { header: "SERVICES", value: (w) => (w.services.total ? `${w.services.running}/${w.services.total}` : "-") },
+        {
+          header: "SERVICES",
+          value: (w) => (w.services.total ? `${w.services.running}/${w.services.total}` : "-"),
+        },
         { header: "PORTS", value: (w) => w.ports.map((p) => `${p.name}:${p.hostPort}`).join(" ") || "-" },
         { header: "DISK", value: (w) => formatBytes(w.diskBytes) },
         { header: "DRIFT", value: (w) => (w.drift.length ? style.warn(w.drift.join(", ")) : "-") },
       ]);
-      if (result.workspaces.some((w) => w.drift.length)) info(style.dim("Fix drift with: nexus workspace repair NAME"));
+      if (result.workspaces.some((w) => w.drift.length))
+        info(style.dim("Fix drift with: nexus workspace repair NAME"));
     });
 
-  jsonOption(ws.command("status [name]").description("one workspace in detail")).action(async (name: string | undefined, opts: { json?: boolean }) => {
-    const ctx = await project();
-    const { resolveName } = await import("../workspace/context.js");
-    const { workspaceStatus } = await import("../workspace/inspect.js");
-    const status = await workspaceStatus(ctx, resolveName(ctx, name));
-    if (opts.json) return printJson(status);
-    printLine(`${style.bold(status.name)}  ${stateLabel(status.state)}  template ${status.template}  branch ${status.branch}`);
-    printLine(`worktree  ${status.worktreePath} (${formatBytes(status.diskBytes)})`);
-    if (status.drift.length) printLine(`drift     ${style.warn(status.drift.join(", "))} — run: nexus workspace repair ${status.name}`);
-    if (status.containers.length) {
-      await printTable(status.containers, [
-        { header: "SERVICE", value: (c) => c.service },
-        { header: "STATE", value: (c) => stateLabel(c.state) },
-        { header: "HEALTH", value: (c) => c.health ?? "-" },
-        { header: "CONTAINER", value: (c) => c.container },
-      ]);
-    }
-    printEnv(status.env);
-  });
-
-  jsonOption(ws.command("repair [name]").description("recreate a drifted workspace: worktree from its branch, containers")).action(
+  jsonOption(ws.command("status [name]").description("one workspace in detail")).action(
     async (name: string | undefined, opts: { json?: boolean }) => {
       const ctx = await project();
       const { resolveName } = await import("../workspace/context.js");
-      const { repairWorkspace } = await import("../workspace/maintenance.js");
-      const result = await repairWorkspace(ctx, resolveName(ctx, name));
-      if (opts.json) return printJson(result);
-      for (const action of result.actions) success(action);
-      success(`Workspace ${result.summary.workspace.name} repaired.`);
+      const { workspaceStatus } = await import("../workspace/inspect.js");
+      const status = await workspaceStatus(ctx, resolveName(ctx, name));
+      if (opts.json) return printJson(status);
+      printLine(
+        `${style.bold(status.name)}  ${stateLabel(status.state)}  template ${status.template}  branch ${status.branch}`,
+      );
+      printLine(`worktree  ${status.worktreePath} (${formatBytes(status.diskBytes)})`);
+      if (status.drift.length)
+        printLine(
+          `drift     ${style.warn(status.drift.join(", "))} — run: nexus workspace repair ${status.name}`,
+        );
+      if (status.containers.length) {
+        await printTable(status.containers, [
+          { header: "SERVICE", value: (c) => c.service },
+          { header: "STATE", value: (c) => stateLabel(c.state) },
+          { header: "HEALTH", value: (c) => c.health ?? "-" },
+          { header: "CONTAINER", value: (c) => c.container },
+        ]);
+      }
+      printEnv(status.env);
     },
   );
+
+  jsonOption(
+    ws
+      .command("repair [name]")
+      .description("recreate a drifted workspace: worktree from its branch, containers"),
+  ).action(async (name: string | undefined, opts: { json?: boolean }) => {
+    const ctx = await project();
+    const { resolveName } = await import("../workspace/context.js");
+    const { repairWorkspace } = await import("../workspace/maintenance.js");
+    const result = await repairWorkspace(ctx, resolveName(ctx, name));
+    if (opts.json) return printJson(result);
+    for (const action of result.actions) success(action);
+    success(`Workspace ${result.summary.workspace.name} repaired.`);
+  });
 
   jsonOption(ws.command("prune").description("remove orphaned worktrees, containers, networks and volumes"))
     .option("-f, --force", "also remove orphaned worktrees with uncommitted changes")
@@ -128,7 +159,8 @@ export function registerWorkspace(program: Command): void {
       const verb = opts.dryRun ? "would remove" : "removed";
       for (const w of result.worktrees) info(`${verb} orphaned worktree ${w}`);
       for (const w of result.containers) info(`${verb} containers, network and volumes of ${w}`);
-      for (const w of result.skippedDirty) warn(`kept orphaned worktree ${w}: it has uncommitted changes (use --force)`);
+      for (const w of result.skippedDirty)
+        warn(`kept orphaned worktree ${w}: it has uncommitted changes (use --force)`);
       if (!result.worktrees.length && !result.containers.length) success("Nothing to prune.");
     });
 
@@ -137,7 +169,8 @@ export function registerWorkspace(program: Command): void {
 
 export function stateLabel(state: string): string {
   if (state === "running" || state === "ready" || state === "healthy") return style.ok(state);
-  if (state === "error" || state === "unhealthy" || state === "exited" || state === "dead") return style.error(state);
+  if (state === "error" || state === "unhealthy" || state === "exited" || state === "dead")
+    return style.error(state);
   return style.warn(state);
 }
 
@@ -152,7 +185,8 @@ export async function printSummary(result: WorkspaceSummary): Promise<void> {
       { header: "HOST", value: (p) => `127.0.0.1:${p.hostPort}` },
     ]);
   }
-  if (result.ports.some((p) => p.containerPort === 22)) printLine(`ssh       ssh nexus-${result.workspace.name}`);
+  if (result.ports.some((p) => p.containerPort === 22))
+    printLine(`ssh       ssh nexus-${result.workspace.name}`);
 }
 
 export function printEnv(env: Record<string, string>): void {
@@ -160,5 +194,8 @@ export function printEnv(env: Record<string, string>): void {
 }
 
 export function notRunning(name: string): NexusError {
-  return new NexusError(`Workspace "${name}" has no running dev container.`, { category: "docker", hint: `Start it with \`nexus workspace up ${name}\`.` });
+  return new NexusError(`Workspace "${name}" has no running dev container.`, {
+    category: "docker",
+    hint: `Start it with \`nexus workspace up ${name}\`.`,
+  });
 }

@@ -37,7 +37,9 @@ export function loadConfig(paths: ProjectPaths): NexusConfig {
 }
 
 export function writeDefaultConfig(file: string, options: { gates: string[] }): void {
-  const gates = options.gates.length ? options.gates.map((g) => `  - ${JSON.stringify(g)}`).join("\n") : "  []";
+  const gates = options.gates.length
+    ? options.gates.map((g) => `  - ${JSON.stringify(g)}`).join("\n")
+    : "  []";
   writeFileSync(
     file,
     `# Nexus project settings. Docs: docs/configuration.md

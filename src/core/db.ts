@@ -26,6 +26,8 @@ const MIGRATIONS: string[] = [
      host_port INTEGER NOT NULL UNIQUE,
      PRIMARY KEY (workspace, service, container_port)
    );`,
+  // How many services the template had at the last create/up: `list` needs no template parsing.
+  `ALTER TABLE workspaces ADD COLUMN services INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 /**

@@ -5,10 +5,13 @@ import { type RunResult, run } from "./process.js";
 export async function git(args: string[], cwd: string): Promise<string> {
   const result = await gitRaw(args, cwd);
   if (result.exitCode !== 0) {
-    throw new NexusError(`git ${args[0]} failed: ${firstLine(result.stderr) || `exit code ${result.exitCode}`}`, {
-      category: "git",
-      hint: "Run `nexus doctor` to check the repository, or fix the git error above and retry.",
-    });
+    throw new NexusError(
+      `git ${args[0]} failed: ${firstLine(result.stderr) || `exit code ${result.exitCode}`}`,
+      {
+        category: "git",
+        hint: "Run `nexus doctor` to check the repository, or fix the git error above and retry.",
+      },
+    );
   }
   return result.stdout.trimEnd();
 }

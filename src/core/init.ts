@@ -40,7 +40,10 @@ function ensureIgnored(file: string): boolean {
   const missing = IGNORE_LINES.filter((l) => !lines.has(l));
   if (missing.length === 0) return false;
   const prefix = current && !current.endsWith("\n") ? "\n" : "";
-  writeFileSync(file, `${current}${prefix}# nexus: local state (the database is a cache; worktrees are per machine)\n${missing.join("\n")}\n`);
+  writeFileSync(
+    file,
+    `${current}${prefix}# nexus: local state (the database is a cache; worktrees are per machine)\n${missing.join("\n")}\n`,
+  );
   return true;
 }
 
@@ -51,7 +54,8 @@ export function detectGates(root: string): string[] {
   if (existsSync(pkgFile)) {
     try {
       const scripts = (JSON.parse(readFileSync(pkgFile, "utf8")).scripts ?? {}) as Record<string, string>;
-      for (const name of ["typecheck", "lint", "test"]) if (scripts[name]) gates.push(name === "test" ? "npm test" : `npm run ${name}`);
+      for (const name of ["typecheck", "lint", "test"])
+        if (scripts[name]) gates.push(name === "test" ? "npm test" : `npm run ${name}`);
     } catch {
       // A broken package.json is the user's to fix; init still works.
     }
@@ -59,6 +63,7 @@ export function detectGates(root: string): string[] {
   if (existsSync(join(root, "go.mod"))) gates.push("go vet ./...", "go test ./...");
   if (existsSync(join(root, "pyproject.toml"))) gates.push("pytest");
   const makefile = join(root, "Makefile");
-  if (gates.length === 0 && existsSync(makefile) && /^test:/m.test(readFileSync(makefile, "utf8"))) gates.push("make test");
+  if (gates.length === 0 && existsSync(makefile) && /^test:/m.test(readFileSync(makefile, "utf8")))
+    gates.push("make test");
   return gates;
 }

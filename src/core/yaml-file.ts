@@ -16,7 +16,7 @@ export function parseYaml<T extends z.ZodType>(
   const doc = parseDocument(text, { prettyErrors: false });
   const syntaxError = doc.errors[0];
   if (syntaxError) {
-    const line = syntaxError.linePos?.[0]?.line;
+    const line = text.slice(0, syntaxError.pos[0]).split("\n").length;
     throw new UsageError(
       `${options.file}${line ? `:${line}` : ""}: invalid YAML: ${syntaxError.message.split("\n")[0]}`,
       options.hint,

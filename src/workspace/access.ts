@@ -21,11 +21,22 @@ export async function runInWorkspace(ctx: ProjectContext, options: RunInWorkspac
   const template = templateFor(ctx, record.template);
   if (!template?.devService) return runOnHost(record.worktreePath, options.cmd);
   const docker = await getDocker();
-  const dev = (await listServices(docker, { workspace: record.name })).find((s) => s.service === template.devService);
+  const dev = (await listServices(docker, { workspace: record.name })).find(
+    (s) => s.service === template.devService,
+  );
   if (dev?.state !== "running") {
-    throw new NexusError(`Workspace "${record.name}" has no running dev container.`, { category: "docker", hint: `Start it with \`nexus workspace up ${record.name}\`.` });
+    throw new NexusError(`Workspace "${record.name}" has no running dev container.`, {
+      category: "docker",
+      hint: `Start it with \`nexus workspace up ${record.name}\`.`,
+    });
   }
-  return execInContainer(docker, { containerId: dev.id, cmd: options.cmd, tty: options.tty, stdin: options.stdin, workdir: containerCwd(record.worktreePath) });
+  return execInContainer(docker, {
+    containerId: dev.id,
+    cmd: options.cmd,
+    tty: options.tty,
+    stdin: options.stdin,
+    workdir: containerCwd(record.worktreePath),
+  });
 }
 
 /** The current directory's place inside the worktree, as seen under /workspace in the container. */
@@ -37,8 +48,16 @@ export function containerCwd(worktree: string, cwd: string = process.cwd()): str
 
 export function runOnHost(cwd: string, cmd: string[]): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd[0]!, cmd.slice(1), { cwd, stdio: "inherit", env: { ...process.env, NEXUS_WORKSPACE_PATH: cwd } });
-    child.on("error", (error) => reject(new NexusError(`Cannot run ${cmd[0]}: ${error.message}`, { category: "validation", exitCode: 127 })));
+    const child = spawn(cmd[0]!, cmd.slice(1), {
+      cwd,
+      stdio: "inherit",
+      env: { ...process.env, NEXUS_WORKSPACE_PATH: cwd },
+    });
+    child.on("error", (error) =>
+      reject(
+        new NexusError(`Cannot run ${cmd[0]}: ${error.message}`, { category: "validation", exitCode: 127 }),
+      ),
+    );
     child.on("exit", (code, signal) => resolve(code ?? (signal ? 128 : 1)));
   });
 }
@@ -54,18 +73,29 @@ export interface LogsOptions {
 export async function streamLogs(ctx: ProjectContext, options: LogsOptions): Promise<void> {
   ctx.store.get(options.name);
   const docker = await getDocker();
-  const services = (await listServices(docker, { workspace: options.name })).filter((s) => !options.service || s.service === options.service);
+  const services = (await listServices(docker, { workspace: options.name })).filter(
+    (s) => !options.service || s.service === options.service,
+  );
   if (services.length === 0) {
-    throw new NexusError(options.service ? `No service "${options.service}" in ${options.name}.` : `Workspace ${options.name} has no containers.`, {
-      category: "not_found",
-      hint: `See \`nexus workspace status ${options.name}\`.`,
-    });
+    throw new NexusError(
+      options.service
+        ? `No service "${options.service}" in ${options.name}.`
+        : `Workspace ${options.name} has no containers.`,
+      {
+        category: "not_found",
+        hint: `See \`nexus workspace status ${options.name}\`.`,
+      },
+    );
   }
   const prefix = services.length > 1;
   await Promise.all(
     services.map(async (s) => {
       const container = docker.getContainer(s.id);
-      const base = { stdout: true, stderr: true, ...(options.tail === undefined ? {} : { tail: options.tail }) };
+      const base = {
+        stdout: true,
+        stderr: true,
+        ...(options.tail === undefined ? {} : { tail: options.tail }),
+      };
       const out = prefixer(prefix ? `${s.service} | ` : "", process.stdout);
       const err = prefixer(prefix ? `${s.service} | ` : "", process.stderr);
       if (!options.follow) return demuxBuffer(await container.logs({ ...base, follow: false }), out, err);

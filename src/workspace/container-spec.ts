@@ -37,7 +37,11 @@ export const volumeName = (workspace: string, volume: string) => `${projectName(
 export const containerName = (workspace: string, service: string) => `${projectName(workspace)}-${service}-1`;
 
 export function resourceLabels(spec: Pick<WorkspaceSpec, "workspace" | "repoId">): Record<string, string> {
-  return { [LABEL.project]: projectName(spec.workspace), [LABEL.workspace]: spec.workspace, [LABEL.repo]: spec.repoId };
+  return {
+    [LABEL.project]: projectName(spec.workspace),
+    [LABEL.workspace]: spec.workspace,
+    [LABEL.repo]: spec.repoId,
+  };
 }
 
 /** Host-side values of the port variables and the template's host_env, as `ports` prints them. */
@@ -48,21 +52,39 @@ export function portVariables(workspace: string, ports: PortRecord[]): Record<st
 }
 
 export function interpolate(value: string, vars: Record<string, string>): string {
-  return value.replace(/\$\{([A-Z0-9_]+)(?::-([^}]*))?\}/g, (_, key: string, fallback?: string) => vars[key] ?? fallback ?? "");
+  return value.replace(
+    /\$\{([A-Z0-9_]+)(?::-([^}]*))?\}/g,
+    (_, key: string, fallback?: string) => vars[key] ?? fallback ?? "",
+  );
 }
 
-export function hostEnvironment(template: Template, workspace: string, ports: PortRecord[]): Record<string, string> {
+export function hostEnvironment(
+  template: Template,
+  workspace: string,
+  ports: PortRecord[],
+): Record<string, string> {
   const vars = portVariables(workspace, ports);
-  const hostEnv = Object.entries(template.compose["x-nexus"].host_env).map(([k, v]) => [k, interpolate(v, vars)]);
+  const hostEnv = Object.entries(template.compose["x-nexus"].host_env).map(([k, v]) => [
+    k,
+    interpolate(v, vars),
+  ]);
   return { ...vars, ...Object.fromEntries(hostEnv) };
 }
 
-export function containerOptions(spec: WorkspaceSpec, service: ResolvedService): Dockerode.ContainerCreateOptions {
+export function containerOptions(
+  spec: WorkspaceSpec,
+  service: ResolvedService,
+): Dockerode.ContainerCreateOptions {
   const isDev = spec.template.devService === service.name;
   const ports = spec.ports.filter((p) => p.service === service.name);
   const vars = portVariables(spec.workspace, spec.ports);
   const env = { ...vars, ...mapValues(service.environment, (v) => interpolate(v, vars)) };
-  if (isDev) Object.assign(env, { GIT_CONFIG_COUNT: "1", GIT_CONFIG_KEY_0: "safe.directory", GIT_CONFIG_VALUE_0: "*" });
+  if (isDev)
+    Object.assign(env, {
+      GIT_CONFIG_COUNT: "1",
+      GIT_CONFIG_KEY_0: "safe.directory",
+      GIT_CONFIG_VALUE_0: "*",
+    });
   const network = networkName(spec.workspace);
   const options: Dockerode.ContainerCreateOptions = {
     name: containerName(spec.workspace, service.name),
@@ -117,7 +139,8 @@ function devMounts(spec: WorkspaceSpec): Dockerode.MountSettings[] {
     { Type: "bind", Source: spec.gitCommonDir, Target: spec.gitCommonDir },
     { Type: "bind", Source: spec.runtimeScript, Target: "/run/nexus/init.sh", ReadOnly: true },
   ];
-  if (spec.sshDir) mounts.push({ Type: "bind", Source: spec.sshDir, Target: "/run/nexus/ssh", ReadOnly: true });
+  if (spec.sshDir)
+    mounts.push({ Type: "bind", Source: spec.sshDir, Target: "/run/nexus/ssh", ReadOnly: true });
   return mounts;
 }
 

@@ -1,9 +1,17 @@
 import type Dockerode from "dockerode";
 import { NexusError } from "../core/errors.js";
-import { projectName } from "./names.js";
-import { LABEL, type WorkspaceSpec, containerOptions, networkName, resourceLabels, volumeName } from "./container-spec.js";
+import {
+  containerOptions,
+  LABEL,
+  networkName,
+  resourceLabels,
+  volumeName,
+  type WorkspaceSpec,
+} from "./container-spec.js";
 import type { Docker } from "./docker.js";
-import { startOrder } from "./templates.js";
+import { waitExited, waitHealthy } from "./health.js";
+import { projectName } from "./names.js";
+import { startOrder } from "./start-order.js";
 
 export interface ServiceState {
   service: string;
@@ -15,9 +23,26 @@ export interface ServiceState {
 }
 
 /** Every container of one workspace (or of all Nexus workspaces of a repository). */
-export async function listServices(docker: Docker, filter: { workspace?: string; repoId?: string }): Promise<(ServiceState & { workspace: string })[]> {
-  const labels = filter.workspace ? [`${LABEL.project}=${projectName(filter.workspace)}`] : [`${LABEL.repo}=${filter.repoId}`];
-  const containers = await docker.listContainers({ all: true, filters: { label: labels } });
+export async function listServices(
+  docker: Docker,
+  filter: ServiceFilter,
+): Promise<(ServiceState & { workspace: string })[]> {
+  return toServiceStates(await docker.listContainers({ all: true, filters: serviceFilters(filter) }));
+}
+
+export type ServiceFilter = { workspace?: string; repoId?: string };
+
+export function serviceFilters(filter: ServiceFilter): { label: string[] } {
+  return {
+    label: filter.workspace
+      ? [`${LABEL.project}=${projectName(filter.workspace)}`]
+      : [`${LABEL.repo}=${filter.repoId}`],
+  };
+}
+
+export function toServiceStates(
+  containers: Dockerode.ContainerInfo[],
+): (ServiceState & { workspace: string })[] {
   return containers.map((c) => ({
     workspace: c.Labels[LABEL.workspace] ?? "",
     service: c.Labels[LABEL.service] ?? "",
@@ -37,7 +62,9 @@ export interface UpResult {
 /** Creates what is missing or changed, starts what is stopped, in depends_on order, then waits for health. */
 export async function upServices(docker: Docker, spec: WorkspaceSpec): Promise<UpResult> {
   await ensureNetworkAndVolumes(docker, spec);
-  const existing = new Map((await listServices(docker, { workspace: spec.workspace })).map((s) => [s.service, s]));
+  const existing = new Map(
+    (await listServices(docker, { workspace: spec.workspace })).map((s) => [s.service, s]),
+  );
   const result: UpResult = { created: [], started: [] };
   for (const name of startOrder(spec.template.compose)) {
     const service = spec.template.services.find((s) => s.name === name)!;
@@ -53,7 +80,8 @@ export async function upServices(docker: Docker, spec: WorkspaceSpec): Promise<U
       result.started.push(name);
     }
   }
-  for (const service of spec.template.services) if (service.healthcheck && !service.healthcheck.disable) await waitHealthy(docker, spec, service.name);
+  for (const service of spec.template.services)
+    if (service.healthcheck && !service.healthcheck.disable) await waitHealthy(docker, spec, service.name);
   return result;
 }
 
@@ -80,7 +108,9 @@ async function startContainer(container: Dockerode.Container, name: string): Pro
     const portTaken = /port is already allocated|address already in use/i.test(message);
     throw new NexusError(`Cannot start service ${name}: ${message.split("\n").pop()}`, {
       category: portTaken ? "port_conflict" : "docker",
-      hint: portTaken ? "Another program took the port; run `nexus workspace up` again to pick a new one." : "Check `nexus workspace logs` for the service.",
+      hint: portTaken
+        ? "Another program took the port; run `nexus workspace up` again to pick a new one."
+        : "Check `nexus workspace logs` for the service.",
       cause: error,
     });
   }
@@ -91,50 +121,30 @@ async function ensureNetworkAndVolumes(docker: Docker, spec: WorkspaceSpec): Pro
   const network = networkName(spec.workspace);
   const networks = await docker.listNetworks({ filters: { name: [network] } });
   if (!networks.some((n) => n.Name === network)) {
-    await docker.createNetwork({ Name: network, Labels: { ...labels, [LABEL.network]: "default" }, CheckDuplicate: true });
+    await docker.createNetwork({
+      Name: network,
+      Labels: { ...labels, [LABEL.network]: "default" },
+      CheckDuplicate: true,
+    });
   }
   for (const volume of Object.keys(spec.template.compose.volumes)) {
-    await docker.createVolume({ Name: volumeName(spec.workspace, volume), Labels: { ...labels, [LABEL.volume]: volume } });
-  }
-}
-
-async function inspectService(docker: Docker, spec: WorkspaceSpec, service: string) {
-  const [state] = (await listServices(docker, { workspace: spec.workspace })).filter((s) => s.service === service);
-  if (!state) throw new NexusError(`Service ${service} has no container.`, { category: "docker" });
-  return docker.getContainer(state.id).inspect();
-}
-
-export async function waitHealthy(docker: Docker, spec: WorkspaceSpec, service: string, timeoutMs = 180_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const info = await inspectService(docker, spec, service);
-    const health = info.State.Health?.Status;
-    if (info.State.Running && (health === "healthy" || !info.State.Health)) return;
-    if (!info.State.Running || health === "unhealthy") {
-      const log = info.State.Health?.Log?.at(-1)?.Output?.trim();
-      throw new NexusError(`Service ${service} is ${info.State.Running ? "unhealthy" : `not running (exit code ${info.State.ExitCode})`}.`, {
-        category: "docker",
-        hint: `${log ? `Last health check said: ${log}\n` : ""}See \`nexus workspace logs ${spec.workspace} ${service}\`.`,
-      });
-    }
-    if (Date.now() > deadline) {
-      throw new NexusError(`Service ${service} did not become healthy within ${timeoutMs / 1000} s.`, { category: "timeout", hint: `See \`nexus workspace logs ${spec.workspace} ${service}\`.` });
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function waitExited(docker: Docker, spec: WorkspaceSpec, service: string): Promise<void> {
-  const info = await inspectService(docker, spec, service);
-  const result = info.State.Running ? await docker.getContainer(info.Id).wait() : { StatusCode: info.State.ExitCode };
-  if (result.StatusCode !== 0) {
-    throw new NexusError(`Service ${service} exited with code ${result.StatusCode}.`, { category: "docker", hint: `See \`nexus workspace logs ${spec.workspace} ${service}\`.` });
+    await docker.createVolume({
+      Name: volumeName(spec.workspace, volume),
+      Labels: { ...labels, [LABEL.volume]: volume },
+    });
   }
 }
 
 export async function stopServices(docker: Docker, workspace: string): Promise<string[]> {
   const running = (await listServices(docker, { workspace })).filter((s) => s.state === "running");
-  await Promise.all(running.map((s) => docker.getContainer(s.id).stop({ t: 5 }).catch(() => undefined)));
+  await Promise.all(
+    running.map((s) =>
+      docker
+        .getContainer(s.id)
+        .stop({ t: 5 })
+        .catch(() => undefined),
+    ),
+  );
   return running.map((s) => s.service);
 }
 

@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { type NexusConfig, loadConfig } from "../core/config.js";
+import { loadConfig, type NexusConfig } from "../core/config.js";
 import { type Db, openDb } from "../core/db.js";
 import { UsageError } from "../core/errors.js";
-import { type ProjectPaths, findProject, packageRoot, workspaceFromCwd } from "../core/paths.js";
+import { findProject, type ProjectPaths, packageRoot, workspaceFromCwd } from "../core/paths.js";
 import { validateWorkspaceName } from "./names.js";
 import { WorkspaceStore } from "./store.js";
 
@@ -28,7 +28,10 @@ export function resolveName(ctx: ProjectContext, name: string | undefined): stri
   if (name) return validateWorkspaceName(name);
   const current = workspaceFromCwd(ctx.paths);
   if (current) return current;
-  throw new UsageError("No workspace named, and the current directory is not inside one.", "Pass a NAME, or run the command inside a workspace's worktree.");
+  throw new UsageError(
+    "No workspace named, and the current directory is not inside one.",
+    "Pass a NAME, or run the command inside a workspace's worktree.",
+  );
 }
 
 export function worktreePath(ctx: ProjectContext, name: string): string {

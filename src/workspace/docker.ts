@@ -52,14 +52,19 @@ export async function imageExists(docker: Docker, ref: string): Promise<boolean>
 }
 
 /** Builds (or pulls) a service's image once; later workspaces reuse it by its content-hash tag. */
-export async function ensureImage(docker: Docker, service: ResolvedService): Promise<"cached" | "built" | "pulled"> {
+export async function ensureImage(
+  docker: Docker,
+  service: ResolvedService,
+): Promise<"cached" | "built" | "pulled"> {
   if (await imageExists(docker, service.imageRef)) return "cached";
   if (!service.contextDir) {
     info(`${style.dim("pull")} ${service.imageRef}`);
     await followStream(docker, await docker.pull(service.imageRef), `pull ${service.imageRef}`);
     return "pulled";
   }
-  info(`${style.bold("build")} ${service.name} → ${service.imageRef} ${style.dim("(first use; later workspaces reuse it)")}`);
+  info(
+    `${style.bold("build")} ${service.name} → ${service.imageRef} ${style.dim("(first use; later workspaces reuse it)")}`,
+  );
   const stream = await docker.buildImage(
     { context: service.contextDir, src: listFiles(service.contextDir) },
     {
@@ -104,6 +109,38 @@ function followStream(docker: Docker, stream: NodeJS.ReadableStream, what: strin
         if (tail.length > 15) tail.shift();
         if (line.startsWith("Step ") || event.status) info(style.dim(`  ${line.split("\n")[0]}`));
         else debug(`  ${line}`);
+      },
+    );
+  });
+}
+
+/**
+ * Lists containers through docker-modem alone: dockerode's full client costs ~200 ms to load,
+ * which would dominate `workspace list`. docker-modem still honours DOCKER_HOST.
+ */
+export async function listContainersLight(
+  filters: Record<string, string[]>,
+): Promise<Dockerode.ContainerInfo[]> {
+  const { default: Modem } = await import("docker-modem");
+  const modem = new Modem();
+  const where = process.env.DOCKER_HOST ?? "/var/run/docker.sock";
+  return new Promise((resolve, reject) => {
+    modem.dial(
+      {
+        path: "/containers/json?",
+        method: "GET",
+        options: { all: true, filters: JSON.stringify(filters) },
+        statusCodes: { 200: true, 400: "bad parameter", 500: "server error" },
+      },
+      (error, data) => {
+        if (!error) return resolve(data as Dockerode.ContainerInfo[]);
+        reject(
+          new NexusError(`Cannot reach the Docker Engine at ${where}: ${error.message}`, {
+            category: "docker_unavailable",
+            hint: "Start Docker (e.g. `sudo systemctl start docker`) or check DOCKER_HOST.",
+            cause: error,
+          }),
+        );
       },
     );
   });

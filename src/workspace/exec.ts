@@ -47,7 +47,10 @@ export async function execInContainer(docker: Docker, options: ExecOptions): Pro
   return info.ExitCode ?? 1;
 }
 
-function attachTerminal(exec: { resize(o: { h: number; w: number }): Promise<unknown> }, stream: NodeJS.ReadWriteStream): () => void {
+function attachTerminal(
+  exec: { resize(o: { h: number; w: number }): Promise<unknown> },
+  stream: NodeJS.ReadWriteStream,
+): () => void {
   const stdin = process.stdin;
   const resize = () => {
     exec.resize({ h: process.stdout.rows ?? 24, w: process.stdout.columns ?? 80 }).catch(() => {});

@@ -1,10 +1,9 @@
 import { existsSync } from "node:fs";
 import { isNexusError } from "../core/errors.js";
 import { run } from "../core/process.js";
-import { type ServiceState, listServices } from "./containers.js";
+import { listServices, type ServiceState, serviceFilters, toServiceStates } from "./containers.js";
 import type { ProjectContext } from "./context.js";
-import { getDocker } from "./docker.js";
-import { summary, templateFor } from "./manager.js";
+import { getDocker, listContainersLight } from "./docker.js";
 import type { PortRecord, WorkspaceRecord } from "./store.js";
 import { nexusBranches } from "./worktree.js";
 
@@ -27,24 +26,38 @@ export interface ListResult {
 }
 
 /** One Docker call, one git call and one du call for all workspaces: `list` stays fast at 20+. */
-export async function listWorkspaces(ctx: ProjectContext, options: { disk?: boolean } = {}): Promise<ListResult> {
+export async function listWorkspaces(
+  ctx: ProjectContext,
+  options: { disk?: boolean } = {},
+): Promise<ListResult> {
   const records = ctx.store.list();
   const withContainers = records.some((r) => r.template !== "none");
   const [containers, branches, disk] = await Promise.all([
-    withContainers ? containersByWorkspace(ctx) : { byWorkspace: new Map<string, ServiceState[]>(), error: undefined },
+    withContainers
+      ? containersByWorkspace(ctx)
+      : { byWorkspace: new Map<string, ServiceState[]>(), error: undefined },
     nexusBranches(ctx.paths.root),
     options.disk === false ? new Map<string, number>() : diskUsage(records.map((r) => r.worktreePath)),
   ]);
   const workspaces = records.map((record) =>
-    view(ctx, { record, services: containers.byWorkspace.get(record.name) ?? [], dockerKnown: !containers.error, branches, disk }),
+    view(ctx, {
+      record,
+      services: containers.byWorkspace.get(record.name) ?? [],
+      dockerKnown: !containers.error,
+      branches,
+      disk,
+    }),
   );
   return { workspaces, dockerError: containers.error };
 }
 
-async function containersByWorkspace(ctx: ProjectContext): Promise<{ byWorkspace: Map<string, ServiceState[]>; error?: string }> {
+async function containersByWorkspace(
+  ctx: ProjectContext,
+): Promise<{ byWorkspace: Map<string, ServiceState[]>; error?: string }> {
   const byWorkspace = new Map<string, ServiceState[]>();
   try {
-    for (const service of await listServices(await getDocker(), { repoId: ctx.repoId })) {
+    const containers = await listContainersLight(serviceFilters({ repoId: ctx.repoId }));
+    for (const service of toServiceStates(containers)) {
       byWorkspace.set(service.workspace, [...(byWorkspace.get(service.workspace) ?? []), service]);
     }
     return { byWorkspace };
@@ -64,7 +77,7 @@ interface ViewInput {
 
 function view(ctx: ProjectContext, input: ViewInput): WorkspaceView {
   const { record, services } = input;
-  const expected = expectedServices(ctx, record);
+  const expected = record.services;
   const running = services.filter((s) => s.state === "running").length;
   return {
     name: record.name,
@@ -80,16 +93,10 @@ function view(ctx: ProjectContext, input: ViewInput): WorkspaceView {
   };
 }
 
-function expectedServices(ctx: ProjectContext, record: WorkspaceRecord): number {
-  if (record.template === "none") return 0;
-  try {
-    return templateFor(ctx, record.template)?.services.length ?? 0;
-  } catch {
-    return 0;
-  }
-}
-
-function liveState(record: WorkspaceRecord, live: { running: number; expected: number; dockerKnown: boolean }): string {
+function liveState(
+  record: WorkspaceRecord,
+  live: { running: number; expected: number; dockerKnown: boolean },
+): string {
   if (record.state === "creating" || record.state === "error") return record.state;
   if (record.template === "none") return "ready";
   if (!live.dockerKnown) return "unknown";
@@ -130,6 +137,7 @@ export interface WorkspaceStatus extends WorkspaceView {
 }
 
 export async function workspaceStatus(ctx: ProjectContext, name: string): Promise<WorkspaceStatus> {
+  const { summary, templateFor } = await import("./manager.js");
   const record = ctx.store.get(name);
   const template = templateFor(ctx, record.template);
   let containers: ServiceState[] = [];
@@ -142,7 +150,10 @@ export async function workspaceStatus(ctx: ProjectContext, name: string): Promis
       dockerKnown = false;
     }
   }
-  const [branches, disk] = await Promise.all([nexusBranches(ctx.paths.root), diskUsage([record.worktreePath])]);
+  const [branches, disk] = await Promise.all([
+    nexusBranches(ctx.paths.root),
+    diskUsage([record.worktreePath]),
+  ]);
   const base = view(ctx, { record, services: containers, dockerKnown, branches, disk });
   return { ...base, env: summary(ctx, name, template).env, containers };
 }

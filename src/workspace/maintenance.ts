@@ -6,7 +6,7 @@ import { LABEL } from "./container-spec.js";
 import { removeContainers, removeWorkspaceResources } from "./containers.js";
 import type { ProjectContext } from "./context.js";
 import { getDocker } from "./docker.js";
-import { type WorkspaceSummary, upWorkspace } from "./manager.js";
+import { upWorkspace, type WorkspaceSummary } from "./manager.js";
 import { branchExists, isDirty, removeWorktree } from "./worktree.js";
 
 export interface RepairResult {
@@ -50,9 +50,17 @@ export interface PruneResult {
 }
 
 /** Removes leftovers whose workspace no longer exists: worktree folders and labelled Docker resources. */
-export async function pruneWorkspaces(ctx: ProjectContext, options: { force?: boolean; dryRun?: boolean } = {}): Promise<PruneResult> {
+export async function pruneWorkspaces(
+  ctx: ProjectContext,
+  options: { force?: boolean; dryRun?: boolean } = {},
+): Promise<PruneResult> {
   const known = new Set(ctx.store.list().map((r) => r.name));
-  const result: PruneResult = { worktrees: [], skippedDirty: [], containers: [], dryRun: Boolean(options.dryRun) };
+  const result: PruneResult = {
+    worktrees: [],
+    skippedDirty: [],
+    containers: [],
+    dryRun: Boolean(options.dryRun),
+  };
   const dirs = existsSync(ctx.paths.worktreesDir) ? readdirSync(ctx.paths.worktreesDir) : [];
   for (const dir of dirs.filter((d) => !known.has(d))) {
     const path = join(ctx.paths.worktreesDir, dir);

@@ -1,7 +1,7 @@
 import { existsSync, realpathSync } from "node:fs";
 import { NexusError } from "../core/errors.js";
 import { info, style } from "../core/output.js";
-import { type WorkspaceSpec, hostEnvironment } from "./container-spec.js";
+import { hostEnvironment, type WorkspaceSpec } from "./container-spec.js";
 import { listServices, removeWorkspaceResources, stopServices } from "./containers.js";
 import { type ProjectContext, worktreePath } from "./context.js";
 import { type Docker, ensureImage, getDocker } from "./docker.js";
@@ -10,7 +10,7 @@ import { branchName, validateWorkspaceName } from "./names.js";
 import { type StartOptions, startWorkspace, timer } from "./runtime.js";
 import { removeHostEntry } from "./ssh.js";
 import type { PortRecord, WorkspaceRecord } from "./store.js";
-import { type Template, loadTemplate } from "./templates.js";
+import { loadTemplate, type Template } from "./templates.js";
 import { copyIgnoredFiles, createWorktree, deleteBranch, isDirty, removeWorktree } from "./worktree.js";
 
 export interface CreateOptions {
@@ -27,16 +27,31 @@ export interface WorkspaceSummary {
   copiedFiles?: string[];
 }
 
+const templateCache = new WeakMap<ProjectContext, Map<string, Template>>();
+
+/** Loads (and hashes) each template once per command, however many workspaces use it. */
 export function templateFor(ctx: ProjectContext, name: string): Template | undefined {
-  return name === "none" ? undefined : loadTemplate(name, ctx.paths.templatesDir);
+  if (name === "none") return undefined;
+  const cache = templateCache.get(ctx) ?? new Map<string, Template>();
+  templateCache.set(ctx, cache);
+  const template = cache.get(name) ?? loadTemplate(name, ctx.paths.templatesDir);
+  cache.set(name, template);
+  return template;
 }
 
 /** Everything is validated before anything is made; a failure part-way undoes what was made. */
-export async function createWorkspace(ctx: ProjectContext, options: CreateOptions): Promise<WorkspaceSummary> {
+export async function createWorkspace(
+  ctx: ProjectContext,
+  options: CreateOptions,
+): Promise<WorkspaceSummary> {
   const name = validateWorkspaceName(options.name);
   const stage = timer(options.onStage);
   if (ctx.store.find(name)) {
-    throw new NexusError(`Workspace "${name}" already exists.`, { category: "conflict", exitCode: 2, hint: `Start it with \`nexus workspace up ${name}\`, or pick another name.` });
+    throw new NexusError(`Workspace "${name}" already exists.`, {
+      category: "conflict",
+      exitCode: 2,
+      hint: `Start it with \`nexus workspace up ${name}\`, or pick another name.`,
+    });
   }
   const templateName = options.template ?? ctx.config.default_template;
   const template = templateFor(ctx, templateName);
@@ -51,7 +66,11 @@ export async function createWorkspace(ctx: ProjectContext, options: CreateOption
   try {
     const record = await makeWorktree(ctx, { name, templateName, template, from: options.from, undo });
     stage("worktree");
-    const copiedFiles = copyIgnoredFiles({ from: ctx.paths.root, to: record.worktreePath, files: ctx.config.copy_files });
+    const copiedFiles = copyIgnoredFiles({
+      from: ctx.paths.root,
+      to: record.worktreePath,
+      files: ctx.config.copy_files,
+    });
     if (!template || !docker) return finish(ctx, record, copiedFiles);
     undo.push(() => removeWorkspaceResources(docker, name));
     undo.push(async () => removeHostEntry(name));
@@ -68,11 +87,20 @@ export async function createWorkspace(ctx: ProjectContext, options: CreateOption
 
 async function makeWorktree(
   ctx: ProjectContext,
-  args: { name: string; templateName: string; template?: Template; from?: string; undo: (() => Promise<unknown>)[] },
+  args: {
+    name: string;
+    templateName: string;
+    template?: Template;
+    from?: string;
+    undo: (() => Promise<unknown>)[];
+  },
 ): Promise<WorkspaceRecord> {
   const path = worktreePath(ctx, args.name);
   if (existsSync(path)) {
-    throw new NexusError(`${path} already exists but is not a known workspace.`, { category: "conflict", hint: "Run `nexus workspace prune` to remove leftovers, then retry." });
+    throw new NexusError(`${path} already exists but is not a known workspace.`, {
+      category: "conflict",
+      hint: "Run `nexus workspace prune` to remove leftovers, then retry.",
+    });
   }
   const branch = branchName(args.name);
   const createdBranch = await createWorktree({ paths: ctx.paths, path, branch, from: args.from });
@@ -96,8 +124,16 @@ async function makeWorktree(
   return ctx.store.get(args.name);
 }
 
-function finish(ctx: ProjectContext, record: WorkspaceRecord, copiedFiles: string[], spec?: WorkspaceSpec): WorkspaceSummary {
-  ctx.store.update(record.name, { state: spec ? "running" : "stopped" });
+function finish(
+  ctx: ProjectContext,
+  record: WorkspaceRecord,
+  copiedFiles: string[],
+  spec?: WorkspaceSpec,
+): WorkspaceSummary {
+  ctx.store.update(record.name, {
+    state: spec ? "running" : "stopped",
+    services: spec?.template.services.length ?? 0,
+  });
   return { ...summary(ctx, record.name, spec?.template), copiedFiles };
 }
 
@@ -107,7 +143,12 @@ export function summary(ctx: ProjectContext, name: string, template?: Template):
   return { workspace: ctx.store.get(name), ports, env };
 }
 
-async function runPostCommands(args: { ctx: ProjectContext; docker: Docker; spec: WorkspaceSpec; record: WorkspaceRecord }): Promise<void> {
+async function runPostCommands(args: {
+  ctx: ProjectContext;
+  docker: Docker;
+  spec: WorkspaceSpec;
+  record: WorkspaceRecord;
+}): Promise<void> {
   const { ctx, docker, spec, record } = args;
   const dev = spec.template.devService;
   if (!dev) return;
@@ -117,19 +158,34 @@ async function runPostCommands(args: { ctx: ProjectContext; docker: Docker; spec
   const container = (await listServices(docker, { workspace: record.name })).find((s) => s.service === dev);
   for (const command of commands) {
     info(`${style.dim("run")} ${command}`);
-    const code = await execInContainer(docker, { containerId: container!.id, cmd: ["/bin/sh", "-c", command], workdir: "/workspace", stdout: process.stderr });
+    const code = await execInContainer(docker, {
+      containerId: container!.id,
+      cmd: ["/bin/sh", "-c", command],
+      workdir: "/workspace",
+      stdout: process.stderr,
+    });
     if (code !== 0) {
       ctx.store.update(record.name, { state: "error" });
-      throw new NexusError(`Command \`${command}\` failed with exit code ${code} in ${record.name}.`, { category: "docker", hint: `Fix it, then run \`nexus workspace up ${record.name}\` to retry.` });
+      throw new NexusError(`Command \`${command}\` failed with exit code ${code} in ${record.name}.`, {
+        category: "docker",
+        hint: `Fix it, then run \`nexus workspace up ${record.name}\` to retry.`,
+      });
     }
   }
   ctx.store.update(record.name, { postCreateDone: true });
 }
 
-export async function upWorkspace(ctx: ProjectContext, name: string, onStage?: StartOptions["onStage"]): Promise<WorkspaceSummary> {
+export async function upWorkspace(
+  ctx: ProjectContext,
+  name: string,
+  onStage?: StartOptions["onStage"],
+): Promise<WorkspaceSummary> {
   const record = ctx.store.get(name);
   if (!existsSync(record.worktreePath)) {
-    throw new NexusError(`The worktree of "${name}" is missing: ${record.worktreePath}`, { category: "git", hint: `Run \`nexus workspace repair ${name}\` to recreate it from branch ${record.branch}.` });
+    throw new NexusError(`The worktree of "${name}" is missing: ${record.worktreePath}`, {
+      category: "git",
+      hint: `Run \`nexus workspace repair ${name}\` to recreate it from branch ${record.branch}.`,
+    });
   }
   const template = templateFor(ctx, record.template);
   if (!template) return summary(ctx, name);
@@ -137,7 +193,11 @@ export async function upWorkspace(ctx: ProjectContext, name: string, onStage?: S
   for (const service of template.services) await ensureImage(docker, service);
   const spec = await startWorkspace({ ctx, docker, record, template, onStage });
   await runPostCommands({ ctx, docker, spec, record });
-  ctx.store.update(name, { state: "running", templateHash: template.hash });
+  ctx.store.update(name, {
+    state: "running",
+    templateHash: template.hash,
+    services: template.services.length,
+  });
   return summary(ctx, name, template);
 }
 
@@ -154,10 +214,17 @@ export interface DestroyOptions {
   deleteBranch?: boolean;
 }
 
-export async function destroyWorkspace(ctx: ProjectContext, name: string, options: DestroyOptions = {}): Promise<void> {
+export async function destroyWorkspace(
+  ctx: ProjectContext,
+  name: string,
+  options: DestroyOptions = {},
+): Promise<void> {
   const record = ctx.store.get(name);
   if (!options.force && existsSync(record.worktreePath) && (await isDirty(record.worktreePath))) {
-    throw new NexusError(`Workspace "${name}" has uncommitted changes.`, { category: "conflict", hint: `Commit or stash them in ${record.worktreePath}, or pass --force to discard them.` });
+    throw new NexusError(`Workspace "${name}" has uncommitted changes.`, {
+      category: "conflict",
+      hint: `Commit or stash them in ${record.worktreePath}, or pass --force to discard them.`,
+    });
   }
   if (record.template !== "none") await removeWorkspaceResources(await getDocker(), name);
   await removeWorktree(ctx.paths.root, record.worktreePath);

@@ -74,7 +74,10 @@ async function allocate(
 }
 
 /** Picks the lowest port not recorded by any workspace and records it, in one write transaction. */
-function reserve(db: Db, options: EnsurePortsOptions & { request: PortRequest; skip: Set<number> }): PortRecord {
+function reserve(
+  db: Db,
+  options: EnsurePortsOptions & { request: PortRequest; skip: Set<number> },
+): PortRecord {
   const { workspace, request, range, skip } = options;
   return db
     .transaction((): PortRecord => {
@@ -109,7 +112,9 @@ function findRecorded(db: Db, workspace: string, request: PortRequest): PortReco
 
 function dropUnrequested(db: Db, workspace: string, requests: PortRequest[]): void {
   const keep = new Set(requests.map((r) => `${r.service}/${r.containerPort}`));
-  const rows = db.prepare("SELECT service, container_port AS p FROM ports WHERE workspace = ?").all(workspace) as {
+  const rows = db
+    .prepare("SELECT service, container_port AS p FROM ports WHERE workspace = ?")
+    .all(workspace) as {
     service: string;
     p: number;
   }[];

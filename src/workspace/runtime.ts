@@ -15,7 +15,8 @@ export function portRequests(template: Template): PortRequest[] {
     service.ports.map((port) => {
       const target = typeof port === "object" ? port.target : Number(String(port).split("/")[0]);
       const single = service.ports.length === 1;
-      const name = (typeof port === "object" && port.name) || (single ? service.name : `${service.name}-${target}`);
+      const name =
+        (typeof port === "object" && port.name) || (single ? service.name : `${service.name}-${target}`);
       return { service: service.name, name, containerPort: target };
     }),
   );
@@ -35,8 +36,14 @@ export async function startWorkspace(options: StartOptions): Promise<WorkspaceSp
   const stage = timer(options.onStage);
   const running = await listServices(docker, { workspace: record.name });
   const owned = new Set(running.filter((s) => s.state === "running").flatMap((s) => s.ports));
-  const allocation = await ensurePorts(ctx.db, { workspace: record.name, requests: portRequests(template), range: ctx.config.ports, owned });
-  for (const move of allocation.moved) warn(`port ${move.from} (${move.name}) is taken by another program; using ${move.to} instead.`);
+  const allocation = await ensurePorts(ctx.db, {
+    workspace: record.name,
+    requests: portRequests(template),
+    range: ctx.config.ports,
+    owned,
+  });
+  for (const move of allocation.moved)
+    warn(`port ${move.from} (${move.name}) is taken by another program; using ${move.to} instead.`);
   stage("ports", { attempts: allocation.attempts, moved: allocation.moved.length });
   const ssh = template.compose["x-nexus"].ssh && template.devService ? await ensureSshKeys() : undefined;
   const spec: WorkspaceSpec = {
@@ -67,10 +74,13 @@ async function waitForBanner(port: number, prefix: string, timeoutMs = 30_000): 
     if ((await readBanner(port)).startsWith(prefix)) return;
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new NexusError(`sshd in the dev container did not answer on 127.0.0.1:${port} within ${timeoutMs / 1000} s.`, {
-    category: "timeout",
-    hint: "Check that the dev image installs openssh-server; see /var/log/nexus-sshd.log in the container.",
-  });
+  throw new NexusError(
+    `sshd in the dev container did not answer on 127.0.0.1:${port} within ${timeoutMs / 1000} s.`,
+    {
+      category: "timeout",
+      hint: "Check that the dev image installs openssh-server; see /var/log/nexus-sshd.log in the container.",
+    },
+  );
 }
 
 function readBanner(port: number): Promise<string> {
@@ -87,7 +97,9 @@ function readBanner(port: number): Promise<string> {
   });
 }
 
-export function timer(onStage?: StartOptions["onStage"]): (stage: string, detail?: Record<string, unknown>) => void {
+export function timer(
+  onStage?: StartOptions["onStage"],
+): (stage: string, detail?: Record<string, unknown>) => void {
   let last = performance.now();
   return (stage, detail) => {
     const now = performance.now();

@@ -52,7 +52,9 @@ async function ensureKey(file: string, comment: string): Promise<void> {
   if (existsSync(file) && existsSync(`${file}.pub`)) return;
   let result: Awaited<ReturnType<typeof run>>;
   try {
-    result = await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", file], { input: "y\n" });
+    result = await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", file], {
+      input: "y\n",
+    });
   } catch (error) {
     throw new NexusError("ssh-keygen is not installed.", {
       category: "config",
@@ -60,7 +62,8 @@ async function ensureKey(file: string, comment: string): Promise<void> {
       cause: error,
     });
   }
-  if (result.exitCode !== 0) throw new NexusError(`ssh-keygen failed: ${result.stderr.trim()}`, { category: "config" });
+  if (result.exitCode !== 0)
+    throw new NexusError(`ssh-keygen failed: ${result.stderr.trim()}`, { category: "config" });
   chmodSync(file, 0o600);
 }
 
@@ -121,5 +124,9 @@ function ensureInclude(paths: SshPaths): void {
   const current = existsSync(paths.userSshConfig) ? readFileSync(paths.userSshConfig, "utf8") : "";
   if (current.split("\n").some((l) => l.trim() === line)) return;
   mkdirSync(join(paths.userSshConfig, ".."), { recursive: true, mode: 0o700 });
-  writeFileSync(paths.userSshConfig, `# Added by nexus: ssh nexus-NAME reaches workspace NAME\n${line}\n\n${current}`, { mode: 0o600 });
+  writeFileSync(
+    paths.userSshConfig,
+    `# Added by nexus: ssh nexus-NAME reaches workspace NAME\n${line}\n\n${current}`,
+    { mode: 0o600 },
+  );
 }

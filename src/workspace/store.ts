@@ -13,6 +13,7 @@ export interface WorkspaceRecord {
   state: WorkspaceState;
   postCreateDone: boolean;
   createdBranch: boolean;
+  services: number;
   createdAt: string;
   updatedAt: string;
 }
@@ -35,6 +36,7 @@ interface WorkspaceRow {
   state: WorkspaceState;
   post_create_done: number;
   created_branch: number;
+  services: number;
   created_at: string;
   updated_at: string;
 }
@@ -50,6 +52,7 @@ function fromRow(row: WorkspaceRow): WorkspaceRecord {
     state: row.state,
     postCreateDone: row.post_create_done === 1,
     createdBranch: row.created_branch === 1,
+    services: row.services,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -58,7 +61,7 @@ function fromRow(row: WorkspaceRow): WorkspaceRecord {
 export class WorkspaceStore {
   constructor(private readonly db: Db) {}
 
-  insert(record: Omit<WorkspaceRecord, "createdAt" | "updatedAt">): void {
+  insert(record: Omit<WorkspaceRecord, "createdAt" | "updatedAt" | "services">): void {
     const now = new Date().toISOString();
     this.db
       .prepare(
@@ -76,14 +79,19 @@ export class WorkspaceStore {
   }
 
   find(name: string): WorkspaceRecord | undefined {
-    const row = this.db.prepare("SELECT * FROM workspaces WHERE name = ?").get(name) as WorkspaceRow | undefined;
+    const row = this.db.prepare("SELECT * FROM workspaces WHERE name = ?").get(name) as
+      | WorkspaceRow
+      | undefined;
     return row ? fromRow(row) : undefined;
   }
 
   get(name: string): WorkspaceRecord {
     const record = this.find(name);
     if (record) return record;
-    throw new NotFoundError(`No workspace named "${name}".`, "Run `nexus workspace list` to see the workspaces.");
+    throw new NotFoundError(
+      `No workspace named "${name}".`,
+      "Run `nexus workspace list` to see the workspaces.",
+    );
   }
 
   list(): WorkspaceRecord[] {
@@ -91,16 +99,21 @@ export class WorkspaceStore {
     return rows.map(fromRow);
   }
 
-  update(name: string, fields: { state?: WorkspaceState; postCreateDone?: boolean; templateHash?: string }): void {
+  update(
+    name: string,
+    fields: { state?: WorkspaceState; postCreateDone?: boolean; templateHash?: string; services?: number },
+  ): void {
     const current = this.get(name);
     this.db
       .prepare(
-        `UPDATE workspaces SET state = ?, post_create_done = ?, template_hash = ?, updated_at = ? WHERE name = ?`,
+        `UPDATE workspaces SET state = ?, post_create_done = ?, template_hash = ?, services = ?, updated_at = ?
+         WHERE name = ?`,
       )
       .run(
         fields.state ?? current.state,
         (fields.postCreateDone ?? current.postCreateDone) ? 1 : 0,
         fields.templateHash ?? current.templateHash,
+        fields.services ?? current.services,
         new Date().toISOString(),
         name,
       );

@@ -1,6 +1,8 @@
 import { z } from "zod";
 
-const duration = z.string().regex(/^(\d+(\.\d+)?(ns|us|ms|s|m|h))+$/, "must be a duration like 500ms, 5s or 1m30s");
+const duration = z
+  .string()
+  .regex(/^(\d+(\.\d+)?(ns|us|ms|s|m|h))+$/, "must be a duration like 500ms, 5s or 1m30s");
 const scalar = z.union([z.string(), z.number(), z.boolean()]).transform(String);
 const stringList = z.union([z.string().transform((s) => [s]), z.array(z.string())]);
 
@@ -35,16 +37,22 @@ const buildSchema = z.union([
 const environmentSchema = z
   .union([
     z.record(z.string(), scalar.nullable()),
-    z.array(z.string().regex(/^[^=]+=/, "must be KEY=VALUE")).transform((items) =>
-      Object.fromEntries(items.map((item) => [item.slice(0, item.indexOf("=")), item.slice(item.indexOf("=") + 1)])),
-    ),
+    z
+      .array(z.string().regex(/^[^=]+=/, "must be KEY=VALUE"))
+      .transform((items) =>
+        Object.fromEntries(
+          items.map((item) => [item.slice(0, item.indexOf("=")), item.slice(item.indexOf("=") + 1)]),
+        ),
+      ),
   ])
   .transform((env) => Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v ?? ""])));
 
 const dependsOnSchema = z.union([
-  z.array(z.string()).transform((names) =>
-    Object.fromEntries(names.map((n) => [n, { condition: "service_started" as const }])),
-  ),
+  z
+    .array(z.string())
+    .transform((names) =>
+      Object.fromEntries(names.map((n) => [n, { condition: "service_started" as const }])),
+    ),
   z.record(
     z.string(),
     z
@@ -104,7 +112,10 @@ export const composeSchema = z
   .object({
     name: z.string().optional(),
     version: z.string().optional(),
-    services: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, "service names: lowercase, digits, - and _"), serviceSchema),
+    services: z.record(
+      z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, "service names: lowercase, digits, - and _"),
+      serviceSchema,
+    ),
     volumes: z.record(z.string(), z.object({}).passthrough().nullable()).default({}),
     "x-nexus": nexusBlockSchema.default(nexusBlockSchema.parse({})),
   })

@@ -4,8 +4,9 @@ import { join, relative, resolve, sep } from "node:path";
 import { NotFoundError, UsageError } from "../core/errors.js";
 import { packageRoot } from "../core/paths.js";
 import { parseYaml } from "../core/yaml-file.js";
-import { type ComposeFile, composeSchema, type ServiceSpec } from "./template-schema.js";
+import { startOrder } from "./start-order.js";
 import { hashDirectory } from "./template-files.js";
+import { type ComposeFile, composeSchema, type ServiceSpec } from "./template-schema.js";
 
 export interface ResolvedService extends ServiceSpec {
   name: string;
@@ -39,12 +40,18 @@ function templateDirs(projectTemplatesDir: string): { dir: string; source: Templ
   ];
 }
 
-export function listTemplateNames(projectTemplatesDir: string): { name: string; source: Template["source"] }[] {
+export function listTemplateNames(
+  projectTemplatesDir: string,
+): { name: string; source: Template["source"] }[] {
   const seen = new Map<string, Template["source"]>();
   for (const { dir, source } of templateDirs(projectTemplatesDir)) {
     if (!existsSync(dir)) continue;
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      if (entry.isDirectory() && !entry.name.startsWith("_") && existsSync(join(dir, entry.name, "compose.yaml"))) {
+      if (
+        entry.isDirectory() &&
+        !entry.name.startsWith("_") &&
+        existsSync(join(dir, entry.name, "compose.yaml"))
+      ) {
         if (!seen.has(entry.name)) seen.set(entry.name, source);
       }
     }
@@ -54,7 +61,10 @@ export function listTemplateNames(projectTemplatesDir: string): { name: string; 
 
 export function loadTemplate(name: string, projectTemplatesDir: string, skip?: string): Template {
   if (!/^[a-z0-9][a-z0-9._-]*$/.test(name) || name.includes("..")) {
-    throw new UsageError(`Invalid template name "${name}".`, "Template names are folder names: lowercase, digits, -, _ and .");
+    throw new UsageError(
+      `Invalid template name "${name}".`,
+      "Template names are folder names: lowercase, digits, -, _ and .",
+    );
   }
   for (const { dir, source } of templateDirs(projectTemplatesDir)) {
     const templateDir = join(dir, name);
@@ -80,18 +90,28 @@ function readTemplate(options: ReadOptions): Template {
   const text = readFileSync(file, "utf8");
   const own = parseYaml(text, { file, schema: composeSchema, hint: HINT });
   const nexus = own["x-nexus"];
-  const base = nexus.extends ? loadTemplate(nexus.extends, options.projectTemplatesDir, options.dir) : undefined;
-  const ownServices = Object.entries(own.services).map(([name, spec]) => resolveService({ name, spec, dir: options.dir, file }));
+  const base = nexus.extends
+    ? loadTemplate(nexus.extends, options.projectTemplatesDir, options.dir)
+    : undefined;
+  const ownServices = Object.entries(own.services).map(([name, spec]) =>
+    resolveService({ name, spec, dir: options.dir, file }),
+  );
   const services = mergeServices(base?.services ?? [], ownServices);
   const compose: ComposeFile = {
     ...own,
     services: Object.fromEntries(services.map((s) => [s.name, s])),
     volumes: { ...base?.compose.volumes, ...own.volumes },
-    "x-nexus": { ...base?.compose["x-nexus"], ...nexus, host_env: { ...base?.compose["x-nexus"].host_env, ...nexus.host_env } },
+    "x-nexus": {
+      ...base?.compose["x-nexus"],
+      ...nexus,
+      host_env: { ...base?.compose["x-nexus"].host_env, ...nexus.host_env },
+    },
   };
   const devService = compose["x-nexus"].dev_service ?? (compose.services.dev ? "dev" : undefined);
   validateReferences({ compose, devService, file });
-  const hash = createHash("sha256").update(text).update(base?.hash ?? "");
+  const hash = createHash("sha256")
+    .update(text)
+    .update(base?.hash ?? "");
   for (const s of services) hash.update(s.imageRef);
   return {
     name: options.name,
@@ -111,21 +131,35 @@ function mergeServices(base: ResolvedService[], own: ResolvedService[]): Resolve
   return [...byName.values()];
 }
 
-function resolveService(options: { name: string; spec: ServiceSpec; dir: string; file: string }): ResolvedService {
+function resolveService(options: {
+  name: string;
+  spec: ServiceSpec;
+  dir: string;
+  file: string;
+}): ResolvedService {
   const { name, spec, dir, file } = options;
   if (!spec.build) return { ...spec, name, imageRef: spec.image! };
   // Contexts may be shared between templates of one collection (e.g. ../_shared/postgres), never beyond it.
   const collection = resolve(dir, "..");
   const contextDir = resolve(dir, spec.build.context);
   if (!contextDir.startsWith(collection + sep)) {
-    throw new UsageError(`${file}: services.${name}.build.context: "${spec.build.context}" points outside the templates folder.`, HINT);
+    throw new UsageError(
+      `${file}: services.${name}.build.context: "${spec.build.context}" points outside the templates folder.`,
+      HINT,
+    );
   }
   const dockerfile = spec.build.dockerfile ?? "Dockerfile";
   if (!existsSync(join(contextDir, dockerfile))) {
-    throw new UsageError(`${file}: services.${name}.build: no ${dockerfile} in ${relative(dir, contextDir) || "."}.`, HINT);
+    throw new UsageError(
+      `${file}: services.${name}.build: no ${dockerfile} in ${relative(dir, contextDir) || "."}.`,
+      HINT,
+    );
   }
   const buildHash = hashDirectory(contextDir, JSON.stringify({ dockerfile, args: spec.build.args }));
-  const repo = relative(collection, contextDir).toLowerCase().replace(/[^a-z0-9.-]+/g, "-").replace(/^[-.]+/, "");
+  const repo = relative(collection, contextDir)
+    .toLowerCase()
+    .replace(/[^a-z0-9.-]+/g, "-")
+    .replace(/^[-.]+/, "");
   return { ...spec, name, contextDir, imageRef: `nexus/${repo}:${buildHash.slice(0, 12)}` };
 }
 
@@ -137,36 +171,25 @@ function validateReferences(options: { compose: ComposeFile; devService?: string
   }
   for (const [name, service] of Object.entries(compose.services)) {
     for (const dep of Object.keys(service.depends_on)) {
-      if (!names.has(dep)) throw new UsageError(`${file}: services.${name}.depends_on: no service named "${dep}".`, HINT);
+      if (!names.has(dep))
+        throw new UsageError(`${file}: services.${name}.depends_on: no service named "${dep}".`, HINT);
     }
     for (const volume of service.volumes) {
       const source = volume.split(":")[0] ?? "";
       const isNamed = !source.startsWith(".") && !source.startsWith("/") && volume.includes(":");
       if (isNamed && !(source in compose.volumes)) {
-        throw new UsageError(`${file}: services.${name}.volumes: volume "${source}" is not declared under top-level volumes.`, HINT);
+        throw new UsageError(
+          `${file}: services.${name}.volumes: volume "${source}" is not declared under top-level volumes.`,
+          HINT,
+        );
       }
       if (source.split(/[\\/]/).includes("..")) {
-        throw new UsageError(`${file}: services.${name}.volumes: "${volume}" must not leave the worktree (..).`, HINT);
+        throw new UsageError(
+          `${file}: services.${name}.volumes: "${volume}" must not leave the worktree (..).`,
+          HINT,
+        );
       }
     }
   }
   startOrder(compose, file);
-}
-
-/** Services in depends_on order; a cycle is a template error. */
-export function startOrder(compose: ComposeFile, file = "compose.yaml"): string[] {
-  const order: string[] = [];
-  const state = new Map<string, "visiting" | "done">();
-  const visit = (name: string, trail: string[]) => {
-    if (state.get(name) === "done") return;
-    if (state.get(name) === "visiting") {
-      throw new UsageError(`${file}: depends_on cycle: ${[...trail, name].join(" -> ")}.`, HINT);
-    }
-    state.set(name, "visiting");
-    for (const dep of Object.keys(compose.services[name]?.depends_on ?? {})) visit(dep, [...trail, name]);
-    state.set(name, "done");
-    order.push(name);
-  };
-  for (const name of Object.keys(compose.services).sort()) visit(name, []);
-  return order;
 }

@@ -25,7 +25,9 @@ export async function createWorktree(options: CreateWorktreeOptions): Promise<bo
   }
   if (!exists) await requireCommit(paths.root, from ?? "HEAD");
   mkdirSync(dirname(path), { recursive: true });
-  const args = exists ? ["worktree", "add", path, branch] : ["worktree", "add", "-b", branch, path, from ?? "HEAD"];
+  const args = exists
+    ? ["worktree", "add", path, branch]
+    : ["worktree", "add", "-b", branch, path, from ?? "HEAD"];
   await git(args, paths.root);
   // A locked worktree survives `git worktree prune` run inside a container that cannot see its path.
   await git(["worktree", "lock", "--reason", LOCK_REASON, path], paths.root);

@@ -10,12 +10,15 @@ export async function dockerAvailable(): Promise<boolean> {
     await new Dockerode().ping();
     return true;
   } catch (error) {
-    if (process.env.CI) throw new Error(`CI is set but the Docker Engine is unreachable: ${(error as Error).message}`);
+    if (process.env.CI)
+      throw new Error(`CI is set but the Docker Engine is unreachable: ${(error as Error).message}`);
     return false;
   }
 }
 
-export async function resourcesOf(workspace: string): Promise<{ containers: number; networks: number; volumes: number }> {
+export async function resourcesOf(
+  workspace: string,
+): Promise<{ containers: number; networks: number; volumes: number }> {
   const docker = new Dockerode();
   const filters = { label: [`com.docker.compose.project=nexus-${workspace}`] };
   const [containers, networks, volumes] = await Promise.all([
@@ -23,7 +26,11 @@ export async function resourcesOf(workspace: string): Promise<{ containers: numb
     docker.listNetworks({ filters }),
     docker.listVolumes({ filters }),
   ]);
-  return { containers: containers.length, networks: networks.length, volumes: (volumes.Volumes ?? []).length };
+  return {
+    containers: containers.length,
+    networks: networks.length,
+    volumes: (volumes.Volumes ?? []).length,
+  };
 }
 
 /** Reads the first bytes a TCP server sends (e.g. an SSH banner), or what it answers to `send`. */
@@ -53,7 +60,11 @@ export function probeTcp(port: number, send?: Buffer, timeoutMs = 5000): Promise
 export const POSTGRES_SSL_REQUEST = Buffer.from([0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f]);
 
 /** Runs a command in one service's container and captures its output. */
-export async function execCapture(workspace: string, service: string, cmd: string[]): Promise<{ code: number; stdout: string }> {
+export async function execCapture(
+  workspace: string,
+  service: string,
+  cmd: string[],
+): Promise<{ code: number; stdout: string }> {
   const { PassThrough } = await import("node:stream");
   const { listServices } = await import("../../src/workspace/containers.js");
   const { execInContainer } = await import("../../src/workspace/exec.js");

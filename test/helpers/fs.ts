@@ -38,7 +38,9 @@ export function gitRepo(files: Record<string, string> = { "README.md": "# test\n
   git(dir, "config", "user.name", "Nexus Test");
   git(dir, "config", "gc.auto", "0");
   for (const [name, content] of Object.entries(files)) {
-    execFileSync("sh", ["-c", 'mkdir -p "$(dirname "$1")" && printf "%s" "$2" > "$1"', "sh", name, content], { cwd: dir });
+    execFileSync("sh", ["-c", 'mkdir -p "$(dirname "$1")" && printf "%s" "$2" > "$1"', "sh", name, content], {
+      cwd: dir,
+    });
   }
   git(dir, "add", "-A");
   git(dir, "commit", "-q", "-m", "initial");

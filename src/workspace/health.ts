@@ -1,0 +1,85 @@
+import type Dockerode from "dockerode";
+import { NexusError } from "../core/errors.js";
+import type { WorkspaceSpec } from "./container-spec.js";
+import { listServices } from "./containers.js";
+import type { Docker } from "./docker.js";
+
+async function inspectService(docker: Docker, spec: WorkspaceSpec, service: string) {
+  const state = (await listServices(docker, { workspace: spec.workspace })).find(
+    (s) => s.service === service,
+  );
+  if (!state) throw new NexusError(`Service ${service} has no container.`, { category: "docker" });
+  return docker.getContainer(state.id).inspect();
+}
+
+/**
+ * Waits until a service is healthy. While Docker still says "starting", Nexus runs the template's
+ * health test itself every 100 ms: readiness is seen at once, so templates can keep Docker's own
+ * interval slow (cheap with many workspaces running) without slowing `create` and `up`.
+ */
+export async function waitHealthy(
+  docker: Docker,
+  spec: WorkspaceSpec,
+  service: string,
+  timeoutMs = 180_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const info = await inspectService(docker, spec, service);
+    const health = info.State.Health?.Status;
+    if (info.State.Running && (health === "healthy" || !info.State.Health)) return;
+    if (!info.State.Running || health === "unhealthy") throw notHealthy(spec, service, info);
+    if (await probe(docker, info)) return;
+    if (Date.now() > deadline) {
+      throw new NexusError(`Service ${service} did not become healthy within ${timeoutMs / 1000} s.`, {
+        category: "timeout",
+        hint: `See \`nexus workspace logs ${spec.workspace} ${service}\`.`,
+      });
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function probe(docker: Docker, info: Dockerode.ContainerInspectInfo): Promise<boolean> {
+  const [kind, ...args] = info.Config.Healthcheck?.Test ?? [];
+  const cmd = kind === "CMD" ? args : kind === "CMD-SHELL" ? ["/bin/sh", "-c", args.join(" ")] : undefined;
+  if (!cmd?.length) return false;
+  try {
+    const exec = await docker
+      .getContainer(info.Id)
+      .exec({ Cmd: cmd, AttachStdout: false, AttachStderr: false });
+    // A detached start still answers with an open stream; close it or the socket lingers.
+    const stream = (await exec.start({ Detach: true })) as unknown as { destroy?: () => void } | undefined;
+    stream?.destroy?.();
+    for (let i = 0; i < 50; i++) {
+      const result = await exec.inspect();
+      if (!result.Running) return result.ExitCode === 0;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  } catch {
+    // The container may be restarting; Docker's own check decides then.
+  }
+  return false;
+}
+
+function notHealthy(spec: WorkspaceSpec, service: string, info: Dockerode.ContainerInspectInfo): NexusError {
+  const log = info.State.Health?.Log?.at(-1)?.Output?.trim();
+  const state = info.State.Running ? "unhealthy" : `not running (exit code ${info.State.ExitCode})`;
+  return new NexusError(`Service ${service} is ${state}.`, {
+    category: "docker",
+    hint: `${log ? `Last health check said: ${log}\n` : ""}See \`nexus workspace logs ${spec.workspace} ${service}\`.`,
+  });
+}
+
+export async function waitExited(docker: Docker, spec: WorkspaceSpec, service: string): Promise<void> {
+  const info = await inspectService(docker, spec, service);
+  const result = info.State.Running
+    ? await docker.getContainer(info.Id).wait()
+    : { StatusCode: info.State.ExitCode };
+  if (result.StatusCode !== 0) {
+    throw new NexusError(`Service ${service} exited with code ${result.StatusCode}.`, {
+      category: "docker",
+      hint: `See \`nexus workspace logs ${spec.workspace} ${service}\`.`,
+    });
+  }
+}
