@@ -11,7 +11,11 @@ export function registerTemplate(program: Command): void {
   const template = program
     .command("template")
     .description("workspace templates (built-in and .nexus/templates/)");
+  defineList(template);
+  defineShow(template);
+}
 
+function defineList(template: Command): void {
   jsonOption(template.command("list").alias("ls").description("available templates")).action(
     async (opts: { json?: boolean }) => {
       const { listTemplateNames, loadTemplate } = await import("../workspace/templates.js");
@@ -42,7 +46,9 @@ export function registerTemplate(program: Command): void {
       ]);
     },
   );
+}
 
+function defineShow(template: Command): void {
   jsonOption(template.command("show <name>").description("a template's services, ports and settings")).action(
     async (name: string, opts: { json?: boolean }) => {
       const { loadTemplate } = await import("../workspace/templates.js");

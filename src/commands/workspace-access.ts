@@ -5,6 +5,15 @@ import { jsonOption, project } from "./common.js";
 import { printEnv } from "./workspace.js";
 
 export function registerAccessCommands(ws: Command): void {
+  defineShell(ws);
+  defineExec(ws);
+  definePorts(ws);
+  defineLogs(ws);
+  definePath(ws);
+  defineUse(ws);
+}
+
+function defineShell(ws: Command): void {
   ws.command("shell [name]")
     .description("open a shell in the workspace's dev container")
     .action(async (name: string | undefined) => {
@@ -15,7 +24,9 @@ export function registerAccessCommands(ws: Command): void {
       const tty = Boolean(process.stdin.isTTY && process.stdout.isTTY);
       process.exitCode = await runInWorkspace(ctx, { name: resolveName(ctx, name), cmd, tty, stdin: true });
     });
+}
 
+function defineExec(ws: Command): void {
   ws.command("exec [args...]")
     .usage("[NAME] [-i] -- COMMAND...")
     .description("run a command in the dev container; its exit code is passed through")
@@ -48,7 +59,9 @@ export function registerAccessCommands(ws: Command): void {
         stdin: Boolean(opts.interactive || opts.tty),
       });
     });
+}
 
+function definePorts(ws: Command): void {
   jsonOption(
     ws.command("ports [name]").description("published ports and the environment variables that name them"),
   ).action(async (name: string | undefined, opts: { json?: boolean }) => {
@@ -70,7 +83,9 @@ export function registerAccessCommands(ws: Command): void {
     printLine("");
     printEnv(result.env);
   });
+}
 
+function defineLogs(ws: Command): void {
   ws.command("logs [name] [service]")
     .description("show container logs")
     .option("-f, --follow", "keep streaming new output")
@@ -92,7 +107,9 @@ export function registerAccessCommands(ws: Command): void {
         });
       },
     );
+}
 
+function definePath(ws: Command): void {
   ws.command("path [name]")
     .description('print the worktree path: cd "$(nexus workspace path NAME)"')
     .action(async (name: string | undefined) => {
@@ -100,7 +117,9 @@ export function registerAccessCommands(ws: Command): void {
       const { resolveName } = await import("../workspace/context.js");
       printLine(ctx.store.get(resolveName(ctx, name)).worktreePath);
     });
+}
 
+function defineUse(ws: Command): void {
   ws.command("use <name>")
     .description("open a subshell in the workspace's worktree (prints the path when not on a terminal)")
     .action(async (name: string) => {

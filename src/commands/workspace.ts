@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import { NexusError } from "../core/errors.js";
 import { formatBytes, info, printJson, printLine, printTable, style, success, warn } from "../core/output.js";
 import type { WorkspaceSummary } from "../workspace/manager.js";
 import { jsonOption, project, seconds } from "./common.js";
@@ -10,7 +9,18 @@ export function registerWorkspace(program: Command): void {
     .command("workspace")
     .alias("ws")
     .description("isolated worktree + containers per feature");
+  defineCreate(ws);
+  defineUp(ws);
+  defineDown(ws);
+  defineDestroy(ws);
+  defineList(ws);
+  defineStatus(ws);
+  defineRepair(ws);
+  definePrune(ws);
+  registerAccessCommands(ws);
+}
 
+function defineCreate(ws: Command): void {
   jsonOption(
     ws
       .command("create <name>")
@@ -27,7 +37,9 @@ export function registerWorkspace(program: Command): void {
       success(`Workspace ${style.bold(name)} ready in ${seconds(performance.now() - started)}`);
       await printSummary(result);
     });
+}
 
+function defineUp(ws: Command): void {
   jsonOption(
     ws
       .command("up [name]")
@@ -43,7 +55,9 @@ export function registerWorkspace(program: Command): void {
     success(`Workspace ${style.bold(result.workspace.name)} up in ${seconds(performance.now() - started)}`);
     await printSummary(result);
   });
+}
 
+function defineDown(ws: Command): void {
   ws.command("down [name]")
     .alias("stop")
     .description("stop a workspace's containers (data and ports are kept)")
@@ -57,7 +71,9 @@ export function registerWorkspace(program: Command): void {
         `Workspace ${workspace} stopped (${stopped.length} container${stopped.length === 1 ? "" : "s"}).`,
       );
     });
+}
 
+function defineDestroy(ws: Command): void {
   ws.command("destroy [name]")
     .description("remove a workspace's containers, volumes, worktree and SSH entry (the branch is kept)")
     .option("-f, --force", "do not ask, and discard uncommitted changes")
@@ -78,7 +94,9 @@ export function registerWorkspace(program: Command): void {
         `Workspace ${workspace} destroyed${opts.deleteBranch ? " with its branch" : `; branch nexus/${workspace} kept`}.`,
       );
     });
+}
 
+function defineList(ws: Command): void {
   jsonOption(
     ws.command("list").alias("ls").description("workspaces with live state, ports, disk use and drift"),
   )
@@ -106,7 +124,9 @@ export function registerWorkspace(program: Command): void {
       if (result.workspaces.some((w) => w.drift.length))
         info(style.dim("Fix drift with: nexus workspace repair NAME"));
     });
+}
 
+function defineStatus(ws: Command): void {
   jsonOption(ws.command("status [name]").description("one workspace in detail")).action(
     async (name: string | undefined, opts: { json?: boolean }) => {
       const ctx = await project();
@@ -133,7 +153,9 @@ export function registerWorkspace(program: Command): void {
       printEnv(status.env);
     },
   );
+}
 
+function defineRepair(ws: Command): void {
   jsonOption(
     ws
       .command("repair [name]")
@@ -147,7 +169,9 @@ export function registerWorkspace(program: Command): void {
     for (const action of result.actions) success(action);
     success(`Workspace ${result.summary.workspace.name} repaired.`);
   });
+}
 
+function definePrune(ws: Command): void {
   jsonOption(ws.command("prune").description("remove orphaned worktrees, containers, networks and volumes"))
     .option("-f, --force", "also remove orphaned worktrees with uncommitted changes")
     .option("-n, --dry-run", "only show what would be removed")
@@ -163,8 +187,6 @@ export function registerWorkspace(program: Command): void {
         warn(`kept orphaned worktree ${w}: it has uncommitted changes (use --force)`);
       if (!result.worktrees.length && !result.containers.length) success("Nothing to prune.");
     });
-
-  registerAccessCommands(ws);
 }
 
 export function stateLabel(state: string): string {
@@ -191,11 +213,4 @@ export async function printSummary(result: WorkspaceSummary): Promise<void> {
 
 export function printEnv(env: Record<string, string>): void {
   for (const [key, value] of Object.entries(env)) printLine(`${key}=${value}`);
-}
-
-export function notRunning(name: string): NexusError {
-  return new NexusError(`Workspace "${name}" has no running dev container.`, {
-    category: "docker",
-    hint: `Start it with \`nexus workspace up ${name}\`.`,
-  });
 }

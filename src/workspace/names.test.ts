@@ -7,18 +7,21 @@ describe("workspace names", () => {
     expect(validateWorkspaceName(name)).toBe(name);
   });
 
-  it.each(["", "A", "feat_x", "../x", "a/b", "-a", "a-", "a--b", "a".repeat(41), "a b", ".."])("refuses %j with exit code 2", (name) => {
-    const error = (() => {
-      try {
-        validateWorkspaceName(name);
-      } catch (e) {
-        return e;
-      }
-    })();
-    expect(error).toBeInstanceOf(UsageError);
-    expect((error as UsageError).exitCode).toBe(2);
-    expect((error as UsageError).hint).toContain("lowercase");
-  });
+  it.each(["", "A", "feat_x", "../x", "a/b", "-a", "a-", "a--b", "a".repeat(41), "a b", ".."])(
+    "refuses %j with exit code 2",
+    (name) => {
+      const error = (() => {
+        try {
+          validateWorkspaceName(name);
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(error).toBeInstanceOf(UsageError);
+      expect((error as UsageError).exitCode).toBe(2);
+      expect((error as UsageError).hint).toContain("lowercase");
+    },
+  );
 
   it("derives branch and compose project names", () => {
     expect(branchName("feat")).toBe("nexus/feat");

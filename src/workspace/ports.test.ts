@@ -24,7 +24,17 @@ function project(...names: string[]) {
   const db = openDb(join(tempDir(), "nexus.db"));
   const store = new WorkspaceStore(db);
   for (const name of names) {
-    store.insert({ name, branch: `nexus/${name}`, template: "t", templateHash: null, worktreePath: `/w/${name}`, baseRef: "HEAD", state: "running", postCreateDone: false, createdBranch: true });
+    store.insert({
+      name,
+      branch: `nexus/${name}`,
+      template: "t",
+      templateHash: null,
+      worktreePath: `/w/${name}`,
+      baseRef: "HEAD",
+      state: "running",
+      postCreateDone: false,
+      createdBranch: true,
+    });
   }
   return db;
 }
@@ -60,7 +70,12 @@ describe("port allocation", () => {
     const db = project("a");
     const first = await ensurePorts(db, { workspace: "a", requests: [web], range });
     await listen(first.ports[0]!.hostPort);
-    const owned = await ensurePorts(db, { workspace: "a", requests: [web], range, owned: new Set([first.ports[0]!.hostPort]) });
+    const owned = await ensurePorts(db, {
+      workspace: "a",
+      requests: [web],
+      range,
+      owned: new Set([first.ports[0]!.hostPort]),
+    });
     expect(owned.ports).toEqual(first.ports);
     expect(owned.attempts).toBe(0);
   });
@@ -75,7 +90,11 @@ describe("port allocation", () => {
 
   it("fails clearly when the range is exhausted", async () => {
     const db = project("a");
-    const error = await ensurePorts(db, { workspace: "a", requests: [web, pg], range: { start: 47130, end: 47130 } }).catch((e) => e);
+    const error = await ensurePorts(db, {
+      workspace: "a",
+      requests: [web, pg],
+      range: { start: 47130, end: 47130 },
+    }).catch((e) => e);
     expect(error).toBeInstanceOf(NexusError);
     expect(error.category).toBe("port_conflict");
     expect(error.hint).toContain("config.yaml");

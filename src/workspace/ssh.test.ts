@@ -8,7 +8,12 @@ describe("ssh keys and host entries", () => {
   it("creates 0600 keys once, a pinned host key and the container mount dir", async () => {
     isolatedHome();
     const paths = await ensureSshKeys();
-    for (const file of [paths.userKey, paths.hostKey, join(paths.containerDir, "ssh_host_ed25519_key"), join(paths.containerDir, "authorized_keys")]) {
+    for (const file of [
+      paths.userKey,
+      paths.hostKey,
+      join(paths.containerDir, "ssh_host_ed25519_key"),
+      join(paths.containerDir, "authorized_keys"),
+    ]) {
       expect(statSync(file).mode & 0o777).toBe(0o600);
     }
     expect(statSync(paths.dir).mode & 0o777).toBe(0o700);
@@ -16,7 +21,9 @@ describe("ssh keys and host entries", () => {
     await ensureSshKeys();
     expect(readFileSync(paths.userKey, "utf8")).toBe(key);
     expect(readFileSync(paths.knownHosts, "utf8")).toMatch(/^nexus-\* ssh-ed25519 \S+\n$/);
-    expect(readFileSync(join(paths.containerDir, "authorized_keys"), "utf8")).toBe(readFileSync(`${paths.userKey}.pub`, "utf8"));
+    expect(readFileSync(join(paths.containerDir, "authorized_keys"), "utf8")).toBe(
+      readFileSync(`${paths.userKey}.pub`, "utf8"),
+    );
   });
 
   it("writes, replaces and removes a Host block, with one Include at the top of ~/.ssh/config", () => {
