@@ -1,5 +1,6 @@
 import { existsSync, realpathSync } from "node:fs";
 import { NexusError } from "../core/errors.js";
+import { UndoStack } from "../core/undo.js";
 import { info, style } from "../core/output.js";
 import { hostEnvironment, type WorkspaceSpec } from "./container-spec.js";
 import { listServices, removeWorkspaceResources, stopServices } from "./containers.js";
@@ -62,8 +63,8 @@ export async function createWorkspace(
   for (const service of template && docker ? template.services : []) {
     stage(`image:${service.name}`, { result: await ensureImage(docker!, service) });
   }
-  const undo: (() => Promise<unknown>)[] = [];
-  try {
+  const undo = new UndoStack();
+  return undo.guard(async () => {
     const record = await makeWorktree(ctx, { name, templateName, template, from: options.from, undo });
     stage("worktree");
     const copiedFiles = copyIgnoredFiles({
@@ -79,10 +80,7 @@ export async function createWorkspace(
     await runPostCommands({ ctx, docker, spec, record });
     stage("post_create");
     return finish(ctx, record, copiedFiles, spec);
-  } catch (error) {
-    for (const step of undo.reverse()) await step().catch(() => undefined);
-    throw error;
-  }
+  });
 }
 
 async function makeWorktree(
@@ -92,7 +90,7 @@ async function makeWorktree(
     templateName: string;
     template?: Template;
     from?: string;
-    undo: (() => Promise<unknown>)[];
+    undo: UndoStack;
   },
 ): Promise<WorkspaceRecord> {
   const path = worktreePath(ctx, args.name);
@@ -168,7 +166,7 @@ async function runPostCommands(args: {
       ctx.store.update(record.name, { state: "error" });
       throw new NexusError(`Command \`${command}\` failed with exit code ${code} in ${record.name}.`, {
         category: "docker",
-        hint: `Fix it, then run \`nexus workspace up ${record.name}\` to retry.`,
+        hint: `Fix the command (x-nexus post_create/post_start in the template) or the project, then retry; during \`create\` the workspace was removed again, during \`up\` it is kept.`,
       });
     }
   }
