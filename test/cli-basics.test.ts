@@ -46,4 +46,19 @@ describe("nexus init and worktree-only workspaces", () => {
     expect(existsSync(worktree)).toBe(false);
     expect(git(repo, "branch", "--list", "nexus/feat-a")).toContain("nexus/feat-a");
   });
+
+  it("lets exactly one of two concurrent creates of the same name win", async () => {
+    isolatedHome();
+    const repo = gitRepo();
+    await runCli(["init"], repo);
+    const { openProject } = await import("../src/workspace/context.js");
+    const { createWorkspace } = await import("../src/workspace/manager.js");
+    const results = await Promise.allSettled(
+      [1, 2].map(async () => createWorkspace(await openProject(repo), { name: "same", template: "none" })),
+    );
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    const rejected = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
+    expect(rejected.reason.message).toMatch(/already exists/);
+    expect(git(repo, "worktree", "list")).toContain(".nexus/worktrees/same");
+  });
 });

@@ -134,7 +134,10 @@ describe.skipIf(!hasDocker)("a failing post-create command", () => {
     const repo = await initRepo();
     const dir = join(repo, ".nexus/templates/bad-hook");
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, "compose.yaml"), "x-nexus:\n  extends: node-postgres\n  post_create: ['exit 9']\nservices: {}\n");
+    writeFileSync(
+      join(dir, "compose.yaml"),
+      "x-nexus:\n  extends: node-postgres\n  post_create: ['exit 9']\nservices: {}\n",
+    );
     const result = await runCli(["workspace", "create", "hooked", "--template", "bad-hook"], repo);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("`exit 9` failed with exit code 9");

@@ -1,7 +1,7 @@
-import { existsSync, realpathSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { NexusError } from "../core/errors.js";
-import { UndoStack } from "../core/undo.js";
 import { info, style } from "../core/output.js";
+import { UndoStack } from "../core/undo.js";
 import { hostEnvironment, type WorkspaceSpec } from "./container-spec.js";
 import { listServices, removeWorkspaceResources, stopServices } from "./containers.js";
 import { type ProjectContext, worktreePath } from "./context.js";
@@ -12,7 +12,14 @@ import { type StartOptions, startWorkspace, timer } from "./runtime.js";
 import { removeHostEntry } from "./ssh.js";
 import type { PortRecord, WorkspaceRecord } from "./store.js";
 import { loadTemplate, type Template } from "./templates.js";
-import { copyIgnoredFiles, createWorktree, deleteBranch, isDirty, removeWorktree } from "./worktree.js";
+import {
+  branchExists,
+  copyIgnoredFiles,
+  createWorktree,
+  deleteBranch,
+  isDirty,
+  removeWorktree,
+} from "./worktree.js";
 
 export interface CreateOptions {
   name: string;
@@ -101,25 +108,38 @@ async function makeWorktree(
     });
   }
   const branch = branchName(args.name);
+  // The row is the claim on the name: of two concurrent creates, exactly one gets past here.
+  claimName(ctx, {
+    name: args.name,
+    branch,
+    template: args.templateName,
+    templateHash: args.template?.hash ?? null,
+    worktreePath: path,
+    baseRef: args.from ?? "HEAD",
+    state: "creating",
+    postCreateDone: false,
+    createdBranch: !(await branchExists(ctx.paths.root, branch)),
+  });
+  args.undo.push(async () => ctx.store.remove(args.name));
   const createdBranch = await createWorktree({ paths: ctx.paths, path, branch, from: args.from });
   args.undo.push(async () => {
     await removeWorktree(ctx.paths.root, path);
     if (createdBranch) await deleteBranch(ctx.paths.root, branch);
   });
-  const record = {
-    name: args.name,
-    branch,
-    template: args.templateName,
-    templateHash: args.template?.hash ?? null,
-    worktreePath: realpathSync(path),
-    baseRef: args.from ?? "HEAD",
-    state: "creating" as const,
-    postCreateDone: false,
-    createdBranch,
-  };
-  ctx.store.insert(record);
-  args.undo.push(async () => ctx.store.remove(args.name));
   return ctx.store.get(args.name);
+}
+
+function claimName(ctx: ProjectContext, record: Parameters<ProjectContext["store"]["insert"]>[0]): void {
+  try {
+    ctx.store.insert(record);
+  } catch (error) {
+    if ((error as { code?: string }).code !== "SQLITE_CONSTRAINT_PRIMARYKEY") throw error;
+    throw new NexusError(`Workspace "${record.name}" already exists (another create just claimed it).`, {
+      category: "conflict",
+      exitCode: 2,
+      hint: "Pick another name, or wait for the other create to finish.",
+    });
+  }
 }
 
 function finish(
