@@ -1,5 +1,15 @@
 import type { Command } from "commander";
-import { formatBytes, info, printJson, printLine, printTable, style, success, warn } from "../core/output.js";
+import {
+  debug,
+  formatBytes,
+  info,
+  printJson,
+  printLine,
+  printTable,
+  style,
+  success,
+  warn,
+} from "../core/output.js";
 import type { WorkspaceSummary } from "../workspace/manager.js";
 import { jsonOption, project, seconds } from "./common.js";
 import { registerAccessCommands } from "./workspace-access.js";
@@ -32,7 +42,12 @@ function defineCreate(ws: Command): void {
       const ctx = await project();
       const { createWorkspace } = await import("../workspace/manager.js");
       const started = performance.now();
-      const result = await createWorkspace(ctx, { name, template: opts.template, from: opts.from });
+      const result = await createWorkspace(ctx, {
+        name,
+        template: opts.template,
+        from: opts.from,
+        onStage: reportStage,
+      });
       if (opts.json) return printJson(result);
       success(`Workspace ${style.bold(name)} ready in ${seconds(performance.now() - started)}`);
       await printSummary(result);
@@ -50,7 +65,7 @@ function defineUp(ws: Command): void {
     const { resolveName } = await import("../workspace/context.js");
     const { upWorkspace } = await import("../workspace/manager.js");
     const started = performance.now();
-    const result = await upWorkspace(ctx, resolveName(ctx, name));
+    const result = await upWorkspace(ctx, resolveName(ctx, name), reportStage);
     if (opts.json) return printJson(result);
     success(`Workspace ${style.bold(result.workspace.name)} up in ${seconds(performance.now() - started)}`);
     await printSummary(result);
@@ -187,6 +202,11 @@ function definePrune(ws: Command): void {
         warn(`kept orphaned worktree ${w}: it has uncommitted changes (use --force)`);
       if (!result.worktrees.length && !result.containers.length) success("Nothing to prune.");
     });
+}
+
+/** Stage timings of create/up, shown with --verbose. */
+function reportStage(stage: string, ms: number, detail?: Record<string, unknown>): void {
+  debug(`  ${stage.padEnd(14)} ${String(ms).padStart(5)} ms${detail ? ` ${JSON.stringify(detail)}` : ""}`);
 }
 
 export function stateLabel(state: string): string {

@@ -83,7 +83,6 @@ export async function createWorkspace(
     undo.push(() => removeWorkspaceResources(docker, name));
     undo.push(async () => removeHostEntry(name));
     const spec = await startWorkspace({ ctx, docker, record, template, onStage: options.onStage });
-    stage("services");
     await runPostCommands({ ctx, docker, spec, record });
     stage("post_create");
     return finish(ctx, record, copiedFiles, spec);
