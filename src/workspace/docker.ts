@@ -52,10 +52,19 @@ export async function imageExists(docker: Docker, ref: string): Promise<boolean>
 }
 
 /** Builds (or pulls) a service's image once; later workspaces reuse it by its content-hash tag. */
-export async function ensureImage(
-  docker: Docker,
-  service: ResolvedService,
-): Promise<"cached" | "built" | "pulled"> {
+type ImageResult = "cached" | "built" | "pulled";
+const pending = new Map<string, Promise<ImageResult>>();
+
+/** Concurrent creates in one process share one build of an image instead of racing. */
+export function ensureImage(docker: Docker, service: ResolvedService): Promise<ImageResult> {
+  const running = pending.get(service.imageRef);
+  if (running) return running.then(() => "cached" as const);
+  const job = buildOrPull(docker, service).finally(() => pending.delete(service.imageRef));
+  pending.set(service.imageRef, job);
+  return job;
+}
+
+async function buildOrPull(docker: Docker, service: ResolvedService): Promise<ImageResult> {
   if (await imageExists(docker, service.imageRef)) return "cached";
   if (!service.contextDir) {
     info(`${style.dim("pull")} ${service.imageRef}`);
