@@ -1,7 +1,10 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
+import { registerAgent } from "./commands/agent.js";
 import { registerDoctor } from "./commands/doctor.js";
 import { registerInit } from "./commands/init.js";
+import { registerPrime } from "./commands/prime.js";
+import { registerTask } from "./commands/task.js";
 import { registerTemplate } from "./commands/template.js";
 import { registerWorkspace } from "./commands/workspace.js";
 import { ExitCode, isNexusError } from "./core/errors.js";
@@ -27,6 +30,9 @@ export function buildProgram(): Command {
   registerInit(program);
   registerWorkspace(program);
   registerTemplate(program);
+  registerTask(program);
+  registerAgent(program);
+  registerPrime(program);
   registerDoctor(program);
   return program;
 }

@@ -28,6 +28,29 @@ const MIGRATIONS: string[] = [
    );`,
   // How many services the template had at the last create/up: `list` needs no template parsing.
   `ALTER TABLE workspaces ADD COLUMN services INTEGER NOT NULL DEFAULT 0;`,
+  // Tasks: an index of .nexus/tasks.jsonl (the truth), rebuilt whenever the file's hash changes.
+  `CREATE TABLE tasks (
+     id TEXT PRIMARY KEY,
+     title TEXT NOT NULL,
+     status TEXT NOT NULL,
+     priority INTEGER NOT NULL,
+     assignee TEXT,
+     workspace TEXT,
+     lease_expires_at TEXT,
+     created_at TEXT NOT NULL,
+     updated_at TEXT NOT NULL,
+     depends_on TEXT NOT NULL,
+     labels TEXT NOT NULL,
+     data TEXT NOT NULL
+   );
+   CREATE INDEX tasks_by_status ON tasks (status, priority, created_at);
+   CREATE TABLE task_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+   CREATE TABLE agents (
+     name TEXT PRIMARY KEY,
+     capabilities TEXT NOT NULL,
+     registered_at TEXT NOT NULL,
+     last_seen_at TEXT NOT NULL
+   );`,
 ];
 
 /**

@@ -10,7 +10,7 @@ export interface InitResult {
   alreadyInitialised: boolean;
 }
 
-const IGNORE_LINES = [".nexus/nexus.db", ".nexus/nexus.db-*", ".nexus/worktrees/", ".nexus/runs/"];
+const IGNORE_LINES = [".nexus/nexus.db", ".nexus/nexus.db-*", ".nexus/worktrees/", ".nexus/runs/", ".nexus/tasks.lock", ".nexus/*.tmp"];
 
 /** Idempotent: a second run only adds what is missing and never overwrites the user's config. */
 export async function initProject(cwd: string = process.cwd()): Promise<InitResult> {
@@ -31,6 +31,8 @@ export async function initProject(cwd: string = process.cwd()): Promise<InitResu
   const keep = join(paths.templatesDir, ".gitkeep");
   if (!existsSync(keep)) writeFileSync(keep, "");
   if (ensureIgnored(join(paths.root, ".gitignore"))) created.push(join(paths.root, ".gitignore"));
+  const { ensureMergeDriver } = await import("../tasks/merge-driver.js");
+  await ensureMergeDriver(paths);
   return { root: paths.root, created, gates, alreadyInitialised };
 }
 

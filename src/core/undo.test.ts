@@ -25,7 +25,11 @@ describe("UndoStack", () => {
   it("keeps what a successful operation made", async () => {
     const undo = new UndoStack();
     const step = vi.fn(async () => undefined);
-    expect(await undo.guard(async () => (undo.push(step), 42))).toBe(42);
+    const result = await undo.guard(async () => {
+      undo.push(step);
+      return 42;
+    });
+    expect(result).toBe(42);
     expect(step).not.toHaveBeenCalled();
   });
 

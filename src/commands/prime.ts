@@ -1,0 +1,22 @@
+import type { Command } from "commander";
+import { printJson, printLine } from "../core/output.js";
+import { jsonOption } from "./common.js";
+import { tasks } from "./task.js";
+
+export function registerPrime(program: Command): void {
+  jsonOption(
+    program
+      .command("prime")
+      .description("compact summary of the work for an agent starting or resuming a session"),
+  )
+    .option("--agent <agent>", "whose claims to show (default: NEXUS_AGENT or the user)")
+    .action(async (o: { agent?: string; json?: boolean }) => {
+      const tc = await tasks(o.agent);
+      const { expireLeases } = await import("../tasks/operations.js");
+      const { primeSummary, renderPrime } = await import("../tasks/prime.js");
+      expireLeases(tc);
+      const summary = primeSummary(tc.store.rows(), tc.store.all(), tc.actor);
+      if (o.json) return printJson(summary);
+      printLine(renderPrime(summary));
+    });
+}

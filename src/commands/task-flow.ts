@@ -1,0 +1,197 @@
+import type { Command } from "commander";
+import { ExitCode } from "../core/errors.js";
+import { info, printJson, printLine, printTable, style, success, warn } from "../core/output.js";
+import type { CompleteResult } from "../tasks/verify.js";
+import { jsonOption } from "./common.js";
+import { tasks } from "./task.js";
+
+export function registerTaskFlow(task: Command): void {
+  defineStart(task);
+  defineAssign(task);
+  defineClaim(task);
+  defineHeartbeat(task);
+  defineComplete(task);
+  defineVerify(task);
+  defineApprove(task);
+  defineReject(task);
+  defineBlock(task);
+  definePatterns(task);
+  defineSync(task);
+  task
+    .command("merge-driver <base> <ours> <theirs>", { hidden: true })
+    .description("git merge driver for .nexus/tasks.jsonl")
+    .action(async (base: string, ours: string, theirs: string) => {
+      const { runMergeDriver } = await import("../tasks/merge-driver.js");
+      process.exitCode = runMergeDriver(base, ours, theirs);
+    });
+}
+
+function defineStart(task: Command): void {
+  jsonOption(
+    task
+      .command("start <id>")
+      .description("start working on a task (open, rejected or blocked → in_progress)"),
+  )
+    .option("--by <who>", "who starts it (becomes the assignee if it has none)")
+    .action(async (id: string, o: { by?: string; json?: boolean }) => {
+      const { startTask } = await import("../tasks/operations.js");
+      const t = startTask(await tasks(o.by), id);
+      if (o.json) return printJson(t);
+      success(`${id} in progress (${t.assignee}).`);
+    });
+}
+
+function defineAssign(task: Command): void {
+  jsonOption(
+    task.command("assign <id> <agent>").description("assign a task whose dependencies are done"),
+  ).action(async (id: string, agent: string, o: { json?: boolean }) => {
+    const { assignTask } = await import("../tasks/operations.js");
+    const t = assignTask(await tasks(), id, agent);
+    if (o.json) return printJson(t);
+    success(`${id} assigned to ${agent}.`);
+  });
+}
+
+function defineClaim(task: Command): void {
+  jsonOption(task.command("claim [id]").description("atomically take the given task, or the best ready one"))
+    .requiredOption("--agent <agent>", "who claims it")
+    .option("--ttl <seconds>", "lease length; heartbeat to extend", (v) => Number(v))
+    .action(async (id: string | undefined, o: { agent: string; ttl?: number; json?: boolean }) => {
+      const { claimTask } = await import("../tasks/operations.js");
+      const t = claimTask(await tasks(o.agent), { id, agent: o.agent, ttlSeconds: o.ttl });
+      if (o.json) return printJson(t);
+      success(`${o.agent} claimed ${style.bold(t.id)}: ${t.title} (lease until ${t.leaseExpiresAt})`);
+    });
+}
+
+function defineHeartbeat(task: Command): void {
+  jsonOption(task.command("heartbeat <id>").description("extend the lease on a claimed task"))
+    .requiredOption("--agent <agent>", "the agent holding it")
+    .option("--ttl <seconds>", "new lease length", (v) => Number(v))
+    .action(async (id: string, o: { agent: string; ttl?: number; json?: boolean }) => {
+      const { heartbeat } = await import("../tasks/operations.js");
+      const t = heartbeat(await tasks(o.agent), { id, agent: o.agent, ttlSeconds: o.ttl });
+      if (o.json) return printJson(t);
+      success(`Lease on ${id} extended until ${t.leaseExpiresAt}.`);
+    });
+}
+
+function reportGates(result: CompleteResult, json?: boolean): void {
+  if (json) printJson(result);
+  const { task } = result;
+  if (task.status === "done")
+    success(`${task.id} is done: every gate passed at ${result.gates.commit.slice(0, 12)}.`);
+  else if (task.status === "awaiting_review")
+    success(`${task.id} passed its gates and awaits review: nexus task approve ${task.id} --by WHO`);
+  else {
+    if (!json)
+      for (const r of result.gates.results.filter((x) => x.exitCode !== 0))
+        printLine(`${style.error(`✖ ${r.command}`)} exit ${r.exitCode}\n${style.dim(r.outputTail)}`);
+    warn(`${task.id} is not done: gates failed; it is back in progress with the failures recorded.`);
+    process.exitCode = ExitCode.failure;
+  }
+}
+
+function defineComplete(task: Command): void {
+  jsonOption(
+    task
+      .command("complete <id>")
+      .description("run the gates: all pass → done (or review), any fails → back to in_progress"),
+  )
+    .option("--note <text>", "what was done")
+    .option("--by <who>", "who completes it")
+    .action(async (id: string, o: { note?: string; by?: string; json?: boolean }) => {
+      const { completeTask } = await import("../tasks/verify.js");
+      reportGates(await completeTask(await tasks(o.by), { id, note: o.note }), o.json);
+    });
+}
+
+function defineVerify(task: Command): void {
+  jsonOption(task.command("verify <id>").description("re-run a task's gates")).action(
+    async (id: string, o: { json?: boolean }) => {
+      const { verifyTask } = await import("../tasks/verify.js");
+      reportGates(await verifyTask(await tasks(), id), o.json);
+    },
+  );
+}
+
+function defineApprove(task: Command): void {
+  jsonOption(task.command("approve <id>").description("approve a task awaiting review → done"))
+    .requiredOption("--by <who>", "the reviewer")
+    .action(async (id: string, o: { by: string; json?: boolean }) => {
+      const { approveTask } = await import("../tasks/operations.js");
+      const t = approveTask(await tasks(o.by), id, o.by);
+      if (o.json) return printJson(t);
+      success(`${id} approved by ${o.by}: done.`);
+    });
+}
+
+function defineReject(task: Command): void {
+  jsonOption(
+    task.command("reject <id>").description("reject a task: recorded, counted and returned to its assignee"),
+  )
+    .requiredOption("--reason <text>", "why: fed back to whoever fixes it")
+    .requiredOption("--by <who>", "the reviewer")
+    .action(async (id: string, o: { reason: string; by: string; json?: boolean }) => {
+      const { rejectTask } = await import("../tasks/operations.js");
+      const t = rejectTask(await tasks(o.by), { id, reason: o.reason, by: o.by });
+      if (o.json) return printJson(t);
+      success(`${id} rejected (${t.rejections} so far); back to ${t.assignee ?? "the queue"}.`);
+    });
+}
+
+function defineBlock(task: Command): void {
+  jsonOption(task.command("block <id>").description("mark a task blocked"))
+    .requiredOption("--reason <text>", "what blocks it")
+    .action(async (id: string, o: { reason: string; json?: boolean }) => {
+      const { blockTask } = await import("../tasks/operations.js");
+      const t = blockTask(await tasks(), id, o.reason);
+      if (o.json) return printJson(t);
+      success(`${id} blocked: ${o.reason}`);
+    });
+}
+
+function definePatterns(task: Command): void {
+  jsonOption(task.command("patterns").description("recurring gate failures and rejection reasons"))
+    .option("--min <n>", "show causes seen at least this often", (v) => Number(v), 2)
+    .action(async (o: { min: number; json?: boolean }) => {
+      const { failurePatterns } = await import("../tasks/patterns.js");
+      const patterns = failurePatterns((await tasks()).store.all(), o.min);
+      if (o.json) return printJson(patterns);
+      if (!patterns.length) return info(`No cause seen ${o.min} times or more.`);
+      await printTable(patterns, [
+        { header: "COUNT", value: (p) => p.count },
+        { header: "KIND", value: (p) => p.kind },
+        { header: "CATEGORY", value: (p) => p.category },
+        { header: "TASKS", value: (p) => p.tasks.length },
+        { header: "LAST SEEN", value: (p) => p.lastSeen.slice(0, 16) },
+        { header: "CAUSE", value: (p) => p.key },
+      ]);
+    });
+}
+
+function defineSync(task: Command): void {
+  jsonOption(
+    task
+      .command("sync")
+      .description("repair conflict markers in tasks.jsonl (keeping both sides) and rebuild the index"),
+  ).action(async (o: { json?: boolean }) => {
+    const { openProject } = await import("../workspace/context.js");
+    const { TaskStore } = await import("../tasks/store.js");
+    const { readText } = await import("../tasks/jsonl.js");
+    const { repairConflictMarkers } = await import("../tasks/merge-driver.js");
+    const ctx = await openProject();
+    const store = new TaskStore(ctx.db, ctx.paths);
+    const repaired = repairConflictMarkers(readText(store.file));
+    if (repaired.conflicted)
+      store.replaceAll((await import("../tasks/jsonl.js")).parseTasks(repaired.text).tasks);
+    else store.sync();
+    const count = store.rows().length;
+    if (o.json) return printJson({ repaired: repaired.conflicted, tasks: count });
+    success(
+      repaired.conflicted
+        ? `Merged both sides of the conflict: ${count} tasks.`
+        : `tasks.jsonl is clean: ${count} tasks indexed.`,
+    );
+  });
+}

@@ -1,0 +1,56 @@
+import { userInfo } from "node:os";
+import type { NexusConfig } from "../core/config.js";
+import type { Db } from "../core/db.js";
+import type { ProjectPaths } from "../core/paths.js";
+import { newEventId } from "./ids.js";
+import type { Task, TaskEvent } from "./model.js";
+import { TaskStore } from "./store.js";
+
+export interface TaskContext {
+  paths: ProjectPaths;
+  config: NexusConfig;
+  db: Db;
+  store: TaskStore;
+  /** Who is acting: --by/--agent, else NEXUS_AGENT, else the OS user. */
+  actor: string;
+  now: () => Date;
+}
+
+export function defaultActor(): string {
+  if (process.env.NEXUS_AGENT) return process.env.NEXUS_AGENT;
+  try {
+    return userInfo().username;
+  } catch {
+    return "unknown";
+  }
+}
+
+export async function openTasks(options: { actor?: string; cwd?: string } = {}): Promise<TaskContext> {
+  const { openProject } = await import("../workspace/context.js");
+  const ctx = await openProject(options.cwd);
+  const { ensureMergeDriver } = await import("./merge-driver.js");
+  await ensureMergeDriver(ctx.paths);
+  return {
+    paths: ctx.paths,
+    config: ctx.config,
+    db: ctx.db,
+    store: new TaskStore(ctx.db, ctx.paths),
+    actor: options.actor ?? defaultActor(),
+    now: () => new Date(),
+  };
+}
+
+/** Appends an event and bumps updatedAt: every change leaves who, when and why in the history. */
+export function record(
+  tc: TaskContext,
+  task: Task,
+  event: Omit<TaskEvent, "id" | "at" | "by"> & { by?: string },
+): Task {
+  const at = tc.now().toISOString();
+  const full: TaskEvent = { id: newEventId(), at, by: event.by ?? tc.actor, ...stripUndefined(event) };
+  return { ...task, updatedAt: at, history: [...task.history, full] };
+}
+
+function stripUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}

@@ -1,0 +1,125 @@
+import { existsSync } from "node:fs";
+import { PassThrough } from "node:stream";
+import { NexusError } from "../core/errors.js";
+import { gitRaw } from "../core/git.js";
+import { info, style } from "../core/output.js";
+import { run } from "../core/process.js";
+import type { TaskContext } from "./context.js";
+import type { CheckResult, Task } from "./model.js";
+
+const TAIL_LINES = 40;
+const TAIL_CHARS = 4000;
+
+export interface GateRun {
+  commit: string;
+  where: string;
+  results: CheckResult[];
+  passed: boolean;
+}
+
+/** The task's own checks, else the project's default gates; never nothing. */
+export function checksFor(tc: TaskContext, task: Task): string[] {
+  const checks = task.checks.length ? task.checks : tc.config.gates;
+  if (checks.length) return checks;
+  throw new NexusError(`Task ${task.id} has no checks and the project has no default gates.`, {
+    category: "validation",
+    exitCode: 2,
+    hint: 'Add one: nexus task update ID --check "npm test", or set `gates` in .nexus/config.yaml.',
+  });
+}
+
+type Runner = {
+  where: string;
+  dir: string;
+  exec: (command: string) => Promise<{ code: number; output: string }>;
+};
+
+/** Runs every check (all of them, so the feedback is complete) and records what it checked. */
+export async function runGates(tc: TaskContext, task: Task): Promise<GateRun> {
+  const checks = checksFor(tc, task);
+  const runner = await runnerFor(tc, task);
+  const commit = await commitOf(runner.dir);
+  const results: CheckResult[] = [];
+  for (const command of checks) {
+    info(`${style.dim("gate")} ${command} ${style.dim(`(${runner.where})`)}`);
+    const started = performance.now();
+    const { code, output } = await runner.exec(command);
+    results.push({
+      command,
+      exitCode: code,
+      durationMs: Math.round(performance.now() - started),
+      outputTail: tail(output),
+    });
+    info(`  ${code === 0 ? style.ok("pass") : style.error(`fail (exit ${code})`)}`);
+  }
+  return { commit, where: runner.where, results, passed: results.every((r) => r.exitCode === 0) };
+}
+
+async function runnerFor(tc: TaskContext, task: Task): Promise<Runner> {
+  if (!task.workspace) return hostRunner("repository", tc.paths.root);
+  const { openProject } = await import("../workspace/context.js");
+  const ctx = await openProject(tc.paths.root);
+  const record = ctx.store.get(task.workspace);
+  if (!existsSync(record.worktreePath)) {
+    throw new NexusError(`Workspace ${task.workspace} has no worktree.`, {
+      category: "git",
+      hint: `Run \`nexus workspace repair ${task.workspace}\`.`,
+    });
+  }
+  if (record.template === "none") return hostRunner(`workspace ${task.workspace}`, record.worktreePath);
+  const { listServices } = await import("../workspace/containers.js");
+  const { getDocker } = await import("../workspace/docker.js");
+  const { templateFor } = await import("../workspace/manager.js");
+  const { execInContainer } = await import("../workspace/exec.js");
+  const docker = await getDocker();
+  const dev = templateFor(ctx, record.template)?.devService;
+  const container = (await listServices(docker, { workspace: task.workspace })).find(
+    (s) => s.service === dev,
+  );
+  if (container?.state !== "running") {
+    throw new NexusError(`Workspace ${task.workspace} has no running dev container to run the gates in.`, {
+      category: "docker",
+      hint: `Start it: nexus workspace up ${task.workspace}`,
+    });
+  }
+  return {
+    where: `workspace ${task.workspace}`,
+    dir: record.worktreePath,
+    exec: async (command) => {
+      const out = new PassThrough();
+      const chunks: Buffer[] = [];
+      out.on("data", (c: Buffer) => chunks.push(c));
+      const code = await execInContainer(docker, {
+        containerId: container.id,
+        cmd: ["/bin/sh", "-c", command],
+        workdir: "/workspace",
+        stdout: out,
+        stderr: out,
+      });
+      return { code, output: Buffer.concat(chunks).toString() };
+    },
+  };
+}
+
+function hostRunner(where: string, dir: string): Runner {
+  return {
+    where,
+    dir,
+    exec: async (command) => {
+      const result = await run("/bin/sh", ["-c", `${command} 2>&1`], { cwd: dir });
+      return { code: result.exitCode, output: result.stdout + result.stderr };
+    },
+  };
+}
+
+async function commitOf(dir: string): Promise<string> {
+  const head = await gitRaw(["rev-parse", "HEAD"], dir);
+  if (head.exitCode !== 0) return "unknown";
+  const dirty = await gitRaw(["status", "--porcelain"], dir);
+  return `${head.stdout.trim()}${dirty.stdout.trim() ? "+dirty" : ""}`;
+}
+
+export function tail(output: string): string {
+  const lines = output.trimEnd().split("\n").slice(-TAIL_LINES).join("\n");
+  return lines.length > TAIL_CHARS ? lines.slice(-TAIL_CHARS) : lines;
+}

@@ -1,0 +1,63 @@
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { NexusError } from "../core/errors.js";
+import { serializeTask, type Task, taskSchema } from "./model.js";
+
+export interface ParsedFile {
+  tasks: Task[];
+  /** Lines that could not be read; the other tasks still load. */
+  errors: { line: number; message: string }[];
+  conflicted: boolean;
+}
+
+export function readText(file: string): string {
+  return existsSync(file) ? readFileSync(file, "utf8") : "";
+}
+
+export function hashText(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+export function parseTasks(text: string): ParsedFile {
+  const result: ParsedFile = { tasks: [], errors: [], conflicted: false };
+  text.split("\n").forEach((raw, index) => {
+    const line = raw.trim();
+    if (!line) return;
+    if (/^(<{7}|={7}|>{7}|\|{7})/.test(line)) {
+      result.conflicted = true;
+      return;
+    }
+    try {
+      result.tasks.push(taskSchema.parse(JSON.parse(line)));
+    } catch (error) {
+      const message = error instanceof SyntaxError ? error.message : "not a valid task";
+      result.errors.push({ line: index + 1, message });
+    }
+  });
+  return result;
+}
+
+/** One task a line, sorted by id: diffs and merges stay per task. */
+export function formatTasks(tasks: Task[]): string {
+  const sorted = [...tasks].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return sorted.map((t) => `${serializeTask(t)}\n`).join("");
+}
+
+/** Temp file + rename: a crash leaves the old file or the new one, never half of one. */
+export function writeAtomic(file: string, text: string): void {
+  const temp = `${file}.${process.pid}.tmp`;
+  writeFileSync(temp, text);
+  renameSync(temp, file);
+}
+
+export function corruptLinesError(file: string, errors: ParsedFile["errors"]): NexusError {
+  const first = errors[0]!;
+  return new NexusError(
+    `${file}:${first.line}: ${first.message}${errors.length > 1 ? ` (and ${errors.length - 1} more lines)` : ""}.`,
+    {
+      category: "validation",
+      exitCode: 2,
+      hint: "Fix or remove that line (the other tasks still load); `nexus task sync` repairs merge-conflict markers.",
+    },
+  );
+}

@@ -1,0 +1,127 @@
+import { NexusError, UsageError } from "../core/errors.js";
+import { validateWorkspaceName } from "../workspace/names.js";
+import { record, type TaskContext } from "./context.js";
+import { newTaskId } from "./ids.js";
+import { canMove, type Task, type TaskStatus } from "./model.js";
+import type { TaskTx } from "./store.js";
+
+export const DEFAULT_LEASE_SECONDS = 30 * 60;
+
+export interface CreateTaskInput {
+  title: string;
+  description?: string;
+  priority?: number;
+  dependsOn?: string[];
+  checks?: string[];
+  review?: boolean;
+  workspace?: string;
+  labels?: string[];
+}
+
+export function createTask(tc: TaskContext, input: CreateTaskInput): Task {
+  const title = input.title.trim();
+  if (!title)
+    throw new UsageError(
+      "A task needs a title.",
+      'Example: nexus task create "Add JWT login" --check "npm test"',
+    );
+  const priority = validPriority(input.priority ?? 2);
+  if (input.workspace) validateWorkspaceName(input.workspace);
+  return tc.store.write((tx) => {
+    for (const dep of input.dependsOn ?? []) tx.get(dep);
+    const now = tc.now().toISOString();
+    const task: Task = {
+      id: newTaskId((id) => tx.has(id), tx.count()),
+      title,
+      description: input.description ?? "",
+      status: "open",
+      priority,
+      labels: input.labels ?? [],
+      dependsOn: [...new Set(input.dependsOn ?? [])],
+      checks: input.checks ?? [],
+      review: Boolean(input.review),
+      workspace: input.workspace ?? null,
+      assignee: null,
+      leaseExpiresAt: null,
+      rejections: 0,
+      createdAt: now,
+      updatedAt: now,
+      history: [],
+    };
+    const created = record(tc, task, { type: "created", to: "open" });
+    tx.put(created);
+    return created;
+  });
+}
+
+export function validPriority(priority: number): number {
+  if (Number.isInteger(priority) && priority >= 0 && priority <= 4) return priority;
+  throw new UsageError(
+    `Invalid priority ${priority}.`,
+    "Priorities run from 0 (most urgent) to 4; the default is 2.",
+  );
+}
+
+/** Moves a task and records why; an illegal move is a usage error that changes nothing. */
+export function move(
+  tc: TaskContext,
+  task: Task,
+  to: TaskStatus,
+  event: { type: string; note?: string; by?: string },
+): Task {
+  if (!canMove(task.status, to)) {
+    throw new NexusError(`Task ${task.id} is ${task.status}; it cannot move to ${to}.`, {
+      category: "validation",
+      exitCode: 2,
+      hint: transitionHint(task.status),
+    });
+  }
+  return record(tc, { ...task, status: to }, { ...event, from: task.status, to });
+}
+
+function transitionHint(status: TaskStatus): string {
+  const hints: Record<TaskStatus, string> = {
+    open: "Start or claim it first: nexus task start ID / nexus task claim ID --agent A.",
+    in_progress: "Finish it with `nexus task complete ID` (runs the gates).",
+    verifying: "Its gates are running; wait, or re-run them with `nexus task verify ID`.",
+    awaiting_review: "Approve or reject it: nexus task approve|reject ID --by WHO.",
+    rejected: "Start it again (`nexus task start ID`) and complete it.",
+    blocked: "Start it again with `nexus task start ID` once the blocker is gone.",
+    done: "It is done; reject it to reopen: nexus task reject ID --reason TEXT --by WHO.",
+  };
+  return hints[status];
+}
+
+export function dependenciesDone(tx: Pick<TaskTx, "find">, task: Task): string[] {
+  return task.dependsOn.filter((id) => tx.find(id)?.status !== "done");
+}
+
+export function requireDependenciesDone(tx: Pick<TaskTx, "find">, task: Task): void {
+  const pending = dependenciesDone(tx, task);
+  if (pending.length === 0) return;
+  throw new NexusError(`Task ${task.id} depends on unfinished tasks: ${pending.join(", ")}.`, {
+    category: "conflict",
+    hint: `See \`nexus task deps ${task.id}\`; finish those first.`,
+  });
+}
+
+export function leaseUntil(tc: TaskContext, seconds = DEFAULT_LEASE_SECONDS): string {
+  return new Date(tc.now().getTime() + seconds * 1000).toISOString();
+}
+
+/** Refuses a dependency list that would close a cycle through `taskId`. */
+export function assertNoCycle(tx: Pick<TaskTx, "find">, taskId: string, dependsOn: string[]): void {
+  const seen = new Set<string>();
+  const visit = (id: string, trail: string[]): void => {
+    if (id === taskId) {
+      throw new UsageError(
+        `That dependency would make a cycle: ${[taskId, ...trail].join(" -> ")}.`,
+        "Remove one of the dependencies.",
+      );
+    }
+    if (seen.has(id)) return;
+    seen.add(id);
+    for (const next of tx.find(id)?.dependsOn ?? []) visit(next, [...trail, next]);
+  };
+  for (const dep of dependsOn) visit(dep, [dep]);
+}

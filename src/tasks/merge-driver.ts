@@ -1,0 +1,45 @@
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { gitRaw } from "../core/git.js";
+import { type ProjectPaths, packageRoot } from "../core/paths.js";
+import { formatTasks, parseTasks, readText, writeAtomic } from "./jsonl.js";
+import { mergeTaskLists, splitConflict } from "./merge.js";
+
+const DRIVER = "nexus-tasks";
+const ATTRIBUTE = `.nexus/tasks.jsonl merge=${DRIVER}`;
+
+/**
+ * Registers the tasks.jsonl merge driver. git config is not cloned, so every task command
+ * calls this; it costs one `git config` read when all is in place.
+ */
+export async function ensureMergeDriver(paths: ProjectPaths): Promise<void> {
+  const attributes = join(paths.root, ".gitattributes");
+  const current = existsSync(attributes) ? readFileSync(attributes, "utf8") : "";
+  if (!current.split("\n").includes(ATTRIBUTE)) {
+    writeFileSync(attributes, `${current}${current && !current.endsWith("\n") ? "\n" : ""}${ATTRIBUTE}\n`);
+  }
+  const driver = `"${process.execPath}" "${join(packageRoot(), "dist", "cli.js")}" task merge-driver %O %A %B`;
+  const known = await gitRaw(["config", "--get", `merge.${DRIVER}.driver`], paths.root);
+  if (known.exitCode === 0 && known.stdout.trim() === driver) return;
+  await gitRaw(
+    ["config", `merge.${DRIVER}.name`, "Nexus tasks (per task and field, histories unioned)"],
+    paths.root,
+  );
+  await gitRaw(["config", `merge.${DRIVER}.driver`, driver], paths.root);
+}
+
+/** git calls this with the base, ours (also the output) and theirs; exit 0 means merged cleanly. */
+export function runMergeDriver(base: string, ours: string, theirs: string): number {
+  const [b, o, t] = [base, ours, theirs].map((file) => parseTasks(readText(file)));
+  if ([b, o, t].some((p) => p!.errors.length || p!.conflicted)) return 1;
+  writeAtomic(ours, formatTasks(mergeTaskLists(b!.tasks, o!.tasks, t!.tasks)));
+  return 0;
+}
+
+/** Repairs a tasks.jsonl merged without the driver: both sides of every conflict are kept and merged. */
+export function repairConflictMarkers(text: string): { conflicted: boolean; text: string } {
+  if (!/^<{7}/m.test(text)) return { conflicted: false, text };
+  const { ours, theirs } = splitConflict(text);
+  const merged = mergeTaskLists([], parseTasks(ours).tasks, parseTasks(theirs).tasks);
+  return { conflicted: true, text: formatTasks(merged) };
+}

@@ -1,0 +1,199 @@
+import { NexusError, UsageError } from "../core/errors.js";
+import { record, type TaskContext } from "./context.js";
+import { assertNoCycle, leaseUntil, move, requireDependenciesDone, validPriority } from "./lifecycle.js";
+import type { Task } from "./model.js";
+import { readyTasks } from "./queries.js";
+import type { TaskTx } from "./store.js";
+
+export function startTask(tc: TaskContext, id: string): Task {
+  return tc.store.write((tx) => {
+    const task = tx.get(id);
+    requireDependenciesDone(tx, task);
+    const moved = move(
+      tc,
+      { ...task, assignee: task.assignee ?? tc.actor, leaseExpiresAt: leaseUntil(tc) },
+      "in_progress",
+      { type: "started" },
+    );
+    tx.put(moved);
+    return moved;
+  });
+}
+
+export function assignTask(tc: TaskContext, id: string, agent: string): Task {
+  return tc.store.write((tx) => {
+    const task = tx.get(id);
+    requireDependenciesDone(tx, task);
+    if (task.status === "done") throw new UsageError(`Task ${id} is done.`, "Reject it first to reopen it.");
+    const assigned = record(tc, { ...task, assignee: agent }, { type: "assigned", note: agent });
+    tx.put(assigned);
+    return assigned;
+  });
+}
+
+/** One locked transaction per claim: ten agents claiming at once get ten different tasks. */
+export function claimTask(
+  tc: TaskContext,
+  options: { id?: string; agent: string; ttlSeconds?: number },
+): Task {
+  return tc.store.write((tx) => {
+    expireLeasesIn(tc, tx);
+    const task = options.id ? tx.get(options.id) : bestReady(tc, tx);
+    if (!task)
+      throw new NexusError("Nothing is ready to claim.", {
+        category: "not_found",
+        hint: "See `nexus task list` for blocked and in-progress work.",
+      });
+    requireDependenciesDone(tx, task);
+    if (task.status === "in_progress" && task.assignee && task.assignee !== options.agent) {
+      throw new NexusError(`Task ${task.id} is claimed by ${task.assignee} until ${task.leaseExpiresAt}.`, {
+        category: "conflict",
+        hint: "Claim another task, or wait for the lease to expire.",
+      });
+    }
+    const claimed = { ...task, assignee: options.agent, leaseExpiresAt: leaseUntil(tc, options.ttlSeconds) };
+    const next =
+      task.status === "in_progress"
+        ? record(tc, claimed, { type: "claimed", by: options.agent })
+        : move(tc, claimed, "in_progress", { type: "claimed", by: options.agent });
+    tx.put(next);
+    return next;
+  });
+}
+
+function bestReady(tc: TaskContext, tx: TaskTx): Task | undefined {
+  const [first] = readyTasks(tc.store.rows({ status: "open" }), tc.store.rows({ status: "done" }));
+  return first ? tx.get(first.id) : undefined;
+}
+
+export function heartbeat(
+  tc: TaskContext,
+  options: { id: string; agent: string; ttlSeconds?: number },
+): Task {
+  return tc.store.write((tx) => {
+    const task = tx.get(options.id);
+    if (task.assignee !== options.agent || task.status !== "in_progress") {
+      throw new NexusError(`Task ${task.id} is not held by ${options.agent}.`, {
+        category: "conflict",
+        hint: `Claim it: nexus task claim ${task.id} --agent ${options.agent}`,
+      });
+    }
+    const extended = { ...task, leaseExpiresAt: leaseUntil(tc, options.ttlSeconds) };
+    tx.put(extended);
+    return extended;
+  });
+}
+
+/** Returns expired claims to the ready queue, noting it in their history. */
+export function expireLeases(tc: TaskContext): string[] {
+  const now = tc.now().toISOString();
+  const expired = tc.store
+    .rows({ status: "in_progress" })
+    .filter((r) => r.leaseExpiresAt && r.leaseExpiresAt < now);
+  if (expired.length === 0) return [];
+  return tc.store.write((tx) => expireLeasesIn(tc, tx));
+}
+
+function expireLeasesIn(tc: TaskContext, tx: TaskTx): string[] {
+  const now = tc.now().toISOString();
+  const ids: string[] = [];
+  for (const row of tc.store.rows({ status: "in_progress" })) {
+    const task = tx.get(row.id);
+    if (task.status !== "in_progress" || !task.leaseExpiresAt || task.leaseExpiresAt >= now) continue;
+    const note = `lease of ${task.assignee} expired at ${task.leaseExpiresAt}`;
+    tx.put(
+      move(tc, { ...task, assignee: null, leaseExpiresAt: null }, "open", {
+        type: "lease_expired",
+        note,
+        by: "nexus",
+      }),
+    );
+    ids.push(task.id);
+  }
+  return ids;
+}
+
+export function blockTask(tc: TaskContext, id: string, reason: string): Task {
+  if (!reason.trim())
+    throw new UsageError(
+      "A block needs a reason.",
+      'Example: nexus task block nx-1a2b --reason "waiting for API keys"',
+    );
+  return change(tc, id, (task) => move(tc, task, "blocked", { type: "blocked", note: reason }));
+}
+
+export function approveTask(tc: TaskContext, id: string, by: string): Task {
+  return change(tc, id, (task) =>
+    move(tc, { ...task, leaseExpiresAt: null }, "done", { type: "approved", by }),
+  );
+}
+
+/** Records who, why and when, counts it, and returns the task to its assignee. */
+export function rejectTask(tc: TaskContext, options: { id: string; reason: string; by: string }): Task {
+  if (!options.reason.trim())
+    throw new UsageError(
+      "A rejection needs a reason.",
+      "Pass --reason TEXT: it is fed back to whoever fixes it.",
+    );
+  return change(tc, options.id, (task) =>
+    move(tc, { ...task, rejections: task.rejections + 1, leaseExpiresAt: null }, "rejected", {
+      type: "rejected",
+      note: options.reason,
+      by: options.by,
+    }),
+  );
+}
+
+export interface TaskUpdate {
+  title?: string;
+  description?: string;
+  priority?: number;
+  labels?: string[];
+  checks?: string[];
+  dependsOn?: string[];
+  workspace?: string | null;
+  review?: boolean;
+}
+
+export function updateTask(tc: TaskContext, id: string, update: TaskUpdate): Task {
+  if (update.title !== undefined && !update.title.trim())
+    throw new UsageError("A task needs a title.", "Pass a non-empty --title.");
+  if (update.priority !== undefined) validPriority(update.priority);
+  return tc.store.write((tx) => {
+    const task = tx.get(id);
+    if (update.dependsOn) {
+      for (const dep of update.dependsOn) tx.get(dep);
+      assertNoCycle(tx, id, update.dependsOn);
+    }
+    const fields = Object.fromEntries(Object.entries(update).filter(([, v]) => v !== undefined));
+    const updated = record(
+      tc,
+      { ...task, ...fields },
+      { type: "updated", note: Object.keys(fields).join(", ") },
+    );
+    tx.put(updated);
+    return updated;
+  });
+}
+
+export function deleteTask(tc: TaskContext, id: string): void {
+  tc.store.write((tx) => {
+    tx.get(id);
+    const dependents = tc.store.rows().filter((r) => r.dependsOn.includes(id));
+    if (dependents.length) {
+      throw new NexusError(`Tasks ${dependents.map((d) => d.id).join(", ")} depend on ${id}.`, {
+        category: "conflict",
+        hint: "Remove the dependency first (`nexus task update ID --depends ...`).",
+      });
+    }
+    tx.remove(id);
+  });
+}
+
+function change(tc: TaskContext, id: string, fn: (task: Task) => Task): Task {
+  return tc.store.write((tx) => {
+    const next = fn(tx.get(id));
+    tx.put(next);
+    return next;
+  });
+}

@@ -1,0 +1,203 @@
+import { join } from "node:path";
+import type { Db } from "../core/db.js";
+import { NotFoundError } from "../core/errors.js";
+import { warn } from "../core/output.js";
+import type { ProjectPaths } from "../core/paths.js";
+import { corruptLinesError, formatTasks, hashText, parseTasks, readText, writeAtomic } from "./jsonl.js";
+import { withLock } from "./lock.js";
+import { serializeTask, type Task } from "./model.js";
+
+export interface TaskRow {
+  id: string;
+  title: string;
+  status: Task["status"];
+  priority: number;
+  assignee: string | null;
+  workspace: string | null;
+  leaseExpiresAt: string | null;
+  createdAt: string;
+  dependsOn: string[];
+  labels: string[];
+}
+
+/** The changes one locked write makes; applied to the file and the index together. */
+export interface TaskTx {
+  find(id: string): Task | undefined;
+  get(id: string): Task;
+  has(id: string): boolean;
+  count(): number;
+  put(task: Task): void;
+  remove(id: string): void;
+}
+
+const ID_OF_LINE = /^\{"id":"([^"]+)"/;
+
+/**
+ * `.nexus/tasks.jsonl` is the truth and SQLite an index of it. Every read first compares the file's
+ * hash with the hash of the last import and re-imports on any difference (git pull, checkout,
+ * merge, a deleted database). Every write happens under a cross-process lock, to the file
+ * (atomically) and the index in the same step. Nothing is ever written "later".
+ */
+export class TaskStore {
+  readonly file: string;
+  private readonly lockFile: string;
+
+  constructor(
+    private readonly db: Db,
+    paths: ProjectPaths,
+  ) {
+    this.file = join(paths.nexusDir, "tasks.jsonl");
+    this.lockFile = join(paths.nexusDir, "tasks.lock");
+  }
+
+  /** Re-imports when the file changed; returns whether it did. */
+  sync(text: string = readText(this.file)): boolean {
+    const hash = hashText(text);
+    const known = this.db.prepare("SELECT value FROM task_meta WHERE key = 'hash'").pluck().get();
+    if (known === hash) return false;
+    const parsed = parseTasks(text);
+    if (parsed.conflicted)
+      throw corruptLinesError(this.file, [
+        { line: 0, message: "has git conflict markers; run `nexus task sync`" },
+      ]);
+    if (parsed.errors.length) warn(corruptLinesError(this.file, parsed.errors).message);
+    this.db.transaction(() => {
+      this.db.exec("DELETE FROM tasks");
+      const insert = this.insertStatement();
+      for (const task of parsed.tasks) insert.run(indexRow(task));
+      this.setHash(hash);
+    })();
+    return true;
+  }
+
+  rows(filter: { status?: string; assignee?: string } = {}): TaskRow[] {
+    this.sync();
+    const where: string[] = [];
+    if (filter.status) where.push("status = @status");
+    if (filter.assignee) where.push("assignee = @assignee");
+    const sql = `SELECT id, title, status, priority, assignee, workspace, lease_expires_at AS leaseExpiresAt,
+      created_at AS createdAt, depends_on AS dependsOn, labels FROM tasks
+      ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY priority, created_at, id`;
+    const rows = this.db.prepare(sql).all(filter) as (Omit<TaskRow, "dependsOn" | "labels"> & {
+      dependsOn: string;
+      labels: string;
+    })[];
+    return rows.map((r) => ({ ...r, dependsOn: JSON.parse(r.dependsOn), labels: JSON.parse(r.labels) }));
+  }
+
+  find(id: string): Task | undefined {
+    this.sync();
+    const data = this.db.prepare("SELECT data FROM tasks WHERE id = ?").pluck().get(id) as string | undefined;
+    return data ? (JSON.parse(data) as Task) : undefined;
+  }
+
+  get(id: string): Task {
+    const task = this.find(id);
+    if (task) return task;
+    throw new NotFoundError(`No task ${id}.`, "Run `nexus task list` to see the task IDs.");
+  }
+
+  all(): Task[] {
+    this.sync();
+    return (this.db.prepare("SELECT data FROM tasks ORDER BY id").pluck().all() as string[]).map((d) =>
+      JSON.parse(d),
+    );
+  }
+
+  /** One locked write: the file is rewritten atomically and the index updated before the lock is released. */
+  write<T>(change: (tx: TaskTx) => T): T {
+    return withLock(this.lockFile, () => {
+      const text = readText(this.file);
+      this.sync(text);
+      const lines = new Map<string, string>();
+      const bad: { line: number; message: string }[] = [];
+      text.split("\n").forEach((line, index) => {
+        const id = ID_OF_LINE.exec(line)?.[1];
+        if (id) lines.set(id, line);
+        else if (line.trim()) bad.push({ line: index + 1, message: "not a task line" });
+      });
+      // Rewriting would drop the unreadable lines: refuse, and change nothing.
+      if (bad.length) throw corruptLinesError(this.file, bad);
+      const changed = new Map<string, Task | null>();
+      const tx = this.transaction(lines, changed);
+      const result = change(tx);
+      if (changed.size === 0) return result;
+      for (const [id, task] of changed) task ? lines.set(id, serializeTask(task)) : lines.delete(id);
+      const next = [...lines.keys()]
+        .sort()
+        .map((id) => `${lines.get(id)}\n`)
+        .join("");
+      writeAtomic(this.file, next);
+      this.applyToIndex(changed, hashText(next));
+      return result;
+    });
+  }
+
+  /** Replaces the whole file (merge repair); the index follows. */
+  replaceAll(tasks: Task[]): void {
+    withLock(this.lockFile, () => {
+      const text = formatTasks(tasks);
+      writeAtomic(this.file, text);
+      this.sync(text);
+    });
+  }
+
+  private transaction(lines: Map<string, string>, changed: Map<string, Task | null>): TaskTx {
+    const find = (id: string): Task | undefined => {
+      if (changed.has(id)) return changed.get(id) ?? undefined;
+      const line = lines.get(id);
+      return line ? (JSON.parse(line) as Task) : undefined;
+    };
+    return {
+      find,
+      get: (id) =>
+        find(id) ??
+        (() => {
+          throw new NotFoundError(`No task ${id}.`, "Run `nexus task list` to see the task IDs.");
+        })(),
+      has: (id) => find(id) !== undefined,
+      count: () => lines.size,
+      put: (task) => void changed.set(task.id, task),
+      remove: (id) => void changed.set(id, null),
+    };
+  }
+
+  private applyToIndex(changed: Map<string, Task | null>, hash: string): void {
+    this.db.transaction(() => {
+      const insert = this.insertStatement();
+      const remove = this.db.prepare("DELETE FROM tasks WHERE id = ?");
+      for (const [id, task] of changed) task ? insert.run(indexRow(task)) : remove.run(id);
+      this.setHash(hash);
+    })();
+  }
+
+  private insertStatement() {
+    return this.db.prepare(
+      `INSERT OR REPLACE INTO tasks (id, title, status, priority, assignee, workspace, lease_expires_at, created_at,
+         updated_at, depends_on, labels, data)
+       VALUES (@id, @title, @status, @priority, @assignee, @workspace, @leaseExpiresAt, @createdAt, @updatedAt,
+         @dependsOn, @labels, @data)`,
+    );
+  }
+
+  private setHash(hash: string): void {
+    this.db.prepare("INSERT OR REPLACE INTO task_meta (key, value) VALUES ('hash', ?)").run(hash);
+  }
+}
+
+function indexRow(task: Task) {
+  return {
+    id: task.id,
+    title: task.title,
+    status: task.status,
+    priority: task.priority,
+    assignee: task.assignee,
+    workspace: task.workspace,
+    leaseExpiresAt: task.leaseExpiresAt,
+    createdAt: task.createdAt,
+    updatedAt: task.updatedAt,
+    dependsOn: JSON.stringify(task.dependsOn),
+    labels: JSON.stringify(task.labels),
+    data: serializeTask(task),
+  };
+}
