@@ -9,7 +9,7 @@ export default defineConfig({
     coverage: {
       provider: "v8",
       include: ["src/**/*.ts"],
-      exclude: ["src/**/*.test.ts", "src/cli.ts"],
+      exclude: ["src/**/*.test.ts", "src/**/*.test-helper.ts", "src/cli.ts"],
       reporter: ["text-summary", "text"],
       thresholds: { lines: 80 },
     },

@@ -10,7 +10,14 @@ export interface InitResult {
   alreadyInitialised: boolean;
 }
 
-const IGNORE_LINES = [".nexus/nexus.db", ".nexus/nexus.db-*", ".nexus/worktrees/", ".nexus/runs/", ".nexus/tasks.lock", ".nexus/*.tmp"];
+const IGNORE_LINES = [
+  ".nexus/nexus.db",
+  ".nexus/nexus.db-*",
+  ".nexus/worktrees/",
+  ".nexus/runs/",
+  ".nexus/tasks.lock",
+  ".nexus/*.tmp",
+];
 
 /** Idempotent: a second run only adds what is missing and never overwrites the user's config. */
 export async function initProject(cwd: string = process.cwd()): Promise<InitResult> {

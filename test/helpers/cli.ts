@@ -1,3 +1,4 @@
+import { execFile } from "node:child_process";
 import { main } from "../../src/program.js";
 
 export interface CliResult {
@@ -28,4 +29,20 @@ export async function runCli(args: string[], cwd: string): Promise<CliResult> {
     process.stderr.write = writeErr;
     process.exitCode = undefined;
   }
+}
+
+/** Runs the built CLI (dist/cli.js) as a real separate process, as users and git's merge driver do. */
+export function spawnCli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const cli = new URL("../../dist/cli.js", import.meta.url).pathname;
+    execFile(
+      process.execPath,
+      [cli, ...args],
+      { cwd, env: { ...process.env, NO_COLOR: "1", ...env } },
+      (error, stdout, stderr) => {
+        if (error && typeof error.code !== "number") return reject(error);
+        resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
+      },
+    );
+  });
 }

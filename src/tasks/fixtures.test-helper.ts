@@ -1,0 +1,35 @@
+import { join } from "node:path";
+import { gitRepo } from "../../test/helpers/fs.js";
+import { configSchema } from "../core/config.js";
+import { openDb } from "../core/db.js";
+import { initProject } from "../core/init.js";
+import { projectPaths } from "../core/paths.js";
+import type { TaskContext } from "./context.js";
+import { TaskStore } from "./store.js";
+
+/** A real initialised repository with a task context whose clock the test controls. */
+export async function taskProject(options: { gates?: string[]; files?: Record<string, string> } = {}) {
+  const root = gitRepo(options.files);
+  await initProject(root);
+  const paths = projectPaths(root, join(root, ".git"));
+  let now = new Date("2026-01-01T00:00:00Z");
+  const open = (actor = "tester"): TaskContext => {
+    const db = openDb(paths.dbFile);
+    return {
+      paths,
+      config: configSchema.parse({ gates: options.gates ?? [] }),
+      db,
+      store: new TaskStore(db, paths),
+      actor,
+      now: () => now,
+    };
+  };
+  return {
+    root,
+    paths,
+    open,
+    advance: (ms: number) => {
+      now = new Date(now.getTime() + ms);
+    },
+  };
+}
