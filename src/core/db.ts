@@ -51,6 +51,8 @@ const MIGRATIONS: string[] = [
      registered_at TEXT NOT NULL,
      last_seen_at TEXT NOT NULL
    );`,
+  // Parsed settings keyed by a hash of the file: most commands then load neither yaml nor zod.
+  `CREATE TABLE cache (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
 ];
 
 /**

@@ -48,7 +48,8 @@ export function printJson(data: unknown): void {
 export type Column<T> = { header: string; value: (row: T) => string | number };
 
 const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g");
-const visibleLength = (text: string) => text.replace(ANSI, "").length;
+const visibleLength = (text: string) =>
+  text.includes("\u001b") ? text.replace(ANSI, "").length : text.length;
 
 /**
  * Aligned columns separated by two spaces. Hand-rolled on purpose: cli-table3 took 3.4 s to

@@ -1,4 +1,4 @@
-import { existsSync, realpathSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -33,6 +33,8 @@ export function projectPaths(root: string, gitCommonDir: string): ProjectPaths {
  * the common git dir is shared by all worktrees, and its parent is the main checkout.
  */
 export async function findRepository(cwd: string = process.cwd()): Promise<ProjectPaths> {
+  const fast = discoverWithoutGit(cwd);
+  if (fast) return projectPaths(dirname(fast), fast);
   const result = await gitRaw(["rev-parse", "--path-format=absolute", "--git-common-dir"], cwd);
   if (result.exitCode !== 0) {
     throw new NexusError(`Not inside a git repository: ${cwd}`, {
@@ -44,6 +46,33 @@ export async function findRepository(cwd: string = process.cwd()): Promise<Proje
   const commonDir = realpathSync(result.stdout.trim());
   const root = commonDir.endsWith(`${sep}.git`) ? dirname(commonDir) : await worktreeTop(cwd);
   return projectPaths(root, commonDir);
+}
+
+/**
+ * Finds the common git dir by reading .git (a folder, or a worktree's "gitdir:" file) upwards
+ * from cwd: no git process on the hot path. Anything unusual falls back to asking git.
+ */
+function discoverWithoutGit(cwd: string): string | undefined {
+  if (process.env.GIT_DIR || process.env.GIT_COMMON_DIR) return undefined;
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    const dotGit = join(dir, ".git");
+    const stat = statSync(dotGit, { throwIfNoEntry: false });
+    if (stat?.isDirectory()) return existsSync(join(dotGit, "HEAD")) ? realpathSync(dotGit) : undefined;
+    if (stat?.isFile()) return commonDirOfWorktree(dir, readFileSync(dotGit, "utf8"));
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+function commonDirOfWorktree(dir: string, dotGitFile: string): string | undefined {
+  const gitDir = /^gitdir: (.+)$/m.exec(dotGitFile)?.[1]?.trim();
+  if (!gitDir) return undefined;
+  const absolute = resolve(dir, gitDir);
+  const commonFile = join(absolute, "commondir");
+  const common = existsSync(commonFile)
+    ? resolve(absolute, readFileSync(commonFile, "utf8").trim())
+    : absolute;
+  if (!existsSync(common) || !common.endsWith(`${sep}.git`)) return undefined;
+  return realpathSync(common);
 }
 
 async function worktreeTop(cwd: string): Promise<string> {

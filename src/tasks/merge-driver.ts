@@ -19,8 +19,11 @@ export async function ensureMergeDriver(paths: ProjectPaths): Promise<void> {
     writeFileSync(attributes, `${current}${current && !current.endsWith("\n") ? "\n" : ""}${ATTRIBUTE}\n`);
   }
   const driver = `"${process.execPath}" "${join(packageRoot(), "dist", "cli.js")}" task merge-driver %O %A %B`;
-  const known = await gitRaw(["config", "--get", `merge.${DRIVER}.driver`], paths.root);
-  if (known.exitCode === 0 && known.stdout.trim() === driver) return;
+  // Reading .git/config is cheaper than spawning git on every command; git writes it on a change.
+  const configFile = join(paths.gitCommonDir, "config");
+  const gitConfig = existsSync(configFile) ? readFileSync(configFile, "utf8") : "";
+  if (gitConfig.includes(`[merge "${DRIVER}"]`) && gitConfig.includes(driver.replace(/["\\]/g, "\\$&")))
+    return;
   await gitRaw(
     ["config", `merge.${DRIVER}.name`, "Nexus tasks (per task and field, histories unioned)"],
     paths.root,

@@ -33,7 +33,7 @@ export function mergeTask(base: Task | undefined, ours: Task, theirs: Task): Tas
   }
   const history = unionHistory(ours.history, theirs.history);
   return {
-    ...(result as Task),
+    ...(result as unknown as Task),
     history,
     updatedAt: [ours.updatedAt, theirs.updatedAt].sort()[1]!,
     rejections: history.filter((e) => e.type === "rejected").length,

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { loadConfig, type NexusConfig } from "../core/config.js";
+import type { NexusConfig } from "../core/config.js";
+import { loadConfigCached } from "../core/config-cache.js";
 import { type Db, openDb } from "../core/db.js";
 import { UsageError } from "../core/errors.js";
 import { findProject, type ProjectPaths, packageRoot, workspaceFromCwd } from "../core/paths.js";
@@ -17,8 +18,8 @@ export interface ProjectContext {
 
 export async function openProject(cwd: string = process.cwd()): Promise<ProjectContext> {
   const paths = await findProject(cwd);
-  const config = loadConfig(paths);
   const db = openDb(paths.dbFile);
+  const config = await loadConfigCached(paths, db);
   const repoId = createHash("sha256").update(paths.root).digest("hex").slice(0, 12);
   return { paths, config, db, store: new WorkspaceStore(db), repoId };
 }
