@@ -28,8 +28,6 @@ export function defaultActor(): string {
 export async function openTasks(options: { actor?: string; cwd?: string } = {}): Promise<TaskContext> {
   const { openProject } = await import("../workspace/context.js");
   const ctx = await openProject(options.cwd);
-  const { ensureMergeDriver } = await import("./merge-driver.js");
-  await ensureMergeDriver(ctx.paths);
   return {
     paths: ctx.paths,
     config: ctx.config,
@@ -47,8 +45,23 @@ export function record(
   event: Omit<TaskEvent, "id" | "at" | "by"> & { by?: string },
 ): Task {
   const at = tc.now().toISOString();
-  const full: TaskEvent = { id: newEventId(), at, by: event.by ?? tc.actor, ...stripUndefined(event) };
-  return { ...task, updatedAt: at, history: [...task.history, full] };
+  const by = event.by ?? tc.actor;
+  const full: TaskEvent = { id: newEventId(), at, by, ...stripUndefined(event) };
+  return {
+    ...task,
+    leaseExpiresAt: extendedLease(tc, task, by),
+    updatedAt: at,
+    history: [...task.history, full],
+  };
+}
+
+export const LEASE_SECONDS = 30 * 60;
+
+/** Any command by the lease holder on its task counts as a heartbeat. */
+function extendedLease(tc: TaskContext, task: Task, by: string): string | null {
+  if (!task.leaseExpiresAt || task.assignee !== by) return task.leaseExpiresAt;
+  const renewed = new Date(tc.now().getTime() + LEASE_SECONDS * 1000).toISOString();
+  return renewed > task.leaseExpiresAt ? renewed : task.leaseExpiresAt;
 }
 
 function stripUndefined<T extends object>(value: T): T {

@@ -1,11 +1,11 @@
 import { NexusError, UsageError } from "../core/errors.js";
 import { validateWorkspaceName } from "../workspace/names.js";
-import { record, type TaskContext } from "./context.js";
+import { LEASE_SECONDS, record, type TaskContext } from "./context.js";
 import { newTaskId } from "./ids.js";
 import { canMove, type Task, type TaskStatus } from "./model.js";
 import type { TaskTx } from "./store.js";
 
-export const DEFAULT_LEASE_SECONDS = 30 * 60;
+export const DEFAULT_LEASE_SECONDS = LEASE_SECONDS;
 
 export interface CreateTaskInput {
   title: string;

@@ -20,6 +20,9 @@ export async function openProject(cwd: string = process.cwd()): Promise<ProjectC
   const paths = await findProject(cwd);
   const db = openDb(paths.dbFile);
   const config = await loadConfigCached(paths, db);
+  // git config is not cloned: every project command re-registers the tasks.jsonl merge driver.
+  const { ensureMergeDriver } = await import("../tasks/merge-driver.js");
+  await ensureMergeDriver(paths);
   const repoId = createHash("sha256").update(paths.root).digest("hex").slice(0, 12);
   return { paths, config, db, store: new WorkspaceStore(db), repoId };
 }
