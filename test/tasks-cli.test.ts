@@ -78,6 +78,9 @@ describe("task commands", () => {
     expect((await runCli(["task", "show", "nx-nope"], repo)).stderr).toContain("No task nx-nope");
     expect((await runCli(["task", "create", ""], repo)).code).toBe(2);
     expect((await runCli(["task", "patterns"], repo)).stderr).toContain("No cause seen");
+    expect((await runCli(["task", "list", "--status", "finished"], repo)).stderr).toContain(
+      'Unknown status "finished"',
+    );
   });
 
   it("reports a corrupt tasks.jsonl line by number and still lists the other tasks", async () => {

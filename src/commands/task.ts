@@ -106,6 +106,11 @@ function defineList(task: Command): void {
     .option("--ready", "only open tasks whose dependencies are done")
     .option("-a, --assignee <agent>", "only tasks assigned to this agent")
     .action(async (o: { status?: string; ready?: boolean; assignee?: string; json?: boolean }) => {
+      const { STATUSES } = await import("../tasks/model.js");
+      if (o.status && !(STATUSES as readonly string[]).includes(o.status)) {
+        const { UsageError } = await import("../core/errors.js");
+        throw new UsageError(`Unknown status "${o.status}".`, `Use one of: ${STATUSES.join(", ")}.`);
+      }
       const tc = await tasks();
       const { expireLeases } = await import("../tasks/operations.js");
       expireLeases(tc);
