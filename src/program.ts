@@ -5,6 +5,7 @@ import { registerDoctor } from "./commands/doctor.js";
 import { registerInit } from "./commands/init.js";
 import { registerPrime } from "./commands/prime.js";
 import { registerTask } from "./commands/task.js";
+import { registerTelemetry } from "./commands/telemetry.js";
 import { registerTemplate } from "./commands/template.js";
 import { registerWorkspace } from "./commands/workspace.js";
 import { ExitCode, isNexusError } from "./core/errors.js";
@@ -26,7 +27,10 @@ export function buildProgram(): Command {
     .option("-q, --quiet", "only print results and errors")
     .showSuggestionAfterError()
     .exitOverride()
-    .hook("preAction", (cmd) => setOutputMode(cmd.optsWithGlobals()));
+    .hook("preAction", (_program, action) => {
+      setOutputMode(action.optsWithGlobals());
+      started = { action, at: performance.now() };
+    });
   registerInit(program);
   registerWorkspace(program);
   registerTemplate(program);
@@ -34,6 +38,7 @@ export function buildProgram(): Command {
   registerAgent(program);
   registerPrime(program);
   registerDoctor(program);
+  registerTelemetry(program);
   return program;
 }
 
@@ -56,11 +61,42 @@ export function reportError(error: unknown): number {
   return ExitCode.failure;
 }
 
+let started: { action: Command; at: number } | undefined;
+
 export async function main(argv: string[] = process.argv): Promise<number> {
+  started = undefined;
+  let code: number;
+  let category: string | undefined;
   try {
     await buildProgram().parseAsync(argv);
-    return typeof process.exitCode === "number" ? process.exitCode : 0;
+    code = typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (error) {
-    return reportError(error);
+    code = reportError(error);
+    category = isNexusError(error)
+      ? error.category
+      : error instanceof CommanderError
+        ? "validation"
+        : "internal";
   }
+  if (started) await recordAction(started, { code, category });
+  return code;
+}
+
+/** The one place commands are measured: no command records anything itself. */
+async function recordAction(
+  run: { action: Command; at: number },
+  result: { code: number; category?: string },
+): Promise<void> {
+  const { commandPath, subjectOf, shouldRecord } = await import("./telemetry/subject.js");
+  const path = commandPath(run.action);
+  if (!shouldRecord(path)) return;
+  const { recordCommand } = await import("./telemetry/recorder.js");
+  await recordCommand({
+    command: path,
+    durationMs: performance.now() - run.at,
+    exitCode: result.code,
+    errorCategory: result.category,
+    ...subjectOf(run.action),
+    version: version(),
+  });
 }

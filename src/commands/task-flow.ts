@@ -76,7 +76,7 @@ function defineHeartbeat(task: Command): void {
     });
 }
 
-function reportGates(result: CompleteResult, json?: boolean): void {
+async function reportGates(result: CompleteResult, json?: boolean): Promise<void> {
   if (json) printJson(result);
   const { task } = result;
   if (task.status === "done")
@@ -88,6 +88,8 @@ function reportGates(result: CompleteResult, json?: boolean): void {
       for (const r of result.gates.results.filter((x) => x.exitCode !== 0))
         printLine(`${style.error(`✖ ${r.command}`)} exit ${r.exitCode}\n${style.dim(r.outputTail)}`);
     warn(`${task.id} is not done: gates failed; it is back in progress with the failures recorded.`);
+    const { noteTelemetry } = await import("../telemetry/recorder.js");
+    noteTelemetry({ errorCategory: "gate_failed" });
     process.exitCode = ExitCode.failure;
   }
 }
@@ -102,7 +104,7 @@ function defineComplete(task: Command): void {
     .option("--by <who>", "who completes it")
     .action(async (id: string, o: { note?: string; by?: string; json?: boolean }) => {
       const { completeTask } = await import("../tasks/verify.js");
-      reportGates(await completeTask(await tasks(o.by), { id, note: o.note }), o.json);
+      await reportGates(await completeTask(await tasks(o.by), { id, note: o.note }), o.json);
     });
 }
 
@@ -110,7 +112,7 @@ function defineVerify(task: Command): void {
   jsonOption(task.command("verify <id>").description("re-run a task's gates")).action(
     async (id: string, o: { json?: boolean }) => {
       const { verifyTask } = await import("../tasks/verify.js");
-      reportGates(await verifyTask(await tasks(), id), o.json);
+      await reportGates(await verifyTask(await tasks(), id), o.json);
     },
   );
 }

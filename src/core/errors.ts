@@ -15,6 +15,8 @@ export type ErrorCategory =
   | "port_conflict"
   | "config"
   | "timeout"
+  | "sync"
+  | "gate_failed"
   | "internal";
 
 export interface NexusErrorOptions {

@@ -53,6 +53,21 @@ export async function createWorkspace(
   options: CreateOptions,
 ): Promise<WorkspaceSummary> {
   const name = validateWorkspaceName(options.name);
+  const stages: Record<string, unknown>[] = [];
+  const onStage: CreateOptions["onStage"] = (stage, ms, detail) => {
+    stages.push({ stage, ms, ...detail });
+    options.onStage?.(stage, ms, detail);
+  };
+  try {
+    return await create(ctx, { ...options, name, onStage });
+  } finally {
+    const { noteTelemetry } = await import("../telemetry/recorder.js");
+    noteTelemetry({ raw: { stages } });
+  }
+}
+
+async function create(ctx: ProjectContext, options: CreateOptions): Promise<WorkspaceSummary> {
+  const { name } = options;
   const stage = timer(options.onStage);
   if (ctx.store.find(name)) {
     throw new NexusError(`Workspace "${name}" already exists.`, {
@@ -83,6 +98,8 @@ export async function createWorkspace(
     undo.push(() => removeWorkspaceResources(docker, name));
     undo.push(async () => removeHostEntry(name));
     const spec = await startWorkspace({ ctx, docker, record, template, onStage: options.onStage });
+    const { noteTelemetry } = await import("../telemetry/recorder.js");
+    noteTelemetry({ template: template.name, services: template.services.length, ports: spec.ports.length });
     await runPostCommands({ ctx, docker, spec, record });
     stage("post_create");
     return finish(ctx, record, copiedFiles, spec);

@@ -1,0 +1,80 @@
+import type { Command } from "commander";
+import type { Db } from "../core/db.js";
+import { printJson, printLine, success } from "../core/output.js";
+import { jsonOption } from "./common.js";
+
+export function registerSync(program: Command, telemetryDb: () => Promise<Db>): void {
+  const sync = program
+    .command("sync")
+    .description("opt-in upload of telemetry to your own endpoint (OTLP/HTTP JSON or JSON)");
+  sync
+    .command("setup")
+    .description("configure the endpoint")
+    .requiredOption("--endpoint <url>", "e.g. https://collector:4318/v1/logs")
+    .option("--format <format>", "otlp or json", "otlp")
+    .option("--allow-http", "permit plain http (trusted networks only)")
+    .action(async (o: { endpoint: string; format: string; allowHttp?: boolean }) => {
+      const { setupSync } = await import("../telemetry/sync.js");
+      const { UsageError } = await import("../core/errors.js");
+      if (o.format !== "otlp" && o.format !== "json")
+        throw new UsageError(`Unknown format "${o.format}".`, "Use --format otlp or --format json.");
+      setupSync(await telemetryDb(), { endpoint: o.endpoint, format: o.format, allowHttp: o.allowHttp });
+      success(
+        `Sync set up: ${o.format} → ${o.endpoint}. Nothing is sent until \`nexus sync now\` (or \`nexus sync auto on\`).`,
+      );
+    });
+  defineSyncNow(sync, program, telemetryDb);
+  sync
+    .command("auto <state>")
+    .description("on: upload after commands, at most once an hour; off: only `sync now`")
+    .action(async (state: string) => {
+      const { setSetting } = await import("../telemetry/store.js");
+      const { UsageError } = await import("../core/errors.js");
+      if (state !== "on" && state !== "off")
+        throw new UsageError(`Use "on" or "off", not "${state}".`, "Example: nexus sync auto on");
+      setSetting(await telemetryDb(), "sync.auto", state === "on" ? "1" : "0");
+      success(`Automatic sync ${state}.`);
+    });
+  defineSyncStatus(sync, telemetryDb);
+}
+
+function defineSyncNow(sync: Command, program: Command, telemetryDb: () => Promise<Db>): void {
+  jsonOption(sync.command("now").description("upload the events recorded since the last sync")).action(
+    async (o: { json?: boolean }) => {
+      const { syncNow } = await import("../telemetry/sync.js");
+      const { setSetting } = await import("../telemetry/store.js");
+      const db = await telemetryDb();
+      try {
+        const result = await syncNow(db, program.version() ?? "0");
+        if (o.json) return printJson(result);
+        success(`Sent ${result.sent} events in ${result.batches} batch(es) to ${result.endpoint}.`);
+      } catch (error) {
+        setSetting(db, "sync.last_error", (error as Error).message);
+        throw error;
+      }
+    },
+  );
+}
+
+function defineSyncStatus(sync: Command, telemetryDb: () => Promise<Db>): void {
+  jsonOption(sync.command("status").description("endpoint, pending events, last attempt and error")).action(
+    async (o: { json?: boolean }) => {
+      const { pendingCount, syncTarget } = await import("../telemetry/sync.js");
+      const { getSetting } = await import("../telemetry/store.js");
+      const db = await telemetryDb();
+      const status = {
+        target: syncTarget(db) ?? null,
+        auto: getSetting(db, "sync.auto") === "1",
+        pending: pendingCount(db),
+        lastAttempt: getSetting(db, "sync.last_attempt") ?? null,
+        lastSuccess: getSetting(db, "sync.last_success") ?? null,
+        lastError: getSetting(db, "sync.last_error") ?? null,
+      };
+      if (o.json) return printJson(status);
+      for (const [k, v] of Object.entries(status))
+        printLine(
+          `${k.padEnd(12)} ${v === null ? "-" : typeof v === "object" ? `${v.format} → ${v.endpoint}` : v}`,
+        );
+    },
+  );
+}

@@ -1,0 +1,168 @@
+import type { Command } from "commander";
+import { info, printJson, printLine, printTable, success } from "../core/output.js";
+import { jsonOption } from "./common.js";
+import { registerSync } from "./sync.js";
+
+async function telemetryDb() {
+  const { openTelemetry } = await import("../telemetry/store.js");
+  return openTelemetry();
+}
+
+function days(o: { week?: boolean; month?: boolean; days?: number }): number {
+  return o.days ?? (o.month ? 30 : 7);
+}
+
+const windowOptions = (c: Command) =>
+  c
+    .option("--week", "the last 7 days (default)")
+    .option("--month", "the last 30 days")
+    .option("--days <n>", "the last N days", (v) => Number(v));
+
+export function registerTelemetry(program: Command): void {
+  const telemetry = program
+    .command("telemetry")
+    .description("local telemetry: what is recorded, on/off, purge");
+  jsonOption(
+    telemetry.command("status").description("what is collected, where, how much, and whether sync is set up"),
+  ).action(async (o: { json?: boolean }) => {
+    const { telemetryStatus } = await import("../telemetry/status.js");
+    const status = telemetryStatus(await telemetryDb());
+    if (o.json) return printJson(status);
+    for (const [k, v] of Object.entries(status))
+      printLine(`${k.padEnd(14)} ${Array.isArray(v) ? v.join(", ") : v}`);
+  });
+  telemetry
+    .command("on")
+    .description("record commands locally (the default)")
+    .action(async () => {
+      const { setSetting } = await import("../telemetry/store.js");
+      setSetting(await telemetryDb(), "enabled", "1");
+      success("Telemetry is on (local only; nothing is sent without `nexus sync now`).");
+    });
+  telemetry
+    .command("off")
+    .description("stop recording")
+    .action(async () => {
+      const { setSetting } = await import("../telemetry/store.js");
+      setSetting(await telemetryDb(), "enabled", "0");
+      success("Telemetry is off: nothing is recorded.");
+    });
+  telemetry
+    .command("purge")
+    .description("delete all recorded telemetry (asks first)")
+    .option("-f, --force", "do not ask")
+    .action(async (o: { force?: boolean }) => {
+      if (!o.force) {
+        const { confirm } = await import("../core/prompt.js");
+        if (!(await confirm("Delete all local telemetry (events, sessions, patterns)?")))
+          return info("Nothing changed.");
+      }
+      const { purgeTelemetry } = await import("../telemetry/status.js");
+      purgeTelemetry();
+      success("All telemetry deleted.");
+    });
+  defineStats(program);
+  defineInsights(program);
+  defineExport(program);
+  defineDashboard(program);
+  registerSync(program, telemetryDb);
+}
+
+function defineStats(program: Command): void {
+  jsonOption(
+    windowOptions(program.command("stats").description("command counts, success rate and durations")),
+  ).action(async (o: { week?: boolean; month?: boolean; days?: number; json?: boolean }) => {
+    const { statsFor } = await import("../telemetry/report.js");
+    const stats = statsFor(await telemetryDb(), days(o));
+    if (o.json) return printJson(stats);
+    printLine(
+      `${stats.commands} commands since ${stats.since.slice(0, 10)}, ${Math.round(stats.successRate * 100)}% succeeded; ${stats.workspacesCreated} workspaces created, ${stats.tasksCompleted} tasks completed, ${stats.sessions} sessions (avg ${stats.averageSessionMinutes.toFixed(1)} min)`,
+    );
+    if (!stats.byCommand.length) return;
+    await printTable(stats.byCommand, [
+      { header: "COMMAND", value: (c) => c.command },
+      { header: "COUNT", value: (c) => c.count },
+      { header: "FAILED", value: (c) => c.failures },
+      { header: "P50 MS", value: (c) => Math.round(c.p50Ms) },
+      { header: "P95 MS", value: (c) => Math.round(c.p95Ms) },
+    ]);
+  });
+}
+
+function defineInsights(program: Command): void {
+  jsonOption(
+    windowOptions(
+      program.command("insights").description("slow commands, recurring errors and what to do about them"),
+    ),
+  )
+    .option("--slow", "only slow commands")
+    .option("--errors", "only recurring errors")
+    .option("--improvements", "only rising durations")
+    .action(
+      async (o: {
+        week?: boolean;
+        month?: boolean;
+        days?: number;
+        slow?: boolean;
+        errors?: boolean;
+        improvements?: boolean;
+        json?: boolean;
+      }) => {
+        const { insightsFor } = await import("../telemetry/report.js");
+        const kinds = [o.slow && "slow", o.errors && "error", o.improvements && "improvement"].filter(
+          Boolean,
+        );
+        const insights = insightsFor(await telemetryDb(), o.days ?? (o.week ? 7 : 30)).filter(
+          (i) => !kinds.length || kinds.includes(i.kind),
+        );
+        if (o.json) return printJson(insights);
+        if (!insights.length) return info("Nothing stands out.");
+        for (const i of insights) printLine(`• [${i.kind}] ${i.description}\n  → ${i.suggestion}`);
+      },
+    );
+}
+
+function defineExport(program: Command): void {
+  program
+    .command("export")
+    .description("export telemetry as JSON, CSV or a SQL dump")
+    .option("--format <format>", "json or csv", "json")
+    .option("--sql", "a SQL dump that sqlite3 can load")
+    .option("-o, --output <file>", "write to a file instead of stdout")
+    .action(async (o: { format: string; sql?: boolean; output?: string }) => {
+      const { exportCsv, exportJson, exportSql } = await import("../telemetry/export.js");
+      if (!o.sql && !["json", "csv"].includes(o.format)) {
+        const { UsageError } = await import("../core/errors.js");
+        throw new UsageError(
+          `Unknown export format "${o.format}".`,
+          "Use --format json, --format csv, or --sql.",
+        );
+      }
+      const db = await telemetryDb();
+      const text = o.sql ? exportSql(db) : o.format === "csv" ? exportCsv(db) : exportJson(db);
+      if (!o.output) return void process.stdout.write(text);
+      const { writeFileSync } = await import("node:fs");
+      writeFileSync(o.output, text);
+      success(`Exported to ${o.output}.`);
+    });
+}
+
+function defineDashboard(program: Command): void {
+  program
+    .command("dashboard")
+    .description("the last 30 days at a glance (or a self-contained HTML page)")
+    .option("--html <file>", "write an HTML page with charts")
+    .action(async (o: { html?: string }) => {
+      const { statsFor, insightsFor } = await import("../telemetry/report.js");
+      const db = await telemetryDb();
+      const data = { stats: statsFor(db, 30), insights: insightsFor(db, 30) };
+      if (!o.html) {
+        const { renderDashboard } = await import("../telemetry/dashboard.js");
+        return printLine(renderDashboard(data, process.stdout.columns ?? 80));
+      }
+      const { renderDashboardHtml } = await import("../telemetry/dashboard-html.js");
+      const { writeFileSync } = await import("node:fs");
+      writeFileSync(o.html, renderDashboardHtml(data));
+      success(`Dashboard written to ${o.html}.`);
+    });
+}

@@ -1,0 +1,132 @@
+import { percentile } from "./stats.js";
+import type { EventRow } from "./store.js";
+
+export interface Insight {
+  id: string;
+  kind: "slow" | "error" | "improvement";
+  subject: string;
+  description: string;
+  suggestion: string;
+  frequency: number;
+  firstSeen: string;
+  lastSeen: string;
+}
+
+/** The speed the product plan and the issues promise, per command (median, ms). */
+export const TARGETS_MS: Record<string, number> = {
+  "workspace create": 5000,
+  "workspace up": 3000,
+  "workspace list": 1000,
+  "task list": 300,
+  "task ready": 300,
+  "task create": 150,
+  stats: 500,
+  insights: 500,
+};
+
+const FIXES: Record<string, string> = {
+  docker_unavailable: "Start the Docker Engine (or fix DOCKER_HOST); `nexus doctor` checks it.",
+  port_conflict:
+    "Another program uses ports in the range: move `ports` in .nexus/config.yaml or run `nexus workspace prune`.",
+  git: "Run `nexus doctor`; check for a missing branch or a worktree deleted by hand (`nexus workspace repair`).",
+  validation: "Check the command's usage with --help; names are lowercase letters, digits and dashes.",
+  not_found: "List what exists first (`nexus workspace list`, `nexus task list`).",
+  gate_failed: "Run the checks locally before `task complete`; `nexus task patterns` shows which fail most.",
+  timeout: "A service or lock took too long: see `nexus workspace logs` or retry.",
+  docker: "See `nexus workspace logs NAME SERVICE` for the failing container.",
+  conflict: "Something already exists or is held by someone else; see the error's hint.",
+};
+
+function span(events: EventRow[]): { firstSeen: string; lastSeen: string } {
+  return { firstSeen: events[0]!.ts, lastSeen: events[events.length - 1]!.ts };
+}
+
+/** Pure: patterns computed from events, each with a concrete suggested fix. */
+export function computeInsights(events: EventRow[], now: Date, minErrors = 3): Insight[] {
+  const byCommand = groupBy(events, (e) => e.command);
+  const insights: Insight[] = [];
+  for (const [command, rows] of byCommand) {
+    const target = TARGETS_MS[command];
+    const median = percentile(
+      rows.map((r) => r.duration_ms).sort((a, b) => a - b),
+      50,
+    );
+    if (target && rows.length >= 3 && median > target) {
+      insights.push({
+        id: `slow:${command}`,
+        kind: "slow",
+        subject: command,
+        description: `\`nexus ${command}\` takes ${Math.round(median)} ms (median of ${rows.length}), over its ${target} ms target.`,
+        suggestion: slowFix(command),
+        frequency: rows.length,
+        ...span(rows),
+      });
+    }
+    const rising = risingDuration(rows, now);
+    if (rising)
+      insights.push({
+        id: `rising:${command}`,
+        kind: "improvement",
+        subject: command,
+        description: `\`nexus ${command}\` got slower: median ${rising.before} ms → ${rising.after} ms over the last week.`,
+        suggestion: slowFix(command),
+        frequency: rows.length,
+        ...span(rows),
+      });
+  }
+  const byCategory = groupBy(events, (e) => e.error_category);
+  for (const [category, rows] of byCategory) {
+    if (rows.length < minErrors) continue;
+    const commands = [...new Set(rows.map((r) => r.command))].slice(0, 3).join(", ");
+    insights.push({
+      id: `error:${category}`,
+      kind: "error",
+      subject: category,
+      description: `${rows.length} \`${category}\` failures (in ${commands}).`,
+      suggestion: FIXES[category] ?? "See the error hints; `nexus doctor` checks the setup.",
+      frequency: rows.length,
+      ...span(rows),
+    });
+  }
+  return insights.sort((a, b) => b.frequency - a.frequency);
+}
+
+function groupBy(events: EventRow[], key: (e: EventRow) => string | null): Map<string, EventRow[]> {
+  const groups = new Map<string, EventRow[]>();
+  for (const e of events) {
+    const k = key(e);
+    if (!k) continue;
+    const list = groups.get(k);
+    if (list) list.push(e);
+    else groups.set(k, [e]);
+  }
+  return groups;
+}
+
+function risingDuration(rows: EventRow[], now: Date): { before: number; after: number } | undefined {
+  const week = 7 * 24 * 3600 * 1000;
+  const recentStart = new Date(now.getTime() - week).toISOString();
+  const previousStart = new Date(now.getTime() - 2 * week).toISOString();
+  const median = (xs: EventRow[]) =>
+    percentile(
+      xs.map((r) => r.duration_ms).sort((a, b) => a - b),
+      50,
+    );
+  const recent = rows.filter((r) => r.ts >= recentStart);
+  const previous = rows.filter((r) => r.ts >= previousStart && r.ts < recentStart);
+  if (recent.length < 5 || previous.length < 5) return undefined;
+  const [before, after] = [median(previous), median(recent)];
+  return after > before * 1.5 && after - before > 50
+    ? { before: Math.round(before), after: Math.round(after) }
+    : undefined;
+}
+
+function slowFix(command: string): string {
+  if (command.startsWith("workspace create"))
+    return "Images are rebuilt when a template's build context changes; keep contexts small and stable, and check `nexus workspace create -v` stage timings.";
+  if (command.startsWith("workspace"))
+    return "Check Docker's load (`docker stats`) and prune old workspaces (`nexus workspace prune`).";
+  if (command.startsWith("task"))
+    return "Keep tasks.jsonl lean: delete obsolete tasks; the first command after a git pull re-imports it once.";
+  return "Run with --verbose to see where the time goes.";
+}

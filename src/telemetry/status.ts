@@ -1,0 +1,34 @@
+import { rmSync } from "node:fs";
+import type { Db } from "../core/db.js";
+import { getSetting, isEnabled, telemetryFile } from "./store.js";
+import { pendingCount, syncTarget } from "./sync.js";
+
+export function telemetryStatus(db: Db) {
+  const count = (table: string) => db.prepare(`SELECT COUNT(*) FROM ${table}`).pluck().get() as number;
+  const target = syncTarget(db);
+  return {
+    recording: isEnabled(db) ? "on" : "off",
+    database: telemetryFile(),
+    events: count("events"),
+    sessions: count("sessions"),
+    patterns: count("patterns"),
+    collected: [
+      "command name",
+      "duration",
+      "success and error category",
+      "template",
+      "service and port counts",
+      "SHA-256 of workspace and task names",
+      "workspace creation stages",
+    ],
+    "never collected": ["arguments", "file contents", "paths", "environment values", "secrets"],
+    sync: target
+      ? `${target.format} → ${target.endpoint} (auto ${getSetting(db, "sync.auto") === "1" ? "on" : "off"}, ${pendingCount(db)} pending)`
+      : "not set up (nothing leaves this machine)",
+  };
+}
+
+/** Deletes the database files outright: purge leaves nothing. */
+export function purgeTelemetry(): void {
+  for (const suffix of ["", "-wal", "-shm"]) rmSync(`${telemetryFile()}${suffix}`, { force: true });
+}
