@@ -61,7 +61,7 @@ export const LEASE_SECONDS = 30 * 60;
 function extendedLease(tc: TaskContext, task: Task, by: string): string | null {
   if (!task.leaseExpiresAt || task.assignee !== by) return task.leaseExpiresAt;
   const renewed = new Date(tc.now().getTime() + LEASE_SECONDS * 1000).toISOString();
-  return renewed > task.leaseExpiresAt ? renewed : task.leaseExpiresAt;
+  return [renewed, task.leaseExpiresAt].sort()[1]!;
 }
 
 function stripUndefined<T extends object>(value: T): T {

@@ -9,7 +9,7 @@ figure{background:#fff;border:1px solid #e5e7eb;border-radius:8px;padding:12px;m
 figcaption{font-weight:600;margin-bottom:4px}.label,.value{font-size:12px;fill:#374151}
 `;
 
-const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function barChart(title: string, items: { label: string; value: number }[], color: string): string {
   const width = 560;
@@ -19,11 +19,11 @@ function barChart(title: string, items: { label: string; value: number }[], colo
     .map((item, i) => {
       const w = Math.max(2, Math.round((item.value / max) * (width - 220)));
       const y = 30 + i * (barHeight + 8);
-      return `<text x="0" y="${y + 16}" class="label">${escape(item.label)}</text><rect class="bar" x="200" y="${y}" width="${w}" height="${barHeight}" fill="${color}"/><text x="${206 + w}" y="${y + 16}" class="value">${item.value}</text>`;
+      return `<text x="0" y="${y + 16}" class="label">${escapeHtml(item.label)}</text><rect class="bar" x="200" y="${y}" width="${w}" height="${barHeight}" fill="${color}"/><text x="${206 + w}" y="${y + 16}" class="value">${item.value}</text>`;
     })
     .join("");
   const height = 40 + Math.max(1, items.length) * (barHeight + 8);
-  return `<figure><figcaption>${escape(title)}</figcaption><svg role="img" aria-label="${escape(title)}" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">${bars || '<text x="0" y="40" class="label">no data yet</text>'}</svg></figure>`;
+  return `<figure><figcaption>${escapeHtml(title)}</figcaption><svg role="img" aria-label="${escapeHtml(title)}" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">${bars || '<text x="0" y="40" class="label">no data yet</text>'}</svg></figure>`;
 }
 
 /** A self-contained page: inline CSS and SVG, no script, no network request. */
@@ -37,20 +37,20 @@ export function renderDashboardHtml(data: DashboardData): string {
   ]
     .map(
       ([k, v]) =>
-        `<div class="card"><div class="k">${escape(k!)}</div><div class="v">${escape(v!)}</div></div>`,
+        `<div class="card"><div class="k">${escapeHtml(k!)}</div><div class="v">${escapeHtml(v!)}</div></div>`,
     )
     .join("");
   const charts = chartsOf(stats);
   const tips =
     insights
-      .map((i) => `<li><strong>${escape(i.description)}</strong><br>${escape(i.suggestion)}</li>`)
+      .map((i) => `<li><strong>${escapeHtml(i.description)}</strong><br>${escapeHtml(i.suggestion)}</li>`)
       .join("") || "<li>Nothing stands out.</li>";
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Nexus dashboard</title>
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
 <style>
 ${CSS}</style></head><body>
-<h1>Nexus — last 30 days <small>(${escape(stats.since.slice(0, 10))} → ${escape(stats.until.slice(0, 10))})</small></h1>
+<h1>Nexus — last 30 days <small>(${escapeHtml(stats.since.slice(0, 10))} → ${escapeHtml(stats.until.slice(0, 10))})</small></h1>
 <div class="cards">${cards}</div>
 <div class="charts">${charts}</div>
 <h2>Insights</h2><ul>${tips}</ul>
