@@ -1,5 +1,5 @@
 import { percentile } from "./stats.js";
-import type { EventRow } from "./store.js";
+import type { StatEvent as EventRow } from "./store.js";
 
 export interface Insight {
   id: string;

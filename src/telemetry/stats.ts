@@ -1,4 +1,4 @@
-import type { EventRow, SessionRow } from "./store.js";
+import type { SessionRow, StatEvent as EventRow } from "./store.js";
 
 export interface CommandStats {
   command: string;
