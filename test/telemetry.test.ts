@@ -128,7 +128,32 @@ describe("local telemetry", () => {
   });
 });
 
+describe("a broken telemetry database", () => {
+  it("never makes a command fail", async () => {
+    const { repo, home } = await project();
+    const { rmSync, writeFileSync } = await import("node:fs");
+    for (const f of ["telemetry.db-wal", "telemetry.db-shm"])
+      rmSync(join(home, ".nexus", f), { force: true });
+    writeFileSync(join(home, ".nexus", "telemetry.db"), "this is not a database");
+    const result = await runCli(["task", "list", "--verbose"], repo);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain("telemetry skipped");
+  });
+});
+
 describe("opt-in sync to a real collector on 127.0.0.1", () => {
+  it("uploads after commands at most once an hour with `sync auto on`", async () => {
+    const { repo } = await project();
+    const server = await collector();
+    await runCli(["sync", "setup", "--endpoint", server.url, "--format", "json", "--allow-http"], repo);
+    await runCli(["sync", "auto", "on"], repo);
+    expect(server.bodies).toHaveLength(1);
+    await runCli(["task", "list"], repo);
+    expect(server.bodies).toHaveLength(1);
+    expect((server.bodies[0] as { events: unknown[] }).events.length).toBeGreaterThan(0);
+    expect((await runCli(["sync", "auto", "maybe"], repo)).code).toBe(2);
+  });
+
   it("sends nothing without a sync command, then every event exactly once across a failure", async () => {
     const { repo, db } = await project();
     const server = await collector();
