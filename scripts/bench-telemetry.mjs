@@ -24,7 +24,16 @@ function nexus(...args) {
 function seed() {
   nexus("telemetry", "status");
   const db = new Database(join(home, "telemetry.db"));
-  const commands = ["workspace create", "workspace up", "workspace list", "task list", "task create", "task complete", "task ready", "stats"];
+  const commands = [
+    "workspace create",
+    "workspace up",
+    "workspace list",
+    "task list",
+    "task create",
+    "task complete",
+    "task ready",
+    "stats",
+  ];
   const categories = [null, null, null, null, "gate_failed", "docker_unavailable", "port_conflict"];
   const insert = db.prepare(
     `INSERT INTO events (ts, session_id, command, duration_ms, success, exit_code, error_category, workspace_hash, task_hash,
@@ -35,10 +44,28 @@ function seed() {
     for (let i = 0; i < count; i++) {
       const category = categories[i % categories.length];
       const command = commands[i % commands.length];
-      insert.run(new Date(start + (i * 30 * 24 * 3600 * 1000) / count).toISOString(), `s${i % 500}`, command, 20 + (i % 400),
-        category ? 0 : 1, category ? 1 : 0, category, "a".repeat(64), "b".repeat(64), command === "workspace create" ? "node-postgres" : null, 2, 3);
+      insert.run(
+        new Date(start + (i * 30 * 24 * 3600 * 1000) / count).toISOString(),
+        `s${i % 500}`,
+        command,
+        20 + (i % 400),
+        category ? 0 : 1,
+        category ? 1 : 0,
+        category,
+        "a".repeat(64),
+        "b".repeat(64),
+        command === "workspace create" ? "node-postgres" : null,
+        2,
+        3,
+      );
     }
-    for (let s = 0; s < 500; s++) db.prepare("INSERT INTO sessions VALUES (?, ?, ?, ?, 200)").run(`s${s}`, `ppid:${s}`, new Date(start).toISOString(), new Date().toISOString());
+    for (let s = 0; s < 500; s++)
+      db.prepare("INSERT INTO sessions VALUES (?, ?, ?, ?, 200)").run(
+        `s${s}`,
+        `ppid:${s}`,
+        new Date(start).toISOString(),
+        new Date().toISOString(),
+      );
   })();
   db.close();
 }
@@ -56,19 +83,32 @@ async function recordingCost() {
 
 function report(name, samples, target) {
   const ms = Math.round(median(samples) * 10) / 10;
-  console.log(`${name.padEnd(44)} median ${String(ms).padStart(7)} ms  (target < ${target} ms) ${ms < target ? "PASS" : "FAIL"}`);
+  console.log(
+    `${name.padEnd(44)} median ${String(ms).padStart(7)} ms  (target < ${target} ms) ${ms < target ? "PASS" : "FAIL"}`,
+  );
   return { name, medianMs: ms, targetMs: target };
 }
 
 try {
   seed();
   const results = [
-    report(`stats --month (${count} events)`, Array.from({ length: runs }, () => nexus("stats", "--month")), 500),
-    report(`insights (${count} events)`, Array.from({ length: runs }, () => nexus("insights")), 500),
+    report(
+      `stats --month (${count} events)`,
+      Array.from({ length: runs }, () => nexus("stats", "--month")),
+      500,
+    ),
+    report(
+      `insights (${count} events)`,
+      Array.from({ length: runs }, () => nexus("insights")),
+      500,
+    ),
     report("recording one command (in-process)", [await recordingCost()], 5),
   ];
   mkdirSync("bench-results", { recursive: true });
-  writeFileSync("bench-results/telemetry.json", `${JSON.stringify({ date: new Date().toISOString(), count, results }, null, 2)}\n`);
+  writeFileSync(
+    "bench-results/telemetry.json",
+    `${JSON.stringify({ date: new Date().toISOString(), count, results }, null, 2)}\n`,
+  );
   if (results.some((r) => r.medianMs >= r.targetMs)) process.exitCode = 1;
 } finally {
   rmSync(home, { recursive: true, force: true });

@@ -1,4 +1,4 @@
-import type { SessionRow, StatEvent as EventRow } from "./store.js";
+import type { StatEvent as EventRow, SessionRow } from "./store.js";
 
 export interface CommandStats {
   command: string;

@@ -90,7 +90,10 @@ export interface EventRow {
 }
 
 /** The columns stats and insights read. Selecting only these is 3× faster than SELECT * on 100k rows. */
-export type StatEvent = Pick<EventRow, "ts" | "command" | "duration_ms" | "success" | "error_category" | "template">;
+export type StatEvent = Pick<
+  EventRow,
+  "ts" | "command" | "duration_ms" | "success" | "error_category" | "template"
+>;
 
 /**
  * Events since a time. Events are appended in time order, so the first matching id (found through
@@ -101,10 +104,19 @@ export function eventsSince(db: Db, since: string): StatEvent[] {
   if (first === null) return [];
   // Raw arrays, then plain objects: half the cost of letting the driver build the objects.
   const rows = db
-    .prepare("SELECT ts, command, duration_ms, success, error_category, template FROM events WHERE id >= ? AND ts >= ? ORDER BY id")
+    .prepare(
+      "SELECT ts, command, duration_ms, success, error_category, template FROM events WHERE id >= ? AND ts >= ? ORDER BY id",
+    )
     .raw()
     .all(first, since) as [string, string, number, number, string | null, string | null][];
-  return rows.map(([ts, command, duration_ms, success, error_category, template]) => ({ ts, command, duration_ms, success, error_category, template }));
+  return rows.map(([ts, command, duration_ms, success, error_category, template]) => ({
+    ts,
+    command,
+    duration_ms,
+    success,
+    error_category,
+    template,
+  }));
 }
 
 export interface SessionRow {
