@@ -4,6 +4,7 @@ import { registerAgent } from "./commands/agent.js";
 import { registerDoctor } from "./commands/doctor.js";
 import { registerInit } from "./commands/init.js";
 import { registerPrime } from "./commands/prime.js";
+import { registerRalph } from "./commands/ralph.js";
 import { registerTask } from "./commands/task.js";
 import { registerTelemetry } from "./commands/telemetry.js";
 import { registerTemplate } from "./commands/template.js";
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerTask(program);
   registerAgent(program);
   registerPrime(program);
+  registerRalph(program);
   registerDoctor(program);
   registerTelemetry(program);
   return program;

@@ -1,0 +1,101 @@
+import type { Command } from "commander";
+import { ExitCode } from "../core/errors.js";
+import { info, printJson, printTable, style, success, warn } from "../core/output.js";
+import { jsonOption } from "./common.js";
+import { tasks } from "./task.js";
+
+interface RunOptions {
+  agent?: string;
+  agentCmd?: string;
+  maxIterations: number;
+  parallel: number;
+  timeout: number;
+  budget?: number;
+  template?: string;
+  reviewAgent?: string;
+  reviewAgentCmd?: string;
+  json?: boolean;
+}
+
+export function registerRalph(program: Command): void {
+  const ralph = program
+    .command("ralph")
+    .description("run agents in a loop until the gates say a task is done");
+  defineRun(ralph);
+  defineStatus(ralph);
+}
+
+function defineRun(ralph: Command): void {
+  jsonOption(
+    ralph.command("run [ids...]").description("work the given tasks, or claim ready tasks one after another"),
+  )
+    .option("--agent <preset>", "claude, opencode, codex or aider", "claude")
+    .option(
+      "--agent-cmd <cmd>",
+      "any agent command ({prompt_file}/{prompt} replaced; otherwise the prompt is on stdin)",
+    )
+    .option("--max-iterations <n>", "iterations per task", (v) => Number(v), 10)
+    .option("--parallel <n>", "tasks at once, each in its own workspace", (v) => Number(v), 1)
+    .option("--timeout <seconds>", "per iteration", (v) => Number(v), 1800)
+    .option("--budget <minutes>", "wall-clock budget per task", (v) => Number(v))
+    .option("-t, --template <template>", "template for workspaces created for tasks")
+    .option("--review-agent <preset>", "agent that reviews tasks created with --review")
+    .option("--review-agent-cmd <cmd>", "review command: exit 0 approves")
+    .action(runAction);
+}
+
+function defineStatus(ralph: Command): void {
+  jsonOption(ralph.command("status").description("what runs where, and how recent runs ended")).action(
+    async (o: { json?: boolean }) => {
+      const { listRuns } = await import("../ralph/state.js");
+      const runs = listRuns((await tasks()).paths.nexusDir);
+      if (o.json) return printJson(runs);
+      if (!runs.length) return info("No Ralph runs yet: nexus ralph run");
+      await printTable(runs.slice(0, 20), [
+        { header: "TASK", value: (r) => r.task },
+        { header: "STATUS", value: (r) => (r.status === "running" ? style.warn(r.status) : r.status) },
+        { header: "ITER", value: (r) => r.iterations.length },
+        { header: "WORKSPACE", value: (r) => r.workspace },
+        { header: "AGENT", value: (r) => r.agent },
+        { header: "STARTED", value: (r) => r.startedAt.slice(0, 16) },
+        { header: "TITLE", value: (r) => r.title },
+      ]);
+    },
+  );
+}
+
+async function runAction(ids: string[], o: RunOptions): Promise<void> {
+  const { agentCommand } = await import("../ralph/presets.js");
+  const { runRalph } = await import("../ralph/run.js");
+  const agent = agentCommand({ preset: o.agent, command: o.agentCmd });
+  const reviewAgent =
+    o.reviewAgent || o.reviewAgentCmd
+      ? agentCommand({ preset: o.reviewAgent, command: o.reviewAgentCmd })
+      : undefined;
+  const controller = new AbortController();
+  const stop = () => {
+    warn("stopping after the current step; the task stays resumable");
+    controller.abort();
+  };
+  process.once("SIGINT", stop);
+  const tc = await tasks(`ralph-${agent.name}`);
+  const results = await runRalph(tc, {
+    ...o,
+    agent,
+    reviewAgent,
+    agentName: tc.actor,
+    taskIds: ids,
+    signal: controller.signal,
+    maxIterations: o.maxIterations,
+    timeoutSeconds: o.timeout,
+    budgetMinutes: o.budget,
+  }).finally(() => process.off("SIGINT", stop));
+  if (results.some((r) => r.status !== "done" && r.status !== "awaiting_review"))
+    process.exitCode = ExitCode.failure;
+  if (o.json) return printJson(results);
+  if (!results.length) return info("Nothing is ready to work on.");
+  for (const r of results)
+    (r.status === "done" ? success : warn)(
+      `${r.task} ${r.status} after ${r.iterations.length} iteration(s): ${r.message}`,
+    );
+}

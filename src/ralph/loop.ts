@@ -1,0 +1,255 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { info, style } from "../core/output.js";
+import { record, type TaskContext } from "../tasks/context.js";
+import { checksFor } from "../tasks/gates.js";
+import type { Task } from "../tasks/model.js";
+import { approveTask, claimTask, rejectTask, startTask } from "../tasks/operations.js";
+import { completeTask } from "../tasks/verify.js";
+import { rateLimited, runAgent } from "./agent-process.js";
+import { worktreeFingerprint } from "./fingerprint.js";
+import type { AgentCommand } from "./presets.js";
+import { buildPrompt } from "./prompt.js";
+import { loadSkills } from "./skills.js";
+import { type RunState, type RunStatus, runsDir, saveRun } from "./state.js";
+import { taskWorkspace } from "./workspace.js";
+
+export interface RalphOptions {
+  agent: AgentCommand;
+  agentName: string;
+  maxIterations: number;
+  timeoutSeconds: number;
+  budgetMinutes?: number;
+  template?: string;
+  reviewAgent?: AgentCommand;
+  signal?: AbortSignal;
+}
+
+const NO_CHANGE_LIMIT = 3;
+const SAME_FAILURE_LIMIT = 5;
+
+/** The Ralph loop for one task: agent, gates, feedback, again — until the gates alone say done. */
+export async function runTask(tc: TaskContext, taskId: string, options: RalphOptions): Promise<RunState> {
+  const claimed = claimTask(tc, { id: taskId, agent: options.agentName });
+  const workspace = await taskWorkspace(tc, claimed, options.template);
+  const state: RunState = {
+    id: `${new Date().toISOString().replace(/[:.]/g, "-")}-${taskId}`,
+    task: taskId,
+    title: claimed.title,
+    workspace: workspace.name,
+    agent: options.agent.name,
+    pid: process.pid,
+    status: "running",
+    message: "",
+    startedAt: new Date().toISOString(),
+    updatedAt: "",
+    iterations: [],
+  };
+  saveRun(tc.paths.nexusDir, state);
+  try {
+    const end = await iterate(tc, { state, worktree: workspace.path, options });
+    return finish(tc, state, end);
+  } catch (error) {
+    return finish(tc, state, { status: "error", message: (error as Error).message });
+  }
+}
+
+function finish(tc: TaskContext, state: RunState, end: { status: RunStatus; message: string }): RunState {
+  Object.assign(state, end);
+  saveRun(tc.paths.nexusDir, state);
+  return state;
+}
+
+interface LoopArgs {
+  state: RunState;
+  worktree: string;
+  options: RalphOptions;
+}
+
+async function iterate(tc: TaskContext, args: LoopArgs): Promise<{ status: RunStatus; message: string }> {
+  const { state, options } = args;
+  const deadline = options.budgetMinutes
+    ? Date.now() + options.budgetMinutes * 60_000
+    : Number.POSITIVE_INFINITY;
+  for (let n = 1; n <= options.maxIterations; n++) {
+    if (options.signal?.aborted) return interrupted(tc, state);
+    if (Date.now() > deadline)
+      return { status: "budget", message: `the ${options.budgetMinutes}-minute budget is spent` };
+    const outcome = await runIteration(tc, { ...args, n });
+    if (outcome) return outcome;
+    const stop = circuitBreaker(state);
+    if (stop) return stop;
+  }
+  return {
+    status: "max_iterations",
+    message: `not done after ${options.maxIterations} iterations; the failures are in the task's history`,
+  };
+}
+
+async function runIteration(
+  tc: TaskContext,
+  args: LoopArgs & { n: number },
+): Promise<{ status: RunStatus; message: string } | undefined> {
+  const { state, worktree, options, n } = args;
+  const task = ensureWorking(tc, state.task);
+  info(`${style.bold(`[${task.id}] iteration ${n}`)} ${style.dim(`(${options.agent.name})`)}`);
+  const { prompt, promptFile } = writePrompt(tc, { task, worktree, state });
+  const before = await worktreeFingerprint(worktree);
+  const log = join(runsDir(tc.paths.nexusDir), state.id, `iteration-${n}.log`);
+  const env = agentEnv({ task, state, promptFile, agentName: options.agentName, n });
+
+  const agent = await runAgent({
+    agent: options.agent,
+    cwd: worktree,
+    prompt,
+    promptFile,
+    logFile: log,
+    timeoutMs: options.timeoutSeconds * 1000,
+    env,
+    signal: options.signal,
+  });
+  if (options.signal?.aborted) return interrupted(tc, state);
+  if (rateLimited(agent.output))
+    return {
+      status: "rate_limited",
+      message: "the agent reported a usage or rate limit; run `nexus ralph run` again once it resets",
+    };
+  const changed = (await worktreeFingerprint(worktree)) !== before;
+  const gates = await completeTask(tc, { id: task.id, note: `ralph iteration ${n}` });
+  const failures = gates.gates.results
+    .filter((r) => r.exitCode !== 0)
+    .map((r) => `${r.command} (exit ${r.exitCode})`);
+  state.iterations.push({
+    iteration: n,
+    agentExitCode: agent.timedOut ? null : agent.exitCode,
+    changed,
+    passed: gates.gates.passed,
+    failures,
+    durationMs: agent.durationMs,
+    log,
+  });
+  noteIteration(tc, task.id, state.iterations.at(-1)!);
+  saveRun(tc.paths.nexusDir, state);
+  if (!gates.gates.passed) return undefined;
+  return review(tc, { task: gates.task, options, worktree });
+}
+
+/** The prompt lives in the worktree (.nexus/prompt.md), where any agent can read it. */
+function writePrompt(
+  tc: TaskContext,
+  args: { task: Task; worktree: string; state: RunState },
+): { prompt: string; promptFile: string } {
+  const promptFile = join(args.worktree, ".nexus", "prompt.md");
+  mkdirSync(join(args.worktree, ".nexus"), { recursive: true });
+  const skills = loadSkills(join(tc.paths.nexusDir, "skills"));
+  const prompt = buildPrompt({
+    task: args.task,
+    checks: checksFor(tc, args.task),
+    skills,
+    iterations: args.state.iterations,
+  });
+  writeFileSync(promptFile, prompt);
+  return { prompt, promptFile };
+}
+
+function agentEnv(a: {
+  task: Task;
+  state: RunState;
+  promptFile: string;
+  agentName: string;
+  n: number;
+}): Record<string, string> {
+  return {
+    NEXUS_TASK_ID: a.task.id,
+    NEXUS_WORKSPACE: a.state.workspace,
+    NEXUS_PROMPT_FILE: a.promptFile,
+    NEXUS_AGENT: a.agentName,
+    NEXUS_ITERATION: String(a.n),
+  };
+}
+
+function ensureWorking(tc: TaskContext, id: string): Task {
+  const task = tc.store.get(id);
+  return task.status === "rejected" || task.status === "blocked" ? startTask(tc, id) : task;
+}
+
+function noteIteration(tc: TaskContext, id: string, it: RunState["iterations"][number]): void {
+  tc.store.write((tx) => {
+    const note = `iteration ${it.iteration}: agent exit ${it.agentExitCode ?? "timeout"} in ${it.durationMs} ms, ${it.changed ? "changed files" : "no change"}, gates ${it.passed ? "passed" : "failed"}`;
+    tx.put(record(tc, tx.get(id), { type: "ralph_iteration", note }));
+  });
+}
+
+async function review(
+  tc: TaskContext,
+  args: { task: Task; options: RalphOptions; worktree: string },
+): Promise<{ status: RunStatus; message: string } | undefined> {
+  const { task, options } = args;
+  if (task.status === "done") return { status: "done", message: "every gate passed" };
+  if (!options.reviewAgent)
+    return {
+      status: "awaiting_review",
+      message: `gates passed; approve with \`nexus task approve ${task.id} --by WHO\``,
+    };
+  const prompt = `Review task ${task.id} (${task.title}) in this worktree. Exit 0 to approve; otherwise print why and exit non-zero.\n`;
+  const promptFile = join(args.worktree, ".nexus", "review.md");
+  writeFileSync(promptFile, prompt);
+  const log = join(runsDir(tc.paths.nexusDir), `${task.id}-review.log`);
+  const result = await runAgent({
+    agent: options.reviewAgent,
+    cwd: args.worktree,
+    prompt,
+    promptFile,
+    logFile: log,
+    timeoutMs: options.timeoutSeconds * 1000,
+    env: { NEXUS_TASK_ID: task.id },
+    signal: options.signal,
+  });
+  if (result.exitCode === 0) {
+    approveTask(tc, task.id, `review-agent:${options.reviewAgent.name}`);
+    return { status: "done", message: "gates passed and the review agent approved" };
+  }
+  rejectTask(tc, {
+    id: task.id,
+    reason: result.output.trim().split("\n").slice(-5).join(" ") || `review agent exited ${result.exitCode}`,
+    by: `review-agent:${options.reviewAgent.name}`,
+  });
+  return undefined;
+}
+
+/** Three iterations in a row that change nothing, or the same failure five times: stop paying for it. */
+function circuitBreaker(state: RunState): { status: RunStatus; message: string } | undefined {
+  const recent = state.iterations.slice(-NO_CHANGE_LIMIT);
+  if (recent.length === NO_CHANGE_LIMIT && recent.every((i) => !i.changed)) {
+    return {
+      status: "no_progress",
+      message: `${NO_CHANGE_LIMIT} iterations in a row changed nothing in the worktree`,
+    };
+  }
+  const failures = state.iterations
+    .slice(-SAME_FAILURE_LIMIT)
+    .map((i) => (i.passed ? "" : i.failures.join("|")));
+  if (failures.length === SAME_FAILURE_LIMIT && failures[0] && failures.every((f) => f === failures[0])) {
+    return {
+      status: "repeated_failure",
+      message: `the same failure ${SAME_FAILURE_LIMIT} times in a row: ${failures[0]}`,
+    };
+  }
+  return undefined;
+}
+
+function interrupted(tc: TaskContext, state: RunState): { status: RunStatus; message: string } {
+  tc.store.write((tx) => {
+    const task = tx.get(state.task);
+    tx.put(
+      record(tc, task, {
+        type: "ralph_interrupted",
+        note: "stopped by the user; `nexus ralph run` resumes it",
+      }),
+    );
+  });
+  return {
+    status: "interrupted",
+    message: `stopped; the task stays ${tc.store.get(state.task).status}, resume with \`nexus ralph run ${state.task}\``,
+  };
+}

@@ -1,0 +1,36 @@
+import { isNexusError } from "../core/errors.js";
+import type { TaskContext } from "../tasks/context.js";
+import { claimTask } from "../tasks/operations.js";
+import { type RalphOptions, runTask } from "./loop.js";
+import type { RunState } from "./state.js";
+
+/**
+ * Runs the given tasks, or claims ready tasks one after another, with up to `parallel` at once:
+ * each worker claims atomically under its own agent name, so no task is ever worked twice.
+ */
+export async function runRalph(
+  tc: TaskContext,
+  options: RalphOptions & { taskIds: string[]; parallel: number },
+): Promise<RunState[]> {
+  const queue = [...options.taskIds];
+  const results: RunState[] = [];
+  const worker = async (index: number) => {
+    const agentName = options.parallel > 1 ? `${options.agentName}-${index + 1}` : options.agentName;
+    while (!options.signal?.aborted) {
+      const id = options.taskIds.length ? queue.shift() : claimNext(tc, agentName);
+      if (!id) return;
+      results.push(await runTask(tc, id, { ...options, agentName }));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, options.parallel) }, (_, i) => worker(i)));
+  return results;
+}
+
+function claimNext(tc: TaskContext, agent: string): string | undefined {
+  try {
+    return claimTask(tc, { agent }).id;
+  } catch (error) {
+    if (isNexusError(error) && error.category === "not_found") return undefined;
+    throw error;
+  }
+}

@@ -1,0 +1,102 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runCli } from "./helpers/cli.js";
+import { git, gitRepo, isolatedHome, tempDir } from "./helpers/fs.js";
+
+/** A repository whose one check passes when fixed.txt says "yes". */
+async function project(): Promise<string> {
+  isolatedHome();
+  const repo = gitRepo({
+    "fixed.txt": "no\n",
+    "check.sh": 'grep -q yes fixed.txt || { echo "expected yes in fixed.txt"; exit 1; }\n',
+  });
+  await runCli(["init"], repo);
+  git(repo, "add", "-A");
+  git(repo, "commit", "-qm", "init");
+  return repo;
+}
+
+function agent(script: string): string {
+  const file = join(tempDir(), "agent.sh");
+  writeFileSync(file, script);
+  return `sh ${file}`;
+}
+
+async function task(repo: string, title = "Fix it"): Promise<string> {
+  return JSON.parse(
+    (await runCli(["task", "create", title, "--check", "sh check.sh", "--json"], repo)).stdout,
+  ).id;
+}
+
+const json = (text: string) => JSON.parse(text);
+const run = (repo: string, ...args: string[]) =>
+  runCli(["ralph", "run", "--template", "none", "--json", ...args], repo);
+
+describe("the Ralph loop with scripted agents", () => {
+  it("ends done after two iterations when the agent fixes it on its second try, with the first failure in its prompt", async () => {
+    const repo = await project();
+    const id = await task(repo);
+    const cmd = agent(`
+      if [ "$NEXUS_ITERATION" = 1 ]; then echo "maybe" > fixed.txt; exit 0; fi
+      grep -q "expected yes in fixed.txt" "$NEXUS_PROMPT_FILE" && echo yes > fixed.txt
+    `);
+    const result = await run(repo, id, "--agent-cmd", cmd);
+    expect(result.code, result.stderr).toBe(0);
+    const [state] = json(result.stdout);
+    expect(state).toMatchObject({ task: id, status: "done" });
+    expect(state.iterations.map((i: { passed: boolean }) => i.passed)).toEqual([false, true]);
+    const shown = json((await runCli(["task", "show", id, "--json"], repo)).stdout);
+    expect(shown.status).toBe("done");
+    expect(shown.history.filter((e: { type: string }) => e.type === "ralph_iteration")).toHaveLength(2);
+    expect(readFileSync(join(repo, ".nexus/runs", state.id, "iteration-1.log"), "utf8")).toBe("");
+  });
+
+  it("stops at --max-iterations when the agent never fixes it", async () => {
+    const repo = await project();
+    const id = await task(repo);
+    const result = await run(
+      repo,
+      id,
+      "--max-iterations",
+      "3",
+      "--agent-cmd",
+      agent('echo "attempt $NEXUS_ITERATION" >> notes.txt'),
+    );
+    expect(result.code).toBe(1);
+    expect(json(result.stdout)[0]).toMatchObject({ status: "max_iterations" });
+    expect(json((await runCli(["task", "show", id, "--json"], repo)).stdout).status).toBe("in_progress");
+  });
+
+  it("trips the circuit breaker when the agent changes nothing three times", async () => {
+    const repo = await project();
+    const id = await task(repo);
+    const [state] = json((await run(repo, id, "--agent-cmd", agent("echo thinking"))).stdout);
+    expect(state).toMatchObject({ status: "no_progress" });
+    expect(state.iterations).toHaveLength(3);
+  });
+
+  it("stops on a usage or rate limit instead of burning iterations", async () => {
+    const repo = await project();
+    const id = await task(repo);
+    const [state] = json(
+      (await run(repo, id, "--agent-cmd", agent("echo 'Error: rate limit exceeded, retry later'; exit 1")))
+        .stdout,
+    );
+    expect(state).toMatchObject({ status: "rate_limited" });
+    expect(state.message).toContain("rate limit");
+  });
+
+  it("finishes three tasks at once in separate workspaces with --parallel 3", async () => {
+    const repo = await project();
+    const ids = [await task(repo, "one"), await task(repo, "two"), await task(repo, "three")];
+    const result = await run(repo, "--parallel", "3", "--agent-cmd", agent("echo yes > fixed.txt"));
+    expect(result.code, result.stderr).toBe(0);
+    const states = json(result.stdout);
+    expect(states.map((s: { task: string }) => s.task).sort()).toEqual([...ids].sort());
+    expect(new Set(states.map((s: { workspace: string }) => s.workspace)).size).toBe(3);
+    expect(states.every((s: { status: string }) => s.status === "done")).toBe(true);
+    const status = json((await runCli(["ralph", "status", "--json"], repo)).stdout);
+    expect(status).toHaveLength(3);
+  });
+});
