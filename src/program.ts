@@ -3,6 +3,7 @@ import { Command, CommanderError } from "commander";
 import { registerAgent } from "./commands/agent.js";
 import { registerDoctor } from "./commands/doctor.js";
 import { registerInit } from "./commands/init.js";
+import { registerMcp } from "./commands/mcp.js";
 import { registerPrime } from "./commands/prime.js";
 import { registerRalph } from "./commands/ralph.js";
 import { registerTask } from "./commands/task.js";
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerAgent(program);
   registerPrime(program);
   registerRalph(program);
+  registerMcp(program);
   registerDoctor(program);
   registerTelemetry(program);
   return program;

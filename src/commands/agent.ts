@@ -22,6 +22,13 @@ export function registerAgent(program: Command): void {
       if (o.json) return printJson(registered);
       success(`Agent ${name} registered.`);
     });
+  agent
+    .command("setup <agent>")
+    .description("write claude/opencode/codex MCP config and an AGENTS.md section for this project")
+    .action(async (name: string) => {
+      const { setupAgent } = await import("../agents/setup.js");
+      for (const file of setupAgent((await tasks()).paths.root, name)) success(`wrote ${file}`);
+    });
   jsonOption(agent.command("list").description("agents and the tasks each holds")).action(
     async (o: { json?: boolean }) => {
       const { listAgents, agentHoldings } = await import("../tasks/agents.js");

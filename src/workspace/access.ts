@@ -130,3 +130,40 @@ export function demuxBuffer(buffer: Buffer, stdout: LineWriter, stderr: LineWrit
     offset += 8 + length;
   }
 }
+
+/** Like runInWorkspace, but returns the output instead of printing it (for MCP tools). */
+export async function captureInWorkspace(
+  ctx: ProjectContext,
+  name: string,
+  command: string,
+): Promise<{ exitCode: number; output: string }> {
+  const record = ctx.store.get(name);
+  const template = templateFor(ctx, record.template);
+  if (!template?.devService) {
+    const { run } = await import("../core/process.js");
+    const result = await run("/bin/sh", ["-c", `${command} 2>&1`], { cwd: record.worktreePath });
+    return { exitCode: result.exitCode, output: result.stdout };
+  }
+  const docker = await getDocker();
+  const dev = (await listServices(docker, { workspace: name })).find(
+    (s) => s.service === template.devService,
+  );
+  if (dev?.state !== "running") {
+    throw new NexusError(`Workspace "${name}" has no running dev container.`, {
+      category: "docker",
+      hint: `Start it with \`nexus workspace up ${name}\`.`,
+    });
+  }
+  const { PassThrough } = await import("node:stream");
+  const out = new PassThrough();
+  const chunks: Buffer[] = [];
+  out.on("data", (c: Buffer) => chunks.push(c));
+  const exitCode = await execInContainer(docker, {
+    containerId: dev.id,
+    cmd: ["/bin/sh", "-c", command],
+    workdir: "/workspace",
+    stdout: out,
+    stderr: out,
+  });
+  return { exitCode, output: Buffer.concat(chunks).toString() };
+}

@@ -1,0 +1,24 @@
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import { TASK_TOOLS } from "./tools.js";
+import { WORKSPACE_TOOLS } from "./workspace-tools.js";
+
+export const ALL_TOOLS = [...TASK_TOOLS, ...WORKSPACE_TOOLS];
+
+/** `nexus mcp`: the Model Context Protocol on stdio. Progress goes to stderr; stdout is the protocol. */
+export async function serveMcp(version: string): Promise<void> {
+  const server = new McpServer({ name: "nexus", version });
+  for (const tool of ALL_TOOLS) {
+    server.registerTool(
+      tool.name,
+      { description: tool.description, inputSchema: tool.input },
+      (args: Record<string, unknown>) => tool.run(args),
+    );
+  }
+  const transport = new StdioServerTransport();
+  await server.connect(transport);
+  await new Promise<void>((resolve) => {
+    transport.onclose = () => resolve();
+    process.stdin.on("end", () => resolve());
+  });
+}

@@ -1,0 +1,121 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { afterEach, describe, expect, it } from "vitest";
+import { runCli } from "./helpers/cli.js";
+import { gitRepo, isolatedHome } from "./helpers/fs.js";
+
+let client: Client | undefined;
+afterEach(async () => {
+  await client?.close();
+  client = undefined;
+});
+
+type ToolResult = { content: { type: string; text: string }[]; isError?: boolean };
+
+async function connect(repo: string, home: string): Promise<Client> {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [new URL("../dist/cli.js", import.meta.url).pathname, "mcp"],
+    cwd: repo,
+    env: {
+      ...(process.env as Record<string, string>),
+      HOME: home,
+      NEXUS_HOME: join(home, ".nexus"),
+      NEXUS_AGENT: "mcp-agent",
+    },
+    stderr: "pipe",
+  });
+  client = new Client({ name: "nexus-test", version: "1.0.0" });
+  await client.connect(transport);
+  return client;
+}
+
+const call = async (c: Client, name: string, args: Record<string, unknown>) =>
+  (await c.callTool({ name, arguments: args })) as ToolResult;
+
+describe("nexus mcp, driven by the SDK's own client over stdio", () => {
+  it("lists a small tool surface, creates, claims and completes tasks, and returns gate failures as tool errors", async () => {
+    const home = isolatedHome();
+    const repo = gitRepo({ "ok.sh": "exit 0\n" });
+    await runCli(["init"], repo);
+    const c = await connect(repo, home);
+    const { tools } = await c.listTools();
+    expect(tools.length).toBeLessThanOrEqual(12);
+    expect(tools.map((t) => t.name)).toEqual(
+      expect.arrayContaining([
+        "task_create",
+        "task_ready",
+        "task_claim",
+        "task_complete",
+        "task_history",
+        "workspace_exec",
+      ]),
+    );
+    expect(tools.every((t) => t.inputSchema.type === "object" && (t.description ?? "").length < 120)).toBe(
+      true,
+    );
+
+    const failing = JSON.parse(
+      (await call(c, "task_create", { title: "will fail", checks: ["echo broken; exit 3"] })).content[0]!
+        .text,
+    );
+    const passing = JSON.parse(
+      (await call(c, "task_create", { title: "will pass", checks: ["sh ok.sh"], priority: 0 })).content[0]!
+        .text,
+    );
+    const ready = JSON.parse((await call(c, "task_ready", {})).content[0]!.text);
+    expect(ready[0].id).toBe(passing.id);
+    const claimed = JSON.parse((await call(c, "task_claim", { agent: "mcp-agent" })).content[0]!.text);
+    expect(claimed).toMatchObject({ id: passing.id, status: "in_progress", assignee: "mcp-agent" });
+    expect(JSON.parse((await call(c, "task_complete", { id: passing.id })).content[0]!.text).status).toBe(
+      "done",
+    );
+
+    await call(c, "task_claim", { id: failing.id, agent: "mcp-agent" });
+    const gateFailure = await call(c, "task_complete", { id: failing.id });
+    expect(gateFailure.isError).toBe(true);
+    expect(gateFailure.content[0]!.text).toContain("exit 3");
+    expect(gateFailure.content[0]!.text).toContain("broken");
+    const history = JSON.parse((await call(c, "task_history", { id: failing.id })).content[0]!.text);
+    expect(history.map((e: { type: string }) => e.type)).toContain("gate_failed");
+
+    const unknown = await call(c, "task_show", { id: "nx-none" });
+    expect(unknown.isError).toBe(true);
+    expect(unknown.content[0]!.text).toContain("No task nx-none");
+    const exec = await call(c, "workspace_create", { name: "mcp-ws", template: "none" });
+    expect(exec.isError).toBeFalsy();
+    const ran = JSON.parse(
+      (await call(c, "workspace_exec", { name: "mcp-ws", command: "git rev-parse --abbrev-ref HEAD" }))
+        .content[0]!.text,
+    );
+    expect(ran).toEqual({ exitCode: 0, output: "nexus/mcp-ws\n" });
+  });
+
+  it("writes each agent's MCP configuration and one AGENTS.md section, idempotently", async () => {
+    const home = isolatedHome();
+    process.env.CODEX_HOME = join(home, ".codex");
+    const repo = gitRepo();
+    await runCli(["init"], repo);
+    for (const agent of ["claude", "opencode", "codex", "claude"])
+      expect((await runCli(["agent", "setup", agent], repo)).code).toBe(0);
+    expect(JSON.parse(readFileSync(join(repo, ".mcp.json"), "utf8")).mcpServers.nexus).toEqual({
+      command: "nexus",
+      args: ["mcp"],
+    });
+    expect(JSON.parse(readFileSync(join(repo, "opencode.json"), "utf8")).mcp.nexus.command).toEqual([
+      "nexus",
+      "mcp",
+    ]);
+    expect(
+      readFileSync(join(home, ".codex/config.toml"), "utf8").match(/\[mcp_servers\.nexus\]/g),
+    ).toHaveLength(1);
+    const agents = readFileSync(join(repo, "AGENTS.md"), "utf8");
+    expect(agents.match(/nexus:begin/g)).toHaveLength(1);
+    expect(agents).toContain("not a built-in todo list");
+    expect((await runCli(["agent", "setup", "cursor"], repo)).code).toBe(2);
+    expect(existsSync(join(repo, ".mcp.json"))).toBe(true);
+    delete process.env.CODEX_HOME;
+  });
+});
