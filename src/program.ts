@@ -6,6 +6,7 @@ import { registerInit } from "./commands/init.js";
 import { registerMcp } from "./commands/mcp.js";
 import { registerPrime } from "./commands/prime.js";
 import { registerRalph } from "./commands/ralph.js";
+import { registerFeedbackAndSkills } from "./commands/skills.js";
 import { registerTask } from "./commands/task.js";
 import { registerTelemetry } from "./commands/telemetry.js";
 import { registerTemplate } from "./commands/template.js";
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   registerPrime(program);
   registerRalph(program);
   registerMcp(program);
+  registerFeedbackAndSkills(program);
   registerDoctor(program);
   registerTelemetry(program);
   return program;

@@ -53,6 +53,7 @@ const MIGRATIONS: string[] = [
    );`,
   // Parsed settings keyed by a hash of the file: most commands then load neither yaml nor zod.
   `CREATE TABLE cache (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
+  `CREATE TABLE feedback (id INTEGER PRIMARY KEY AUTOINCREMENT, created_at TEXT NOT NULL, source TEXT NOT NULL, data TEXT NOT NULL);`,
 ];
 
 /**

@@ -1,6 +1,11 @@
+import { join } from "node:path";
 import { isNexusError } from "../core/errors.js";
+import { info } from "../core/output.js";
 import type { TaskContext } from "../tasks/context.js";
 import { claimTask } from "../tasks/operations.js";
+import { failurePatterns } from "../tasks/patterns.js";
+import { collectFeedback, saveFeedback } from "./feedback.js";
+import { learnFromPatterns, RECURRENCE } from "./learn.js";
 import { type RalphOptions, runTask } from "./loop.js";
 import type { RunState } from "./state.js";
 
@@ -22,7 +27,9 @@ export async function runRalph(
       results.push(await runTask(tc, id, { ...options, agentName }));
     }
   };
+  const started = new Date().toISOString();
   await Promise.all(Array.from({ length: Math.max(1, options.parallel) }, (_, i) => worker(i)));
+  afterRun(tc, started);
   return results;
 }
 
@@ -33,4 +40,13 @@ function claimNext(tc: TaskContext, agent: string): string | undefined {
     if (isNexusError(error) && error.category === "not_found") return undefined;
     throw error;
   }
+}
+
+/** Every run ends by recording session feedback and teaching the skills what keeps failing. */
+function afterRun(tc: TaskContext, since: string): void {
+  const tasks = tc.store.all();
+  saveFeedback(tc.db, collectFeedback(tasks, { since, source: "ralph run" }));
+  const changed = learnFromPatterns(join(tc.paths.nexusDir, "skills"), failurePatterns(tasks, RECURRENCE));
+  for (const skill of changed)
+    info(`skill ${skill} updated from a recurring failure (see \`nexus skills diff\`)`);
 }

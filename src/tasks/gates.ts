@@ -106,7 +106,8 @@ function hostRunner(where: string, dir: string): Runner {
     where,
     dir,
     exec: async (command) => {
-      const result = await run("/bin/sh", ["-c", `${command} 2>&1`], { cwd: dir });
+      // exec 2>&1 first: the whole command line (pipes, ||) interleaves its output as a terminal would.
+      const result = await run("/bin/sh", ["-c", `exec 2>&1\n${command}`], { cwd: dir });
       return { code: result.exitCode, output: result.stdout + result.stderr };
     },
   };

@@ -141,7 +141,7 @@ export async function captureInWorkspace(
   const template = templateFor(ctx, record.template);
   if (!template?.devService) {
     const { run } = await import("../core/process.js");
-    const result = await run("/bin/sh", ["-c", `${command} 2>&1`], { cwd: record.worktreePath });
+    const result = await run("/bin/sh", ["-c", `exec 2>&1\n${command}`], { cwd: record.worktreePath });
     return { exitCode: result.exitCode, output: result.stdout };
   }
   const docker = await getDocker();

@@ -1,0 +1,64 @@
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Pattern } from "../tasks/patterns.js";
+
+export const RECURRENCE = 3;
+
+function skillName(pattern: Pattern): string {
+  return `troubleshooting-${pattern.category}`;
+}
+
+const marker = (pattern: Pattern) =>
+  `<!-- nexus:pattern ${pattern.kind}:${pattern.key.replace(/-->/g, "")} -->`;
+
+function entry(pattern: Pattern): string {
+  const lines = [
+    marker(pattern),
+    `### ${pattern.kind === "check" ? `\`${pattern.key}\` keeps failing` : `Review keeps rejecting: ${pattern.key}`}`,
+    `Seen ${pattern.count} times in ${pattern.tasks.length} task(s), last ${pattern.lastSeen.slice(0, 10)}.`,
+  ];
+  if (pattern.example) lines.push("Recent output:", "```", pattern.example.trim(), "```");
+  lines.push(
+    pattern.kind === "check"
+      ? `Before finishing, run \`${pattern.key}\` yourself and read its whole output; fix the cause, not the test.`
+      : "Address this before asking for review again.",
+    "<!-- nexus:end -->",
+  );
+  return lines.join("\n");
+}
+
+function skeleton(name: string, pattern: Pattern): string {
+  return `---\nname: ${name}\ndescription: Recurring ${pattern.category} problems in this project and how to avoid them (maintained by Nexus).\n---\n\n# ${name}\n`;
+}
+
+/**
+ * Adds or updates one troubleshooting entry per recurring pattern in the matching skill. Running it
+ * twice changes nothing; before any change the skill is copied to .nexus/skills/.backup/ for `skills diff`.
+ */
+export function learnFromPatterns(skillsDir: string, patterns: Pattern[]): string[] {
+  const changed = new Set<string>();
+  for (const pattern of patterns.filter((p) => p.count >= RECURRENCE)) {
+    const name = skillName(pattern);
+    const file = join(skillsDir, name, "SKILL.md");
+    const current = existsSync(file) ? readFileSync(file, "utf8") : skeleton(name, pattern);
+    const start = current.indexOf(marker(pattern));
+    const end = start >= 0 ? current.indexOf("<!-- nexus:end -->", start) + "<!-- nexus:end -->".length : -1;
+    const next =
+      start >= 0
+        ? current.slice(0, start) + entry(pattern) + current.slice(end)
+        : `${current.trimEnd()}\n\n${entry(pattern)}\n`;
+    if (next === current) continue;
+    backup(skillsDir, name, file);
+    mkdirSync(join(skillsDir, name), { recursive: true });
+    writeFileSync(file, next);
+    changed.add(name);
+  }
+  return [...changed];
+}
+
+function backup(skillsDir: string, name: string, file: string): void {
+  const dir = join(skillsDir, ".backup", name);
+  mkdirSync(dir, { recursive: true });
+  if (existsSync(file)) copyFileSync(file, join(dir, "SKILL.md"));
+  else writeFileSync(join(dir, "SKILL.md"), "");
+}
