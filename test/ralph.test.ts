@@ -100,3 +100,34 @@ describe("the Ralph loop with scripted agents", () => {
     expect(status).toHaveLength(3);
   });
 });
+
+describe("interrupting the loop", () => {
+  it("stops the agent and leaves the task resumable", async () => {
+    const repo = await project();
+    const id = await task(repo);
+    const { openTasks } = await import("../src/tasks/context.js");
+    const { runRalph } = await import("../src/ralph/run.js");
+    const { agentCommand } = await import("../src/ralph/presets.js");
+    const tc = await openTasks({ cwd: repo, actor: "ralph-test" });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 500);
+    const started = Date.now();
+    const [state] = await runRalph(tc, {
+      agent: agentCommand({ command: "sleep 30" }),
+      agentName: "ralph-test",
+      maxIterations: 5,
+      timeoutSeconds: 60,
+      template: "none",
+      taskIds: [id],
+      parallel: 1,
+      signal: controller.signal,
+    });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(state).toMatchObject({ status: "interrupted" });
+    const shown = tc.store.get(id);
+    expect(shown.status).toBe("in_progress");
+    expect(shown.history.at(-1)).toMatchObject({ type: "ralph_interrupted" });
+    const resumed = await run(repo, id, "--agent-cmd", agent("echo yes > fixed.txt"));
+    expect(json(resumed.stdout)[0]).toMatchObject({ status: "done" });
+  });
+});

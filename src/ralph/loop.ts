@@ -241,15 +241,18 @@ function circuitBreaker(state: RunState): { status: RunStatus; message: string }
 function interrupted(tc: TaskContext, state: RunState): { status: RunStatus; message: string } {
   tc.store.write((tx) => {
     const task = tx.get(state.task);
-    tx.put(
-      record(tc, task, {
+    // The lease ends now, so any agent (or `nexus ralph run ID`) can take the task up again at once.
+    const released = { ...task, leaseExpiresAt: new Date(tc.now().getTime() - 1000).toISOString() };
+    tx.put({
+      ...record(tc, released, {
         type: "ralph_interrupted",
-        note: "stopped by the user; `nexus ralph run` resumes it",
+        note: "stopped by the user; `nexus ralph run ID` resumes it",
       }),
-    );
+      leaseExpiresAt: released.leaseExpiresAt,
+    });
   });
   return {
     status: "interrupted",
-    message: `stopped; the task stays ${tc.store.get(state.task).status}, resume with \`nexus ralph run ${state.task}\``,
+    message: `stopped; the task stays ${tc.store.get(state.task).status} and its claim is released: resume with \`nexus ralph run ${state.task}\``,
   };
 }

@@ -30,6 +30,17 @@ export async function runRalph(
   const started = new Date().toISOString();
   await Promise.all(Array.from({ length: Math.max(1, options.parallel) }, (_, i) => worker(i)));
   afterRun(tc, started);
+  const { noteTelemetry } = await import("../telemetry/recorder.js");
+  const iterations = results.flatMap((r) =>
+    r.iterations.map((i) => ({
+      status: r.status,
+      agentExitCode: i.agentExitCode,
+      passed: i.passed,
+      changed: i.changed,
+      ms: i.durationMs,
+    })),
+  );
+  noteTelemetry({ raw: { runs: results.length, iterations } });
   return results;
 }
 
