@@ -119,3 +119,44 @@ describe("nexus mcp, driven by the SDK's own client over stdio", () => {
     delete process.env.CODEX_HOME;
   });
 });
+
+describe("the MCP tools in-process", () => {
+  it("answer JSON, and turn every failure into a tool error", async () => {
+    isolatedHome();
+    const repo = gitRepo();
+    await runCli(["init"], repo);
+    const { ALL_TOOLS } = await import("../src/mcp/server.js");
+    const tool = (name: string) => ALL_TOOLS.find((t) => t.name === name)!;
+    const previous = process.cwd();
+    process.chdir(repo);
+    try {
+      const created = JSON.parse(
+        (await tool("task_create").run({ title: "in process", checks: ["true"] })).content[0]!.text,
+      );
+      expect(JSON.parse((await tool("task_list").run({})).content[0]!.text)).toHaveLength(1);
+      expect(JSON.parse((await tool("task_show").run({ id: created.id })).content[0]!.text).title).toBe(
+        "in process",
+      );
+      await tool("task_claim").run({ id: created.id, agent: "a" });
+      expect((await tool("task_complete").run({ id: created.id })).isError).toBeFalsy();
+      const rejected = JSON.parse(
+        (await tool("task_reject").run({ id: created.id, reason: "no tests", by: "rev" })).content[0]!.text,
+      );
+      expect(rejected.status).toBe("rejected");
+      expect((await tool("task_ready").run({})).content[0]!.text).toBe("[]");
+      expect((await tool("workspace_create").run({ name: "Bad Name" })).isError).toBe(true);
+      expect((await tool("workspace_create").run({ name: "inproc", template: "none" })).isError).toBeFalsy();
+      expect(JSON.parse((await tool("workspace_list").run({})).content[0]!.text)[0].name).toBe("inproc");
+      expect(
+        JSON.parse((await tool("workspace_ports").run({ name: "inproc" })).content[0]!.text).ports,
+      ).toEqual([]);
+      const failed = await tool("workspace_exec").run({ name: "inproc", command: "exit 4" });
+      expect(failed.isError).toBe(true);
+      expect(
+        JSON.parse((await tool("task_history").run({ id: created.id })).content[0]!.text).length,
+      ).toBeGreaterThan(3);
+    } finally {
+      process.chdir(previous);
+    }
+  });
+});

@@ -131,3 +131,40 @@ describe("interrupting the loop", () => {
     expect(json(resumed.stdout)[0]).toMatchObject({ status: "done" });
   });
 });
+
+describe("review in the loop", () => {
+  it("sends a --review task to the review agent: a rejection feeds back, an approval finishes it", async () => {
+    const repo = await project();
+    const id = JSON.parse(
+      (await runCli(["task", "create", "Reviewed", "--check", "sh check.sh", "--review", "--json"], repo))
+        .stdout,
+    ).id;
+    const reviewer = agent(
+      'if [ -f reviewed ]; then exit 0; fi; touch reviewed; echo "needs a changelog entry"; exit 1',
+    );
+    const result = await run(
+      repo,
+      id,
+      "--agent-cmd",
+      agent("echo yes > fixed.txt; date +%N >> work.txt"),
+      "--review-agent-cmd",
+      reviewer,
+    );
+    const [state] = json(result.stdout);
+    expect(state).toMatchObject({ status: "done" });
+    const shown = json((await runCli(["task", "show", id, "--json"], repo)).stdout);
+    expect(shown.rejections).toBe(1);
+    expect(shown.history.find((e: { type: string }) => e.type === "rejected").note).toContain(
+      "needs a changelog entry",
+    );
+    const noReviewer = await run(
+      repo,
+      JSON.parse(
+        (await runCli(["task", "create", "R2", "--check", "true", "--review", "--json"], repo)).stdout,
+      ).id,
+      "--agent-cmd",
+      agent("true"),
+    );
+    expect(json(noReviewer.stdout)[0]).toMatchObject({ status: "awaiting_review" });
+  });
+});
