@@ -168,3 +168,20 @@ describe("review in the loop", () => {
     expect(json(noReviewer.stdout)[0]).toMatchObject({ status: "awaiting_review" });
   });
 });
+
+describe("more stop conditions", () => {
+  it("stops on the same failure five times in a row, and on a spent wall-clock budget", async () => {
+    const repo = await project();
+    const busy = agent("date +%N >> work.txt");
+    const same = json(
+      (await run(repo, await task(repo), "--max-iterations", "8", "--agent-cmd", busy)).stdout,
+    )[0];
+    expect(same).toMatchObject({ status: "repeated_failure" });
+    expect(same.iterations).toHaveLength(5);
+    const budget = json(
+      (await run(repo, await task(repo), "--budget", "0.001", "--agent-cmd", `${busy}; sleep 0.2`)).stdout,
+    )[0];
+    expect(budget).toMatchObject({ status: "budget" });
+    expect(budget.iterations).toHaveLength(1);
+  });
+});
