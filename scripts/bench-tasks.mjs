@@ -1,51 +1,18 @@
 // Task speed, whole `nexus` processes against a project with 10,000 tasks:
 //   npm run bench   (runs this after the workspace benchmarks; or: node scripts/bench-tasks.mjs)
-import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
+import { measure, nexusTimer, saveResults } from "./bench-lib.mjs";
 
-const cli = resolve("dist/cli.js");
 const runs = Number(process.env.BENCH_RUNS ?? 7);
 const count = Number(process.env.BENCH_TASKS ?? 10_000);
 const home = mkdtempSync(join(tmpdir(), "nexus-bench-home-"));
 const repo = mkdtempSync(join(tmpdir(), "nexus-bench-tasks-"));
 const env = { ...process.env, HOME: home, NEXUS_HOME: join(home, ".nexus"), NO_COLOR: "1" };
 
-function nexus(...args) {
-  const started = performance.now();
-  const result = spawnSync("node", [cli, ...args], {
-    cwd: repo,
-    env,
-    encoding: "utf8",
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  const ms = performance.now() - started;
-  if (result.status !== 0)
-    throw new Error(`nexus ${args.join(" ")} failed (${result.status}):\n${result.stderr}`);
-  return ms;
-}
-
-function median(values) {
-  const s = [...values].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-
-function measure(name, target, fn) {
-  const samples = Array.from({ length: runs }, (_, i) => fn(i));
-  const result = {
-    name,
-    medianMs: Math.round(median(samples)),
-    minMs: Math.round(Math.min(...samples)),
-    maxMs: Math.round(Math.max(...samples)),
-    runs,
-    targetMs: target,
-  };
-  console.log(
-    `${name.padEnd(44)} median ${String(result.medianMs).padStart(6)} ms  (min ${result.minMs}, max ${result.maxMs}, target < ${target} ms) ${result.medianMs < target ? "PASS" : "FAIL"}`,
-  );
-  return result;
-}
+const nexus = nexusTimer(repo, env);
 
 /** Realistic lines: a few events each, some dependencies, mixed statuses. */
 function seed() {
@@ -95,19 +62,14 @@ try {
     `first command after a change to tasks.jsonl (import of ${count} tasks): ${Math.round(importMs)} ms (not a target)`,
   );
   const results = [
-    measure(`task list (${count} tasks)`, 300, () => nexus("task", "list")),
-    measure(`task list --json (${count} tasks)`, 300, () => nexus("task", "list", "--json")),
-    measure(`task ready (${count} tasks)`, 300, () => nexus("task", "ready")),
-    measure(`task create (${count} tasks)`, 150, (i) =>
+    measure(`task list (${count} tasks)`, 300, runs, () => nexus("task", "list")),
+    measure(`task list --json (${count} tasks)`, 300, runs, () => nexus("task", "list", "--json")),
+    measure(`task ready (${count} tasks)`, 300, runs, () => nexus("task", "ready")),
+    measure(`task create (${count} tasks)`, 150, runs, (i) =>
       nexus("task", "create", `bench ${i}`, "--check", "true"),
     ),
   ];
-  mkdirSync("bench-results", { recursive: true });
-  writeFileSync(
-    "bench-results/tasks.json",
-    `${JSON.stringify({ date: new Date().toISOString(), count, results }, null, 2)}\n`,
-  );
-  if (results.some((r) => r.medianMs >= r.targetMs)) process.exitCode = 1;
+  saveResults("tasks", { count, results });
 } finally {
   if (!process.env.BENCH_KEEP) rmSync(repo, { recursive: true, force: true });
   rmSync(home, { recursive: true, force: true });

@@ -1,5 +1,4 @@
 import { existsSync } from "node:fs";
-import { PassThrough } from "node:stream";
 import { NexusError } from "../core/errors.js";
 import { gitRaw } from "../core/git.js";
 import { info, style } from "../core/output.js";
@@ -57,46 +56,24 @@ export async function runGates(tc: TaskContext, task: Task): Promise<GateRun> {
 
 async function runnerFor(tc: TaskContext, task: Task): Promise<Runner> {
   if (!task.workspace) return hostRunner("repository", tc.paths.root);
+  const workspace = task.workspace;
   const { openProject } = await import("../workspace/context.js");
+  const { captureInWorkspace } = await import("../workspace/access.js");
   const ctx = await openProject(tc.paths.root);
-  const record = ctx.store.get(task.workspace);
+  const record = ctx.store.get(workspace);
   if (!existsSync(record.worktreePath)) {
-    throw new NexusError(`Workspace ${task.workspace} has no worktree.`, {
+    throw new NexusError(`Workspace ${workspace} has no worktree.`, {
       category: "git",
-      hint: `Run \`nexus workspace repair ${task.workspace}\`.`,
+      hint: `Run \`nexus workspace repair ${workspace}\`.`,
     });
   }
-  if (record.template === "none") return hostRunner(`workspace ${task.workspace}`, record.worktreePath);
-  const { listServices } = await import("../workspace/containers.js");
-  const { getDocker } = await import("../workspace/docker.js");
-  const { templateFor } = await import("../workspace/manager.js");
-  const { execInContainer } = await import("../workspace/exec.js");
-  const docker = await getDocker();
-  const dev = templateFor(ctx, record.template)?.devService;
-  const container = (await listServices(docker, { workspace: task.workspace })).find(
-    (s) => s.service === dev,
-  );
-  if (container?.state !== "running") {
-    throw new NexusError(`Workspace ${task.workspace} has no running dev container to run the gates in.`, {
-      category: "docker",
-      hint: `Start it: nexus workspace up ${task.workspace}`,
-    });
-  }
+  // The same path as `workspace exec`: the dev container when there is one, else the worktree.
   return {
-    where: `workspace ${task.workspace}`,
+    where: `workspace ${workspace}`,
     dir: record.worktreePath,
     exec: async (command) => {
-      const out = new PassThrough();
-      const chunks: Buffer[] = [];
-      out.on("data", (c: Buffer) => chunks.push(c));
-      const code = await execInContainer(docker, {
-        containerId: container.id,
-        cmd: ["/bin/sh", "-c", command],
-        workdir: "/workspace",
-        stdout: out,
-        stderr: out,
-      });
-      return { code, output: Buffer.concat(chunks).toString() };
+      const result = await captureInWorkspace(ctx, workspace, command);
+      return { code: result.exitCode, output: result.output };
     },
   };
 }
