@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { withLock } from "../src/tasks/lock.js";
+import { withLock } from "../src/core/lock.js";
 import { runCli } from "./helpers/cli.js";
 import { gitRepo, isolatedHome, tempDir } from "./helpers/fs.js";
 
@@ -108,5 +108,21 @@ describe("the task lock", () => {
     expect(withLock(file, () => 2)).toBe(2);
     writeFileSync(file, "999999999");
     expect(withLock(file, () => 3, 1000)).toBe(3);
+  });
+});
+
+describe("the async lock", () => {
+  it("serialises asynchronous work across callers", async () => {
+    const { withLockAsync } = await import("../src/core/lock.js");
+    const file = join(tempDir(), "async.lock");
+    const order: string[] = [];
+    const job = (name: string) =>
+      withLockAsync(file, async () => {
+        order.push(`${name}:start`);
+        await new Promise((r) => setTimeout(r, 30));
+        order.push(`${name}:end`);
+      });
+    await Promise.all([job("a"), job("b")]);
+    expect(order[1]).toBe(`${order[0]!.split(":")[0]}:end`);
   });
 });

@@ -2,11 +2,11 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Db } from "../core/db.js";
 import { NotFoundError } from "../core/errors.js";
+import { withLock } from "../core/lock.js";
 import { warn } from "../core/output.js";
 import type { ProjectPaths } from "../core/paths.js";
 import { corruptLinesError, formatTasks, hashText, parseTasks, readText, writeAtomic } from "./jsonl.js";
 import { badLines, spliceLines } from "./lines.js";
-import { withLock } from "./lock.js";
 import { serializeTask, type Task } from "./model.js";
 
 export interface TaskRow {

@@ -2,6 +2,7 @@ import { cpSync, existsSync, mkdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { NexusError } from "../core/errors.js";
 import { git, gitOk, gitRaw } from "../core/git.js";
+import { withLockAsync } from "../core/lock.js";
 import type { ProjectPaths } from "../core/paths.js";
 
 const LOCK_REASON = "nexus workspace (containers see only their own worktree)";
@@ -14,7 +15,16 @@ export interface CreateWorktreeOptions {
 }
 
 /** Returns whether the branch was created (false when an existing branch was checked out). */
+/** git's worktree bookkeeping is not safe under concurrent `worktree add`/`remove`: one at a time per repository. */
+function worktreeLock(gitCommonDir: string): string {
+  return join(gitCommonDir, "nexus-worktree.lock");
+}
+
 export async function createWorktree(options: CreateWorktreeOptions): Promise<boolean> {
+  return withLockAsync(worktreeLock(options.paths.gitCommonDir), () => addWorktree(options));
+}
+
+async function addWorktree(options: CreateWorktreeOptions): Promise<boolean> {
   const { paths, path, branch, from } = options;
   const exists = await branchExists(paths.root, branch);
   if (exists && from) {
@@ -44,9 +54,11 @@ async function requireCommit(root: string, ref: string): Promise<void> {
 }
 
 export async function removeWorktree(root: string, path: string): Promise<void> {
-  await gitRaw(["worktree", "unlock", path], root);
-  if (existsSync(path)) await git(["worktree", "remove", "--force", "--force", path], root);
-  await gitRaw(["worktree", "prune"], root);
+  await withLockAsync(worktreeLock(join(root, ".git")), async () => {
+    await gitRaw(["worktree", "unlock", path], root);
+    if (existsSync(path)) await git(["worktree", "remove", "--force", "--force", path], root);
+    await gitRaw(["worktree", "prune"], root);
+  });
 }
 
 export async function branchExists(root: string, branch: string): Promise<boolean> {
