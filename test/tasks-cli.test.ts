@@ -103,7 +103,7 @@ describe("the task lock", () => {
   it("is exclusive, released after use, and taken over from a dead holder", () => {
     const file = join(tempDir(), "tasks.lock");
     expect(() => withLock(file, () => withLock(file, () => 1, 100))).toThrow(
-      /Timed out waiting for the task lock/,
+      /Timed out waiting for the lock/,
     );
     expect(withLock(file, () => 2)).toBe(2);
     writeFileSync(file, "999999999");
