@@ -1,13 +1,14 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { git, gitRaw } from "../core/git.js";
+import { withLockAsync } from "../core/lock.js";
 import { warn } from "../core/output.js";
 import { LABEL } from "./container-spec.js";
 import { removeContainers, removeWorkspaceResources } from "./containers.js";
 import type { ProjectContext } from "./context.js";
 import { getDocker } from "./docker.js";
 import { upWorkspace, type WorkspaceSummary } from "./manager.js";
-import { branchExists, isDirty, removeWorktree } from "./worktree.js";
+import { branchExists, isDirty, removeWorktree, worktreeLock } from "./worktree.js";
 
 export interface RepairResult {
   actions: string[];
@@ -28,8 +29,10 @@ export async function repairWorkspace(ctx: ProjectContext, name: string): Promis
       await git(["branch", record.branch, record.baseRef ?? "HEAD"], root);
       actions.push(`recreated branch ${record.branch}`);
     }
-    await git(["worktree", "add", record.worktreePath, record.branch], root);
-    await git(["worktree", "lock", "--reason", "nexus workspace", record.worktreePath], root);
+    await withLockAsync(worktreeLock(ctx.paths.gitCommonDir), async () => {
+      await git(["worktree", "add", record.worktreePath, record.branch], root);
+      await git(["worktree", "lock", "--reason", "nexus workspace", record.worktreePath], root);
+    });
     actions.push(`recreated worktree from ${record.branch}`);
     // Running containers still hold a bind mount of the deleted folder: they must be recreated.
     if (record.template !== "none") await removeContainers(await getDocker(), name);

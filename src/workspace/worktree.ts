@@ -16,7 +16,7 @@ export interface CreateWorktreeOptions {
 
 /** Returns whether the branch was created (false when an existing branch was checked out). */
 /** git's worktree bookkeeping is not safe under concurrent `worktree add`/`remove`: one at a time per repository. */
-function worktreeLock(gitCommonDir: string): string {
+export function worktreeLock(gitCommonDir: string): string {
   return join(gitCommonDir, "nexus-worktree.lock");
 }
 
