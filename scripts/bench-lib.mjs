@@ -29,6 +29,8 @@ export function median(values) {
 
 /** Runs `fn` `runs` times and prints the median against its target. */
 export function measure(name, target, runs, fn) {
+  if (typeof fn !== "function" || !Number.isInteger(runs))
+    throw new TypeError(`measure(${name}): expected (name, target, runs, fn)`);
   const samples = Array.from({ length: runs }, (_, i) => fn(i));
   const result = {
     name,

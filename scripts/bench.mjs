@@ -33,7 +33,7 @@ function main() {
   const results = [];
   results.push(measure("nexus --help (startup)", 300, runs, () => nexus("--help")));
   results.push(
-    measure("workspace create (images built, to healthy)", 5000, (i) => {
+    measure("workspace create (images built, to healthy)", 5000, runs, (i) => {
       const ms = nexus("workspace", "create", `bench-${i}`, "--template", "node-postgres", "-q");
       return ms;
     }),
