@@ -51,4 +51,23 @@ describe("UndoStack", () => {
     release();
     await running;
   });
+
+  it("undoes and exits 1 when the process crashes with an unhandled error", async () => {
+    const exit = vi.spyOn(process, "exit").mockImplementation((() => undefined) as never);
+    vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+    const undo = new UndoStack();
+    const step = vi.fn(async () => undefined);
+    let release: () => void = () => {};
+    const running = undo.guard(async () => {
+      undo.push(step);
+      await new Promise<void>((resolve) => {
+        release = resolve;
+      });
+    });
+    process.emit("uncaughtException", new Error("write EPIPE"), "uncaughtException");
+    await vi.waitFor(() => expect(exit).toHaveBeenCalledWith(1));
+    expect(step).toHaveBeenCalledOnce();
+    release();
+    await running;
+  });
 });

@@ -22,8 +22,17 @@ export class UndoStack {
       warn(`${signal}: undoing what was made so far…`);
       void this.run().finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
     };
+    // A crash anywhere (an unhandled error in a stream or timer) must not leave half-made things.
+    const onCrash = (error: unknown) => {
+      warn(`${(error as Error)?.message ?? String(error)}: undoing what was made so far…`);
+      void this.run().finally(() => {
+        process.stderr.write(`unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
+        process.exit(1);
+      });
+    };
     process.once("SIGINT", onSignal);
     process.once("SIGTERM", onSignal);
+    process.once("uncaughtException", onCrash);
     try {
       return await operation();
     } catch (error) {
@@ -32,6 +41,7 @@ export class UndoStack {
     } finally {
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
+      process.off("uncaughtException", onCrash);
     }
   }
 }

@@ -1,4 +1,4 @@
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { NexusError } from "../core/errors.js";
@@ -50,11 +50,12 @@ export async function ensureSshKeys(paths: SshPaths = sshPaths()): Promise<SshPa
 
 async function ensureKey(file: string, comment: string): Promise<void> {
   if (existsSync(file) && existsSync(`${file}.pub`)) return;
+  // A half-made pair (a crash between the two files) is replaced: ssh-keygen would stop to ask.
+  rmSync(file, { force: true });
+  rmSync(`${file}.pub`, { force: true });
   let result: Awaited<ReturnType<typeof run>>;
   try {
-    result = await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", file], {
-      input: "y\n",
-    });
+    result = await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", file]);
   } catch (error) {
     throw new NexusError("ssh-keygen is not installed.", {
       category: "config",
