@@ -3,7 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openProject } from "../src/workspace/context.js";
 import { createWorkspace, destroyWorkspace, type WorkspaceSummary } from "../src/workspace/manager.js";
 import { runCli } from "./helpers/cli.js";
-import { dockerAvailable, execCapture, POSTGRES_SSL_REQUEST, probeTcp } from "./helpers/docker.js";
+import {
+  containerId,
+  dockerAvailable,
+  execCapture,
+  POSTGRES_SSL_REQUEST,
+  probeTcp,
+} from "./helpers/docker.js";
 import { git, gitRepo, isolatedHome } from "./helpers/fs.js";
 
 const hasDocker = await dockerAvailable();
@@ -49,7 +55,7 @@ describe.skipIf(!hasDocker)("three node-postgres workspaces at once", () => {
     expect(new Set(ports).size).toBe(9);
     const inspect = execFileSync(
       "docker",
-      ["inspect", "--format", "{{json .HostConfig.PortBindings}}", "nexus-iso-one-db-1"],
+      ["inspect", "--format", "{{json .HostConfig.PortBindings}}", await containerId("iso-one", "db")],
       { encoding: "utf8" },
     );
     expect(inspect).toContain('"HostIp":"127.0.0.1"');
@@ -90,12 +96,13 @@ describe.skipIf(!hasDocker)("three node-postgres workspaces at once", () => {
   });
 
   it("answers `ssh nexus-NAME -- git status` with no prompt, key only", () => {
-    const ssh = (name: string, cmd: string, extra: string[] = []) =>
-      execFileSync(
-        "ssh",
-        ["-F", `${home}/.ssh/config`, "-o", "BatchMode=yes", ...extra, `nexus-${name}`, "--", cmd],
-        { encoding: "utf8", timeout: 20_000 },
-      );
+    const alias = results[0]!.sshAlias!;
+    expect(alias).toMatch(/^nexus-iso-one-[0-9a-f]{6}$/);
+    const ssh = (_name: string, cmd: string, extra: string[] = []) =>
+      execFileSync("ssh", ["-F", `${home}/.ssh/config`, "-o", "BatchMode=yes", ...extra, alias, "--", cmd], {
+        encoding: "utf8",
+        timeout: 20_000,
+      });
     const status = ssh("iso-one", "pwd && git status");
     expect(status).toContain("/workspace");
     expect(status).toContain("On branch nexus/iso-one");

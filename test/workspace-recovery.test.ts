@@ -6,7 +6,7 @@ import { openProject } from "../src/workspace/context.js";
 import { resetDockerClient } from "../src/workspace/docker.js";
 import { createWorkspace, destroyWorkspace } from "../src/workspace/manager.js";
 import { runCli } from "./helpers/cli.js";
-import { dockerAvailable, execCapture } from "./helpers/docker.js";
+import { containerId, dockerAvailable, execCapture } from "./helpers/docker.js";
 import { git, gitRepo, isolatedHome } from "./helpers/fs.js";
 
 const hasDocker = await dockerAvailable();
@@ -39,7 +39,7 @@ describe.skipIf(!hasDocker)(
     });
 
     it("comes back after `docker kill` of every container, with its data", async () => {
-      execFileSync("docker", ["kill", `nexus-${NAME}-db-1`, `nexus-${NAME}-dev-1`]);
+      execFileSync("docker", ["kill", await containerId(NAME, "db"), await containerId(NAME, "dev")]);
       const listed = JSON.parse((await runCli(["workspace", "list", "--json"], repo)).stdout).workspaces[0];
       expect(listed.drift.join()).toContain("stopped unexpectedly");
       const up = await runCli(["workspace", "up", NAME], repo);
@@ -48,7 +48,7 @@ describe.skipIf(!hasDocker)(
     });
 
     it("recreates containers removed by hand", async () => {
-      execFileSync("docker", ["rm", "-f", `nexus-${NAME}-dev-1`]);
+      execFileSync("docker", ["rm", "-f", await containerId(NAME, "dev")]);
       const status = JSON.parse((await runCli(["workspace", "status", NAME, "--json"], repo)).stdout);
       expect(status.drift).toContain("1 container(s) missing");
       expect((await runCli(["workspace", "up", NAME], repo)).code).toBe(0);

@@ -227,8 +227,7 @@ export async function printSummary(result: WorkspaceSummary): Promise<void> {
       { header: "HOST", value: (p) => `127.0.0.1:${p.hostPort}` },
     ]);
   }
-  if (result.ports.some((p) => p.containerPort === 22))
-    printLine(`ssh       ssh nexus-${result.workspace.name}`);
+  if (result.sshAlias) printLine(`ssh       ssh ${result.sshAlias}`);
 }
 
 export function printEnv(env: Record<string, string>): void {

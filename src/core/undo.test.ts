@@ -64,7 +64,7 @@ describe("UndoStack", () => {
         release = resolve;
       });
     });
-    process.emit("uncaughtException", new Error("write EPIPE"), "uncaughtException");
+    process.emit("uncaughtException" as "SIGINT", new Error("write EPIPE") as never);
     await vi.waitFor(() => expect(exit).toHaveBeenCalledWith(1));
     expect(step).toHaveBeenCalledOnce();
     release();

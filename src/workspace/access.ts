@@ -21,7 +21,7 @@ export async function runInWorkspace(ctx: ProjectContext, options: RunInWorkspac
   const template = templateFor(ctx, record.template);
   if (!template?.devService) return runOnHost(record.worktreePath, options.cmd);
   const docker = await getDocker();
-  const dev = (await listServices(docker, { workspace: record.name })).find(
+  const dev = (await listServices(docker, { repoId: ctx.repoId, workspace: record.name })).find(
     (s) => s.service === template.devService,
   );
   if (dev?.state !== "running") {
@@ -73,7 +73,7 @@ export interface LogsOptions {
 export async function streamLogs(ctx: ProjectContext, options: LogsOptions): Promise<void> {
   ctx.store.get(options.name);
   const docker = await getDocker();
-  const services = (await listServices(docker, { workspace: options.name })).filter(
+  const services = (await listServices(docker, { repoId: ctx.repoId, workspace: options.name })).filter(
     (s) => !options.service || s.service === options.service,
   );
   if (services.length === 0) {
@@ -145,7 +145,7 @@ export async function captureInWorkspace(
     return { exitCode: result.exitCode, output: result.stdout };
   }
   const docker = await getDocker();
-  const dev = (await listServices(docker, { workspace: name })).find(
+  const dev = (await listServices(docker, { repoId: ctx.repoId, workspace: name })).find(
     (s) => s.service === template.devService,
   );
   if (dev?.state !== "running") {

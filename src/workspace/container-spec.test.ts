@@ -36,18 +36,23 @@ const service = (name: string) => template.services.find((s) => s.name === name)
 describe("container options", () => {
   it("publishes ports on 127.0.0.1 only, with Compose labels and per-workspace names", () => {
     const db = containerOptions(spec, service("db"));
-    expect(db.name).toBe("nexus-feat-db-1");
+    expect(db.name).toBe("nexus-feat-abc123-db-1");
     expect(db.HostConfig?.PortBindings).toEqual({ "5432/tcp": [{ HostIp: "127.0.0.1", HostPort: "41002" }] });
     expect(db.Labels).toMatchObject({
-      [LABEL.project]: "nexus-feat",
+      [LABEL.project]: "nexus-feat-abc123",
       [LABEL.service]: "db",
       [LABEL.repo]: "abc123",
       [LABEL.workspace]: "feat",
     });
     expect(db.HostConfig?.Mounts).toEqual([
-      { Type: "volume", Source: "nexus-feat_db-data", Target: "/var/lib/postgresql/data", ReadOnly: false },
+      {
+        Type: "volume",
+        Source: "nexus-feat-abc123_db-data",
+        Target: "/var/lib/postgresql/data",
+        ReadOnly: false,
+      },
     ]);
-    expect(db.HostConfig?.NetworkMode).toBe("nexus-feat_default");
+    expect(db.HostConfig?.NetworkMode).toBe("nexus-feat-abc123_default");
     expect(db.Healthcheck?.Interval).toBe(10e9);
   });
 
@@ -89,10 +94,11 @@ describe("container options", () => {
       DATABASE_URL: "postgres://nexus:nexus@127.0.0.1:41002/app",
     });
     expect(interpolate("${A}-${B:-dflt}-${C}", { A: "1" })).toBe("1-dflt-");
-    expect([networkName("x"), volumeName("x", "v"), containerName("x", "s")]).toEqual([
-      "nexus-x_default",
-      "nexus-x_v",
-      "nexus-x-s-1",
+    const ref = { repoId: "abcdef123456", workspace: "x" };
+    expect([networkName(ref), volumeName(ref, "v"), containerName(ref, "s")]).toEqual([
+      "nexus-x-abcdef_default",
+      "nexus-x-abcdef_v",
+      "nexus-x-abcdef-s-1",
     ]);
     expect(nanos("1m30s")).toBe(90e9);
     expect(nanos("250ms")).toBe(250e6);

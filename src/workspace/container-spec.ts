@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { isAbsolute, join, resolve } from "node:path";
 import type Dockerode from "dockerode";
-import { projectName } from "./names.js";
+import { projectName, type WorkspaceRef } from "./names.js";
 import { portEnvName } from "./ports.js";
 import type { PortRecord } from "./store.js";
 import type { ResolvedService, Template } from "./templates.js";
@@ -32,13 +32,13 @@ export const LABEL = {
   repo: "nexus.repo",
 } as const;
 
-export const networkName = (workspace: string) => `${projectName(workspace)}_default`;
-export const volumeName = (workspace: string, volume: string) => `${projectName(workspace)}_${volume}`;
-export const containerName = (workspace: string, service: string) => `${projectName(workspace)}-${service}-1`;
+export const networkName = (ref: WorkspaceRef) => `${projectName(ref)}_default`;
+export const volumeName = (ref: WorkspaceRef, volume: string) => `${projectName(ref)}_${volume}`;
+export const containerName = (ref: WorkspaceRef, service: string) => `${projectName(ref)}-${service}-1`;
 
 export function resourceLabels(spec: Pick<WorkspaceSpec, "workspace" | "repoId">): Record<string, string> {
   return {
-    [LABEL.project]: projectName(spec.workspace),
+    [LABEL.project]: projectName(spec),
     [LABEL.workspace]: spec.workspace,
     [LABEL.repo]: spec.repoId,
   };
@@ -85,9 +85,9 @@ export function containerOptions(
       GIT_CONFIG_KEY_0: "safe.directory",
       GIT_CONFIG_VALUE_0: "*",
     });
-  const network = networkName(spec.workspace);
+  const network = networkName(spec);
   const options: Dockerode.ContainerCreateOptions = {
-    name: containerName(spec.workspace, service.name),
+    name: containerName(spec, service.name),
     Image: service.imageRef,
     Hostname: service.name,
     Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
@@ -128,7 +128,7 @@ function serviceMounts(spec: WorkspaceSpec, service: ResolvedService): Dockerode
     if (source.startsWith(".") || isAbsolute(source)) {
       return { Type: "bind", Source: resolve(spec.worktreePath, source), Target: target, ReadOnly: readOnly };
     }
-    return { Type: "volume", Source: volumeName(spec.workspace, source), Target: target, ReadOnly: readOnly };
+    return { Type: "volume", Source: volumeName(spec, source), Target: target, ReadOnly: readOnly };
   });
 }
 

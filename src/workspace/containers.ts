@@ -10,7 +10,7 @@ import {
 } from "./container-spec.js";
 import type { Docker } from "./docker.js";
 import { waitExited, waitHealthy } from "./health.js";
-import { projectName } from "./names.js";
+import { projectName, type WorkspaceRef } from "./names.js";
 import { startOrder } from "./start-order.js";
 
 export interface ServiceState {
@@ -30,12 +30,13 @@ export async function listServices(
   return toServiceStates(await docker.listContainers({ all: true, filters: serviceFilters(filter) }));
 }
 
-export type ServiceFilter = { workspace?: string; repoId?: string };
+/** Always scoped to one repository: another repository's containers are never seen or touched. */
+export type ServiceFilter = { repoId: string; workspace?: string };
 
 export function serviceFilters(filter: ServiceFilter): { label: string[] } {
   return {
     label: filter.workspace
-      ? [`${LABEL.project}=${projectName(filter.workspace)}`]
+      ? [`${LABEL.project}=${projectName({ repoId: filter.repoId, workspace: filter.workspace })}`]
       : [`${LABEL.repo}=${filter.repoId}`],
   };
 }
@@ -62,9 +63,7 @@ export interface UpResult {
 /** Creates what is missing or changed, starts what is stopped, in depends_on order, then waits for health. */
 export async function upServices(docker: Docker, spec: WorkspaceSpec): Promise<UpResult> {
   await ensureNetworkAndVolumes(docker, spec);
-  const existing = new Map(
-    (await listServices(docker, { workspace: spec.workspace })).map((s) => [s.service, s]),
-  );
+  const existing = new Map((await listServices(docker, spec)).map((s) => [s.service, s]));
   const result: UpResult = { created: [], started: [] };
   for (const name of startOrder(spec.template.compose)) {
     const service = spec.template.services.find((s) => s.name === name)!;
@@ -118,7 +117,7 @@ async function startContainer(container: Dockerode.Container, name: string): Pro
 
 async function ensureNetworkAndVolumes(docker: Docker, spec: WorkspaceSpec): Promise<void> {
   const labels = resourceLabels(spec);
-  const network = networkName(spec.workspace);
+  const network = networkName(spec);
   const networks = await docker.listNetworks({ filters: { name: [network] } });
   if (!networks.some((n) => n.Name === network)) {
     await docker.createNetwork({
@@ -129,14 +128,14 @@ async function ensureNetworkAndVolumes(docker: Docker, spec: WorkspaceSpec): Pro
   }
   for (const volume of Object.keys(spec.template.compose.volumes)) {
     await docker.createVolume({
-      Name: volumeName(spec.workspace, volume),
+      Name: volumeName(spec, volume),
       Labels: { ...labels, [LABEL.volume]: volume },
     });
   }
 }
 
-export async function stopServices(docker: Docker, workspace: string): Promise<string[]> {
-  const running = (await listServices(docker, { workspace })).filter((s) => s.state === "running");
+export async function stopServices(docker: Docker, ref: WorkspaceRef): Promise<string[]> {
+  const running = (await listServices(docker, ref)).filter((s) => s.state === "running");
   await Promise.all(
     running.map((s) =>
       docker
@@ -149,15 +148,15 @@ export async function stopServices(docker: Docker, workspace: string): Promise<s
 }
 
 /** Only the containers: volumes (the data) stay, and `up` recreates them. */
-export async function removeContainers(docker: Docker, workspace: string): Promise<number> {
-  const containers = await listServices(docker, { workspace });
+export async function removeContainers(docker: Docker, ref: WorkspaceRef): Promise<number> {
+  const containers = await listServices(docker, ref);
   await Promise.all(containers.map((c) => docker.getContainer(c.id).remove({ force: true })));
   return containers.length;
 }
 
 /** Containers, network and volumes carrying the workspace's project label. */
-export async function removeWorkspaceResources(docker: Docker, workspace: string): Promise<void> {
-  const label = `${LABEL.project}=${projectName(workspace)}`;
+export async function removeWorkspaceResources(docker: Docker, ref: WorkspaceRef): Promise<void> {
+  const label = `${LABEL.project}=${projectName(ref)}`;
   const containers = await docker.listContainers({ all: true, filters: { label: [label] } });
   await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true })));
   const networks = await docker.listNetworks({ filters: { label: [label] } });

@@ -5,9 +5,7 @@ import { listServices } from "./containers.js";
 import type { Docker } from "./docker.js";
 
 async function inspectService(docker: Docker, spec: WorkspaceSpec, service: string) {
-  const state = (await listServices(docker, { workspace: spec.workspace })).find(
-    (s) => s.service === service,
-  );
+  const state = (await listServices(docker, spec)).find((s) => s.service === service);
   if (!state) throw new NexusError(`Service ${service} has no container.`, { category: "docker" });
   return docker.getContainer(state.id).inspect();
 }

@@ -134,6 +134,7 @@ export async function diskUsage(paths: string[]): Promise<Map<string, number>> {
 export interface WorkspaceStatus extends WorkspaceView {
   env: Record<string, string>;
   containers: ServiceState[];
+  sshAlias?: string;
 }
 
 export async function workspaceStatus(ctx: ProjectContext, name: string): Promise<WorkspaceStatus> {
@@ -144,7 +145,7 @@ export async function workspaceStatus(ctx: ProjectContext, name: string): Promis
   let dockerKnown = true;
   if (template) {
     try {
-      containers = await listServices(await getDocker(), { workspace: name });
+      containers = await listServices(await getDocker(), { repoId: ctx.repoId, workspace: name });
     } catch (error) {
       if (!isNexusError(error)) throw error;
       dockerKnown = false;
@@ -155,5 +156,6 @@ export async function workspaceStatus(ctx: ProjectContext, name: string): Promis
     diskUsage([record.worktreePath]),
   ]);
   const base = view(ctx, { record, services: containers, dockerKnown, branches, disk });
-  return { ...base, env: summary(ctx, name, template).env, containers };
+  const { env, sshAlias } = summary(ctx, name, template);
+  return { ...base, env, containers, sshAlias };
 }

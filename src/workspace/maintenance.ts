@@ -35,7 +35,8 @@ export async function repairWorkspace(ctx: ProjectContext, name: string): Promis
     });
     actions.push(`recreated worktree from ${record.branch}`);
     // Running containers still hold a bind mount of the deleted folder: they must be recreated.
-    if (record.template !== "none") await removeContainers(await getDocker(), name);
+    if (record.template !== "none")
+      await removeContainers(await getDocker(), { repoId: ctx.repoId, workspace: name });
   } else if (!hasBranch) {
     await git(["checkout", "-b", record.branch], record.worktreePath);
     actions.push(`recreated branch ${record.branch} from the worktree's HEAD`);
@@ -79,7 +80,7 @@ export async function pruneWorkspaces(
   const orphans = docker ? await orphanWorkspaces(ctx, known) : [];
   for (const workspace of orphans) {
     result.containers.push(workspace);
-    if (!options.dryRun) await removeWorkspaceResources(docker!, workspace);
+    if (!options.dryRun) await removeWorkspaceResources(docker!, { repoId: ctx.repoId, workspace });
   }
   if (!options.dryRun) await gitRaw(["worktree", "prune"], ctx.paths.root);
   return result;

@@ -9,7 +9,7 @@ import { type Docker, ensureImage, getDocker } from "./docker.js";
 import { execInContainer } from "./exec.js";
 import { branchName, validateWorkspaceName } from "./names.js";
 import { type StartOptions, startWorkspace, timer } from "./runtime.js";
-import { removeHostEntry } from "./ssh.js";
+import { hostAlias, removeHostEntry } from "./ssh.js";
 import type { PortRecord, WorkspaceRecord } from "./store.js";
 import { loadTemplate, type Template } from "./templates.js";
 import {
@@ -33,6 +33,8 @@ export interface WorkspaceSummary {
   ports: PortRecord[];
   env: Record<string, string>;
   copiedFiles?: string[];
+  /** `ssh <alias>` reaches the dev container; unique per repository and workspace. */
+  sshAlias?: string;
 }
 
 const templateCache = new WeakMap<ProjectContext, Map<string, Template>>();
@@ -95,8 +97,9 @@ async function create(ctx: ProjectContext, options: CreateOptions): Promise<Work
       files: ctx.config.copy_files,
     });
     if (!template || !docker) return finish(ctx, record, copiedFiles);
-    undo.push(() => removeWorkspaceResources(docker, name));
-    undo.push(async () => removeHostEntry(name));
+    const ref = { repoId: ctx.repoId, workspace: name };
+    undo.push(() => removeWorkspaceResources(docker, ref));
+    undo.push(async () => removeHostEntry(hostAlias(ref)));
     const spec = await startWorkspace({ ctx, docker, record, template, onStage: options.onStage });
     const { noteTelemetry } = await import("../telemetry/recorder.js");
     noteTelemetry({ template: template.name, services: template.services.length, ports: spec.ports.length });
@@ -174,7 +177,9 @@ function finish(
 export function summary(ctx: ProjectContext, name: string, template?: Template): WorkspaceSummary {
   const ports = ctx.store.ports(name);
   const env = template ? hostEnvironment(template, name, ports) : { NEXUS_WORKSPACE: name };
-  return { workspace: ctx.store.get(name), ports, env };
+  const ssh = template?.devService && template.compose["x-nexus"].ssh;
+  const sshAlias = ssh ? hostAlias({ repoId: ctx.repoId, workspace: name }) : undefined;
+  return { workspace: ctx.store.get(name), ports, env, sshAlias };
 }
 
 async function runPostCommands(args: {
@@ -189,7 +194,7 @@ async function runPostCommands(args: {
   const block = spec.template.compose["x-nexus"];
   const fresh = ctx.store.get(record.name);
   const commands = [...(fresh.postCreateDone ? [] : block.post_create), ...block.post_start];
-  const container = (await listServices(docker, { workspace: record.name })).find((s) => s.service === dev);
+  const container = (await listServices(docker, spec)).find((s) => s.service === dev);
   for (const command of commands) {
     info(`${style.dim("run")} ${command}`);
     const code = await execInContainer(docker, {
@@ -238,7 +243,7 @@ export async function upWorkspace(
 export async function downWorkspace(ctx: ProjectContext, name: string): Promise<string[]> {
   const record = ctx.store.get(name);
   if (record.template === "none") return [];
-  const stopped = await stopServices(await getDocker(), name);
+  const stopped = await stopServices(await getDocker(), { repoId: ctx.repoId, workspace: name });
   ctx.store.update(name, { state: "stopped" });
   return stopped;
 }
@@ -260,9 +265,10 @@ export async function destroyWorkspace(
       hint: `Commit or stash them in ${record.worktreePath}, or pass --force to discard them.`,
     });
   }
-  if (record.template !== "none") await removeWorkspaceResources(await getDocker(), name);
+  const ref = { repoId: ctx.repoId, workspace: name };
+  if (record.template !== "none") await removeWorkspaceResources(await getDocker(), ref);
   await removeWorktree(ctx.paths.root, record.worktreePath);
   if (options.deleteBranch) await deleteBranch(ctx.paths.root, record.branch);
-  removeHostEntry(name);
+  removeHostEntry(hostAlias(ref));
   ctx.store.remove(name);
 }

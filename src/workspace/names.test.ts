@@ -25,6 +25,9 @@ describe("workspace names", () => {
 
   it("derives branch and compose project names", () => {
     expect(branchName("feat")).toBe("nexus/feat");
-    expect(projectName("feat")).toBe("nexus-feat");
+    expect(projectName({ repoId: "3f9a0c55aa11", workspace: "feat" })).toBe("nexus-feat-3f9a0c");
+    expect(projectName({ repoId: "77aa00bb11cc", workspace: "feat" })).not.toBe(
+      projectName({ repoId: "3f9a0c55aa11", workspace: "feat" }),
+    );
   });
 });

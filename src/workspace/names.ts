@@ -15,7 +15,16 @@ export function branchName(workspace: string): string {
   return `nexus/${workspace}`;
 }
 
-/** Compose project name: `docker compose -p nexus-NAME ps` shows the workspace's containers. */
-export function projectName(workspace: string): string {
-  return `nexus-${workspace}`;
+/** A workspace is known by its name within one repository: names repeat across repositories. */
+export interface WorkspaceRef {
+  repoId: string;
+  workspace: string;
+}
+
+/**
+ * Compose project name and SSH alias, unique per repository and workspace, so two repositories with a
+ * `feat` workspace share no container, network, volume or alias: `nexus-feat-3f9a0c`.
+ */
+export function projectName(ref: WorkspaceRef): string {
+  return `nexus-${ref.workspace}-${ref.repoId.slice(0, 6)}`;
 }

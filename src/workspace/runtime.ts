@@ -1,12 +1,12 @@
 import { connect } from "node:net";
-import { NexusError } from "../core/errors.js";
+import { isNexusError, NexusError } from "../core/errors.js";
 import { warn } from "../core/output.js";
 import type { WorkspaceSpec } from "./container-spec.js";
 import { listServices, upServices } from "./containers.js";
 import { type ProjectContext, runtimeScript } from "./context.js";
 import type { Docker } from "./docker.js";
 import { ensurePorts, type PortRequest } from "./ports.js";
-import { ensureSshKeys, writeHostEntry } from "./ssh.js";
+import { ensureSshKeys, hostAlias, writeHostEntry } from "./ssh.js";
 import type { WorkspaceRecord } from "./store.js";
 import type { Template } from "./templates.js";
 
@@ -32,39 +32,61 @@ export interface StartOptions {
 
 /** Ports, SSH and containers for a workspace: shared by create, up and repair. */
 export async function startWorkspace(options: StartOptions): Promise<WorkspaceSpec> {
-  const { ctx, docker, record, template } = options;
+  const { template } = options;
   const stage = timer(options.onStage);
-  const running = await listServices(docker, { workspace: record.name });
-  const owned = new Set(running.filter((s) => s.state === "running").flatMap((s) => s.ports));
-  const allocation = await ensurePorts(ctx.db, {
-    workspace: record.name,
-    requests: portRequests(template),
-    range: ctx.config.ports,
-    owned,
-  });
-  for (const move of allocation.moved)
-    warn(`port ${move.from} (${move.name}) is taken by another program; using ${move.to} instead.`);
-  stage("ports", { attempts: allocation.attempts, moved: allocation.moved.length });
   const ssh = template.compose["x-nexus"].ssh && template.devService ? await ensureSshKeys() : undefined;
-  const spec: WorkspaceSpec = {
-    workspace: record.name,
-    repoId: ctx.repoId,
-    template,
-    worktreePath: record.worktreePath,
-    gitCommonDir: ctx.paths.gitCommonDir,
-    ports: allocation.ports,
-    runtimeScript: runtimeScript(),
-    sshDir: ssh?.containerDir,
-  };
-  const result = await upServices(docker, spec);
-  stage("containers", { created: result.created.length, started: result.started.length });
-  const sshPort = allocation.ports.find((p) => p.service === template.devService && p.containerPort === 22);
+  const spec = await startWithFreePorts(options, { stage, sshDir: ssh?.containerDir });
+  const sshPort = spec.ports.find((p) => p.service === template.devService && p.containerPort === 22);
   if (ssh && sshPort) {
-    writeHostEntry({ workspace: record.name, port: sshPort.hostPort });
+    writeHostEntry({ alias: hostAlias(spec), port: sshPort.hostPort });
     await waitForBanner(sshPort.hostPort, "SSH-");
     stage("ssh");
   }
   return spec;
+}
+
+const PORT_RACE_RETRIES = 5;
+
+/**
+ * Another repository (or user, or program) can bind a port between our probe and Docker's bind:
+ * Docker then refuses it, and the next allocation sees the port taken and moves it.
+ */
+async function startWithFreePorts(
+  options: StartOptions,
+  extra: { stage: ReturnType<typeof timer>; sshDir?: string },
+): Promise<WorkspaceSpec> {
+  const { ctx, docker, record, template } = options;
+  for (let attempt = 1; ; attempt++) {
+    const running = await listServices(docker, { repoId: ctx.repoId, workspace: record.name });
+    const owned = new Set(running.filter((s) => s.state === "running").flatMap((s) => s.ports));
+    const allocation = await ensurePorts(ctx.db, {
+      workspace: record.name,
+      requests: portRequests(template),
+      range: ctx.config.ports,
+      owned,
+    });
+    for (const move of allocation.moved)
+      warn(`port ${move.from} (${move.name}) is taken by another program; using ${move.to} instead.`);
+    extra.stage("ports", { attempts: allocation.attempts, moved: allocation.moved.length });
+    const spec: WorkspaceSpec = {
+      workspace: record.name,
+      repoId: ctx.repoId,
+      template,
+      worktreePath: record.worktreePath,
+      gitCommonDir: ctx.paths.gitCommonDir,
+      ports: allocation.ports,
+      runtimeScript: runtimeScript(),
+      sshDir: extra.sshDir,
+    };
+    try {
+      const result = await upServices(docker, spec);
+      extra.stage("containers", { created: result.created.length, started: result.started.length });
+      return spec;
+    } catch (error) {
+      const raced = isNexusError(error) && error.category === "port_conflict";
+      if (!raced || attempt >= PORT_RACE_RETRIES) throw error;
+    }
+  }
 }
 
 /** Ready means `ssh nexus-NAME` works: poll until sshd greets us through the published port. */

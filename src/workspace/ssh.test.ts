@@ -30,9 +30,10 @@ describe("ssh keys and host entries", () => {
     const home = isolatedHome();
     const paths = sshPaths();
     writeFileSync(join(home, "existing"), "");
-    writeHostEntry({ workspace: "feat", port: 41002 });
-    writeHostEntry({ workspace: "other", port: 41005 });
-    writeHostEntry({ workspace: "feat", port: 41010 });
+    writeHostEntry({ alias: "nexus-feat", port: 41002 });
+    writeHostEntry({ alias: "nexus-feat-2", port: 41003 });
+    writeHostEntry({ alias: "nexus-other", port: 41005 });
+    writeHostEntry({ alias: "nexus-feat", port: 41010 });
     const config = readFileSync(paths.config, "utf8");
     expect(config.match(/Host nexus-feat\n/g)).toHaveLength(1);
     expect(config).toContain("Port 41010");
@@ -41,21 +42,24 @@ describe("ssh keys and host entries", () => {
     const userConfig = readFileSync(paths.userSshConfig, "utf8");
     expect(userConfig.split("\n")[1]).toBe(`Include ${paths.config}`);
     expect(userConfig.match(/Include/g)).toHaveLength(1);
-    removeHostEntry("feat");
-    expect(readFileSync(paths.config, "utf8")).not.toContain("nexus-feat");
+    removeHostEntry("nexus-feat");
+    expect(readFileSync(paths.config, "utf8")).not.toContain("nexus-feat\n");
+    expect(readFileSync(paths.config, "utf8")).toContain(
+      "Host nexus-feat-2\n  HostName 127.0.0.1\n  Port 41003",
+    );
     expect(readFileSync(paths.config, "utf8")).toContain("Host nexus-other");
-    expect(hostAlias("x")).toBe("nexus-x");
+    expect(hostAlias({ repoId: "0a1b2c3d4e5f", workspace: "x" })).toBe("nexus-x-0a1b2c");
   });
 
   it("keeps an existing ~/.ssh/config below the Include", () => {
     isolatedHome();
     const paths = sshPaths();
-    writeHostEntry({ workspace: "a", port: 1 });
+    writeHostEntry({ alias: "nexus-a", port: 1 });
     removeHostEntry("missing");
     expect(existsSync(paths.userSshConfig)).toBe(true);
     const before = "Host github.com\n  User git\n";
     writeFileSync(paths.userSshConfig, before);
-    writeHostEntry({ workspace: "b", port: 2 });
+    writeHostEntry({ alias: "nexus-b", port: 2 });
     const text = readFileSync(paths.userSshConfig, "utf8");
     expect(text.indexOf("Include")).toBeLessThan(text.indexOf("Host github.com"));
     expect(text).toContain(before);

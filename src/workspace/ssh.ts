@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { NexusError } from "../core/errors.js";
 import { nexusHome } from "../core/paths.js";
 import { run } from "../core/process.js";
+import { projectName, type WorkspaceRef } from "./names.js";
 
 export interface SshPaths {
   dir: string;
@@ -71,16 +72,17 @@ async function ensureKey(file: string, comment: string): Promise<void> {
 const begin = (name: string) => `# >>> nexus workspace ${name}`;
 const end = (name: string) => `# <<< nexus workspace ${name}`;
 
-export function hostAlias(workspace: string): string {
-  return `nexus-${workspace}`;
+/** `ssh nexus-feat-3f9a0c`: unique per repository, so a second repository's `feat` never takes it over. */
+export function hostAlias(ref: WorkspaceRef): string {
+  return projectName(ref);
 }
 
 /** Adds or replaces the workspace's Host block and makes sure ~/.ssh/config includes Nexus's file. */
-export function writeHostEntry(options: { workspace: string; port: number; paths?: SshPaths }): void {
+export function writeHostEntry(options: { alias: string; port: number; paths?: SshPaths }): void {
   const paths = options.paths ?? sshPaths();
-  const alias = hostAlias(options.workspace);
+  const { alias } = options;
   const block = [
-    begin(options.workspace),
+    begin(alias),
     `Host ${alias}`,
     "  HostName 127.0.0.1",
     `  Port ${options.port}`,
@@ -91,15 +93,15 @@ export function writeHostEntry(options: { workspace: string; port: number; paths
     `  UserKnownHostsFile ${paths.knownHosts}`,
     "  StrictHostKeyChecking yes",
     "  PasswordAuthentication no",
-    end(options.workspace),
+    end(alias),
   ].join("\n");
-  writeConfig(paths, `${stripBlock(readConfig(paths), options.workspace)}${block}\n`);
+  writeConfig(paths, `${stripBlock(readConfig(paths), alias)}${block}\n`);
   ensureInclude(paths);
 }
 
-export function removeHostEntry(workspace: string, paths: SshPaths = sshPaths()): void {
+export function removeHostEntry(alias: string, paths: SshPaths = sshPaths()): void {
   if (!existsSync(paths.config)) return;
-  writeConfig(paths, stripBlock(readConfig(paths), workspace));
+  writeConfig(paths, stripBlock(readConfig(paths), alias));
 }
 
 function readConfig(paths: SshPaths): string {
@@ -111,11 +113,11 @@ function writeConfig(paths: SshPaths, text: string): void {
   writeFileSync(paths.config, text, { mode: 0o600 });
 }
 
-function stripBlock(text: string, workspace: string): string {
-  const start = text.indexOf(begin(workspace));
+function stripBlock(text: string, alias: string): string {
+  const start = text.indexOf(`${begin(alias)}\n`);
   if (start < 0) return text;
-  const stop = text.indexOf(end(workspace), start);
-  const after = stop < 0 ? text.length : stop + end(workspace).length + 1;
+  const stop = text.indexOf(end(alias), start);
+  const after = stop < 0 ? text.length : stop + end(alias).length + 1;
   return text.slice(0, start) + text.slice(after);
 }
 
@@ -127,7 +129,7 @@ function ensureInclude(paths: SshPaths): void {
   mkdirSync(join(paths.userSshConfig, ".."), { recursive: true, mode: 0o700 });
   writeFileSync(
     paths.userSshConfig,
-    `# Added by nexus: ssh nexus-NAME reaches workspace NAME\n${line}\n\n${current}`,
+    `# Added by nexus: \`ssh nexus-NAME-REPOID\` reaches a workspace (\`nexus workspace status\` names it)\n${line}\n\n${current}`,
     { mode: 0o600 },
   );
 }

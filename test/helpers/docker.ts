@@ -20,7 +20,7 @@ export async function resourcesOf(
   workspace: string,
 ): Promise<{ containers: number; networks: number; volumes: number }> {
   const docker = new Dockerode();
-  const filters = { label: [`com.docker.compose.project=nexus-${workspace}`] };
+  const filters = { label: [`nexus.workspace=${workspace}`] };
   const [containers, networks, volumes] = await Promise.all([
     docker.listContainers({ all: true, filters }),
     docker.listNetworks({ filters }),
@@ -66,14 +66,20 @@ export async function execCapture(
   cmd: string[],
 ): Promise<{ code: number; stdout: string }> {
   const { PassThrough } = await import("node:stream");
-  const { listServices } = await import("../../src/workspace/containers.js");
   const { execInContainer } = await import("../../src/workspace/exec.js");
   const docker = new Dockerode();
-  const target = (await listServices(docker, { workspace })).find((s) => s.service === service);
-  if (!target) throw new Error(`no ${service} container in ${workspace}`);
+  const target = { id: await containerId(workspace, service) };
   const out = new PassThrough();
   const chunks: Buffer[] = [];
   out.on("data", (c: Buffer) => chunks.push(c));
   const code = await execInContainer(docker, { containerId: target.id, cmd, stdout: out, stderr: out });
   return { code, stdout: Buffer.concat(chunks).toString() };
+}
+
+/** The one container of a service in the test's workspace (tests use names no other test uses). */
+export async function containerId(workspace: string, service: string): Promise<string> {
+  const filters = { label: [`nexus.workspace=${workspace}`, `com.docker.compose.service=${service}`] };
+  const found = await new Dockerode().listContainers({ all: true, filters });
+  if (found.length !== 1) throw new Error(`${found.length} ${service} containers for workspace ${workspace}`);
+  return found[0]!.Id;
 }
