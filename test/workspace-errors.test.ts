@@ -144,3 +144,24 @@ describe.skipIf(!hasDocker)("a failing post-create command", () => {
     await expectNothingLeft(repo, "hooked");
   });
 });
+
+describe.skipIf(!hasDocker)("a gitignored bind source", () => {
+  it("is named when the main checkout has it but a new worktree does not", async () => {
+    const repo = await initRepo();
+    writeFileSync(join(repo, ".gitignore"), "data/\n");
+    mkdirSync(join(repo, "data"));
+    writeFileSync(join(repo, "data/seed.sql"), "select 1;\n");
+    const dir = join(repo, ".nexus/templates/binds");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, "compose.yaml"),
+      "services:\n  app:\n    image: debian:bookworm-slim\n    command: ['sleep', 'infinity']\n    volumes: ['./data:/data']\n",
+    );
+    const result = await runCli(["workspace", "create", "binds", "--template", "binds"], repo);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("./data, bind-mounted into service app, is in the main checkout");
+    expect(result.stderr).toContain("copy_files");
+    expect(result.stderr).not.toMatch(/unexpected error|\n\s+at /);
+    await expectNothingLeft(repo, "binds");
+  });
+});

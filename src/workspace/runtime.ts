@@ -1,10 +1,13 @@
+import { existsSync, mkdirSync } from "node:fs";
 import { connect } from "node:net";
+import { resolve, sep } from "node:path";
 import { isNexusError, NexusError } from "../core/errors.js";
 import { warn } from "../core/output.js";
 import type { WorkspaceSpec } from "./container-spec.js";
 import { listServices, upServices } from "./containers.js";
 import { type ProjectContext, runtimeScript } from "./context.js";
 import type { Docker } from "./docker.js";
+import { explainDockerError } from "./docker-errors.js";
 import { ensurePorts, type PortRequest } from "./ports.js";
 import { ensureSshKeys, hostAlias, writeHostEntry } from "./ssh.js";
 import type { WorkspaceRecord } from "./store.js";
@@ -79,12 +82,38 @@ async function startWithFreePorts(
       sshDir: extra.sshDir,
     };
     try {
+      prepareBindSources(ctx.paths.root, spec);
       const result = await upServices(docker, spec);
       extra.stage("containers", { created: result.created.length, started: result.started.length });
       return spec;
     } catch (error) {
       const raced = isNexusError(error) && error.category === "port_conflict";
-      if (!raced || attempt >= PORT_RACE_RETRIES) throw error;
+      if (!raced || attempt >= PORT_RACE_RETRIES) throw explainDockerError(error);
+    }
+  }
+}
+
+/**
+ * A relative bind source missing from the worktree: Compose would create an empty folder there. When
+ * the main checkout has it, git left it out (it is ignored), and an empty folder would hide that.
+ */
+function prepareBindSources(mainRoot: string, spec: WorkspaceSpec): void {
+  for (const service of spec.template.services) {
+    for (const entry of service.volumes) {
+      const [source = "", target] = entry.split(":");
+      if (!target || !source.startsWith(".")) continue;
+      const inWorktree = resolve(spec.worktreePath, source);
+      if (existsSync(inWorktree) || !inWorktree.startsWith(spec.worktreePath + sep)) continue;
+      if (existsSync(resolve(mainRoot, source))) {
+        throw new NexusError(
+          `${source}, bind-mounted into service ${service.name}, is in the main checkout but not in the workspace's worktree (git ignores it).`,
+          {
+            category: "config",
+            hint: `List it under copy_files in .nexus/config.yaml to copy it into new worktrees, or create it in the worktree (${spec.worktreePath}).`,
+          },
+        );
+      }
+      mkdirSync(inWorktree, { recursive: true });
     }
   }
 }
