@@ -104,7 +104,9 @@ function defineComplete(task: Command): void {
     .option("--by <who>", "who completes it")
     .action(async (id: string, o: { note?: string; by?: string; json?: boolean }) => {
       const { completeTask } = await import("../tasks/verify.js");
-      await reportGates(await completeTask(await tasks(o.by), { id, note: o.note }), o.json);
+      const { checkText } = await import("../tasks/limits.js");
+      checkText("note", o.note);
+      await reportGates(await completeTask(await tasks(o.by, id), { id, note: o.note }), o.json);
     });
 }
 
@@ -112,7 +114,7 @@ function defineVerify(task: Command): void {
   jsonOption(task.command("verify <id>").description("re-run a task's gates")).action(
     async (id: string, o: { json?: boolean }) => {
       const { verifyTask } = await import("../tasks/verify.js");
-      await reportGates(await verifyTask(await tasks(), id), o.json);
+      await reportGates(await verifyTask(await tasks(undefined, id), id), o.json);
     },
   );
 }

@@ -5,7 +5,11 @@ import type { TaskRow } from "../tasks/store.js";
 import { jsonOption } from "./common.js";
 import { registerTaskFlow } from "./task-flow.js";
 
-export async function tasks(actor?: string) {
+/** Opens the project's tasks as `actor` (--by/--agent), refusing an id or name beyond the limits first. */
+export async function tasks(actor?: string, id?: string) {
+  const { checkAgentName, checkTaskId } = await import("../tasks/limits.js");
+  if (actor !== undefined) checkAgentName(actor);
+  if (id !== undefined) checkTaskId(id);
   const { openTasks } = await import("../tasks/context.js");
   return openTasks({ actor });
 }
@@ -109,7 +113,8 @@ function defineList(task: Command): void {
       const { STATUSES } = await import("../tasks/model.js");
       if (o.status && !(STATUSES as readonly string[]).includes(o.status)) {
         const { UsageError } = await import("../core/errors.js");
-        throw new UsageError(`Unknown status "${o.status}".`, `Use one of: ${STATUSES.join(", ")}.`);
+        const { preview } = await import("../tasks/limits.js");
+        throw new UsageError(`Unknown status ${preview(o.status)}.`, `Use one of: ${STATUSES.join(", ")}.`);
       }
       const tc = await tasks();
       const { expireLeases } = await import("../tasks/operations.js");
@@ -141,7 +146,7 @@ function defineReady(task: Command): void {
 function defineShow(task: Command): void {
   jsonOption(task.command("show <id>").description("everything about a task, with its full history")).action(
     async (id: string, o: { json?: boolean }) => {
-      const t = (await tasks()).store.get(id);
+      const t = (await tasks(undefined, id)).store.get(id);
       if (o.json) return printJson(t);
       printLine(`${style.bold(t.id)}  ${statusLabel(t.status)}  P${t.priority}  ${t.title}`);
       if (t.description) printLine(`\n${t.description}\n`);
@@ -187,7 +192,7 @@ function defineHistory(task: Command): void {
   jsonOption(
     task.command("history <id>").description("every transition: who, when, why, gate results"),
   ).action(async (id: string, o: { json?: boolean }) => {
-    const t = (await tasks()).store.get(id);
+    const t = (await tasks(undefined, id)).store.get(id);
     if (o.json) return printJson(t.history);
     printHistory(t);
   });
@@ -196,7 +201,7 @@ function defineHistory(task: Command): void {
 function defineDeps(task: Command): void {
   jsonOption(task.command("deps <id>").description("the dependency tree of a task")).action(
     async (id: string, o: { json?: boolean }) => {
-      const tc = await tasks();
+      const tc = await tasks(undefined, id);
       const { dependencyTree, renderTree } = await import("../tasks/queries.js");
       tc.store.get(id);
       const tree = dependencyTree((x) => tc.store.find(x), id);
@@ -260,7 +265,7 @@ function defineDelete(task: Command): void {
     .description("delete a task (asks first)")
     .option("-f, --force", "do not ask")
     .action(async (id: string, o: { force?: boolean }) => {
-      const tc = await tasks();
+      const tc = await tasks(undefined, id);
       const t = tc.store.get(id);
       if (!o.force) {
         const { confirm } = await import("../core/prompt.js");

@@ -24,6 +24,13 @@ export const configSchema = z
       .default({ start: 41000, end: 41999 }),
     copy_files: z.array(relativePath).default([".env", ".env.local"]),
     gates: z.array(z.string()).default([]),
+    tasks: z
+      .object({
+        /** Lets a task's assignee approve its own review (solo projects); off by default. */
+        allow_self_review: z.boolean().default(false),
+      })
+      .strict()
+      .default({ allow_self_review: false }),
   })
   .strict();
 
@@ -57,6 +64,9 @@ copy_files:
 # Default verification gates for tasks without their own checks.
 gates:
 ${gates}
+# Task rules. allow_self_review: true lets whoever did a task approve its review (solo projects).
+tasks:
+  allow_self_review: false
 `,
   );
 }

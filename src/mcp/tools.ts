@@ -1,21 +1,13 @@
 import { z } from "zod";
-import { isNexusError } from "../core/errors.js";
 import { openTasks } from "../tasks/context.js";
+import { checkAgentName, LIMITS } from "../tasks/limits.js";
+import { STATUSES } from "../tasks/model.js";
+import { errorText, guarded } from "./hints.js";
 
 type Result = { content: { type: "text"; text: string }[]; isError?: boolean };
 
 const ok = (data: unknown): Result => ({ content: [{ type: "text", text: JSON.stringify(data, null, 2) }] });
 const fail = (text: string): Result => ({ content: [{ type: "text", text }], isError: true });
-
-/** Every tool answers JSON, and every NexusError becomes a clear tool error (message + what to do). */
-async function guarded(fn: () => Promise<Result>): Promise<Result> {
-  try {
-    return await fn();
-  } catch (error) {
-    if (isNexusError(error)) return fail(`${error.message}${error.hint ? `\nHint: ${error.hint}` : ""}`);
-    return fail(`Unexpected error: ${(error as Error).message}`);
-  }
-}
 
 export interface ToolDef {
   name: string;
@@ -24,45 +16,93 @@ export interface ToolDef {
   run: (args: Record<string, unknown>) => Promise<Result>;
 }
 
-const agent = z.string().optional().describe("your agent name (default NEXUS_AGENT)");
-const id = z.string().describe("task id, e.g. nx-3f9a");
+/**
+ * The limits in src/tasks/limits.ts, stated to the client; the capability layer enforces them too,
+ * and checks the agent name's characters itself (a \p{L} pattern is not portable JSON Schema).
+ */
+const agentName = () => z.string().min(1).max(LIMITS.agent);
+const agent = agentName()
+  .optional()
+  .describe("your agent name, recorded in the task's history (default: the server's NEXUS_AGENT)");
+export const taskId = () => z.string().min(1).max(LIMITS.id);
+const id = taskId().describe("task id, e.g. nx-3f9a");
+const text = () => z.string().max(LIMITS.text);
+
+/** Opens the tasks as the given agent; a name beyond the limits is refused even in-process. */
+async function tasksAs(name: unknown) {
+  if (typeof name === "string") checkAgentName(name);
+  return openTasks({ actor: name as string | undefined });
+}
+
+const taskCreate: ToolDef = {
+  name: "task_create",
+  description: "Create a task with acceptance checks (commands that must exit 0).",
+  input: {
+    title: z.string().min(1).max(LIMITS.title).describe("one line saying what is to be done"),
+    description: text().optional().describe("what to do and why; fed to whoever works on it"),
+    priority: z.number().int().min(0).max(4).optional().describe("0 (most urgent) to 4; default 2"),
+    checks: z
+      .array(z.string().min(1).max(LIMITS.check))
+      .max(LIMITS.checks)
+      .optional()
+      .describe("shell commands that must all exit 0 for the task to be done; default: the project's gates"),
+    dependsOn: z
+      .array(taskId())
+      .max(LIMITS.ids)
+      .optional()
+      .describe("ids of tasks that must be done before this one is ready"),
+    workspace: z
+      .string()
+      .max(LIMITS.workspace)
+      .optional()
+      .describe("workspace whose dev container runs the checks (default: the main checkout)"),
+    agent,
+  },
+  run: (a) =>
+    guarded(async () => {
+      const { createTask } = await import("../tasks/lifecycle.js");
+      return createTask(await tasksAs(a.agent), {
+        title: a.title as string,
+        description: a.description as string,
+        priority: a.priority as number,
+        checks: a.checks as string[],
+        dependsOn: a.dependsOn as string[],
+        workspace: a.workspace as string,
+      });
+    }),
+};
+
+const taskComplete: ToolDef = {
+  name: "task_complete",
+  description: "Run the task's gates. Done only if every check passes; failures come back as an error.",
+  input: { id, note: text().optional().describe("what you did, recorded in the history"), agent },
+  run: async (a) => {
+    try {
+      const { completeTask } = await import("../tasks/verify.js");
+      const result = await completeTask(await tasksAs(a.agent), {
+        id: a.id as string,
+        note: a.note as string | undefined,
+      });
+      if (result.gates.passed) return ok({ status: result.task.status, commit: result.gates.commit });
+      const failed = result.gates.results
+        .filter((r) => r.exitCode !== 0)
+        .map((r) => `$ ${r.command}\nexit ${r.exitCode}\n${r.outputTail}`);
+      return fail(`Gates failed; ${a.id} is back in progress.\n\n${failed.join("\n\n")}`);
+    } catch (error) {
+      return fail(errorText(error));
+    }
+  },
+};
 
 /** A dozen tools at most, terse: a large tool surface costs agents context before any work starts. */
 export const TASK_TOOLS: ToolDef[] = [
-  {
-    name: "task_create",
-    description: "Create a task with acceptance checks (commands that must exit 0).",
-    input: {
-      title: z.string(),
-      description: z.string().optional(),
-      priority: z.number().int().min(0).max(4).optional(),
-      checks: z.array(z.string()).optional(),
-      dependsOn: z.array(z.string()).optional(),
-      workspace: z.string().optional(),
-      agent,
-    },
-    run: (a) =>
-      guarded(async () => {
-        const { createTask } = await import("../tasks/lifecycle.js");
-        const tc = await openTasks({ actor: a.agent as string | undefined });
-        return ok(
-          createTask(tc, {
-            title: a.title as string,
-            description: a.description as string,
-            priority: a.priority as number,
-            checks: a.checks as string[],
-            dependsOn: a.dependsOn as string[],
-            workspace: a.workspace as string,
-          }),
-        );
-      }),
-  },
+  taskCreate,
   {
     name: "task_list",
     description: "List tasks (id, status, priority, assignee, title), optionally by status.",
-    input: { status: z.string().optional() },
+    input: { status: z.enum(STATUSES).optional().describe("only tasks in this status; default: all") },
     run: (a) =>
-      guarded(async () => ok((await openTasks()).store.rows({ status: a.status as string | undefined }))),
+      guarded(async () => (await openTasks()).store.rows({ status: a.status as string | undefined })),
   },
   {
     name: "task_ready",
@@ -72,62 +112,46 @@ export const TASK_TOOLS: ToolDef[] = [
       guarded(async () => {
         const tc = await openTasks();
         const { readyTasks } = await import("../tasks/queries.js");
-        return ok(readyTasks(tc.store.rows({ status: "open" }), tc.store.rows({ status: "done" })));
+        return readyTasks(tc.store.rows({ status: "open" }), tc.store.rows({ status: "done" }));
       }),
   },
   {
     name: "task_claim",
     description: "Claim the given task, or the best ready one (a lease; do this before working).",
-    input: { id: id.optional(), agent: z.string() },
+    input: {
+      id: taskId().optional().describe("task id to claim; omit to take the best ready task"),
+      agent: agentName().describe("your agent name: you become the task's assignee"),
+    },
     run: (a) =>
       guarded(async () => {
         const { claimTask } = await import("../tasks/operations.js");
-        return ok(
-          claimTask(await openTasks({ actor: a.agent as string }), {
-            id: a.id as string | undefined,
-            agent: a.agent as string,
-          }),
-        );
+        const tc = await tasksAs(a.agent);
+        return claimTask(tc, { id: a.id as string | undefined, agent: a.agent as string });
       }),
   },
   {
     name: "task_show",
     description: "A task with its checks and full history (earlier failures and rejections).",
     input: { id },
-    run: (a) => guarded(async () => ok((await openTasks()).store.get(a.id as string))),
+    run: (a) => guarded(async () => (await openTasks()).store.get(a.id as string)),
   },
-  {
-    name: "task_complete",
-    description: "Run the task's gates. Done only if every check passes; failures come back as an error.",
-    input: { id, note: z.string().optional(), agent },
-    run: (a) =>
-      guarded(async () => {
-        const { completeTask } = await import("../tasks/verify.js");
-        const result = await completeTask(await openTasks({ actor: a.agent as string | undefined }), {
-          id: a.id as string,
-          note: a.note as string | undefined,
-        });
-        if (result.gates.passed) return ok({ status: result.task.status, commit: result.gates.commit });
-        const failed = result.gates.results
-          .filter((r) => r.exitCode !== 0)
-          .map((r) => `$ ${r.command}\nexit ${r.exitCode}\n${r.outputTail}`);
-        return fail(`Gates failed; ${a.id} is back in progress.\n\n${failed.join("\n\n")}`);
-      }),
-  },
+  taskComplete,
   {
     name: "task_reject",
     description: "Reject a task with a reason (reviewers).",
-    input: { id, reason: z.string(), by: z.string() },
+    input: {
+      id,
+      reason: text().min(1).describe("why, fed back to whoever fixes it"),
+      by: agentName().describe("the reviewer's name"),
+    },
     run: (a) =>
       guarded(async () => {
         const { rejectTask } = await import("../tasks/operations.js");
-        return ok(
-          rejectTask(await openTasks({ actor: a.by as string }), {
-            id: a.id as string,
-            reason: a.reason as string,
-            by: a.by as string,
-          }),
-        );
+        return rejectTask(await tasksAs(a.by), {
+          id: a.id as string,
+          reason: a.reason as string,
+          by: a.by as string,
+        });
       }),
   },
 ];

@@ -1,34 +1,26 @@
 import { z } from "zod";
-import { isNexusError } from "../core/errors.js";
-import type { ToolDef } from "./tools.js";
+import { checkWorkspace, LIMITS } from "../tasks/limits.js";
+import { guarded } from "./hints.js";
+import { type ToolDef, taskId } from "./tools.js";
 
-type Result = Awaited<ReturnType<ToolDef["run"]>>;
-
-async function guarded(fn: () => Promise<unknown>, isError?: (data: unknown) => boolean): Promise<Result> {
-  try {
-    const data = await fn();
-    return {
-      content: [{ type: "text", text: JSON.stringify(data, null, 2) }],
-      isError: isError?.(data) || undefined,
-    };
-  } catch (error) {
-    const text = isNexusError(error)
-      ? `${error.message}${error.hint ? `\nHint: ${error.hint}` : ""}`
-      : `Unexpected error: ${(error as Error).message}`;
-    return { content: [{ type: "text", text }], isError: true };
-  }
-}
-
-async function project() {
+/** Opens the project; a workspace name is checked first so an overlong one is never echoed whole. */
+async function project(workspace?: unknown) {
+  if (typeof workspace === "string") checkWorkspace(workspace);
   const { openProject } = await import("../workspace/context.js");
   return openProject();
 }
+
+const name = z
+  .string()
+  .min(1)
+  .max(LIMITS.workspace)
+  .describe("workspace name: 1-40 lowercase letters, digits and single dashes, e.g. feature-auth");
 
 export const WORKSPACE_TOOLS: ToolDef[] = [
   {
     name: "task_history",
     description: "Every transition of a task: who, when, why, gate results.",
-    input: { id: z.string() },
+    input: { id: taskId().describe("task id, e.g. nx-3f9a") },
     run: (a) =>
       guarded(
         async () =>
@@ -49,10 +41,20 @@ export const WORKSPACE_TOOLS: ToolDef[] = [
   {
     name: "workspace_create",
     description: "Create an isolated workspace (worktree on nexus/NAME + containers from a template).",
-    input: { name: z.string(), template: z.string().optional() },
+    input: {
+      name: name.describe("new workspace name (branch nexus/NAME): 1-40 lowercase letters, digits, dashes"),
+      template: z
+        .string()
+        .min(1)
+        .max(64)
+        .optional()
+        .describe(
+          'environment to start: a built-in (node-postgres, go-postgres, python-postgres) or .nexus/templates/NAME; "none" makes a plain git worktree with no containers. Omitted: the project\'s default_template (node-postgres unless .nexus/config.yaml says otherwise), which starts Docker containers',
+        ),
+    },
     run: (a) =>
       guarded(async () =>
-        (await import("../workspace/manager.js")).createWorkspace(await project(), {
+        (await import("../workspace/manager.js")).createWorkspace(await project(a.name), {
           name: a.name as string,
           template: a.template as string | undefined,
         }),
@@ -62,12 +64,19 @@ export const WORKSPACE_TOOLS: ToolDef[] = [
     name: "workspace_exec",
     description:
       "Run a shell command in a workspace's dev container (or worktree); returns exit code and output.",
-    input: { name: z.string(), command: z.string() },
+    input: {
+      name,
+      command: z
+        .string()
+        .min(1)
+        .max(LIMITS.text)
+        .describe("shell command, run with sh -c in the workspace's folder"),
+    },
     run: (a) =>
       guarded(
         async () =>
           (await import("../workspace/access.js")).captureInWorkspace(
-            await project(),
+            await project(a.name),
             a.name as string,
             a.command as string,
           ),
@@ -77,11 +86,11 @@ export const WORKSPACE_TOOLS: ToolDef[] = [
   {
     name: "workspace_ports",
     description: "A workspace's host ports and variables (DATABASE_URL, NEXUS_PORT_*).",
-    input: { name: z.string() },
+    input: { name },
     run: (a) =>
       guarded(async () => {
         const { summary, templateFor } = await import("../workspace/manager.js");
-        const ctx = await project();
+        const ctx = await project(a.name);
         const result = summary(
           ctx,
           a.name as string,

@@ -1,7 +1,15 @@
 import { NexusError, UsageError } from "../core/errors.js";
-import { validateWorkspaceName } from "../workspace/names.js";
 import { LEASE_SECONDS, record, type TaskContext } from "./context.js";
 import { newTaskId } from "./ids.js";
+import {
+  checkAgentName,
+  checkChecks,
+  checkLabels,
+  checkTaskIds,
+  checkText,
+  checkTitle,
+  checkWorkspace,
+} from "./limits.js";
 import { canMove, type Task, type TaskStatus } from "./model.js";
 import type { TaskTx } from "./store.js";
 
@@ -26,7 +34,8 @@ export function createTask(tc: TaskContext, input: CreateTaskInput): Task {
       'Example: nexus task create "Add JWT login" --check "npm test"',
     );
   const priority = validPriority(input.priority ?? 2);
-  if (input.workspace) validateWorkspaceName(input.workspace);
+  checkTaskFields({ ...input, title });
+  checkAgentName(tc.actor);
   return tc.store.write((tx) => {
     for (const dep of input.dependsOn ?? []) tx.get(dep);
     const now = tc.now().toISOString();
@@ -52,6 +61,18 @@ export function createTask(tc: TaskContext, input: CreateTaskInput): Task {
     tx.put(created);
     return created;
   });
+}
+
+/** The limits every stored field obeys (see limits.ts); shared by create and update. */
+export function checkTaskFields(
+  fields: Omit<Partial<Task>, "workspace"> & { workspace?: string | null },
+): void {
+  if (fields.title !== undefined) checkTitle(fields.title);
+  checkText("description", fields.description);
+  checkChecks(fields.checks);
+  checkTaskIds(fields.dependsOn);
+  checkLabels(fields.labels);
+  checkWorkspace(fields.workspace);
 }
 
 export function validPriority(priority: number): number {

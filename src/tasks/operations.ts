@@ -1,11 +1,26 @@
 import { NexusError, UsageError } from "../core/errors.js";
 import { record, type TaskContext } from "./context.js";
-import { assertNoCycle, leaseUntil, move, requireDependenciesDone, validPriority } from "./lifecycle.js";
+import {
+  assertNoCycle,
+  checkTaskFields,
+  leaseUntil,
+  move,
+  requireDependenciesDone,
+  validPriority,
+} from "./lifecycle.js";
+import { checkAgentName, checkTaskId, checkText } from "./limits.js";
 import type { Task } from "./model.js";
 import { readyTasks } from "./queries.js";
 import type { TaskTx } from "./store.js";
 
+/** Every operation's id and actor are bounded before anything is read or written. */
+function checkRequest(tc: TaskContext, id: string | undefined, agent = tc.actor): void {
+  if (id !== undefined) checkTaskId(id);
+  checkAgentName(agent);
+}
+
 export function startTask(tc: TaskContext, id: string): Task {
+  checkRequest(tc, id);
   return tc.store.write((tx) => {
     const task = tx.get(id);
     requireDependenciesDone(tx, task);
@@ -21,6 +36,7 @@ export function startTask(tc: TaskContext, id: string): Task {
 }
 
 export function assignTask(tc: TaskContext, id: string, agent: string): Task {
+  checkRequest(tc, id, agent);
   return tc.store.write((tx) => {
     const task = tx.get(id);
     requireDependenciesDone(tx, task);
@@ -36,6 +52,7 @@ export function claimTask(
   tc: TaskContext,
   options: { id?: string; agent: string; ttlSeconds?: number },
 ): Task {
+  checkRequest(tc, options.id, options.agent);
   return tc.store.write((tx) => {
     expireLeasesIn(tc, tx);
     const task = options.id ? tx.get(options.id) : bestReady(tc, tx);
@@ -70,6 +87,7 @@ export function heartbeat(
   tc: TaskContext,
   options: { id: string; agent: string; ttlSeconds?: number },
 ): Task {
+  checkRequest(tc, options.id, options.agent);
   return tc.store.write((tx) => {
     const task = tx.get(options.id);
     if (task.assignee !== options.agent || task.status !== "in_progress") {
@@ -114,6 +132,8 @@ function expireLeasesIn(tc: TaskContext, tx: TaskTx): string[] {
 }
 
 export function blockTask(tc: TaskContext, id: string, reason: string): Task {
+  checkRequest(tc, id);
+  checkText("reason", reason);
   if (!reason.trim())
     throw new UsageError(
       "A block needs a reason.",
@@ -123,13 +143,35 @@ export function blockTask(tc: TaskContext, id: string, reason: string): Task {
 }
 
 export function approveTask(tc: TaskContext, id: string, by: string): Task {
-  return change(tc, id, (task) =>
-    move(tc, { ...task, leaseExpiresAt: null }, "done", { type: "approved", by }),
+  checkRequest(tc, id, by);
+  return change(tc, id, (task) => {
+    const approved = move(tc, { ...task, leaseExpiresAt: null }, "done", { type: "approved", by });
+    refuseSelfReview(tc, task, by);
+    return approved;
+  });
+}
+
+/** A review needs a second person: neither the assignee nor whoever completed it may approve it. */
+function refuseSelfReview(tc: TaskContext, task: Task, by: string): void {
+  if (tc.config.tasks.allow_self_review) return;
+  const same = (who: string | null | undefined) => who?.trim().toLowerCase() === by.trim().toLowerCase();
+  const submitter = [...task.history].reverse().find((e) => e.type === "verification_started")?.by;
+  const role = same(task.assignee) ? "assignee" : same(submitter) ? "submitter" : undefined;
+  if (!role) return;
+  throw new NexusError(
+    `${by} cannot approve ${task.id}: they are its ${role}, and the reviewer must be someone else.`,
+    {
+      category: "validation",
+      exitCode: 2,
+      hint: "Ask another agent or person to approve it (`nexus task approve ID --by REVIEWER`), or, on a solo project, set `tasks: { allow_self_review: true }` in .nexus/config.yaml.",
+    },
   );
 }
 
 /** Records who, why and when, counts it, and returns the task to its assignee. */
 export function rejectTask(tc: TaskContext, options: { id: string; reason: string; by: string }): Task {
+  checkRequest(tc, options.id, options.by);
+  checkText("reason", options.reason);
   if (!options.reason.trim())
     throw new UsageError(
       "A rejection needs a reason.",
@@ -159,13 +201,18 @@ export function updateTask(tc: TaskContext, id: string, update: TaskUpdate): Tas
   if (update.title !== undefined && !update.title.trim())
     throw new UsageError("A task needs a title.", "Pass a non-empty --title.");
   if (update.priority !== undefined) validPriority(update.priority);
+  checkRequest(tc, id);
+  checkTaskFields(update);
+  const dependsOn = update.dependsOn && [...new Set(update.dependsOn)];
   return tc.store.write((tx) => {
     const task = tx.get(id);
-    if (update.dependsOn) {
-      for (const dep of update.dependsOn) tx.get(dep);
-      assertNoCycle(tx, id, update.dependsOn);
+    if (dependsOn) {
+      for (const dep of dependsOn) tx.get(dep);
+      assertNoCycle(tx, id, dependsOn);
     }
-    const fields = Object.fromEntries(Object.entries(update).filter(([, v]) => v !== undefined));
+    const fields = Object.fromEntries(
+      Object.entries({ ...update, dependsOn }).filter(([, v]) => v !== undefined),
+    );
     const updated = record(
       tc,
       { ...task, ...fields },
@@ -177,6 +224,7 @@ export function updateTask(tc: TaskContext, id: string, update: TaskUpdate): Tas
 }
 
 export function deleteTask(tc: TaskContext, id: string): void {
+  checkRequest(tc, id);
   tc.store.write((tx) => {
     tx.get(id);
     const dependents = tc.store.rows().filter((r) => r.dependsOn.includes(id));

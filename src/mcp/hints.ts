@@ -1,0 +1,82 @@
+import { isNexusError } from "../core/errors.js";
+
+type Result = { content: { type: "text"; text: string }[]; isError?: boolean };
+
+/** CLI commands an agent reaches over MCP through a tool instead. */
+const TOOL_FOR: Record<string, string> = {
+  "task list": "task_list",
+  "task ready": "task_ready",
+  "task claim": "task_claim",
+  "task start": "task_claim",
+  "task show": "task_show",
+  "task deps": "task_show",
+  "task history": "task_history",
+  "task complete": "task_complete",
+  "task reject": "task_reject",
+  "task create": "task_create",
+  "workspace list": "workspace_list",
+  "workspace status": "workspace_list",
+  "workspace create": "workspace_create",
+  "workspace exec": "workspace_exec",
+  "workspace shell": "workspace_exec",
+  "workspace ports": "workspace_ports",
+};
+
+/** Whole hints whose CLI wording does not translate word for word (see lifecycle.ts, operations.ts). */
+const REWORDED: [RegExp, string][] = [
+  [/^Start or claim it first: .*/, "Claim it first: call task_claim with its id."],
+  [/^Start it first: nexus task start ID$/, "Claim it first: call task_claim with its id."],
+  [/^Its gates are running; .*/, "Its gates are running; wait, then look at it with task_show."],
+  [
+    /^Approve or reject it: .*/,
+    "Reject it with task_reject and a reason, or leave the approval to a reviewer.",
+  ],
+  [
+    /^Start it again \(`nexus task start ID`\) and complete it\.$/,
+    "Call task_claim to take it again, then task_complete.",
+  ],
+  [/^Start it again with `nexus task start ID` (.*)/, "Call task_claim to take it again $1"],
+  [/^It is done; reject it to reopen: .*/, "It is done; call task_reject with a reason to reopen it."],
+  [/^Claim it: nexus task claim (\S+) --agent (\S+)$/, "Call task_claim with id $1 and agent $2."],
+  [/^See `nexus task deps \S+`; (.*)/, "Call task_show for each of them; $1"],
+  [
+    /^Example: nexus task create .*/,
+    'Example: task_create with title "Add JWT login" and checks ["npm test"].',
+  ],
+];
+
+/** A CLI hint in MCP terms: `Run \`nexus task list\`` becomes `Call task_list`; others are kept. */
+export function mcpHint(hint: string): string {
+  for (const [pattern, replacement] of REWORDED)
+    if (pattern.test(hint)) return hint.replace(pattern, replacement);
+  return hint.replace(
+    /(\b(?:Run|run|See|see) )?`nexus (task|workspace) ([a-z-]+)[^`]*`/g,
+    (whole, verb: string | undefined, group: string, command: string) => {
+      const tool = TOOL_FOR[`${group} ${command}`];
+      if (!tool) return whole;
+      if (!verb) return tool;
+      return `${verb.startsWith(verb[0]!.toUpperCase()) ? "Call" : "call"} ${tool}`;
+    },
+  );
+}
+
+/** Every tool answers JSON; every NexusError becomes a tool error with its message and an MCP hint. */
+export async function guarded(
+  fn: () => Promise<unknown>,
+  isError?: (data: unknown) => boolean,
+): Promise<Result> {
+  try {
+    const data = await fn();
+    return {
+      content: [{ type: "text", text: JSON.stringify(data, null, 2) }],
+      isError: isError?.(data) || undefined,
+    };
+  } catch (error) {
+    return { content: [{ type: "text", text: errorText(error) }], isError: true };
+  }
+}
+
+export function errorText(error: unknown): string {
+  if (!isNexusError(error)) return `Unexpected error: ${(error as Error).message}`;
+  return `${error.message}${error.hint ? `\nHint: ${mcpHint(error.hint)}` : ""}`;
+}
