@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
@@ -93,6 +93,52 @@ describe("nexus mcp, driven by the SDK's own client over stdio", () => {
     expect(ran).toEqual({ exitCode: 0, output: "nexus/mcp-ws\n" });
   });
 
+  it("bounds every input, describes every parameter, and answers with MCP hints (issue 8)", async () => {
+    const home = isolatedHome();
+    const repo = gitRepo();
+    await runCli(["init"], repo);
+    const c = await connect(repo, home);
+    const { tools } = await c.listTools();
+    const schema = (name: string) =>
+      tools.find((t) => t.name === name)!.inputSchema as {
+        properties?: Record<string, { description?: string; enum?: string[] }>;
+      };
+    const undescribed = tools.flatMap((t) =>
+      Object.entries(schema(t.name).properties ?? {})
+        .filter(([, p]) => !p.description)
+        .map(([name]) => `${t.name}.${name}`),
+    );
+    expect(undescribed).toEqual([]);
+    expect(schema("task_list").properties!.status!.enum).toContain("awaiting_review");
+    const template = schema("workspace_create").properties!.template!.description!;
+    expect(template).toContain('"none"');
+    expect(template).toContain("Docker");
+
+    const bogus = await call(c, "task_list", { status: "bogus" });
+    expect(bogus.isError).toBe(true);
+    expect(bogus.content[0]!.text).toContain("in_progress");
+
+    const huge = "x".repeat(100_000);
+    const short = (r: ToolResult) => {
+      expect(r.isError).toBe(true);
+      expect(r.content[0]!.text.length).toBeLessThan(2_000);
+      expect(r.content[0]!.text).not.toContain("x".repeat(61));
+    };
+    short(await call(c, "task_create", { title: huge }));
+    short(await call(c, "task_create", { title: "ok", checks: Array(21).fill("true") }));
+    short(await call(c, "task_create", { title: "ok", agent: huge }));
+    short(await call(c, "task_claim", { agent: huge }));
+    short(await call(c, "task_show", { id: huge }));
+    short(await call(c, "workspace_create", { name: huge, template: "none" }));
+    short(await call(c, "workspace_exec", { name: "ws", command: huge }));
+    const tasksFile = join(repo, ".nexus/tasks.jsonl");
+    expect(existsSync(tasksFile) ? readFileSync(tasksFile, "utf8") : "").not.toContain("xxxx");
+
+    const unknown = await call(c, "task_show", { id: "nx-none" });
+    expect(unknown.content[0]!.text).toContain("Hint: Call task_list");
+    expect(unknown.content[0]!.text).not.toContain("nexus task");
+  });
+
   it("writes each agent's MCP configuration and one AGENTS.md section, idempotently", async () => {
     const home = isolatedHome();
     process.env.CODEX_HOME = join(home, ".codex");
@@ -100,12 +146,14 @@ describe("nexus mcp, driven by the SDK's own client over stdio", () => {
     await runCli(["init"], repo);
     for (const agent of ["claude", "opencode", "codex", "claude"])
       expect((await runCli(["agent", "setup", agent], repo)).code).toBe(0);
+    const cli = realpathSync(new URL("../dist/cli.js", import.meta.url).pathname);
     expect(JSON.parse(readFileSync(join(repo, ".mcp.json"), "utf8")).mcpServers.nexus).toEqual({
-      command: "nexus",
-      args: ["mcp"],
+      command: process.execPath,
+      args: [cli, "mcp"],
     });
     expect(JSON.parse(readFileSync(join(repo, "opencode.json"), "utf8")).mcp.nexus.command).toEqual([
-      "nexus",
+      process.execPath,
+      cli,
       "mcp",
     ]);
     expect(

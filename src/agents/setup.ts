@@ -1,7 +1,9 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { dirname, join } from "node:path";
-import { UsageError } from "../core/errors.js";
+import { dirname, join, relative } from "node:path";
+import { isDeepStrictEqual } from "node:util";
+import { NexusError, UsageError } from "../core/errors.js";
+import { packageRoot } from "../core/paths.js";
 
 const BEGIN = "<!-- nexus:begin -->";
 const END = "<!-- nexus:end -->";
@@ -17,65 +19,147 @@ This project tracks work as Nexus tasks (they persist in git and are done only w
 - Do not mark anything done yourself, and do not keep a separate todo list.
 ${END}`;
 
-function readJson(file: string): Record<string, unknown> {
-  if (!existsSync(file)) return {};
-  try {
-    return JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
-  } catch {
-    throw new UsageError(
-      `${file} is not valid JSON; not touching it.`,
-      "Fix or remove the file, then run `nexus agent setup` again.",
-    );
-  }
+export interface SetupOptions {
+  /** Replace an existing `nexus` entry that differs from ours (the user's own command or env). */
+  force?: boolean;
 }
 
-function writeJson(file: string, data: unknown): void {
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, `${JSON.stringify(data, null, 2)}\n`);
+export interface SetupResult {
+  file: string;
+  action: "wrote" | "unchanged" | "kept";
+  /** What to tell the user, e.g. "kept your existing nexus entry in .mcp.json; --force replaces it". */
+  message: string;
+}
+
+/**
+ * The command that starts this installation's MCP server: absolute node + absolute dist/cli.js, so
+ * neither PATH nor cli.js's executable bit matters.
+ */
+export function serverCommand(): { command: string; args: string[] } {
+  const cli = join(packageRoot(), "dist", "cli.js");
+  if (!existsSync(cli))
+    throw new NexusError(`Cannot find ${cli}, which the agent's MCP configuration must start.`, {
+      hint: "Build Nexus first (`npm run build`), or install it with npm.",
+    });
+  return { command: process.execPath, args: [realpathSync(cli), "mcp"] };
 }
 
 /** Writes the agent's MCP configuration and the AGENTS.md section; running it again changes nothing. */
-export function setupAgent(root: string, agent: string): string[] {
-  const written: string[] = [];
+export function setupAgent(root: string, agent: string, options: SetupOptions = {}): SetupResult[] {
+  const { command, args } = serverCommand();
+  const force = Boolean(options.force);
+  let result: SetupResult;
   if (agent === "claude") {
-    const file = join(root, ".mcp.json");
-    const config = readJson(file);
-    config.mcpServers = { ...(config.mcpServers as object), nexus: { command: "nexus", args: ["mcp"] } };
-    writeJson(file, config);
-    written.push(file);
+    const entry = { command, args };
+    const legacy = { command: "nexus", args: ["mcp"] };
+    result = mergeJsonEntry({ root, file: join(root, ".mcp.json"), key: "mcpServers", entry, legacy }, force);
   } else if (agent === "opencode") {
-    const file = join(root, "opencode.json");
-    const config = readJson(file);
-    config.mcp = {
-      ...(config.mcp as object),
-      nexus: { type: "local", command: ["nexus", "mcp"], enabled: true },
-    };
-    writeJson(file, config);
-    written.push(file);
+    const entry = { type: "local", command: [command, ...args], enabled: true };
+    const legacy = { type: "local", command: ["nexus", "mcp"], enabled: true };
+    result = mergeJsonEntry({ root, file: join(root, "opencode.json"), key: "mcp", entry, legacy }, force);
   } else if (agent === "codex") {
-    written.push(setupCodex());
+    result = setupCodex(command, args, force);
   } else {
-    throw new UsageError(`Unknown agent "${agent}".`, "Use claude, opencode or codex.");
-  }
-  written.push(writeAgentsSection(join(root, "AGENTS.md")));
-  return written;
-}
-
-/** Codex reads MCP servers from its per-user config.toml. */
-function setupCodex(): string {
-  const file = join(process.env.CODEX_HOME ?? join(homedir(), ".codex"), "config.toml");
-  const current = existsSync(file) ? readFileSync(file, "utf8") : "";
-  if (!current.includes("[mcp_servers.nexus]")) {
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(
-      file,
-      `${current}${current && !current.endsWith("\n") ? "\n" : ""}\n[mcp_servers.nexus]\ncommand = "nexus"\nargs = ["mcp"]\n`,
+    throw new UsageError(
+      `Unknown agent ${JSON.stringify(agent.slice(0, 40))}.`,
+      "Use claude, opencode or codex.",
     );
   }
-  return file;
+  return [result, writeAgentsSection(root, join(root, "AGENTS.md"))];
 }
 
-function writeAgentsSection(file: string): string {
+function readJson(file: string): Record<string, unknown> {
+  if (!existsSync(file)) return {};
+  try {
+    const data = JSON.parse(readFileSync(file, "utf8")) as unknown;
+    if (data && typeof data === "object" && !Array.isArray(data)) return data as Record<string, unknown>;
+  } catch {}
+  throw new UsageError(
+    `${file} is not a JSON object; not touching it.`,
+    "Fix or remove the file, then run `nexus agent setup` again.",
+  );
+}
+
+interface JsonTarget {
+  root: string;
+  file: string;
+  /** The object holding the servers: mcpServers (Claude Code) or mcp (opencode). */
+  key: string;
+  entry: unknown;
+  /** What earlier Nexus versions wrote: ours to upgrade, not the user's to keep. */
+  legacy: unknown;
+}
+
+function mergeJsonEntry(target: JsonTarget, force: boolean): SetupResult {
+  const { file, key, entry, legacy } = target;
+  const name = relative(target.root, file);
+  const config = readJson(file);
+  const servers = (typeof config[key] === "object" && config[key]) || {};
+  const current = (servers as Record<string, unknown>).nexus;
+  if (isDeepStrictEqual(current, entry)) return unchanged(file, name);
+  if (current !== undefined && !force && !isDeepStrictEqual(current, legacy)) return kept(file, name);
+  config[key] = { ...servers, nexus: entry };
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(config, null, 2)}\n`);
+  return { file, action: "wrote", message: `wrote ${file}` };
+}
+
+const unchanged = (file: string, name: string): SetupResult => ({
+  file,
+  action: "unchanged",
+  message: `${name} already starts this Nexus`,
+});
+
+const kept = (file: string, name: string): SetupResult => ({
+  file,
+  action: "kept",
+  message: `kept your existing nexus entry in ${name}; --force replaces it`,
+});
+
+/** Codex reads MCP servers from its per-user config.toml. */
+function setupCodex(command: string, args: string[], force: boolean): SetupResult {
+  const file = join(process.env.CODEX_HOME ?? join(homedir(), ".codex"), "config.toml");
+  const current = existsSync(file) ? readFileSync(file, "utf8") : "";
+  const section = `[mcp_servers.nexus]\ncommand = ${JSON.stringify(command)}\nargs = ${JSON.stringify(args)}\n`;
+  const lines = current.split("\n");
+  const table = findTable(lines);
+  let next: string;
+  if (!table) {
+    next = `${current}${current && !current.endsWith("\n") ? "\n" : ""}${current ? "\n" : ""}${section}`;
+  } else {
+    const existing = normalise(lines.slice(table.start, table.end).join("\n"));
+    if (existing === normalise(section)) return unchanged(file, file);
+    const legacy = '[mcp_servers.nexus]\ncommand = "nexus"\nargs = ["mcp"]';
+    if (!force && existing !== normalise(legacy)) return kept(file, file);
+    const after = lines.slice(table.end);
+    next = [...lines.slice(0, table.start), ...section.split("\n"), ...after].join("\n");
+  }
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, next);
+  return { file, action: "wrote", message: `wrote ${file}` };
+}
+
+const normalise = (toml: string) =>
+  toml
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .join("\n");
+
+/** The lines of [mcp_servers.nexus] and its sub-tables ([mcp_servers.nexus.env]), up to the next table. */
+function findTable(lines: string[]): { start: number; end: number } | undefined {
+  const header = /^\s*\[\s*mcp_servers\.nexus\s*\]\s*(#.*)?$/;
+  const start = lines.findIndex((l) => header.test(l));
+  if (start < 0) return undefined;
+  let end = start + 1;
+  for (; end < lines.length; end++) {
+    const line = lines[end]!;
+    if (/^\s*\[/.test(line) && !/^\s*\[\s*mcp_servers\.nexus\./.test(line)) break;
+  }
+  return { start, end };
+}
+
+function writeAgentsSection(root: string, file: string): SetupResult {
   const current = existsSync(file) ? readFileSync(file, "utf8") : "# Agents\n";
   const start = current.indexOf(BEGIN);
   const end = current.indexOf(END);
@@ -83,6 +167,7 @@ function writeAgentsSection(file: string): string {
     start >= 0 && end > start
       ? current.slice(0, start) + AGENTS_SECTION + current.slice(end + END.length)
       : `${current.trimEnd()}\n\n${AGENTS_SECTION}\n`;
+  if (existsSync(file) && next === current) return unchanged(file, relative(root, file));
   writeFileSync(file, next);
-  return file;
+  return { file, action: "wrote", message: `wrote ${file}` };
 }

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { info, printJson, printTable, success } from "../core/output.js";
+import { info, printJson, printTable, success, warn } from "../core/output.js";
 import { jsonOption } from "./common.js";
 import { tasks } from "./task.js";
 
@@ -22,12 +22,21 @@ export function registerAgent(program: Command): void {
       if (o.json) return printJson(registered);
       success(`Agent ${name} registered.`);
     });
-  agent
-    .command("setup <agent>")
-    .description("write claude/opencode/codex MCP config and an AGENTS.md section for this project")
-    .action(async (name: string) => {
+  jsonOption(
+    agent
+      .command("setup <agent>")
+      .description("write claude/opencode/codex MCP config and an AGENTS.md section for this project"),
+  )
+    .option("--force", "replace an existing nexus entry that differs (your own command or env)")
+    .action(async (name: string, o: { force?: boolean; json?: boolean }) => {
       const { setupAgent } = await import("../agents/setup.js");
-      for (const file of setupAgent((await tasks()).paths.root, name)) success(`wrote ${file}`);
+      const results = setupAgent((await tasks()).paths.root, name, { force: o.force });
+      if (o.json) return printJson(results);
+      for (const r of results) {
+        if (r.action === "wrote") success(r.message);
+        else if (r.action === "kept") warn(r.message);
+        else info(r.message);
+      }
     });
   jsonOption(agent.command("list").description("agents and the tasks each holds")).action(
     async (o: { json?: boolean }) => {
