@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { createServer, type Server } from "node:net";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openProject } from "../src/workspace/context.js";
 import { resetDockerClient } from "../src/workspace/docker.js";
@@ -97,6 +98,22 @@ describe.skipIf(!hasDocker)(
       await runCli(["workspace", "down", NAME], repo);
       await runCli(["workspace", "up", NAME], repo);
       expect(ctx.store.ports(NAME)).toEqual(before);
+    });
+
+    it("rebuilds its record and ports from git and Docker after .nexus/nexus.db is deleted", async () => {
+      const before = (await openProject(repo)).store.ports(NAME);
+      for (const suffix of ["", "-wal", "-shm"])
+        rmSync(join(repo, `.nexus/nexus.db${suffix}`), { force: true });
+      const list = await runCli(["workspace", "list", "--json"], repo);
+      expect(list.code, list.stderr).toBe(0);
+      const [listed] = JSON.parse(list.stdout).workspaces;
+      expect(listed).toMatchObject({ name: NAME, template: "node-postgres", state: "running", drift: [] });
+      expect((await openProject(repo)).store.ports(NAME)).toEqual(before);
+      expect((await runCli(["workspace", "exec", NAME, "--", "true"], repo)).code).toBe(0);
+      const down = await runCli(["workspace", "down", NAME], repo);
+      expect(down.code, down.stderr).toBe(0);
+      expect((await runCli(["workspace", "up", NAME], repo)).code).toBe(0);
+      expect((await openProject(repo)).store.ports(NAME)).toEqual(before);
     });
 
     // Restarting the engine stops every container on the machine: only in CI or when asked for.

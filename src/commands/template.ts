@@ -52,7 +52,7 @@ function defineShow(template: Command): void {
   jsonOption(template.command("show <name>").description("a template's services, ports and settings")).action(
     async (name: string, opts: { json?: boolean }) => {
       const { loadTemplate } = await import("../workspace/templates.js");
-      const { portRequests } = await import("../workspace/runtime.js");
+      const { portRequests } = await import("../workspace/ports.js");
       const t = loadTemplate(name, await templatesDir());
       const data = {
         name: t.name,

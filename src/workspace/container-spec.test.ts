@@ -11,7 +11,7 @@ import {
   volumeName,
   type WorkspaceSpec,
 } from "./container-spec.js";
-import { portRequests } from "./runtime.js";
+import { portRequests } from "./ports.js";
 import type { PortRecord } from "./store.js";
 import { loadTemplate } from "./templates.js";
 

@@ -30,6 +30,7 @@ export const LABEL = {
   volume: "com.docker.compose.volume",
   workspace: "nexus.workspace",
   repo: "nexus.repo",
+  template: "nexus.template",
 } as const;
 
 export const networkName = (ref: WorkspaceRef) => `${projectName(ref)}_default`;
@@ -116,6 +117,7 @@ export function containerOptions(
     [LABEL.workingDir]: spec.worktreePath,
     [LABEL.configFiles]: join(spec.template.dir, "compose.yaml"),
     [LABEL.configHash]: hash,
+    [LABEL.template]: spec.template.name,
   };
   return options;
 }

@@ -24,7 +24,13 @@ export async function openProject(cwd: string = process.cwd()): Promise<ProjectC
   const { ensureMergeDriver } = await import("../tasks/merge-driver.js");
   await ensureMergeDriver(paths);
   const repoId = createHash("sha256").update(paths.root).digest("hex").slice(0, 12);
-  return { paths, config, db, store: new WorkspaceStore(db), repoId };
+  const ctx = { paths, config, db, store: new WorkspaceStore(db), repoId };
+  // The database is a cache: a new one (deleted, fresh clone) gets its workspace records back once.
+  if (!db.prepare("SELECT 1 FROM cache WHERE key = 'workspaces:rebuilt'").get()) {
+    const { rebuildWorkspaceRecords } = await import("./rebuild.js");
+    await rebuildWorkspaceRecords(ctx);
+  }
+  return ctx;
 }
 
 /** A command's NAME argument, or the workspace whose worktree the current directory is in. */

@@ -8,7 +8,7 @@ import { removeContainers, removeWorkspaceResources } from "./containers.js";
 import type { ProjectContext } from "./context.js";
 import { getDocker } from "./docker.js";
 import { upWorkspace, type WorkspaceSummary } from "./manager.js";
-import { branchExists, isDirty, removeWorktree, worktreeLock } from "./worktree.js";
+import { branchExists, isDirty, lockReason, removeWorktree, worktreeLock } from "./worktree.js";
 
 export interface RepairResult {
   actions: string[];
@@ -31,7 +31,7 @@ export async function repairWorkspace(ctx: ProjectContext, name: string): Promis
     }
     await withLockAsync(worktreeLock(ctx.paths.gitCommonDir), async () => {
       await git(["worktree", "add", record.worktreePath, record.branch], root);
-      await git(["worktree", "lock", "--reason", "nexus workspace", record.worktreePath], root);
+      await git(["worktree", "lock", "--reason", lockReason(record.template), record.worktreePath], root);
     });
     actions.push(`recreated worktree from ${record.branch}`);
     // Running containers still hold a bind mount of the deleted folder: they must be recreated.

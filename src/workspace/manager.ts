@@ -140,7 +140,13 @@ async function makeWorktree(
     createdBranch: !(await branchExists(ctx.paths.root, branch)),
   });
   args.undo.push(async () => ctx.store.remove(args.name));
-  const createdBranch = await createWorktree({ paths: ctx.paths, path, branch, from: args.from });
+  const createdBranch = await createWorktree({
+    paths: ctx.paths,
+    path,
+    branch,
+    from: args.from,
+    template: args.templateName,
+  });
   args.undo.push(async () => {
     await removeWorktree(ctx.paths.root, path);
     if (createdBranch) await deleteBranch(ctx.paths.root, branch);

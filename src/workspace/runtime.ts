@@ -8,22 +8,10 @@ import { listServices, upServices } from "./containers.js";
 import { type ProjectContext, runtimeScript } from "./context.js";
 import type { Docker } from "./docker.js";
 import { explainDockerError } from "./docker-errors.js";
-import { ensurePorts, type PortRequest } from "./ports.js";
+import { ensurePorts, portRequests } from "./ports.js";
 import { ensureSshKeys, hostAlias, writeHostEntry } from "./ssh.js";
 import type { WorkspaceRecord } from "./store.js";
 import type { Template } from "./templates.js";
-
-export function portRequests(template: Template): PortRequest[] {
-  return template.services.flatMap((service) =>
-    service.ports.map((port) => {
-      const target = typeof port === "object" ? port.target : Number(String(port).split("/")[0]);
-      const single = service.ports.length === 1;
-      const name =
-        (typeof port === "object" && port.name) || (single ? service.name : `${service.name}-${target}`);
-      return { service: service.name, name, containerPort: target };
-    }),
-  );
-}
 
 export interface StartOptions {
   ctx: ProjectContext;

@@ -21,7 +21,7 @@ function setup() {
 describe("worktrees", () => {
   it("creates a locked worktree on a new branch that survives git worktree prune", async () => {
     const { repo, paths, path } = setup();
-    expect(await createWorktree({ paths, path, branch: "nexus/feat" })).toBe(true);
+    expect(await createWorktree({ paths, path, branch: "nexus/feat", template: "none" })).toBe(true);
     expect(git(path, "rev-parse", "--abbrev-ref", "HEAD")).toBe("nexus/feat");
     const moved = `${path}-elsewhere`;
     git(repo, "worktree", "list");
@@ -37,28 +37,28 @@ describe("worktrees", () => {
   it("reuses an existing branch, and refuses --from with it", async () => {
     const { repo, paths, path } = setup();
     git(repo, "branch", "nexus/feat");
-    await expect(createWorktree({ paths, path, branch: "nexus/feat", from: "main" })).rejects.toThrow(
-      /already exists/,
-    );
-    expect(await createWorktree({ paths, path, branch: "nexus/feat" })).toBe(false);
+    await expect(
+      createWorktree({ paths, path, branch: "nexus/feat", from: "main", template: "none" }),
+    ).rejects.toThrow(/already exists/);
+    expect(await createWorktree({ paths, path, branch: "nexus/feat", template: "none" })).toBe(false);
   });
 
   it("refuses unknown refs and repositories without commits", async () => {
     const { paths, path } = setup();
-    await expect(createWorktree({ paths, path, branch: "nexus/x", from: "nope" })).rejects.toThrow(
-      /no such commit/,
-    );
+    await expect(
+      createWorktree({ paths, path, branch: "nexus/x", from: "nope", template: "none" }),
+    ).rejects.toThrow(/no such commit/);
     const empty = tempDir();
     git(empty, "init", "-q", "-b", "main");
     const emptyPaths = projectPaths(empty, join(empty, ".git"));
     await expect(
-      createWorktree({ paths: emptyPaths, path: join(empty, "wt"), branch: "nexus/x" }),
+      createWorktree({ paths: emptyPaths, path: join(empty, "wt"), branch: "nexus/x", template: "none" }),
     ).rejects.toMatchObject({ hint: expect.stringContaining("first commit") });
   });
 
   it("detects uncommitted changes, removes worktrees and deletes branches", async () => {
     const { repo, paths, path } = setup();
-    await createWorktree({ paths, path, branch: "nexus/feat" });
+    await createWorktree({ paths, path, branch: "nexus/feat", template: "none" });
     expect(await isDirty(path)).toBe(false);
     writeFileSync(join(path, "new.txt"), "x");
     expect(await isDirty(path)).toBe(true);

@@ -5,13 +5,21 @@ import { git, gitOk, gitRaw } from "../core/git.js";
 import { withLockAsync } from "../core/lock.js";
 import type { ProjectPaths } from "../core/paths.js";
 
-const LOCK_REASON = "nexus workspace (containers see only their own worktree)";
+/** The lock's reason also records the template in git, so records can be rebuilt without the database. */
+export function lockReason(template: string): string {
+  return `nexus workspace template=${template} (containers see only their own worktree)`;
+}
+
+export function templateFromLockReason(reason: string): string | undefined {
+  return /^nexus workspace template=(\S+)/.exec(reason)?.[1];
+}
 
 export interface CreateWorktreeOptions {
   paths: ProjectPaths;
   path: string;
   branch: string;
   from?: string;
+  template: string;
 }
 
 /** Returns whether the branch was created (false when an existing branch was checked out). */
@@ -40,7 +48,7 @@ async function addWorktree(options: CreateWorktreeOptions): Promise<boolean> {
     : ["worktree", "add", "-b", branch, path, from ?? "HEAD"];
   await git(args, paths.root);
   // A locked worktree survives `git worktree prune` run inside a container that cannot see its path.
-  await git(["worktree", "lock", "--reason", LOCK_REASON, path], paths.root);
+  await git(["worktree", "lock", "--reason", lockReason(options.template), path], paths.root);
   return !exists;
 }
 

@@ -1,0 +1,134 @@
+import { join, relative, sep } from "node:path";
+import type { Db } from "../core/db.js";
+import { gitRaw } from "../core/git.js";
+import { warn } from "../core/output.js";
+import type { ProjectPaths } from "../core/paths.js";
+import { LABEL } from "./container-spec.js";
+import { serviceFilters } from "./containers.js";
+import { branchName } from "./names.js";
+import { portRequests } from "./ports.js";
+import type { WorkspaceStore } from "./store.js";
+import { loadTemplate } from "./templates.js";
+import { templateFromLockReason } from "./worktree.js";
+
+/** The slice of a project this needs (not ProjectContext itself: the context module calls this one). */
+export interface RebuildContext {
+  db: Db;
+  store: WorkspaceStore;
+  paths: ProjectPaths;
+  repoId: string;
+}
+
+export const REBUILT_MARKER = "workspaces:rebuilt";
+
+interface FoundWorktree {
+  name: string;
+  path: string;
+  template?: string;
+}
+
+/**
+ * `.nexus/nexus.db` is a cache: when it is new (deleted, or a fresh clone), workspace records come back
+ * from what exists — git's worktrees (their lock reason names the template), then Docker's labels and
+ * published ports. Runs once per database; later commands pay one indexed read.
+ */
+export async function rebuildWorkspaceRecords(ctx: RebuildContext): Promise<string[]> {
+  const done = ctx.db.prepare("SELECT 1 FROM cache WHERE key = ?").get(REBUILT_MARKER);
+  if (done) return [];
+  const worktrees = (await nexusWorktrees(ctx)).filter((w) => !ctx.store.find(w.name));
+  const rebuilt = worktrees.length ? await restore(ctx, worktrees) : [];
+  ctx.db
+    .prepare("INSERT OR REPLACE INTO cache (key, value) VALUES (?, ?)")
+    .run(REBUILT_MARKER, new Date().toISOString());
+  return rebuilt;
+}
+
+async function nexusWorktrees(ctx: RebuildContext): Promise<FoundWorktree[]> {
+  const result = await gitRaw(["worktree", "list", "--porcelain"], ctx.paths.root);
+  if (result.exitCode !== 0) return [];
+  const found: FoundWorktree[] = [];
+  for (const entry of result.stdout.split("\n\n")) {
+    const path = /^worktree (.+)$/m.exec(entry)?.[1];
+    const branch = /^branch refs\/heads\/(.+)$/m.exec(entry)?.[1];
+    if (!path || !branch) continue;
+    const rel = relative(ctx.paths.worktreesDir, path);
+    if (!rel || rel.startsWith("..") || rel.includes(sep) || branch !== branchName(rel)) continue;
+    const reason = /^locked (.+)$/m.exec(entry)?.[1] ?? "";
+    found.push({
+      name: rel,
+      path: join(ctx.paths.worktreesDir, rel),
+      template: templateFromLockReason(reason),
+    });
+  }
+  return found;
+}
+
+async function restore(ctx: RebuildContext, worktrees: FoundWorktree[]): Promise<string[]> {
+  const containers = await repoContainers(ctx);
+  const rebuilt: string[] = [];
+  for (const worktree of worktrees) {
+    const mine = containers.filter((c) => c.Labels[LABEL.workspace] === worktree.name);
+    const template =
+      worktree.template ?? mine.find((c) => c.Labels[LABEL.template])?.Labels[LABEL.template] ?? "none";
+    const running = mine.some((c) => c.State === "running");
+    try {
+      ctx.store.insert({
+        name: worktree.name,
+        branch: branchName(worktree.name),
+        template,
+        templateHash: null,
+        worktreePath: worktree.path,
+        baseRef: null,
+        state: running ? "running" : "stopped",
+        postCreateDone: true,
+        createdBranch: false,
+      });
+    } catch {
+      continue; // another process restored it first
+    }
+    recordPorts(ctx, worktree.name, template, mine);
+    rebuilt.push(worktree.name);
+  }
+  if (rebuilt.length) warn(`rebuilt workspace records from git and Docker: ${rebuilt.join(", ")}`);
+  return rebuilt;
+}
+
+type LightContainer = Awaited<ReturnType<typeof import("./docker.js").listContainersLight>>[number];
+
+async function repoContainers(ctx: RebuildContext): Promise<LightContainer[]> {
+  try {
+    const { listContainersLight } = await import("./docker.js");
+    return await listContainersLight(serviceFilters({ repoId: ctx.repoId }));
+  } catch {
+    warn("Docker is not reachable: workspace records were rebuilt from git alone (ports come back at `up`).");
+    return [];
+  }
+}
+
+/** Published ports of running containers become the workspace's leases again. */
+function recordPorts(ctx: RebuildContext, workspace: string, template: string, containers: LightContainer[]) {
+  const names = portNames(ctx, template);
+  const insert = ctx.db.prepare(
+    `INSERT OR IGNORE INTO ports (workspace, service, name, container_port, host_port) VALUES (?, ?, ?, ?, ?)`,
+  );
+  for (const container of containers) {
+    const service = container.Labels[LABEL.service] ?? "";
+    for (const port of container.Ports ?? []) {
+      if (!port.PublicPort || (port.IP && port.IP !== "127.0.0.1")) continue;
+      const name = names.get(`${service}/${port.PrivatePort}`) ?? `${service}-${port.PrivatePort}`;
+      insert.run(workspace, service, name, port.PrivatePort, port.PublicPort);
+    }
+  }
+}
+
+function portNames(ctx: RebuildContext, template: string): Map<string, string> {
+  const names = new Map<string, string>();
+  if (template === "none") return names;
+  try {
+    const requests = portRequests(loadTemplate(template, ctx.paths.templatesDir));
+    for (const r of requests) names.set(`${r.service}/${r.containerPort}`, r.name);
+  } catch {
+    // an unreadable template still gets its ports back, named by service and port
+  }
+  return names;
+}
