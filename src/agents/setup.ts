@@ -107,7 +107,7 @@ function mergeJsonEntry(target: JsonTarget, force: boolean): SetupResult {
 const unchanged = (file: string, name: string): SetupResult => ({
   file,
   action: "unchanged",
-  message: `${name} already starts this Nexus`,
+  message: `${name} is already up to date`,
 });
 
 const kept = (file: string, name: string): SetupResult => ({
