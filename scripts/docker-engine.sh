@@ -16,6 +16,23 @@ if [ "$need_install" -eq 1 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq docker.io debootstrap openssh-client >/dev/null
 fi
 
+# Compose v2 (`docker compose`) realises workspaces; bookworm has none, Debian trixie's package (2.26,
+# needs only libc6) runs on bookworm. Pinned low so nothing else comes from trixie.
+if ! docker compose version >/dev/null 2>&1; then
+  echo "docker-engine: installing Docker Compose v2" >&2
+  if grep -qs '^ID=ubuntu' /etc/os-release; then
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq docker-compose-v2 >/dev/null
+  elif ! grep -rqs trixie /etc/apt/sources.list /etc/apt/sources.list.d/; then
+    echo 'deb http://deb.debian.org/debian trixie main' | $SUDO tee /etc/apt/sources.list.d/nexus-trixie.list >/dev/null
+    printf 'Package: *\nPin: release n=trixie\nPin-Priority: 100\n' | $SUDO tee /etc/apt/preferences.d/nexus-trixie >/dev/null
+  fi
+  if ! docker compose version >/dev/null 2>&1; then
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends docker-compose/trixie >/dev/null
+  fi
+fi
+
 if ! docker info >/dev/null 2>&1; then
   echo "docker-engine: starting dockerd" >&2
   $SUDO sh -c 'nohup dockerd >/var/log/dockerd.log 2>&1 &'
