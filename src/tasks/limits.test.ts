@@ -89,6 +89,18 @@ describe("self-review", () => {
     return { p, tc, task };
   }
 
+  it("refuses to approve a task whose gates are still running", async () => {
+    const p = await taskProject();
+    const tc = p.open("bob");
+    const task = createTask(tc, { title: "reviewed", checks: ["true"], review: true });
+    claimTask(tc, { id: task.id, agent: "bob" });
+    tc.store.write((tx) => tx.put({ ...tx.get(task.id), status: "verifying" }));
+    const error = errorOf(() => approveTask(tc, task.id, "ann"));
+    expect(error.exitCode).toBe(2);
+    expect(error.message).toContain("only a task awaiting review can be approved");
+    expect(tc.store.get(task.id).status).toBe("verifying");
+  });
+
   it("refuses an approval by the assignee, changing nothing", async () => {
     const { tc, task } = await awaitingReview();
     const before = stored(tc.store.file);

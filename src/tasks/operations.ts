@@ -145,6 +145,12 @@ export function blockTask(tc: TaskContext, id: string, reason: string): Task {
 export function approveTask(tc: TaskContext, id: string, by: string): Task {
   checkRequest(tc, id, by);
   return change(tc, id, (task) => {
+    if (task.status === "verifying")
+      throw new NexusError(`Task ${id} is verifying; only a task awaiting review can be approved.`, {
+        category: "validation",
+        exitCode: 2,
+        hint: "Wait for its gates to finish (`nexus task show ID`).",
+      });
     const approved = move(tc, { ...task, leaseExpiresAt: null }, "done", { type: "approved", by });
     refuseSelfReview(tc, task, by);
     return approved;
