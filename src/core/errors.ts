@@ -59,3 +59,12 @@ export class NotFoundError extends NexusError {
 export function isNexusError(error: unknown): error is NexusError {
   return error instanceof NexusError;
 }
+
+const SHOWN = 60;
+
+/** A bad value as it may appear in an error: at most ~60 characters, one line, with its real length. */
+export function preview(value: string): string {
+  const oneLine = value.replace(/[\r\n\t]/g, " ");
+  if (oneLine.length <= SHOWN) return JSON.stringify(oneLine);
+  return `${JSON.stringify(`${oneLine.slice(0, SHOWN)}…`)} (${value.length} characters)`;
+}

@@ -1,5 +1,7 @@
-import { UsageError } from "../core/errors.js";
+import { preview, UsageError } from "../core/errors.js";
 import { validateWorkspaceName } from "../workspace/names.js";
+
+export { preview };
 
 /**
  * Input limits shared by the CLI and MCP. Everything a task stores lands in the git-tracked
@@ -20,15 +22,6 @@ export const LIMITS = {
 
 /** Letters, digits and . _ : @ + - (spaces inside); `review-agent:claude`, OS user names, emails. */
 export const AGENT_NAME = /^[\p{L}\p{N}](?:[\p{L}\p{N} ._:@+-]{0,62}[\p{L}\p{N}._:@+-])?$/u;
-
-const SHOWN = 60;
-
-/** A bad value as it may appear in an error: at most ~60 characters, one line, with its real length. */
-export function preview(value: string): string {
-  const oneLine = value.replace(/[\r\n\t]/g, " ");
-  if (oneLine.length <= SHOWN) return JSON.stringify(oneLine);
-  return `${JSON.stringify(`${oneLine.slice(0, SHOWN)}…`)} (${value.length} characters)`;
-}
 
 function tooLong(what: string, value: string, max: number, hint: string): never {
   throw new UsageError(

@@ -30,4 +30,8 @@ describe("workspace names", () => {
       projectName({ repoId: "3f9a0c55aa11", workspace: "feat" }),
     );
   });
+
+  it("never echoes a huge invalid name whole", () => {
+    expect(() => validateWorkspaceName("X".repeat(100_000))).toThrow(/\(100000 characters\)\.$/);
+  });
 });

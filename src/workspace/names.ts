@@ -1,4 +1,4 @@
-import { UsageError } from "../core/errors.js";
+import { preview, UsageError } from "../core/errors.js";
 
 const NAME = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
 
@@ -6,7 +6,7 @@ const NAME = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
 export function validateWorkspaceName(name: string): string {
   if (NAME.test(name) && !name.includes("--")) return name;
   throw new UsageError(
-    `Invalid workspace name "${name}".`,
+    `Invalid workspace name ${preview(name)}.`,
     "Use 1-40 lowercase letters, digits and single dashes, starting and ending with a letter or digit (e.g. feature-auth).",
   );
 }
