@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { ExitCode } from "../core/errors.js";
+import { nonEmpty, positiveInt, positiveNumber, seconds } from "../core/options.js";
 import { info, printJson, printTable, style, success, warn } from "../core/output.js";
 import { jsonOption } from "./common.js";
 import { tasks } from "./task.js";
@@ -33,14 +34,29 @@ function defineRun(ralph: Command): void {
     .option(
       "--agent-cmd <cmd>",
       "any agent command ({prompt_file}/{prompt} replaced; otherwise the prompt is on stdin)",
+      nonEmpty("--agent-cmd"),
     )
-    .option("--max-iterations <n>", "iterations per task", (v) => Number(v), 10)
-    .option("--parallel <n>", "tasks at once, each in its own workspace", (v) => Number(v), 1)
-    .option("--timeout <seconds>", "per iteration", (v) => Number(v), 1800)
-    .option("--budget <minutes>", "wall-clock budget per task", (v) => Number(v))
+    .option(
+      "--max-iterations <n>",
+      "iterations per task (1 to 1000)",
+      positiveInt("--max-iterations", 1000),
+      10,
+    )
+    .option(
+      "--parallel <n>",
+      "tasks at once, each in its own workspace (1 to 64)",
+      positiveInt("--parallel", 64),
+      1,
+    )
+    .option("--timeout <seconds>", "per iteration (at most a week)", seconds("--timeout"), 1800)
+    .option(
+      "--budget <minutes>",
+      "wall-clock budget per task (at most a week)",
+      positiveNumber("--budget", 10_080, "minutes"),
+    )
     .option("-t, --template <template>", "template for workspaces created for tasks")
     .option("--review-agent <preset>", "agent that reviews tasks created with --review")
-    .option("--review-agent-cmd <cmd>", "review command: exit 0 approves")
+    .option("--review-agent-cmd <cmd>", "review command: exit 0 approves", nonEmpty("--review-agent-cmd"))
     .action(runAction);
 }
 

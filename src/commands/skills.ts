@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { positiveInt, positiveNumber } from "../core/options.js";
 import { info, printJson, printLine, printTable, success } from "../core/output.js";
 import { jsonOption } from "./common.js";
 import { tasks } from "./task.js";
@@ -10,7 +11,7 @@ export function registerFeedbackAndSkills(program: Command): void {
   jsonOption(
     feedback.command("collect").description("record feedback for recent work (a ralph run does this itself)"),
   )
-    .option("--hours <n>", "look back this many hours", (v) => Number(v), 8)
+    .option("--hours <n>", "look back this many hours", positiveNumber("--hours", 87_600, "hours"), 8)
     .action(async (o: { hours: number; json?: boolean }) => {
       const { collectFeedback, saveFeedback } = await import("../ralph/feedback.js");
       const tc = await tasks();
@@ -27,7 +28,7 @@ export function registerFeedbackAndSkills(program: Command): void {
       );
     });
   jsonOption(feedback.command("analyze").description("recurring issues across sessions"))
-    .option("--days <n>", "window", (v) => Number(v), 30)
+    .option("--days <n>", "window (1 to 3650 days)", positiveInt("--days", 3650), 30)
     .action(async (o: { days: number; json?: boolean }) => {
       const { analyzeFeedback, feedbackSince } = await import("../ralph/feedback.js");
       const tc = await tasks();

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { positiveInt } from "../core/options.js";
 import { info, printJson, printLine, printTable, success } from "../core/output.js";
 import { jsonOption } from "./common.js";
 import { registerSync } from "./sync.js";
@@ -16,7 +17,7 @@ const windowOptions = (c: Command) =>
   c
     .option("--week", "the last 7 days (default)")
     .option("--month", "the last 30 days")
-    .option("--days <n>", "the last N days", (v) => Number(v));
+    .option("--days <n>", "the last N days (1 to 3650)", positiveInt("--days", 3650));
 
 export function registerTelemetry(program: Command): void {
   const telemetry = program
@@ -35,18 +36,27 @@ export function registerTelemetry(program: Command): void {
     .command("on")
     .description("record commands locally (the default)")
     .action(async () => {
-      const { setSetting } = await import("../telemetry/store.js");
-      setSetting(await telemetryDb(), "enabled", "1");
+      const { setRecording } = await import("../telemetry/store.js");
+      setRecording(await telemetryDb(), true);
       success("Telemetry is on (local only; nothing is sent without `nexus sync now`).");
     });
   telemetry
     .command("off")
     .description("stop recording")
     .action(async () => {
-      const { setSetting } = await import("../telemetry/store.js");
-      setSetting(await telemetryDb(), "enabled", "0");
+      const { setRecording } = await import("../telemetry/store.js");
+      setRecording(await telemetryDb(), false);
       success("Telemetry is off: nothing is recorded.");
     });
+  definePurge(telemetry);
+  defineStats(program);
+  defineInsights(program);
+  defineExport(program);
+  defineDashboard(program);
+  registerSync(program, telemetryDb);
+}
+
+function definePurge(telemetry: Command): void {
   telemetry
     .command("purge")
     .description("delete all recorded telemetry (asks first)")
@@ -58,14 +68,13 @@ export function registerTelemetry(program: Command): void {
           return info("Nothing changed.");
       }
       const { purgeTelemetry } = await import("../telemetry/status.js");
-      purgeTelemetry();
-      success("All telemetry deleted.");
+      const { recording } = await purgeTelemetry();
+      success(
+        recording === "off"
+          ? "All telemetry deleted. Recording stays off (`nexus telemetry on` turns it on)."
+          : "All telemetry deleted. Recording is on: new commands are recorded (`nexus telemetry off` stops it).",
+      );
     });
-  defineStats(program);
-  defineInsights(program);
-  defineExport(program);
-  defineDashboard(program);
-  registerSync(program, telemetryDb);
 }
 
 function defineStats(program: Command): void {
@@ -141,8 +150,8 @@ function defineExport(program: Command): void {
       const db = await telemetryDb();
       const text = o.sql ? exportSql(db) : o.format === "csv" ? exportCsv(db) : exportJson(db);
       if (!o.output) return void process.stdout.write(text);
-      const { writeFileSync } = await import("node:fs");
-      writeFileSync(o.output, text);
+      const { writeUserFile } = await import("../core/options.js");
+      await writeUserFile(o.output, text, `-o nexus-telemetry.${o.sql ? "sql" : o.format}`);
       success(`Exported to ${o.output}.`);
     });
 }
@@ -161,8 +170,8 @@ function defineDashboard(program: Command): void {
         return printLine(renderDashboard(data, process.stdout.columns ?? 80));
       }
       const { renderDashboardHtml } = await import("../telemetry/dashboard-html.js");
-      const { writeFileSync } = await import("node:fs");
-      writeFileSync(o.html, renderDashboardHtml(data));
+      const { writeUserFile } = await import("../core/options.js");
+      await writeUserFile(o.html, renderDashboardHtml(data), "--html dashboard.html");
       success(`Dashboard written to ${o.html}.`);
     });
 }

@@ -4,10 +4,12 @@ import { info } from "../core/output.js";
 import type { TaskContext } from "../tasks/context.js";
 import { claimTask } from "../tasks/operations.js";
 import { failurePatterns } from "../tasks/patterns.js";
+import { assertAgentsInstalled } from "./agent-check.js";
 import { collectFeedback, saveFeedback } from "./feedback.js";
 import { learnFromPatterns, RECURRENCE } from "./learn.js";
 import { type RalphOptions, runTask } from "./loop.js";
 import type { RunState } from "./state.js";
+import { checkTemplate } from "./workspace.js";
 
 /**
  * Runs the given tasks, or claims ready tasks one after another, with up to `parallel` at once:
@@ -17,6 +19,14 @@ export async function runRalph(
   tc: TaskContext,
   options: RalphOptions & { taskIds: string[]; parallel: number },
 ): Promise<RunState[]> {
+  assertAgentsInstalled(
+    [
+      { agent: options.agent, role: "agent" as const },
+      ...(options.reviewAgent ? [{ agent: options.reviewAgent, role: "review agent" as const }] : []),
+    ],
+    tc.paths.root,
+  );
+  await checkTemplate(tc, options.template);
   const queue = [...options.taskIds];
   const results: RunState[] = [];
   const worker = async (index: number) => {

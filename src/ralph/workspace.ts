@@ -21,3 +21,11 @@ export async function taskWorkspace(
   if (existing.template !== "none") await upWorkspace(ctx, name);
   return { name, path: existing.worktreePath };
 }
+
+/** Refuses an unknown or invalid --template before any task is claimed or workspace created. */
+export async function checkTemplate(tc: TaskContext, template: string | undefined): Promise<void> {
+  if (template === undefined) return;
+  const { openProject } = await import("../workspace/context.js");
+  const { templateFor } = await import("../workspace/manager.js");
+  templateFor(await openProject(tc.paths.root), template);
+}

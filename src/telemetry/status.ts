@@ -1,6 +1,6 @@
-import { rmSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import type { Db } from "../core/db.js";
-import { getSetting, isEnabled, telemetryFile } from "./store.js";
+import { getSetting, isEnabled, offFlagFile, openTelemetry, telemetryFile, writeOffFlag } from "./store.js";
 import { pendingCount, syncTarget } from "./sync.js";
 
 export function telemetryStatus(db: Db) {
@@ -28,7 +28,26 @@ export function telemetryStatus(db: Db) {
   };
 }
 
-/** Deletes the database files outright: purge leaves nothing. */
-export function purgeTelemetry(): void {
+/**
+ * Deletes the database files outright: no events, sessions, patterns or sync settings are left.
+ * Recording stays as it was: when it was off, the off flag beside the database keeps it off.
+ */
+export async function purgeTelemetry(): Promise<{ recording: "on" | "off" }> {
+  const recording = (await recordingNow()) ? "on" : "off";
+  if (recording === "off") writeOffFlag();
   for (const suffix of ["", "-wal", "-shm"]) rmSync(`${telemetryFile()}${suffix}`, { force: true });
+  return { recording };
+}
+
+async function recordingNow(): Promise<boolean> {
+  let db: Db | undefined;
+  try {
+    db = await openTelemetry();
+    return isEnabled(db);
+  } catch {
+    // An unreadable database is deleted anyway; only the off flag file still says "off".
+    return !existsSync(offFlagFile());
+  } finally {
+    db?.close();
+  }
 }

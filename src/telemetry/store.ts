@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Db, migrate } from "../core/db.js";
 import { nexusHome } from "../core/paths.js";
@@ -67,8 +67,27 @@ export function setSetting(db: Db, key: string, value: string | undefined): void
   else db.prepare("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)").run(key, value);
 }
 
+/**
+ * `telemetry off` lives in a small file beside the database as well as in its settings, so
+ * `telemetry purge` (which deletes the database) cannot silently turn recording back on.
+ */
+export function offFlagFile(): string {
+  return join(nexusHome(), "telemetry.off");
+}
+
 export function isEnabled(db: Db): boolean {
-  return getSetting(db, "enabled") !== "0";
+  return !existsSync(offFlagFile()) && getSetting(db, "enabled") !== "0";
+}
+
+export function setRecording(db: Db, on: boolean): void {
+  setSetting(db, "enabled", on ? "1" : "0");
+  if (on) rmSync(offFlagFile(), { force: true });
+  else writeOffFlag();
+}
+
+export function writeOffFlag(): void {
+  mkdirSync(nexusHome(), { recursive: true, mode: 0o700 });
+  writeFileSync(offFlagFile(), "Telemetry recording is off (`nexus telemetry on` turns it on).\n");
 }
 
 export interface EventRow {
