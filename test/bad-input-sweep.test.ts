@@ -7,7 +7,7 @@
  * tracked files and .nexus/tasks.jsonl byte for byte as they were.
  *
  * Each run gets a fresh copy of a real initialised repository (one workspace `sweep-ws` with
- * template none, one open task) and a fresh HOME/NEXUS_HOME; DOCKER_HOST points at a socket that
+ * template none, one open task, one skill) and a fresh HOME/NEXUS_HOME; DOCKER_HOST points at a socket that
  * does not exist, so nothing ever starts a container and nothing depends on the machine's Docker.
  */
 import { execFileSync, spawn } from "node:child_process";
@@ -210,7 +210,7 @@ function nexus(args: string[], cwd: string, env: NodeJS.ProcessEnv): string {
   return execFileSync(process.execPath, [CLI, ...args], { cwd, env, encoding: "utf8", stdio: "pipe" });
 }
 
-/** `nexus init`, a template-none workspace and one open task, committed; then a pristine copy. */
+/** `nexus init`, a template-none workspace, one open task and a skill, committed; then a pristine copy. */
 function makeSandbox(root: string, index: number): Sandbox & { taskId: string } {
   const dir = join(root, `slot-${index}`);
   const repo = join(dir, "repo");
@@ -228,6 +228,8 @@ function makeSandbox(root: string, index: number): Sandbox & { taskId: string } 
   const taskId = JSON.parse(
     nexus(["task", "create", "Sweep task", "--check", "true", "--json"], repo, env),
   ).id;
+  mkdirSync(join(repo, ".nexus", "skills", "demo"), { recursive: true });
+  writeFileSync(join(repo, ".nexus", "skills", "demo", "SKILL.md"), "---\nname: demo\ndescription: d\n---\n");
   git("add", "-A");
   git("commit", "-q", "-m", "sweep fixture");
   const tracked = execFileSync("git", ["ls-files", "-z"], { cwd: repo, encoding: "utf8" })

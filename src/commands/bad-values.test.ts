@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../../test/helpers/cli.js";
@@ -75,5 +75,37 @@ describe("files the user names are written or refused with the path (issue 8)", 
     const result = await runCli(["export", "-o", tempDir()], repo);
     expect(result.stderr).toContain("it is a folder");
     expect(result.code).toBe(2);
+  });
+});
+
+describe("environment failures are named, not crashes", () => {
+  it("skills sync --to under a regular file names the path", async () => {
+    const repo = await project();
+    mkdirSync(join(repo, ".nexus", "skills", "demo"), { recursive: true });
+    writeFileSync(
+      join(repo, ".nexus", "skills", "demo", "SKILL.md"),
+      "---\nname: demo\ndescription: d\n---\n",
+    );
+    writeFileSync(join(repo, "a-file"), "");
+    const result = await runCli(["skills", "sync", "--to", "a-file/skills"], repo);
+    expect(result.stderr).toContain(
+      "Cannot write a-file/skills: a part of the path is a file, not a folder.",
+    );
+    expect(result.code).toBe(2);
+    clean(result.stderr);
+  });
+
+  it("a NEXUS_HOME the telemetry database cannot live in is named by stats and purge", async () => {
+    const repo = await project();
+    process.env.NEXUS_HOME = unwritable("nexus-home");
+    const stats = await runCli(["stats"], repo);
+    expect(stats.stderr).toContain(
+      `Cannot open the telemetry database ${process.env.NEXUS_HOME}/telemetry.db`,
+    );
+    expect(stats.code).toBe(1);
+    clean(stats.stderr);
+    const purge = await runCli(["telemetry", "purge", "--force"], repo);
+    expect(purge.code).toBe(0);
+    clean(purge.stderr);
   });
 });

@@ -4,9 +4,23 @@ import { info, printJson, printLine, printTable, success } from "../core/output.
 import { jsonOption } from "./common.js";
 import { registerSync } from "./sync.js";
 
+/** The database every telemetry command reads; a home it cannot be opened in is named, not a crash. */
 async function telemetryDb() {
-  const { openTelemetry } = await import("../telemetry/store.js");
-  return openTelemetry();
+  const { openTelemetry, telemetryFile } = await import("../telemetry/store.js");
+  try {
+    return await openTelemetry();
+  } catch (error) {
+    const { isNexusError, NexusError } = await import("../core/errors.js");
+    if (isNexusError(error)) throw error;
+    throw new NexusError(
+      `Cannot open the telemetry database ${telemetryFile()}: ${(error as Error).message}`,
+      {
+        hint: "Check that its folder can be written, or point NEXUS_HOME at one that can.",
+        category: "config",
+        cause: error,
+      },
+    );
+  }
 }
 
 function days(o: { week?: boolean; month?: boolean; days?: number }): number {

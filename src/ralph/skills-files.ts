@@ -2,6 +2,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync } from "node:fs";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { UsageError } from "../core/errors.js";
 import { gitRaw } from "../core/git.js";
+import { explainWriteError } from "../core/options.js";
 import type { ProjectPaths } from "../core/paths.js";
 
 /** `git diff --no-index` between each skill's backup and its current file. */
@@ -33,10 +34,14 @@ export function syncSkills(paths: ProjectPaths, to: string): string[] {
     throw new UsageError(`${to} is outside the repository.`, "Name a folder inside it, e.g. .claude/skills.");
   const source = join(paths.nexusDir, "skills");
   if (!existsSync(source)) return [];
-  mkdirSync(target, { recursive: true });
   const names = readdirSync(source, { withFileTypes: true })
     .filter((d) => d.isDirectory() && !d.name.startsWith("."))
     .map((d) => d.name);
-  for (const name of names) cpSync(join(source, name), join(target, name), { recursive: true });
+  try {
+    mkdirSync(target, { recursive: true });
+    for (const name of names) cpSync(join(source, name), join(target, name), { recursive: true });
+  } catch (error) {
+    explainWriteError(error, to, "--to .claude/skills");
+  }
   return names;
 }

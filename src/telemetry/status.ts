@@ -1,5 +1,6 @@
 import { existsSync, rmSync } from "node:fs";
 import type { Db } from "../core/db.js";
+import { NexusError } from "../core/errors.js";
 import { getSetting, isEnabled, offFlagFile, openTelemetry, telemetryFile, writeOffFlag } from "./store.js";
 import { pendingCount, syncTarget } from "./sync.js";
 
@@ -35,8 +36,22 @@ export function telemetryStatus(db: Db) {
 export async function purgeTelemetry(): Promise<{ recording: "on" | "off" }> {
   const recording = (await recordingNow()) ? "on" : "off";
   if (recording === "off") writeOffFlag();
-  for (const suffix of ["", "-wal", "-shm"]) rmSync(`${telemetryFile()}${suffix}`, { force: true });
+  for (const suffix of ["", "-wal", "-shm"]) removeFile(`${telemetryFile()}${suffix}`);
   return { recording };
+}
+
+/** A path under something that is not a folder cannot hold a file: there is nothing to delete. */
+function removeFile(path: string): void {
+  try {
+    rmSync(path, { force: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOTDIR") return;
+    throw new NexusError(`Cannot delete ${path}: ${(error as Error).message}`, {
+      hint: "Check the permissions of its folder (NEXUS_HOME, by default ~/.nexus) and run the purge again.",
+      category: "config",
+      cause: error,
+    });
+  }
 }
 
 async function recordingNow(): Promise<boolean> {
