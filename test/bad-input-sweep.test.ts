@@ -41,14 +41,7 @@ const HUGE = "x".repeat(100_000);
  * Never add an entry to make the sweep pass without a note to the owner.
  */
 const PATH_CHARS = "a b/c:d*?|<>\"'$(true);`x`\n";
-const KNOWN_FAILURES: string[] = [
-  // src/tasks/merge-driver.ts + src/tasks/jsonl.ts writeAtomic: an unwritable <ours> path is an
-  // "unexpected error" (ENOENT/ENAMETOOLONG from writeFileSync/renameSync) instead of a NexusError.
-  'nexus task merge-driver -- ../merge-base.jsonl "" ../merge-theirs.jsonl',
-  "nexus task merge-driver -- ../merge-base.jsonl <100000 x> ../merge-theirs.jsonl",
-  "nexus task merge-driver -- ../merge-base.jsonl ../../etc/passwd ../merge-theirs.jsonl",
-  `nexus task merge-driver -- ../merge-base.jsonl ${JSON.stringify(PATH_CHARS)} ../merge-theirs.jsonl`,
-];
+const KNOWN_FAILURES: string[] = [];
 
 /** Commands (leaves of the command tree) the sweep does not run, each with its reason. */
 const SKIPPED: Record<string, string> = {

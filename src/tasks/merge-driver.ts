@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { preview, UsageError } from "../core/errors.js";
 import { gitRaw } from "../core/git.js";
 import { type ProjectPaths, packageRoot } from "../core/paths.js";
 import { formatTasks, parseTasks, readText, writeAtomic } from "./jsonl.js";
@@ -33,10 +34,19 @@ export async function ensureMergeDriver(paths: ProjectPaths): Promise<void> {
 
 /** git calls this with the base, ours (also the output) and theirs; exit 0 means merged cleanly. */
 export function runMergeDriver(base: string, ours: string, theirs: string): number {
-  const [b, o, t] = [base, ours, theirs].map((file) => parseTasks(readText(file)));
-  if ([b, o, t].some((p) => p!.errors.length || p!.conflicted)) return 1;
-  writeAtomic(ours, formatTasks(mergeTaskLists(b!.tasks, o!.tasks, t!.tasks)));
-  return 0;
+  try {
+    const [b, o, t] = [base, ours, theirs].map((file) => parseTasks(readText(file)));
+    if ([b, o, t].some((p) => p!.errors.length || p!.conflicted)) return 1;
+    writeAtomic(ours, formatTasks(mergeTaskLists(b!.tasks, o!.tasks, t!.tasks)));
+    return 0;
+  } catch (error) {
+    const { code, path } = error as NodeJS.ErrnoException;
+    if (!code) throw error;
+    throw new UsageError(
+      `The tasks merge driver cannot use ${preview(path ?? ours)}: ${code}.`,
+      "git runs it as `nexus task merge-driver %O %A %B` with three readable files; ours must be writable.",
+    );
+  }
 }
 
 /** Repairs a tasks.jsonl merged without the driver: both sides of every conflict are kept and merged. */
