@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { ExitCode } from "../core/errors.js";
+import { positiveInt } from "../core/options.js";
 import { info, printJson, printLine, printTable, style, success, warn } from "../core/output.js";
 import type { CompleteResult } from "../tasks/verify.js";
 import { jsonOption } from "./common.js";
@@ -55,7 +56,7 @@ function defineAssign(task: Command): void {
 function defineClaim(task: Command): void {
   jsonOption(task.command("claim [id]").description("atomically take the given task, or the best ready one"))
     .requiredOption("--agent <agent>", "who claims it")
-    .option("--ttl <seconds>", "lease length; heartbeat to extend", (v) => Number(v))
+    .option("--ttl <seconds>", "lease length; heartbeat to extend", positiveInt("--ttl", 7 * 24 * 3600))
     .action(async (id: string | undefined, o: { agent: string; ttl?: number; json?: boolean }) => {
       const { claimTask } = await import("../tasks/operations.js");
       const t = claimTask(await tasks(o.agent), { id, agent: o.agent, ttlSeconds: o.ttl });
@@ -67,7 +68,7 @@ function defineClaim(task: Command): void {
 function defineHeartbeat(task: Command): void {
   jsonOption(task.command("heartbeat <id>").description("extend the lease on a claimed task"))
     .requiredOption("--agent <agent>", "the agent holding it")
-    .option("--ttl <seconds>", "new lease length", (v) => Number(v))
+    .option("--ttl <seconds>", "new lease length", positiveInt("--ttl", 7 * 24 * 3600))
     .action(async (id: string, o: { agent: string; ttl?: number; json?: boolean }) => {
       const { heartbeat } = await import("../tasks/operations.js");
       const t = heartbeat(await tasks(o.agent), { id, agent: o.agent, ttlSeconds: o.ttl });
@@ -157,7 +158,7 @@ function defineBlock(task: Command): void {
 
 function definePatterns(task: Command): void {
   jsonOption(task.command("patterns").description("recurring gate failures and rejection reasons"))
-    .option("--min <n>", "show causes seen at least this often", (v) => Number(v), 2)
+    .option("--min <n>", "show causes seen at least this often", positiveInt("--min", 1_000_000), 2)
     .action(async (o: { min: number; json?: boolean }) => {
       const { failurePatterns } = await import("../tasks/patterns.js");
       const patterns = failurePatterns((await tasks()).store.all(), o.min);

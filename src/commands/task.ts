@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { nonNegativeInt } from "../core/options.js";
 import { info, printJson, printLine, printTable, style, success } from "../core/output.js";
 import type { Task } from "../tasks/model.js";
 import type { TaskRow } from "../tasks/store.js";
@@ -39,7 +40,7 @@ export function registerTask(program: Command): void {
 function defineCreate(task: Command): void {
   jsonOption(task.command("create <title>").description("create a task"))
     .option("-d, --description <text>", "what to do and why")
-    .option("-p, --priority <n>", "0 (most urgent) to 4", (v) => Number(v), 2)
+    .option("-p, --priority <n>", "0 (most urgent) to 4", nonNegativeInt("--priority", 4), 2)
     .option("--depends <ids>", "comma-separated task IDs that must be done first", list)
     .option("--check <cmd>", "acceptance check: a command that must exit 0 (repeatable)", collect)
     .option("--review", "require an approval after the gates pass")
@@ -215,7 +216,7 @@ function defineUpdate(task: Command): void {
   jsonOption(task.command("update <id>").description("change a task's fields"))
     .option("--title <title>", "new title")
     .option("-d, --description <text>", "new description")
-    .option("-p, --priority <n>", "0 to 4", (v) => Number(v))
+    .option("-p, --priority <n>", "0 to 4", nonNegativeInt("--priority", 4))
     .option("--depends <ids>", "replace the dependencies (comma-separated; empty string for none)", (v) =>
       list(v),
     )
