@@ -1,5 +1,7 @@
 import { execFile } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { cpSync, readFileSync, writeFileSync } from "node:fs";
+import { type AddressInfo, createServer } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -93,6 +95,10 @@ describe.skipIf(!hasDocker)("devcontainer.json through @devcontainers/cli and Co
 
   it("Dockerfile config with build.args and build.target: built once, tagged by content", async () => {
     const f = fixture("dockerfile", "df-app");
+    // A line of its own makes a tag no earlier run built: this run pays for a (layer-cached) build.
+    const dockerfile = readFileSync(join(f.worktree, ".devcontainer/Dockerfile"), "utf8");
+    const marked = `${dockerfile}# run ${randomUUID()}\n`;
+    writeFileSync(join(f.worktree, ".devcontainer/Dockerfile"), marked);
     const { deps, cli } = counted();
     const env = await loadDevcontainer(f, deps);
     expect(env).toMatchObject({
@@ -107,9 +113,12 @@ describe.skipIf(!hasDocker)("devcontainer.json through @devcontainers/cli and Co
 
     // Another worktree with the same files: same image, not built again.
     const again = counted();
-    const other = await loadDevcontainer(fixture("dockerfile", "df-app"), again.deps);
+    const copy = fixture("dockerfile", "df-app");
+    writeFileSync(join(copy.worktree, ".devcontainer/Dockerfile"), marked);
+    const other = await loadDevcontainer(copy, again.deps);
     expect((await composeConfig(other)).services.dev?.image).toBe(image);
     expect(again.cli.mock.calls.map((call) => call[0][0])).toEqual(["read-configuration"]);
+    await exec("docker", ["image", "rm", image]);
   });
 
   it("a local feature (./hello-feature) is built into the image", async () => {
@@ -169,5 +178,26 @@ describe.skipIf(!hasDocker)("devcontainer.json through @devcontainers/cli and Co
       /^\.devcontainer\/devcontainer\.json: feature "ghcr\.io\/devcontainers\/features\/node:1" \(features\) could not be fetched: the registry ghcr\.io could not be reached/,
     );
     expect((error as NexusError).hint).toContain("local folder");
+  });
+
+  it("a registry that accepts connections but never answers is given up on after registryTimeoutMs", async () => {
+    const silent = createServer(() => {});
+    await new Promise<void>((done) => silent.listen(0, "127.0.0.1", done));
+    const saved = process.env.HTTPS_PROXY;
+    process.env.HTTPS_PROXY = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    try {
+      const started = performance.now();
+      const error = await loadDevcontainer({ ...fixture("registry"), registryTimeoutMs: 3000 }).catch(
+        (e: unknown) => e,
+      );
+      expect(performance.now() - started).toBeLessThan(10_000);
+      expect((error as NexusError).message).toMatch(
+        /feature "ghcr.io\/devcontainers\/features\/node:1" .*could not be reached \(timed out\)/,
+      );
+    } finally {
+      if (saved === undefined) delete process.env.HTTPS_PROXY;
+      else process.env.HTTPS_PROXY = saved;
+      silent.close();
+    }
   });
 });

@@ -15,6 +15,8 @@ export interface CliResult {
 export interface CliRunOptions {
   timeoutMs: number;
   onLine?: (line: string) => void;
+  /** Give up sooner while the last line matches `pattern` and nothing new came for `ms` (a hung fetch). */
+  stall?: { pattern: RegExp; ms: number };
 }
 
 /** Runs the devcontainers CLI with these arguments: injected so tests can count and fake its runs. */
@@ -52,35 +54,50 @@ export const runDevcontainerCli: CliRunner = (args, options) =>
       stdio: ["ignore", "pipe", "pipe"],
       env: process.env,
     });
-    let stdout = "";
-    let stderr = "";
-    let pending = "";
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
+    const out = { stdout: "", stderr: "", pending: "", timedOut: false };
+    const kill = () => {
+      out.timedOut = true;
       child.kill("SIGTERM");
       setTimeout(() => child.kill("SIGKILL"), 2000).unref();
-    }, options.timeoutMs);
+    };
+    const timer = setTimeout(kill, options.timeoutMs);
+    const stall = stallWatch(options, kill);
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-      stdout += chunk;
+      out.stdout += chunk;
     });
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-      stderr += chunk;
-      const lines = (pending + chunk).split("\n");
-      pending = lines.pop() ?? "";
+      out.stderr += chunk;
+      const lines = (out.pending + chunk).split("\n");
+      out.pending = lines.pop() ?? "";
       for (const line of lines) if (line.trim()) options.onLine?.(stripStamp(line));
+      stall.saw(lines.filter((line) => line.trim()).at(-1));
     });
     for (const stream of [child.stdout, child.stderr]) stream.on("error", () => {});
     child.on("error", (error) => {
       clearTimeout(timer);
+      stall.stop();
       reject(new NexusError(`Could not start the devcontainers CLI: ${error.message}`, { cause: error }));
     });
     child.on("close", (code) => {
       clearTimeout(timer);
-      if (pending.trim()) options.onLine?.(stripStamp(pending));
-      resolve({ exitCode: code ?? 1, stdout, stderr, timedOut });
+      stall.stop();
+      if (out.pending.trim()) options.onLine?.(stripStamp(out.pending));
+      resolve({ exitCode: code ?? 1, stdout: out.stdout, stderr: out.stderr, timedOut: out.timedOut });
     });
   });
+
+/** Calls `kill` when the last line seen matches the stall pattern and no line follows within its time. */
+function stallWatch(options: CliRunOptions, kill: () => void) {
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    saw(line: string | undefined) {
+      if (!options.stall || line === undefined) return;
+      clearTimeout(timer);
+      timer = options.stall.pattern.test(stripStamp(line)) ? setTimeout(kill, options.stall.ms) : undefined;
+    },
+    stop: () => clearTimeout(timer),
+  };
+}
 
 /** The last JSON object the CLI printed on stdout (its result), or undefined. */
 export function lastJson(stdout: string): Record<string, unknown> | undefined {

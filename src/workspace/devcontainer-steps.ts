@@ -43,7 +43,12 @@ export interface StepContext {
   onProgress?: (line: string) => void;
   readTimeoutMs: number;
   buildTimeoutMs: number;
+  /** How long a registry feature's fetch may sit without progress before it counts as unreachable. */
+  registryTimeoutMs: number;
 }
+
+/** The CLI's last line while it fetches a feature from a registry (local "./x" features excluded). */
+const FETCHING_FEATURE = /^(Resolving Feature dependencies for '|\* Processing feature: )(?!\.\.?\/)/;
 
 /**
  * `devcontainer read-configuration --include-merged-configuration`: the configuration with its
@@ -55,7 +60,8 @@ export async function readConfiguration(ctx: StepContext): Promise<ReadConfigura
   const args = ["read-configuration", "--workspace-folder", ctx.worktree, "--config", ctx.configFile];
   args.push("--include-merged-configuration", "--mount-workspace-git-root", "false", "--log-level", "debug");
   ctx.onProgress?.(`devcontainer read-configuration ${ctx.source}`);
-  const result = await ctx.deps.cli(args, { timeoutMs: ctx.readTimeoutMs });
+  const stall = { pattern: FETCHING_FEATURE, ms: ctx.registryTimeoutMs };
+  const result = await ctx.deps.cli(args, { timeoutMs: ctx.readTimeoutMs, stall });
   if (result.exitCode !== 0 || result.timedOut)
     throw cliFailure("read-configuration", ctx.source, result, ctx.readTimeoutMs);
   const parsed = lastJson(result.stdout) as ReadConfiguration | undefined;
@@ -79,7 +85,8 @@ export async function buildImage(ctx: StepContext, tag: string): Promise<void> {
   const args = ["build", "--workspace-folder", ctx.worktree, "--config", ctx.configFile, "--image-name", tag];
   if (!existsSync(lockFileOf(ctx.configFile))) args.push("--no-lockfile");
   ctx.onProgress?.(`devcontainer build ${ctx.source} → ${tag}`);
-  const result = await ctx.deps.cli(args, { timeoutMs: ctx.buildTimeoutMs, onLine: ctx.onProgress });
+  const stall = { pattern: FETCHING_FEATURE, ms: ctx.registryTimeoutMs };
+  const result = await ctx.deps.cli(args, { timeoutMs: ctx.buildTimeoutMs, onLine: ctx.onProgress, stall });
   const outcome = lastJson(result.stdout);
   if (result.exitCode !== 0 || result.timedOut || outcome?.outcome !== "success")
     throw cliFailure("build", ctx.source, result, ctx.buildTimeoutMs);

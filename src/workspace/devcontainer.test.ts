@@ -273,14 +273,16 @@ describe("loadDevcontainer errors", () => {
   });
 
   it("a missing image and a missing referenced file are named", () => {
-    const pull = "[2026-01-01T00:00:00.000Z] Command failed: docker pull mcr.microsoft.com/devcontainers/base:bookworm";
+    const pull =
+      "[2026-01-01T00:00:00.000Z] Command failed: docker pull mcr.microsoft.com/devcontainers/base:bookworm";
     expect(
       cliFailure("read-configuration", "f", { exitCode: 1, stdout: "", stderr: pull, timedOut: false }, 1)
         .message,
     ).toBe(
       'f: image "mcr.microsoft.com/devcontainers/base:bookworm" is not available locally and could not be pulled',
     );
-    const enoent = "[2026-01-01T00:00:00.000Z] Error: ENOENT: no such file or directory, open '/w/.devcontainer/Nope'";
+    const enoent =
+      "[2026-01-01T00:00:00.000Z] Error: ENOENT: no such file or directory, open '/w/.devcontainer/Nope'";
     expect(
       cliFailure("read-configuration", "f", { exitCode: 1, stdout: "", stderr: enoent, timedOut: false }, 1)
         .message,

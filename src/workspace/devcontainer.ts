@@ -40,10 +40,12 @@ export interface LoadDevcontainerOptions {
   /** A writable folder for generated compose files and cached results. */
   cacheDir: string;
   onProgress?: (line: string) => void;
-  /** How long `read-configuration` may take (default 120 s; it resolves registry features). */
+  /** How long `read-configuration` may take (default 10 min: it pulls a missing image). */
   readTimeoutMs?: number;
   /** How long `devcontainer build` may take (default 30 min). */
   buildTimeoutMs?: number;
+  /** How long fetching a registry feature may hang without progress (default 20 s). */
+  registryTimeoutMs?: number;
 }
 
 /** Fields Nexus cannot honour; each is named in a note when present. */
@@ -85,8 +87,9 @@ export async function loadDevcontainer(
     source,
     deps,
     onProgress: options.onProgress,
-    readTimeoutMs: options.readTimeoutMs ?? 120_000,
+    readTimeoutMs: options.readTimeoutMs ?? 10 * 60_000,
     buildTimeoutMs: options.buildTimeoutMs ?? 30 * 60_000,
+    registryTimeoutMs: options.registryTimeoutMs ?? 20_000,
   };
   const read = await readConfiguration(ctx);
   const kind = kindOf(read.configuration, source);
