@@ -155,6 +155,24 @@ describe("loadDevcontainer", () => {
     expect(cli.mock.calls.at(-1)![0][0]).toBe("build");
   });
 
+  it("a ${localEnv:X} value or a new file in .devcontainer invalidates the cache", async () => {
+    const p = project({
+      ".devcontainer/devcontainer.json": { image: "i", containerEnv: { A: "${localEnv:NEXUS_DC_TEST}" } },
+    });
+    const { deps, cli } = fakeDeps();
+    vi.stubEnv("NEXUS_DC_TEST", "one");
+    await loadDevcontainer(p, deps);
+    await loadDevcontainer(p, deps);
+    expect(cli).toHaveBeenCalledTimes(1);
+    vi.stubEnv("NEXUS_DC_TEST", "two");
+    await loadDevcontainer(p, deps);
+    expect(cli).toHaveBeenCalledTimes(2);
+    writeFileSync(join(p.worktree, ".devcontainer/setup.sh"), "echo new");
+    await loadDevcontainer(p, deps);
+    expect(cli).toHaveBeenCalledTimes(3);
+    vi.unstubAllEnvs();
+  });
+
   it("tags built images by content, not by worktree, and skips an existing image", async () => {
     const files = {
       ".devcontainer/devcontainer.json": { build: { dockerfile: "Dockerfile" } },
