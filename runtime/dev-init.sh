@@ -1,39 +1,95 @@
 #!/bin/sh
-# Nexus dev-container entrypoint, mounted read-only at /run/nexus/init.sh.
-# Exports the container environment for SSH sessions, starts a key-only sshd when the image has one,
-# then runs the service's command (or waits).
+# Nexus's setup of a workspace's dev container, run as root with `docker exec` after every start and
+# mounted read-only at /run/nexus/init.sh. The image's own ENTRYPOINT and command are left alone.
+#   init.sh UID GID [REMOTE_USER] [ssh|nossh]
+# Maps the host user (UID/GID) onto a container user, so files written in the worktree belong to the
+# host user; exports the container environment for SSH sessions; trusts the host's CA bundle; starts a
+# key-only sshd when the image has one. Prints user=NAME and sshd=started|absent.
 set -eu
+uid=$1
+gid=$2
+want=${3:-}
+ssh=${4:-nossh}
 
-mkdir -p /etc/nexus
-env | while IFS= read -r line; do
-  key=${line%%=*}
-  case "$key" in
-    HOME | PATH | HOSTNAME | PWD | SHLVL | TERM | _ | "" ) continue ;;
-    *[!A-Za-z0-9_]*) continue ;;
-  esac
-  value=${line#*=}
-  printf "export %s='%s'\n" "$key" "$(printf '%s' "$value" | sed "s/'/'\\\\''/g")"
-done > /etc/nexus/env
-
-if command -v git >/dev/null 2>&1; then
-  git config --system --get-all safe.directory 2>/dev/null | grep -qx '\*' || git config --system --add safe.directory '*'
-fi
-
-if [ -x /usr/sbin/sshd ] && [ -f /run/nexus/ssh/authorized_keys ]; then
-  install -m 600 /run/nexus/ssh/ssh_host_ed25519_key /etc/ssh/ssh_host_ed25519_key
-  install -m 644 /run/nexus/ssh/ssh_host_ed25519_key.pub /etc/ssh/ssh_host_ed25519_key.pub
-  install -m 600 /run/nexus/ssh/authorized_keys /etc/ssh/nexus_authorized_keys
-  cat > /etc/nexus/ssh-session.sh <<'SESSION'
-#!/bin/sh
-# Every SSH session starts in the worktree with the container's environment.
-cd /workspace 2>/dev/null || cd /
-. /etc/nexus/env
+name_of() { awk -F: -v id="$2" '$3 == id { print $1; exit }' "$1"; }
+exists() { grep -q "^$1:" /etc/passwd; }
 shell=/bin/sh
 [ -x /bin/bash ] && shell=/bin/bash
-case "${SSH_ORIGINAL_COMMAND:-}" in
-  "") exec "$shell" -l ;;
+
+map_user() {
+  if [ "$uid" = 0 ]; then user=${want:-root}; return; fi
+  group=$(name_of /etc/group "$gid")
+  if [ -z "$group" ]; then
+    group=nexus
+    grep -q "^nexus:" /etc/group && group="nexus$gid"
+    echo "$group:x:$gid:" >> /etc/group
+  fi
+  if [ -n "$want" ] && exists "$want"; then
+    user=$want
+    if [ "$(awk -F: -v u="$want" '$1 == u { print $3 }' /etc/passwd)" != "$uid" ]; then
+      # updateRemoteUserUID: the remote user takes the host's uid/gid.
+      sed -i "s/^$want:\([^:]*\):[0-9]*:[0-9]*:/$want:\1:$uid:$gid:/" /etc/passwd
+      home=$(awk -F: -v u="$want" '$1 == u { print $6 }' /etc/passwd)
+      [ -d "$home" ] && chown -R "$uid:$gid" "$home" 2>/dev/null || true
+    fi
+    return
+  fi
+  user=$(name_of /etc/passwd "$uid")
+  if [ -z "$user" ]; then
+    user=nexus
+    exists nexus && user="nexus$uid"
+    echo "$user:x:$uid:$gid:Nexus workspace user:/home/$user:$shell" >> /etc/passwd
+  fi
+  home=$(awk -F: -v u="$user" '$1 == u { print $6 }' /etc/passwd)
+  if [ -n "$home" ] && [ ! -d "$home" ]; then mkdir -p "$home" && chown "$uid:$gid" "$home"; fi
+}
+
+export_environment() {
+  mkdir -p /etc/nexus
+  env | while IFS= read -r line; do
+    key=${line%%=*}
+    case "$key" in
+      HOME | PATH | HOSTNAME | PWD | SHLVL | TERM | USER | LOGNAME | _ | "") continue ;;
+      *[!A-Za-z0-9_]*) continue ;;
+    esac
+    value=${line#*=}
+    printf "export %s='%s'\n" "$key" "$(printf '%s' "$value" | sed "s/'/'\\\\''/g")"
+  done > /etc/nexus/env
+  printf 'export PATH="%s"\n' "$PATH" >> /etc/nexus/env
+  chmod 644 /etc/nexus/env
+}
+
+trust_host_ca() {
+  [ -f /run/nexus/ca.crt ] || return 0
+  if [ -d /usr/local/share/ca-certificates ] && command -v update-ca-certificates >/dev/null 2>&1; then
+    cp /run/nexus/ca.crt /usr/local/share/ca-certificates/nexus-host-ca.crt
+    update-ca-certificates >/dev/null 2>&1 || true
+  fi
+}
+
+start_sshd() {
+  if [ "$ssh" != ssh ] || [ ! -x /usr/sbin/sshd ] || [ ! -f /run/nexus/ssh/authorized_keys ]; then
+    echo "sshd=absent"
+    return
+  fi
+  if [ -f /run/nexus-sshd.pid ] && kill -0 "$(cat /run/nexus-sshd.pid)" 2>/dev/null; then
+    echo "sshd=started"
+    return
+  fi
+  install -m 600 /run/nexus/ssh/ssh_host_ed25519_key /etc/ssh/ssh_host_ed25519_key
+  install -m 644 /run/nexus/ssh/ssh_host_ed25519_key.pub /etc/ssh/ssh_host_ed25519_key.pub
+  install -m 644 /run/nexus/ssh/authorized_keys /etc/ssh/nexus_authorized_keys
+  # A locked password ("!", useradd's default) makes sshd refuse even a key: no password at all instead.
+  [ -f /etc/shadow ] && sed -i "s/^$user:![^:]*:/$user:*:/" /etc/shadow
+  cat > /etc/nexus/ssh-session.sh <<SESSION
+#!/bin/sh
+# Every SSH session starts in the worktree with the container's environment.
+. /etc/nexus/env
+cd "\${NEXUS_WORKSPACE_FOLDER:-/workspace}" 2>/dev/null || cd
+case "\${SSH_ORIGINAL_COMMAND:-}" in
+  "") exec $shell -l ;;
   internal-sftp | sftp | */sftp-server) exec /usr/lib/openssh/sftp-server ;;
-  *) exec "$shell" -c "$SSH_ORIGINAL_COMMAND" ;;
+  *) exec $shell -c "\$SSH_ORIGINAL_COMMAND" ;;
 esac
 SESSION
   chmod 755 /etc/nexus/ssh-session.sh
@@ -41,11 +97,13 @@ SESSION
 Port 22
 HostKey /etc/ssh/ssh_host_ed25519_key
 AuthorizedKeysFile /etc/ssh/nexus_authorized_keys
+PidFile /run/nexus-sshd.pid
 PermitRootLogin prohibit-password
 PubkeyAuthentication yes
 PasswordAuthentication no
 KbdInteractiveAuthentication no
 UsePAM no
+StrictModes no
 PrintMotd no
 AllowTcpForwarding yes
 X11Forwarding no
@@ -55,11 +113,14 @@ SSHD
   mkdir -p /run/sshd
   chmod 755 /run/sshd
   /usr/sbin/sshd -f /etc/ssh/sshd_config.nexus -E /var/log/nexus-sshd.log
-fi
+  echo "sshd=started"
+}
 
-if [ "$#" -gt 0 ]; then
-  exec "$@"
+map_user
+export_environment
+if command -v git >/dev/null 2>&1; then
+  git config --system --get-all safe.directory 2>/dev/null | grep -qx '\*' || git config --system --add safe.directory '*'
 fi
-trap 'exit 0' TERM INT
-sleep infinity &
-wait $!
+trust_host_ca
+start_sshd
+echo "user=$user"

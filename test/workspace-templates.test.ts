@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -65,10 +66,20 @@ describe.skipIf(!hasDocker)("built-in and project templates on a real engine", (
       ].join("\n"),
     );
     const shown = JSON.parse((await runCli(["template", "show", "with-worker", "--json"], repo)).stdout);
-    expect(shown.services.map((s: { name: string }) => s.name).sort()).toEqual(["db", "dev", "worker"]);
+    expect(shown.services.sort()).toEqual(["db", "dev", "worker"]);
     made.push("ext-one");
     expect((await runCli(["workspace", "create", "ext-one", "-t", "with-worker"], repo)).code).toBe(0);
     expect(await resourcesOf("ext-one")).toEqual({ containers: 3, networks: 1, volumes: 1 });
+    // A fixed container_name would collide between workspaces: the override resets it.
+    const names = execFileSync(
+      "docker",
+      ["ps", "--filter", "label=nexus.workspace=ext-one", "--format", "{{.Names}}"],
+      {
+        encoding: "utf8",
+      },
+    );
+    expect(names).not.toContain("fixed-name-is-ignored");
+    expect(names).toMatch(/nexus-ext-one-[0-9a-f]{6}-worker-1/);
     await runCli(["workspace", "down", "ext-one"], repo);
     await runCli(["workspace", "up", "ext-one"], repo);
     const hooks = await runCli(["workspace", "exec", "ext-one", "--", "cat", "/workspace/.hooks"], repo);

@@ -23,13 +23,7 @@ function defineList(template: Command): void {
       const rows = listTemplateNames(dir).map(({ name, source }) => {
         try {
           const t = loadTemplate(name, dir);
-          return {
-            name,
-            source,
-            description: t.description,
-            services: t.services.map((s) => s.name),
-            error: undefined,
-          };
+          return { name, source, description: t.description, services: t.services ?? [], error: undefined };
         } catch (error) {
           return { name, source, description: "", services: [] as string[], error: (error as Error).message };
         }
@@ -49,46 +43,35 @@ function defineList(template: Command): void {
 }
 
 function defineShow(template: Command): void {
-  jsonOption(template.command("show <name>").description("a template's services, ports and settings")).action(
+  jsonOption(template.command("show <name>").description("a template's files, services and settings")).action(
     async (name: string, opts: { json?: boolean }) => {
       const { loadTemplate } = await import("../workspace/templates.js");
-      const { portRequests } = await import("../workspace/ports.js");
       const t = loadTemplate(name, await templatesDir());
       const data = {
         name: t.name,
         source: t.source,
-        dir: t.dir,
+        files: t.files,
         description: t.description,
         hash: t.hash,
         devService: t.devService ?? null,
-        ssh: t.compose["x-nexus"].ssh,
-        services: t.services.map((s) => ({
-          name: s.name,
-          image: s.imageRef,
-          dependsOn: Object.keys(s.depends_on),
-          healthcheck: Boolean(s.healthcheck),
-        })),
-        ports: portRequests(t),
-        postCreate: t.compose["x-nexus"].post_create,
-        postStart: t.compose["x-nexus"].post_start,
+        workspaceFolder: t.workspaceFolder,
+        ssh: t.ssh,
+        services: t.services ?? [],
+        hostEnv: t.hostEnv,
+        postCreate: t.postCreate,
+        postStart: t.postStart,
       };
       if (opts.json) return printJson(data);
-      printLine(`${style.bold(t.name)} (${t.source}) ${t.description}`);
-      printLine(`folder    ${t.dir}`);
-      printLine(`dev       ${data.devService ?? "-"}${data.ssh ? " (ssh)" : ""}`);
-      await printTable(data.services, [
-        { header: "SERVICE", value: (s) => s.name },
-        { header: "IMAGE", value: (s) => s.image },
-        { header: "DEPENDS ON", value: (s) => s.dependsOn.join(", ") || "-" },
-        {
-          header: "PORTS",
-          value: (s) =>
-            data.ports
-              .filter((p) => p.service === s.name)
-              .map((p) => `${p.name}:${p.containerPort}`)
-              .join(" ") || "-",
-        },
-      ]);
+      printLine(`${style.bold(t.name)} ${t.description}`);
+      printLine(`files     ${t.files.join(" + ")}`);
+      printLine(`services  ${data.services.join(", ")}`);
+      printLine(`dev       ${data.devService ?? "-"}${data.ssh ? " (ssh)" : ""} at ${t.workspaceFolder}`);
+      for (const [key, value] of Object.entries(t.hostEnv)) printLine(`host env  ${key}=${value}`);
+      printLine(
+        style.dim(
+          "Compose reads these files as they are: `docker compose -f FILE config` shows the whole model.",
+        ),
+      );
     },
   );
 }

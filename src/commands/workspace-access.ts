@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { UsageError } from "../core/errors.js";
+import { nonNegativeInt } from "../core/options.js";
 import { info, printJson, printLine, printTable } from "../core/output.js";
 import { jsonOption, project } from "./common.js";
 import { printEnv } from "./workspace.js";
@@ -11,6 +12,19 @@ export function registerAccessCommands(ws: Command): void {
   defineLogs(ws);
   definePath(ws);
   defineUse(ws);
+  defineConfig(ws);
+}
+
+function defineConfig(ws: Command): void {
+  ws.command("config [name]")
+    .description("the merged Compose configuration: the project's files plus Nexus's override")
+    .option("--json", "as JSON")
+    .action(async (name: string | undefined, opts: { json?: boolean }) => {
+      const ctx = await project();
+      const { resolveName } = await import("../workspace/context.js");
+      const { mergedConfig } = await import("../workspace/lifecycle.js");
+      process.stdout.write(await mergedConfig(ctx, resolveName(ctx, name), opts.json ? "json" : "yaml"));
+    });
 }
 
 function defineShell(ws: Command): void {
@@ -26,13 +40,24 @@ function defineShell(ws: Command): void {
     });
 }
 
+interface ExecFlags {
+  interactive?: boolean;
+  tty?: boolean;
+  env: string[];
+  workdir?: string;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
 function defineExec(ws: Command): void {
   ws.command("exec [args...]")
     .usage("[NAME] [-i] -- COMMAND...")
     .description("run a command in the dev container; its exit code is passed through")
     .option("-i, --interactive", "forward standard input")
     .option("-t, --tty", "allocate a terminal")
-    .action(async (args: string[], opts: { interactive?: boolean; tty?: boolean }, command: Command) => {
+    .option("-e, --env <KEY=VALUE>", "set a variable for the command (repeatable)", collect, [])
+    .option("-w, --workdir <dir>", "run in DIR (relative to the workspace folder, or absolute)")
+    .action(async (args: string[], opts: ExecFlags, command: Command) => {
       const argv =
         (command.parent?.parent as unknown as { rawArgs?: string[] } | undefined)?.rawArgs ?? process.argv;
       const separator = argv.indexOf("--");
@@ -57,6 +82,8 @@ function defineExec(ws: Command): void {
         cmd,
         tty: Boolean(opts.tty),
         stdin: Boolean(opts.interactive || opts.tty),
+        env: opts.env,
+        workdir: opts.workdir,
       });
     });
 }
@@ -67,10 +94,10 @@ function definePorts(ws: Command): void {
   ).action(async (name: string | undefined, opts: { json?: boolean }) => {
     const ctx = await project();
     const { resolveName } = await import("../workspace/context.js");
-    const { summary, templateFor } = await import("../workspace/manager.js");
-    const workspace = resolveName(ctx, name);
-    const result = summary(ctx, workspace, templateFor(ctx, ctx.store.get(workspace).template));
-    if (opts.json) return printJson({ ports: result.ports, env: result.env });
+    const { workspacePorts } = await import("../workspace/summary.js");
+    const result = await workspacePorts(ctx, resolveName(ctx, name));
+    if (opts.json)
+      return printJson({ ports: result.ports, env: result.env, sshAlias: result.sshAlias ?? null });
     if (result.ports.length === 0) info("This workspace publishes no ports.");
     else {
       await printTable(result.ports, [
@@ -82,6 +109,7 @@ function definePorts(ws: Command): void {
     }
     printLine("");
     printEnv(result.env);
+    if (result.sshAlias) printLine(`\nssh ${result.sshAlias}`);
   });
 }
 
@@ -89,7 +117,7 @@ function defineLogs(ws: Command): void {
   ws.command("logs [name] [service]")
     .description("show container logs")
     .option("-f, --follow", "keep streaming new output")
-    .option("-n, --tail <lines>", "only the last N lines", (v) => Number.parseInt(v, 10))
+    .option("-n, --tail <lines>", "only the last N lines", nonNegativeInt("--tail", 1_000_000))
     .action(
       async (
         name: string | undefined,
@@ -98,7 +126,7 @@ function defineLogs(ws: Command): void {
       ) => {
         const ctx = await project();
         const { resolveName } = await import("../workspace/context.js");
-        const { streamLogs } = await import("../workspace/access.js");
+        const { streamLogs } = await import("../workspace/logs.js");
         await streamLogs(ctx, {
           name: resolveName(ctx, name),
           service,

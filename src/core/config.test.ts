@@ -25,7 +25,31 @@ function errorOf(fn: () => unknown): UsageError {
 describe("config.yaml", () => {
   it("uses defaults when the file is missing", () => {
     const config = loadConfig(projectPaths(tempDir(), "/x/.git"));
-    expect(config).toMatchObject({ default_template: "node-postgres", ports: { start: 41000, end: 41999 } });
+    expect(config).toMatchObject({ ports: { start: 41000, end: 41999 }, env: {}, workspaces: {} });
+    expect(config.default_template).toBeUndefined();
+  });
+
+  it("writes what init found: a devcontainer.json or a compose file with its dev service", () => {
+    const dc = withConfig("");
+    writeDefaultConfig(dc.configFile, {
+      gates: [],
+      environment: { kind: "devcontainer", file: ".devcontainer/devcontainer.json" },
+    });
+    expect(loadConfig(dc).default_template).toBe("devcontainer");
+    const compose = withConfig("");
+    writeDefaultConfig(compose.configFile, {
+      gates: [],
+      environment: { kind: "compose", file: "docker-compose.yml", devService: "app" },
+    });
+    expect(loadConfig(compose)).toMatchObject({
+      default_template: "compose",
+      compose: {
+        files: ["docker-compose.yml"],
+        dev_service: "app",
+        workspace_folder: "/workspace",
+        ssh: true,
+      },
+    });
   });
 
   it("round-trips the default file written by init", () => {

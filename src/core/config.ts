@@ -13,7 +13,30 @@ const relativePath = z
 export const configSchema = z
   .object({
     version: z.literal(1).default(1),
-    default_template: z.string().default("node-postgres"),
+    /** A template name, "devcontainer", "compose" or "none"; unset: detected (see docs/configuration.md). */
+    default_template: z.string().optional(),
+    /** The repository's own compose file(s), when `compose` is the environment. */
+    compose: z
+      .object({
+        files: z.array(relativePath).min(1).optional(),
+        dev_service: z.string().optional(),
+        workspace_folder: z.string().startsWith("/").default("/workspace"),
+        ssh: z.boolean().default(true),
+      })
+      .strict()
+      .optional(),
+    /** The devcontainer.json to use, when it is not .devcontainer/devcontainer.json. */
+    devcontainer: z.object({ config: relativePath }).strict().optional(),
+    /** Variables for every workspace's dev container, and per workspace (NAME: {KEY: value}). */
+    env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}),
+    workspaces: z
+      .record(
+        z.string(),
+        z
+          .object({ env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}) })
+          .strict(),
+      )
+      .default({}),
     ports: z
       .object({
         start: z.number().int().min(1024).max(65535).default(41000),
@@ -43,7 +66,32 @@ export function loadConfig(paths: ProjectPaths): NexusConfig {
   return readYamlFile(paths.configFile, configSchema, HINT);
 }
 
-export function writeDefaultConfig(file: string, options: { gates: string[] }): void {
+/** What `init` found in the repository: its devcontainer.json or compose file is proposed. */
+export interface DetectedEnvironment {
+  kind: "devcontainer" | "compose" | "template";
+  file?: string;
+  devService?: string;
+}
+
+function environmentLines(found: DetectedEnvironment | undefined): string {
+  const head =
+    "# Where workspace containers come from when --template is not given: a template name (node-postgres,\n" +
+    '# go-postgres, python-postgres, .nexus/templates/NAME), "devcontainer", "compose" or "none".';
+  if (found?.kind === "devcontainer")
+    return `${head}\n# Found ${found.file}.\ndefault_template: devcontainer`;
+  if (found?.kind === "compose") {
+    const dev = found.devService
+      ? `  dev_service: ${found.devService}   # the service you work in (exec, shell, ssh, gates)`
+      : "  # dev_service: app   # the service you work in (exec, shell, ssh, gates)";
+    return `${head}\n# Found ${found.file}.\ndefault_template: compose\ncompose:\n  files: [${found.file}]\n${dev}`;
+  }
+  return `${head}\ndefault_template: node-postgres`;
+}
+
+export function writeDefaultConfig(
+  file: string,
+  options: { gates: string[]; environment?: DetectedEnvironment },
+): void {
   const gates = options.gates.length
     ? options.gates.map((g) => `  - ${JSON.stringify(g)}`).join("\n")
     : "  []";
@@ -51,8 +99,7 @@ export function writeDefaultConfig(file: string, options: { gates: string[] }): 
     file,
     `# Nexus project settings. Docs: docs/configuration.md
 version: 1
-# Template used by \`nexus workspace create\` when --template is not given ("none" = no containers).
-default_template: node-postgres
+${environmentLines(options.environment)}
 # Host ports for published container ports are allocated from this range, on 127.0.0.1 only.
 ports:
   start: 41000

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { writeDefaultConfig } from "./config.js";
+import { type DetectedEnvironment, writeDefaultConfig } from "./config.js";
 import { findRepository } from "./paths.js";
 
 export interface InitResult {
@@ -8,6 +8,7 @@ export interface InitResult {
   created: string[];
   gates: string[];
   alreadyInitialised: boolean;
+  environment?: DetectedEnvironment;
 }
 
 const IGNORE_LINES = [
@@ -17,6 +18,8 @@ const IGNORE_LINES = [
   ".nexus/runs/",
   ".nexus/tasks.lock",
   ".nexus/*.tmp",
+  ".nexus/compose/",
+  ".nexus/cache/",
 ];
 
 /** Idempotent: a second run only adds what is missing and never overwrites the user's config. */
@@ -31,8 +34,9 @@ export async function initProject(cwd: string = process.cwd()): Promise<InitResu
     }
   }
   const gates = detectGates(paths.root);
+  const environment = await detectEnvironment(paths.root);
   if (!alreadyInitialised) {
-    writeDefaultConfig(paths.configFile, { gates });
+    writeDefaultConfig(paths.configFile, { gates, environment });
     created.push(paths.configFile);
   }
   const keep = join(paths.templatesDir, ".gitkeep");
@@ -40,7 +44,7 @@ export async function initProject(cwd: string = process.cwd()): Promise<InitResu
   if (ensureIgnored(join(paths.root, ".gitignore"))) created.push(join(paths.root, ".gitignore"));
   const { ensureMergeDriver } = await import("../tasks/merge-driver.js");
   await ensureMergeDriver(paths);
-  return { root: paths.root, created, gates, alreadyInitialised };
+  return { root: paths.root, created, gates, alreadyInitialised, environment };
 }
 
 function ensureIgnored(file: string): boolean {
@@ -75,4 +79,24 @@ export function detectGates(root: string): string[] {
   if (gates.length === 0 && existsSync(makefile) && /^test:/m.test(readFileSync(makefile, "utf8")))
     gates.push("make test");
   return gates;
+}
+
+export const DEVCONTAINER_FILES = [".devcontainer/devcontainer.json", ".devcontainer.json"];
+export const COMPOSE_FILES = ["compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"];
+
+/** The repository's own environment, proposed by init: its devcontainer.json, else its compose file. */
+export async function detectEnvironment(root: string): Promise<DetectedEnvironment | undefined> {
+  const devcontainer = DEVCONTAINER_FILES.find((f) => existsSync(join(root, f)));
+  if (devcontainer) return { kind: "devcontainer", file: devcontainer };
+  const file = COMPOSE_FILES.find((f) => existsSync(join(root, f)));
+  if (!file) return undefined;
+  let services: string[] = [];
+  try {
+    const { parse } = await import("yaml");
+    services = Object.keys(parse(readFileSync(join(root, file), "utf8"))?.services ?? {});
+  } catch {
+    // Compose will say what is wrong with the file when a workspace starts.
+  }
+  const devService = ["dev", "app", "web", "workspace"].find((s) => services.includes(s));
+  return { kind: "compose", file, devService };
 }

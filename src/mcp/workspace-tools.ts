@@ -89,13 +89,8 @@ export const WORKSPACE_TOOLS: ToolDef[] = [
     input: { name },
     run: (a) =>
       guarded(async () => {
-        const { summary, templateFor } = await import("../workspace/manager.js");
-        const ctx = await project(a.name);
-        const result = summary(
-          ctx,
-          a.name as string,
-          templateFor(ctx, ctx.store.get(a.name as string).template),
-        );
+        const { workspacePorts } = await import("../workspace/summary.js");
+        const result = await workspacePorts(await project(a.name), a.name as string);
         return { ports: result.ports, env: result.env };
       }),
   },

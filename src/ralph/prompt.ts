@@ -52,7 +52,7 @@ export function buildPrompt(input: PromptInput): string {
       : []),
     "\n## Rules",
     "- Work in this directory (the task's worktree); commit when the checks pass locally.",
-    "- Use Nexus tasks, not a built-in todo list: `nexus task show " + task.id + "` has the full history.",
+    `- Use Nexus tasks, not a built-in todo list: \`nexus task show ${task.id}\` has the full history.`,
   ];
   return `${parts.filter((p) => p !== "").join("\n")}\n`;
 }

@@ -26,6 +26,6 @@ export async function taskWorkspace(
 export async function checkTemplate(tc: TaskContext, template: string | undefined): Promise<void> {
   if (template === undefined) return;
   const { openProject } = await import("../workspace/context.js");
-  const { templateFor } = await import("../workspace/manager.js");
-  templateFor(await openProject(tc.paths.root), template);
+  const { checkEnvironmentName } = await import("../workspace/environment.js");
+  checkEnvironmentName(await openProject(tc.paths.root), template);
 }

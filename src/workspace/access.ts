@@ -1,57 +1,120 @@
 import { spawn } from "node:child_process";
 import { relative, sep } from "node:path";
-import { Writable } from "node:stream";
-import { NexusError } from "../core/errors.js";
-import { listServices } from "./containers.js";
+import { NexusError, UsageError } from "../core/errors.js";
+import { listServices, type ServiceState } from "./containers.js";
 import type { ProjectContext } from "./context.js";
-import { getDocker } from "./docker.js";
+import { type Docker, getDocker } from "./docker.js";
+import { environmentFor } from "./environment.js";
+import type { Environment } from "./environment-types.js";
 import { execInContainer } from "./exec.js";
-import { templateFor } from "./manager.js";
+import { execUser } from "./runtime.js";
+import type { WorkspaceRecord } from "./store.js";
 
 export interface RunInWorkspaceOptions {
   name: string;
   cmd: string[];
   tty: boolean;
   stdin: boolean;
+  /** KEY=VALUE pairs added to the command's environment. */
+  env?: string[];
+  /** Working directory: relative to the workspace folder, or absolute in the container. */
+  workdir?: string;
+}
+
+interface DevTarget {
+  record: WorkspaceRecord;
+  env: Environment;
+  docker: Docker;
+  dev: ServiceState;
+  user: string;
+}
+
+/** The running dev container of a workspace, or undefined for a worktree-only workspace. */
+async function devTarget(
+  ctx: ProjectContext,
+  name: string,
+): Promise<DevTarget | { record: WorkspaceRecord }> {
+  const record = ctx.store.get(name);
+  const env = await environmentFor(ctx, record);
+  if (!env?.devService) return { record };
+  const docker = await getDocker();
+  const dev = (await listServices(docker, { repoId: ctx.repoId, workspace: name })).find(
+    (s) => s.service === env.devService,
+  );
+  if (dev?.state !== "running") {
+    throw new NexusError(`Workspace "${name}" has no running dev container.`, {
+      category: "docker",
+      hint: `Start it with \`nexus workspace up ${name}\`.`,
+    });
+  }
+  const user = execUser(env, { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 });
+  return { record, env, docker, dev, user };
 }
 
 /** Runs a command in the dev container (or, for a workspace without one, in its worktree) and returns its exit code. */
 export async function runInWorkspace(ctx: ProjectContext, options: RunInWorkspaceOptions): Promise<number> {
-  const record = ctx.store.get(options.name);
-  const template = templateFor(ctx, record.template);
-  if (!template?.devService) return runOnHost(record.worktreePath, options.cmd);
-  const docker = await getDocker();
-  const dev = (await listServices(docker, { repoId: ctx.repoId, workspace: record.name })).find(
-    (s) => s.service === template.devService,
-  );
-  if (dev?.state !== "running") {
-    throw new NexusError(`Workspace "${record.name}" has no running dev container.`, {
-      category: "docker",
-      hint: `Start it with \`nexus workspace up ${record.name}\`.`,
-    });
+  const extra = checkEnvPairs(options.env ?? []);
+  const target = await devTarget(ctx, options.name);
+  if (!("dev" in target)) {
+    const cwd = options.workdir
+      ? resolveHostDir(target.record.worktreePath, options.workdir)
+      : target.record.worktreePath;
+    return runOnHost(cwd, options.cmd, Object.fromEntries(extra.map((p) => p.split(/=(.*)/s).slice(0, 2))));
   }
-  return execInContainer(docker, {
-    containerId: dev.id,
+  const folder = target.env.workspaceFolder;
+  return execInContainer(target.docker, {
+    containerId: target.dev.id,
     cmd: options.cmd,
     tty: options.tty,
     stdin: options.stdin,
-    workdir: containerCwd(record.worktreePath),
+    user: target.user,
+    env: [...remoteEnv(target.env), ...extra],
+    workdir: options.workdir
+      ? containerDir(folder, options.workdir)
+      : containerCwd(target.record.worktreePath, folder),
   });
 }
 
-/** The current directory's place inside the worktree, as seen under /workspace in the container. */
-export function containerCwd(worktree: string, cwd: string = process.cwd()): string {
-  const rel = relative(worktree, cwd);
-  if (!rel || rel.startsWith("..")) return "/workspace";
-  return `/workspace/${rel.split(sep).join("/")}`;
+function checkEnvPairs(pairs: string[]): string[] {
+  for (const pair of pairs) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*=/.test(pair))
+      throw new UsageError(
+        `-e takes KEY=VALUE, got ${JSON.stringify(pair.slice(0, 60))}.`,
+        "For example: -e POSTGRES_HOST=db",
+      );
+  }
+  return pairs;
 }
 
-export function runOnHost(cwd: string, cmd: string[]): Promise<number> {
+function remoteEnv(env: Environment): string[] {
+  return Object.entries(env.remoteEnv).map(([k, v]) => `${k}=${v}`);
+}
+
+function containerDir(folder: string, dir: string): string {
+  if (dir.startsWith("/")) return dir;
+  if (dir.split("/").includes("..")) throw new UsageError(`-w ${dir}: stay inside the workspace (no ..).`);
+  return `${folder}/${dir}`.replace(/\/+$/, "");
+}
+
+function resolveHostDir(worktree: string, dir: string): string {
+  if (dir.startsWith("/") || dir.split("/").includes(".."))
+    throw new UsageError(`-w ${dir}: for a workspace without containers, give a folder inside the worktree.`);
+  return `${worktree}/${dir}`;
+}
+
+/** The current directory's place inside the worktree, as seen under the workspace folder in the container. */
+export function containerCwd(worktree: string, folder = "/workspace", cwd: string = process.cwd()): string {
+  const rel = relative(worktree, cwd);
+  if (!rel || rel.startsWith("..")) return folder;
+  return `${folder}/${rel.split(sep).join("/")}`;
+}
+
+export function runOnHost(cwd: string, cmd: string[], env: Record<string, string> = {}): Promise<number> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd[0]!, cmd.slice(1), {
       cwd,
       stdio: "inherit",
-      env: { ...process.env, NEXUS_WORKSPACE_PATH: cwd },
+      env: { ...process.env, NEXUS_WORKSPACE_PATH: cwd, ...env },
     });
     child.on("error", (error) =>
       reject(
@@ -62,106 +125,28 @@ export function runOnHost(cwd: string, cmd: string[]): Promise<number> {
   });
 }
 
-export interface LogsOptions {
-  name: string;
-  service?: string;
-  follow?: boolean;
-  tail?: number;
-}
-
-/** Prints container logs, each line prefixed with its service when several are shown. */
-export async function streamLogs(ctx: ProjectContext, options: LogsOptions): Promise<void> {
-  ctx.store.get(options.name);
-  const docker = await getDocker();
-  const services = (await listServices(docker, { repoId: ctx.repoId, workspace: options.name })).filter(
-    (s) => !options.service || s.service === options.service,
-  );
-  if (services.length === 0) {
-    throw new NexusError(
-      options.service
-        ? `No service "${options.service}" in ${options.name}.`
-        : `Workspace ${options.name} has no containers.`,
-      {
-        category: "not_found",
-        hint: `See \`nexus workspace status ${options.name}\`.`,
-      },
-    );
-  }
-  const prefix = services.length > 1;
-  await Promise.all(
-    services.map(async (s) => {
-      const container = docker.getContainer(s.id);
-      const base = {
-        stdout: true,
-        stderr: true,
-        ...(options.tail === undefined ? {} : { tail: options.tail }),
-      };
-      const out = prefixer(prefix ? `${s.service} | ` : "", process.stdout);
-      const err = prefixer(prefix ? `${s.service} | ` : "", process.stderr);
-      if (!options.follow) return demuxBuffer(await container.logs({ ...base, follow: false }), out, err);
-      const stream = await container.logs({ ...base, follow: true });
-      docker.modem.demuxStream(stream, out, err);
-      await new Promise((resolve) => stream.on("end", resolve));
-    }),
-  );
-}
-
-type LineWriter = { write(chunk: Buffer | string): boolean };
-
-function prefixer(prefix: string, target: NodeJS.WriteStream): Writable {
-  return new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      const text = chunk.toString();
-      const lines = text.endsWith("\n") ? text.slice(0, -1).split("\n") : text.split("\n");
-      target.write(prefix ? lines.map((l) => `${prefix}${l}\n`).join("") : text);
-      done();
-    },
-  });
-}
-
-/** Docker's multiplexed log format: 8-byte header (stream type, 3 zero bytes, uint32 length) per frame. */
-export function demuxBuffer(buffer: Buffer, stdout: LineWriter, stderr: LineWriter): void {
-  let offset = 0;
-  while (offset + 8 <= buffer.length) {
-    const type = buffer[offset];
-    const length = buffer.readUInt32BE(offset + 4);
-    const frame = buffer.subarray(offset + 8, offset + 8 + length);
-    (type === 2 ? stderr : stdout).write(frame);
-    offset += 8 + length;
-  }
-}
-
-/** Like runInWorkspace, but returns the output instead of printing it (for MCP tools). */
+/** Like runInWorkspace, but returns the output instead of printing it (gates, MCP tools). */
 export async function captureInWorkspace(
   ctx: ProjectContext,
   name: string,
   command: string,
 ): Promise<{ exitCode: number; output: string }> {
-  const record = ctx.store.get(name);
-  const template = templateFor(ctx, record.template);
-  if (!template?.devService) {
+  const target = await devTarget(ctx, name);
+  if (!("dev" in target)) {
     const { run } = await import("../core/process.js");
-    const result = await run("/bin/sh", ["-c", `exec 2>&1\n${command}`], { cwd: record.worktreePath });
+    const result = await run("/bin/sh", ["-c", `exec 2>&1\n${command}`], { cwd: target.record.worktreePath });
     return { exitCode: result.exitCode, output: result.stdout };
-  }
-  const docker = await getDocker();
-  const dev = (await listServices(docker, { repoId: ctx.repoId, workspace: name })).find(
-    (s) => s.service === template.devService,
-  );
-  if (dev?.state !== "running") {
-    throw new NexusError(`Workspace "${name}" has no running dev container.`, {
-      category: "docker",
-      hint: `Start it with \`nexus workspace up ${name}\`.`,
-    });
   }
   const { PassThrough } = await import("node:stream");
   const out = new PassThrough();
   const chunks: Buffer[] = [];
   out.on("data", (c: Buffer) => chunks.push(c));
-  const exitCode = await execInContainer(docker, {
-    containerId: dev.id,
+  const exitCode = await execInContainer(target.docker, {
+    containerId: target.dev.id,
     cmd: ["/bin/sh", "-c", command],
-    workdir: "/workspace",
+    workdir: target.env.workspaceFolder,
+    user: target.user,
+    env: remoteEnv(target.env),
     stdout: out,
     stderr: out,
   });

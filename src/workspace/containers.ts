@@ -1,17 +1,7 @@
 import type Dockerode from "dockerode";
-import { NexusError } from "../core/errors.js";
-import {
-  containerOptions,
-  LABEL,
-  networkName,
-  resourceLabels,
-  volumeName,
-  type WorkspaceSpec,
-} from "./container-spec.js";
 import type { Docker } from "./docker.js";
-import { waitExited, waitHealthy } from "./health.js";
 import { projectName, type WorkspaceRef } from "./names.js";
-import { startOrder } from "./start-order.js";
+import { LABELS } from "./override.js";
 
 export interface ServiceState {
   service: string;
@@ -22,7 +12,7 @@ export interface ServiceState {
   ports: number[];
 }
 
-/** Every container of one workspace (or of all Nexus workspaces of a repository). */
+/** Every container of one workspace (or of all Nexus workspaces of a repository), as Compose labelled them. */
 export async function listServices(
   docker: Docker,
   filter: ServiceFilter,
@@ -36,8 +26,8 @@ export type ServiceFilter = { repoId: string; workspace?: string };
 export function serviceFilters(filter: ServiceFilter): { label: string[] } {
   return {
     label: filter.workspace
-      ? [`${LABEL.project}=${projectName({ repoId: filter.repoId, workspace: filter.workspace })}`]
-      : [`${LABEL.repo}=${filter.repoId}`],
+      ? [`${LABELS.project}=${projectName({ repoId: filter.repoId, workspace: filter.workspace })}`]
+      : [`${LABELS.repo}=${filter.repoId}`],
   };
 }
 
@@ -45,8 +35,8 @@ export function toServiceStates(
   containers: Dockerode.ContainerInfo[],
 ): (ServiceState & { workspace: string })[] {
   return containers.map((c) => ({
-    workspace: c.Labels[LABEL.workspace] ?? "",
-    service: c.Labels[LABEL.service] ?? "",
+    workspace: c.Labels[LABELS.workspace] ?? "",
+    service: c.Labels[LABELS.service] ?? "",
     container: (c.Names[0] ?? "").replace(/^\//, ""),
     id: c.Id,
     state: c.State,
@@ -55,92 +45,14 @@ export function toServiceStates(
   }));
 }
 
-export interface UpResult {
-  created: string[];
-  started: string[];
-}
-
-/** Creates what is missing or changed, starts what is stopped, in depends_on order, then waits for health. */
-export async function upServices(docker: Docker, spec: WorkspaceSpec): Promise<UpResult> {
-  await ensureNetworkAndVolumes(docker, spec);
-  const existing = new Map((await listServices(docker, spec)).map((s) => [s.service, s]));
-  const result: UpResult = { created: [], started: [] };
-  for (const name of startOrder(spec.template.compose)) {
-    const service = spec.template.services.find((s) => s.name === name)!;
-    for (const [dep, { condition }] of Object.entries(service.depends_on)) {
-      if (condition === "service_healthy") await waitHealthy(docker, spec, dep);
-      if (condition === "service_completed_successfully") await waitExited(docker, spec, dep);
-    }
-    const options = containerOptions(spec, service);
-    const current = existing.get(name);
-    const container = await ensureContainer(docker, { options, current, result, name });
-    if (result.created.includes(name) || current?.state !== "running") {
-      await startContainer(container, name);
-      result.started.push(name);
-    }
-  }
-  for (const service of spec.template.services)
-    if (service.healthcheck && !service.healthcheck.disable) await waitHealthy(docker, spec, service.name);
-  return result;
-}
-
-async function ensureContainer(
-  docker: Docker,
-  args: { options: Dockerode.ContainerCreateOptions; current?: ServiceState; result: UpResult; name: string },
-): Promise<Dockerode.Container> {
-  const { options, current } = args;
-  if (current) {
-    const container = docker.getContainer(current.id);
-    const info = await container.inspect();
-    if (info.Config.Labels?.[LABEL.configHash] === options.Labels?.[LABEL.configHash]) return container;
-    await container.remove({ force: true });
-  }
-  args.result.created.push(args.name);
-  return docker.createContainer(options);
-}
-
-async function startContainer(container: Dockerode.Container, name: string): Promise<void> {
-  try {
-    await container.start();
-  } catch (error) {
-    const message = (error as Error).message;
-    const portTaken = /port is already allocated|address already in use/i.test(message);
-    throw new NexusError(`Cannot start service ${name}: ${message.split("\n").pop()}`, {
-      category: portTaken ? "port_conflict" : "docker",
-      hint: portTaken
-        ? "Another program took the port; run `nexus workspace up` again to pick a new one."
-        : "Check `nexus workspace logs` for the service.",
-      cause: error,
-    });
-  }
-}
-
-async function ensureNetworkAndVolumes(docker: Docker, spec: WorkspaceSpec): Promise<void> {
-  const labels = resourceLabels(spec);
-  const network = networkName(spec);
-  const networks = await docker.listNetworks({ filters: { name: [network] } });
-  if (!networks.some((n) => n.Name === network)) {
-    await docker.createNetwork({
-      Name: network,
-      Labels: { ...labels, [LABEL.network]: "default" },
-      CheckDuplicate: true,
-    });
-  }
-  for (const volume of Object.keys(spec.template.compose.volumes)) {
-    await docker.createVolume({
-      Name: volumeName(spec, volume),
-      Labels: { ...labels, [LABEL.volume]: volume },
-    });
-  }
-}
-
+/** `down`: the containers stop; they, their volumes and the ports stay for `up`. */
 export async function stopServices(docker: Docker, ref: WorkspaceRef): Promise<string[]> {
   const running = (await listServices(docker, ref)).filter((s) => s.state === "running");
   await Promise.all(
     running.map((s) =>
       docker
         .getContainer(s.id)
-        .stop({ t: 5 })
+        .stop({ t: 10 })
         .catch(() => undefined),
     ),
   );
@@ -154,9 +66,12 @@ export async function removeContainers(docker: Docker, ref: WorkspaceRef): Promi
   return containers.length;
 }
 
-/** Containers, network and volumes carrying the workspace's project label. */
+/**
+ * Containers, networks and volumes of the workspace's Compose project (Compose labels all three),
+ * found by label so this works even when the compose files are gone. External ones carry no label.
+ */
 export async function removeWorkspaceResources(docker: Docker, ref: WorkspaceRef): Promise<void> {
-  const label = `${LABEL.project}=${projectName(ref)}`;
+  const label = `${LABELS.project}=${projectName(ref)}`;
   const containers = await docker.listContainers({ all: true, filters: { label: [label] } });
   await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true })));
   const networks = await docker.listNetworks({ filters: { label: [label] } });

@@ -10,6 +10,8 @@ export interface ExecOptions {
   stdin?: boolean;
   workdir?: string;
   env?: string[];
+  /** `uid:gid` or a user name; the image's user when absent. */
+  user?: string;
   stdout?: Writable;
   stderr?: Writable;
 }
@@ -25,6 +27,7 @@ export async function execInContainer(docker: Docker, options: ExecOptions): Pro
     Tty: Boolean(options.tty),
     WorkingDir: options.workdir,
     Env: options.env,
+    User: options.user,
   });
   const stream = await exec.start({ hijack: true, stdin: Boolean(options.stdin), Tty: Boolean(options.tty) });
   const stdout = options.stdout ?? process.stdout;

@@ -1,23 +1,24 @@
 import type Dockerode from "dockerode";
 import { NexusError } from "../core/errors.js";
-import type { WorkspaceSpec } from "./container-spec.js";
 import { listServices } from "./containers.js";
 import type { Docker } from "./docker.js";
+import type { WorkspaceRef } from "./names.js";
 
-async function inspectService(docker: Docker, spec: WorkspaceSpec, service: string) {
+async function inspectService(docker: Docker, spec: WorkspaceRef, service: string) {
   const state = (await listServices(docker, spec)).find((s) => s.service === service);
   if (!state) throw new NexusError(`Service ${service} has no container.`, { category: "docker" });
   return docker.getContainer(state.id).inspect();
 }
 
 /**
- * Waits until a service is healthy. While Docker still says "starting", Nexus runs the template's
- * health test itself every 100 ms: readiness is seen at once, so templates can keep Docker's own
- * interval slow (cheap with many workspaces running) without slowing `create` and `up`.
+ * Waits until a service is healthy. While Docker still says "starting", Nexus runs the service's own
+ * health test itself every 100 ms: readiness is seen at once, so a compose file can keep Docker's
+ * interval slow (cheap with many workspaces running) without slowing `create` and `up` (Docker 20-24
+ * has no `start_interval`; `npm run bench` shows the difference).
  */
 export async function waitHealthy(
   docker: Docker,
-  spec: WorkspaceSpec,
+  spec: WorkspaceRef,
   service: string,
   timeoutMs = 180_000,
 ): Promise<void> {
@@ -60,7 +61,7 @@ async function probe(docker: Docker, info: Dockerode.ContainerInspectInfo): Prom
   return false;
 }
 
-function notHealthy(spec: WorkspaceSpec, service: string, info: Dockerode.ContainerInspectInfo): NexusError {
+function notHealthy(spec: WorkspaceRef, service: string, info: Dockerode.ContainerInspectInfo): NexusError {
   const log = info.State.Health?.Log?.at(-1)?.Output?.trim();
   const state = info.State.Running ? "unhealthy" : `not running (exit code ${info.State.ExitCode})`;
   return new NexusError(`Service ${service} is ${state}.`, {
@@ -69,7 +70,7 @@ function notHealthy(spec: WorkspaceSpec, service: string, info: Dockerode.Contai
   });
 }
 
-export async function waitExited(docker: Docker, spec: WorkspaceSpec, service: string): Promise<void> {
+export async function waitExited(docker: Docker, spec: WorkspaceRef, service: string): Promise<void> {
   const info = await inspectService(docker, spec, service);
   const result = info.State.Running
     ? await docker.getContainer(info.Id).wait()

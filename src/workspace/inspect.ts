@@ -138,12 +138,13 @@ export interface WorkspaceStatus extends WorkspaceView {
 }
 
 export async function workspaceStatus(ctx: ProjectContext, name: string): Promise<WorkspaceStatus> {
-  const { summary, templateFor } = await import("./manager.js");
+  const { summary } = await import("./summary.js");
+  const { environmentFor } = await import("./environment.js");
   const record = ctx.store.get(name);
-  const template = templateFor(ctx, record.template);
+  const env = await environmentFor(ctx, record).catch(() => undefined);
   let containers: ServiceState[] = [];
   let dockerKnown = true;
-  if (template) {
+  if (record.template !== "none") {
     try {
       containers = await listServices(await getDocker(), { repoId: ctx.repoId, workspace: name });
     } catch (error) {
@@ -156,6 +157,6 @@ export async function workspaceStatus(ctx: ProjectContext, name: string): Promis
     diskUsage([record.worktreePath]),
   ]);
   const base = view(ctx, { record, services: containers, dockerKnown, branches, disk });
-  const { env, sshAlias } = summary(ctx, name, template);
-  return { ...base, env, containers, sshAlias };
+  const { env: vars, sshAlias } = summary(ctx, name, env);
+  return { ...base, env: vars, containers, sshAlias };
 }

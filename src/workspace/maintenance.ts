@@ -3,11 +3,11 @@ import { join } from "node:path";
 import { git, gitRaw } from "../core/git.js";
 import { withLockAsync } from "../core/lock.js";
 import { warn } from "../core/output.js";
-import { LABEL } from "./container-spec.js";
 import { removeContainers, removeWorkspaceResources } from "./containers.js";
 import type { ProjectContext } from "./context.js";
 import { getDocker } from "./docker.js";
 import { upWorkspace, type WorkspaceSummary } from "./manager.js";
+import { LABELS } from "./override.js";
 import { branchExists, isDirty, lockReason, removeWorktree, worktreeLock } from "./worktree.js";
 
 export interface RepairResult {
@@ -88,7 +88,7 @@ export async function pruneWorkspaces(
 
 async function orphanWorkspaces(ctx: ProjectContext, known: Set<string>): Promise<string[]> {
   const docker = await getDocker();
-  const filters = { label: [`${LABEL.repo}=${ctx.repoId}`] };
+  const filters = { label: [`${LABELS.repo}=${ctx.repoId}`] };
   const [containers, networks, volumes] = await Promise.all([
     docker.listContainers({ all: true, filters }),
     docker.listNetworks({ filters }),
@@ -96,7 +96,7 @@ async function orphanWorkspaces(ctx: ProjectContext, known: Set<string>): Promis
   ]);
   const names = new Set<string>();
   for (const item of [...containers, ...networks, ...(volumes.Volumes ?? [])]) {
-    const workspace = item.Labels?.[LABEL.workspace];
+    const workspace = item.Labels?.[LABELS.workspace];
     if (workspace && !known.has(workspace)) names.add(workspace);
   }
   return [...names].sort();

@@ -1,52 +1,28 @@
 import { existsSync } from "node:fs";
 import { NexusError } from "../core/errors.js";
-import { info, style } from "../core/output.js";
 import { UndoStack } from "../core/undo.js";
-import { hostEnvironment, type WorkspaceSpec } from "./container-spec.js";
-import { listServices, removeWorkspaceResources, stopServices } from "./containers.js";
+import { removeWorkspaceResources } from "./containers.js";
 import { type ProjectContext, worktreePath } from "./context.js";
-import { type Docker, ensureImage, getDocker } from "./docker.js";
-import { execInContainer } from "./exec.js";
+import { getDocker } from "./docker.js";
+import { checkEnvironmentName, environmentName, loadEnvironment } from "./environment.js";
+import type { Environment } from "./environment-types.js";
 import { branchName, validateWorkspaceName } from "./names.js";
-import { type StartOptions, startWorkspace, timer } from "./runtime.js";
+import { runPostCommands } from "./post-commands.js";
+import { type Started, type StartOptions, startWorkspace, timer } from "./runtime.js";
 import { hostAlias, removeHostEntry } from "./ssh.js";
-import type { PortRecord, WorkspaceRecord } from "./store.js";
-import { loadTemplate, type Template } from "./templates.js";
-import {
-  branchExists,
-  copyIgnoredFiles,
-  createWorktree,
-  deleteBranch,
-  isDirty,
-  removeWorktree,
-} from "./worktree.js";
+import type { WorkspaceRecord } from "./store.js";
+import { summary, type WorkspaceSummary } from "./summary.js";
+import { branchExists, copyIgnoredFiles, createWorktree, deleteBranch, removeWorktree } from "./worktree.js";
+
+export { destroyWorkspace, downWorkspace, upWorkspace } from "./lifecycle.js";
+export type { WorkspaceSummary } from "./summary.js";
+export { summary } from "./summary.js";
 
 export interface CreateOptions {
   name: string;
   template?: string;
   from?: string;
   onStage?: StartOptions["onStage"];
-}
-
-export interface WorkspaceSummary {
-  workspace: WorkspaceRecord;
-  ports: PortRecord[];
-  env: Record<string, string>;
-  copiedFiles?: string[];
-  /** `ssh <alias>` reaches the dev container; unique per repository and workspace. */
-  sshAlias?: string;
-}
-
-const templateCache = new WeakMap<ProjectContext, Map<string, Template>>();
-
-/** Loads (and hashes) each template once per command, however many workspaces use it. */
-export function templateFor(ctx: ProjectContext, name: string): Template | undefined {
-  if (name === "none") return undefined;
-  const cache = templateCache.get(ctx) ?? new Map<string, Template>();
-  templateCache.set(ctx, cache);
-  const template = cache.get(name) ?? loadTemplate(name, ctx.paths.templatesDir);
-  cache.set(name, template);
-  return template;
 }
 
 /** Everything is validated before anything is made; a failure part-way undoes what was made. */
@@ -78,46 +54,37 @@ async function create(ctx: ProjectContext, options: CreateOptions): Promise<Work
       hint: `Start it with \`nexus workspace up ${name}\`, or pick another name.`,
     });
   }
-  const templateName = options.template ?? ctx.config.default_template;
-  const template = templateFor(ctx, templateName);
-  stage("template", { template: templateName, services: template?.services.length ?? 0 });
-  const docker = template ? await getDocker() : undefined;
-  if (docker) stage("docker");
-  // Images first: a failed build leaves no worktree, branch or row behind.
-  for (const service of template && docker ? template.services : []) {
-    stage(`image:${service.name}`, { result: await ensureImage(docker!, service) });
-  }
+  const envName = environmentName(ctx, options.template);
+  checkEnvironmentName(ctx, envName);
+  // Docker first: with no engine, nothing is made at all.
+  const docker = envName === "none" ? undefined : await getDocker();
+  stage("template", { template: envName });
   const undo = new UndoStack();
   return undo.guard(async () => {
-    const record = await makeWorktree(ctx, { name, templateName, template, from: options.from, undo });
+    const record = await makeWorktree(ctx, { name, envName, from: options.from, undo });
     stage("worktree");
     const copiedFiles = copyIgnoredFiles({
       from: ctx.paths.root,
       to: record.worktreePath,
       files: ctx.config.copy_files,
     });
-    if (!template || !docker) return finish(ctx, record, copiedFiles);
+    const env = await loadEnvironment(ctx, envName, record.worktreePath);
+    if (!env || !docker) return finish(ctx, record, { copiedFiles });
     const ref = { repoId: ctx.repoId, workspace: name };
     undo.push(() => removeWorkspaceResources(docker, ref));
     undo.push(async () => removeHostEntry(hostAlias(ref)));
-    const spec = await startWorkspace({ ctx, docker, record, template, onStage: options.onStage });
+    const started = await startWorkspace({ ctx, docker, record, env, onStage: options.onStage });
     const { noteTelemetry } = await import("../telemetry/recorder.js");
-    noteTelemetry({ template: template.name, services: template.services.length, ports: spec.ports.length });
-    await runPostCommands({ ctx, docker, spec, record });
+    noteTelemetry({ template: env.name, services: started.services.length, ports: started.ports.length });
+    await runPostCommands({ ctx, docker, env, started, record });
     stage("post_create");
-    return finish(ctx, record, copiedFiles, spec);
+    return finish(ctx, record, { copiedFiles, env, started });
   });
 }
 
 async function makeWorktree(
   ctx: ProjectContext,
-  args: {
-    name: string;
-    templateName: string;
-    template?: Template;
-    from?: string;
-    undo: UndoStack;
-  },
+  args: { name: string; envName: string; from?: string; undo: UndoStack },
 ): Promise<WorkspaceRecord> {
   const path = worktreePath(ctx, args.name);
   if (existsSync(path)) {
@@ -131,8 +98,8 @@ async function makeWorktree(
   claimName(ctx, {
     name: args.name,
     branch,
-    template: args.templateName,
-    templateHash: args.template?.hash ?? null,
+    template: args.envName,
+    templateHash: null,
     worktreePath: path,
     baseRef: args.from ?? "HEAD",
     state: "creating",
@@ -145,7 +112,7 @@ async function makeWorktree(
     path,
     branch,
     from: args.from,
-    template: args.templateName,
+    template: args.envName,
   });
   args.undo.push(async () => {
     await removeWorktree(ctx.paths.root, path);
@@ -167,114 +134,15 @@ function claimName(ctx: ProjectContext, record: Parameters<ProjectContext["store
   }
 }
 
-function finish(
+export function finish(
   ctx: ProjectContext,
   record: WorkspaceRecord,
-  copiedFiles: string[],
-  spec?: WorkspaceSpec,
+  result: { copiedFiles?: string[]; env?: Environment; started?: Started },
 ): WorkspaceSummary {
   ctx.store.update(record.name, {
-    state: spec ? "running" : "stopped",
-    services: spec?.template.services.length ?? 0,
+    state: result.started ? "running" : "stopped",
+    services: result.started?.services.length ?? 0,
+    templateHash: result.env?.hash,
   });
-  return { ...summary(ctx, record.name, spec?.template), copiedFiles };
-}
-
-export function summary(ctx: ProjectContext, name: string, template?: Template): WorkspaceSummary {
-  const ports = ctx.store.ports(name);
-  const env = template ? hostEnvironment(template, name, ports) : { NEXUS_WORKSPACE: name };
-  const ssh = template?.devService && template.compose["x-nexus"].ssh;
-  const sshAlias = ssh ? hostAlias({ repoId: ctx.repoId, workspace: name }) : undefined;
-  return { workspace: ctx.store.get(name), ports, env, sshAlias };
-}
-
-async function runPostCommands(args: {
-  ctx: ProjectContext;
-  docker: Docker;
-  spec: WorkspaceSpec;
-  record: WorkspaceRecord;
-}): Promise<void> {
-  const { ctx, docker, spec, record } = args;
-  const dev = spec.template.devService;
-  if (!dev) return;
-  const block = spec.template.compose["x-nexus"];
-  const fresh = ctx.store.get(record.name);
-  const commands = [...(fresh.postCreateDone ? [] : block.post_create), ...block.post_start];
-  const container = (await listServices(docker, spec)).find((s) => s.service === dev);
-  for (const command of commands) {
-    info(`${style.dim("run")} ${command}`);
-    const code = await execInContainer(docker, {
-      containerId: container!.id,
-      cmd: ["/bin/sh", "-c", command],
-      workdir: "/workspace",
-      stdout: process.stderr,
-    });
-    if (code !== 0) {
-      ctx.store.update(record.name, { state: "error" });
-      throw new NexusError(`Command \`${command}\` failed with exit code ${code} in ${record.name}.`, {
-        category: "docker",
-        hint: `Fix the command (x-nexus post_create/post_start in the template) or the project, then retry; during \`create\` the workspace was removed again, during \`up\` it is kept.`,
-      });
-    }
-  }
-  ctx.store.update(record.name, { postCreateDone: true });
-}
-
-export async function upWorkspace(
-  ctx: ProjectContext,
-  name: string,
-  onStage?: StartOptions["onStage"],
-): Promise<WorkspaceSummary> {
-  const record = ctx.store.get(name);
-  if (!existsSync(record.worktreePath)) {
-    throw new NexusError(`The worktree of "${name}" is missing: ${record.worktreePath}`, {
-      category: "git",
-      hint: `Run \`nexus workspace repair ${name}\` to recreate it from branch ${record.branch}.`,
-    });
-  }
-  const template = templateFor(ctx, record.template);
-  if (!template) return summary(ctx, name);
-  const docker = await getDocker();
-  for (const service of template.services) await ensureImage(docker, service);
-  const spec = await startWorkspace({ ctx, docker, record, template, onStage });
-  await runPostCommands({ ctx, docker, spec, record });
-  ctx.store.update(name, {
-    state: "running",
-    templateHash: template.hash,
-    services: template.services.length,
-  });
-  return summary(ctx, name, template);
-}
-
-export async function downWorkspace(ctx: ProjectContext, name: string): Promise<string[]> {
-  const record = ctx.store.get(name);
-  if (record.template === "none") return [];
-  const stopped = await stopServices(await getDocker(), { repoId: ctx.repoId, workspace: name });
-  ctx.store.update(name, { state: "stopped" });
-  return stopped;
-}
-
-export interface DestroyOptions {
-  force?: boolean;
-  deleteBranch?: boolean;
-}
-
-export async function destroyWorkspace(
-  ctx: ProjectContext,
-  name: string,
-  options: DestroyOptions = {},
-): Promise<void> {
-  const record = ctx.store.get(name);
-  if (!options.force && existsSync(record.worktreePath) && (await isDirty(record.worktreePath))) {
-    throw new NexusError(`Workspace "${name}" has uncommitted changes.`, {
-      category: "conflict",
-      hint: `Commit or stash them in ${record.worktreePath}, or pass --force to discard them.`,
-    });
-  }
-  const ref = { repoId: ctx.repoId, workspace: name };
-  if (record.template !== "none") await removeWorkspaceResources(await getDocker(), ref);
-  await removeWorktree(ctx.paths.root, record.worktreePath);
-  if (options.deleteBranch) await deleteBranch(ctx.paths.root, record.branch);
-  removeHostEntry(hostAlias(ref));
-  ctx.store.remove(name);
+  return { ...summary(ctx, record.name, result.env), copiedFiles: result.copiedFiles };
 }

@@ -2,7 +2,6 @@ import { createServer } from "node:net";
 import type { Db } from "../core/db.js";
 import { NexusError } from "../core/errors.js";
 import type { PortRecord } from "./store.js";
-import type { Template } from "./templates.js";
 
 export interface PortRequest {
   service: string;
@@ -126,17 +125,4 @@ function dropUnrequested(db: Db, workspace: string, requests: PortRequest[]): vo
 /** NEXUS_PORT_WEB style names for a port's environment variable. */
 export function portEnvName(name: string): string {
   return `NEXUS_PORT_${name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
-}
-
-/** One lease per published container port, named after its service (or service-port when it has several). */
-export function portRequests(template: Template): PortRequest[] {
-  return template.services.flatMap((service) =>
-    service.ports.map((port) => {
-      const target = typeof port === "object" ? port.target : Number(String(port).split("/")[0]);
-      const single = service.ports.length === 1;
-      const name =
-        (typeof port === "object" && port.name) || (single ? service.name : `${service.name}-${target}`);
-      return { service: service.name, name, containerPort: target };
-    }),
-  );
 }

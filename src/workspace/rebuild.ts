@@ -1,14 +1,14 @@
+import { existsSync, readFileSync } from "node:fs";
 import { join, relative, sep } from "node:path";
+import { parse } from "yaml";
 import type { Db } from "../core/db.js";
 import { gitRaw } from "../core/git.js";
 import { warn } from "../core/output.js";
 import type { ProjectPaths } from "../core/paths.js";
-import { LABEL } from "./container-spec.js";
 import { serviceFilters } from "./containers.js";
 import { branchName } from "./names.js";
-import { portRequests } from "./ports.js";
+import { LABELS as LABEL } from "./override.js";
 import type { WorkspaceStore } from "./store.js";
-import { loadTemplate } from "./templates.js";
 import { templateFromLockReason } from "./worktree.js";
 
 /** The slice of a project this needs (not ProjectContext itself: the context module calls this one). */
@@ -86,7 +86,7 @@ async function restore(ctx: RebuildContext, worktrees: FoundWorktree[]): Promise
     } catch {
       continue; // another process restored it first
     }
-    recordPorts(ctx, worktree.name, template, mine);
+    recordPorts(ctx, worktree.name, mine);
     rebuilt.push(worktree.name);
   }
   if (rebuilt.length) warn(`rebuilt workspace records from git and Docker: ${rebuilt.join(", ")}`);
@@ -105,30 +105,50 @@ async function repoContainers(ctx: RebuildContext): Promise<LightContainer[]> {
   }
 }
 
-/** Published ports of running containers become the workspace's leases again. */
-function recordPorts(ctx: RebuildContext, workspace: string, template: string, containers: LightContainer[]) {
-  const names = portNames(ctx, template);
+/**
+ * The leases come back from the workspace's override file (it names every published port, running or
+ * not), else from the running containers' published ports.
+ */
+function recordPorts(ctx: RebuildContext, workspace: string, containers: LightContainer[]) {
   const insert = ctx.db.prepare(
     `INSERT OR IGNORE INTO ports (workspace, service, name, container_port, host_port) VALUES (?, ?, ?, ?, ?)`,
   );
+  const fromOverride = overridePorts(join(ctx.paths.nexusDir, "compose", `${workspace}.yaml`));
+  if (fromOverride.length) {
+    for (const p of fromOverride) insert.run(workspace, p.service, p.name, p.target, p.published);
+    return;
+  }
   for (const container of containers) {
     const service = container.Labels[LABEL.service] ?? "";
     for (const port of container.Ports ?? []) {
       if (!port.PublicPort || (port.IP && port.IP !== "127.0.0.1")) continue;
-      const name = names.get(`${service}/${port.PrivatePort}`) ?? `${service}-${port.PrivatePort}`;
-      insert.run(workspace, service, name, port.PrivatePort, port.PublicPort);
+      insert.run(workspace, service, `${service}-${port.PrivatePort}`, port.PrivatePort, port.PublicPort);
     }
   }
 }
 
-function portNames(ctx: RebuildContext, template: string): Map<string, string> {
-  const names = new Map<string, string>();
-  if (template === "none") return names;
+interface OverridePort {
+  service: string;
+  name: string;
+  target: number;
+  published: number;
+}
+
+function overridePorts(file: string): OverridePort[] {
+  if (!existsSync(file)) return [];
   try {
-    const requests = portRequests(loadTemplate(template, ctx.paths.templatesDir));
-    for (const r of requests) names.set(`${r.service}/${r.containerPort}`, r.name);
+    const doc = parse(readFileSync(file, "utf8")) as {
+      services?: Record<string, { ports?: { name?: string; target: number; published: string }[] }>;
+    };
+    return Object.entries(doc.services ?? {}).flatMap(([service, spec]) =>
+      (spec.ports ?? []).map((p) => ({
+        service,
+        name: p.name ?? `${service}-${p.target}`,
+        target: Number(p.target),
+        published: Number(p.published),
+      })),
+    );
   } catch {
-    // an unreadable template still gets its ports back, named by service and port
+    return [];
   }
-  return names;
 }

@@ -1,39 +1,78 @@
-import { existsSync, mkdirSync } from "node:fs";
-import { connect } from "node:net";
-import { resolve, sep } from "node:path";
-import { isNexusError, NexusError } from "../core/errors.js";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { isNexusError } from "../core/errors.js";
 import { warn } from "../core/output.js";
-import type { WorkspaceSpec } from "./container-spec.js";
-import { listServices, upServices } from "./containers.js";
+import { type ComposeProject, compose } from "./compose.js";
+import { activeServices, type ComposeModel, readModel } from "./compose-model.js";
+import { listServices, type ServiceState } from "./containers.js";
 import { type ProjectContext, runtimeScript } from "./context.js";
 import type { Docker } from "./docker.js";
-import { explainDockerError } from "./docker-errors.js";
-import { ensurePorts, portRequests } from "./ports.js";
-import { ensureSshKeys, hostAlias, writeHostEntry } from "./ssh.js";
-import type { WorkspaceRecord } from "./store.js";
-import type { Template } from "./templates.js";
+import type { Environment } from "./environment-types.js";
+import { waitHealthy } from "./health.js";
+import { hostSetup } from "./host.js";
+import { builtImages } from "./images.js";
+import { projectName, type WorkspaceRef } from "./names.js";
+import { buildOverride, type HostSetup, overrideYaml, portRequestsFor } from "./override.js";
+import { ensurePorts } from "./ports.js";
+import { checkBindSources } from "./preflight.js";
+import { prepareDevContainer } from "./prepare.js";
+import type { PortRecord, WorkspaceRecord } from "./store.js";
 
 export interface StartOptions {
   ctx: ProjectContext;
   docker: Docker;
   record: WorkspaceRecord;
-  template: Template;
+  env: Environment;
   onStage?: (stage: string, ms: number, detail?: Record<string, unknown>) => void;
 }
 
-/** Ports, SSH and containers for a workspace: shared by create, up and repair. */
-export async function startWorkspace(options: StartOptions): Promise<WorkspaceSpec> {
-  const { template } = options;
+/** A started workspace: its Compose project (override included), ports, and the dev container. */
+export interface Started {
+  ref: WorkspaceRef;
+  project: ComposeProject;
+  ports: PortRecord[];
+  services: string[];
+  dev?: ServiceState;
+  /** The user commands run as in the dev container (`uid:gid`, or a name). */
+  user: string;
+}
+
+/** Ports, override, `docker compose up`, then health, host user and SSH: shared by create, up and repair. */
+export async function startWorkspace(options: StartOptions): Promise<Started> {
+  const { ctx, record, env } = options;
   const stage = timer(options.onStage);
-  const ssh = template.compose["x-nexus"].ssh && template.devService ? await ensureSshKeys() : undefined;
-  const spec = await startWithFreePorts(options, { stage, sshDir: ssh?.containerDir });
-  const sshPort = spec.ports.find((p) => p.service === template.devService && p.containerPort === 22);
-  if (ssh && sshPort) {
-    writeHostEntry({ alias: hostAlias(spec), port: sshPort.hostPort });
-    await waitForBanner(sshPort.hostPort, "SSH-");
-    stage("ssh");
-  }
-  return spec;
+  const ref = { repoId: ctx.repoId, workspace: record.name };
+  const base = { name: projectName(ref), files: env.files, projectDir: env.projectDir };
+  const [model, host] = await Promise.all([readModel(base, modelCache(ctx)), hostSetup(ctx.paths.root)]);
+  const services = activeServices(model, env.runServices);
+  checkBindSources({ model, services, worktree: record.worktreePath, mainRoot: ctx.paths.root });
+  stage("model", { services: services.length });
+  const { ensureSshKeys } = await import("./ssh.js");
+  const ssh = env.ssh && env.devService ? await ensureSshKeys() : undefined;
+  const images = await builtImages({ model, services, env, worktree: record.worktreePath });
+  const input = { ctx, env, model, ref, host, images, services, sshDir: ssh?.containerDir, record };
+  const { project, ports } = await upWithFreePorts(options.docker, input, stage);
+  const running = await listServices(options.docker, ref);
+  const dev = running.find((s) => s.service === env.devService);
+  const user = execUser(env, host);
+  await Promise.all([
+    ...healthChecked(model, services).map((s) => waitHealthy(options.docker, ref, s)),
+    dev ? prepareDevContainer({ docker: options.docker, ref, env, dev, host, ports }) : undefined,
+  ]);
+  stage("ready");
+  return { ref, project, ports, services, dev, user };
+}
+
+interface UpInput {
+  ctx: ProjectContext;
+  env: Environment;
+  model: ComposeModel;
+  ref: WorkspaceRef;
+  host: HostSetup;
+  images: Record<string, string>;
+  services: string[];
+  sshDir?: string;
+  record: WorkspaceRecord;
 }
 
 const PORT_RACE_RETRIES = 5;
@@ -42,98 +81,99 @@ const PORT_RACE_RETRIES = 5;
  * Another repository (or user, or program) can bind a port between our probe and Docker's bind:
  * Docker then refuses it, and the next allocation sees the port taken and moves it.
  */
-async function startWithFreePorts(
-  options: StartOptions,
-  extra: { stage: ReturnType<typeof timer>; sshDir?: string },
-): Promise<WorkspaceSpec> {
-  const { ctx, docker, record, template } = options;
+async function upWithFreePorts(
+  docker: Docker,
+  input: UpInput,
+  stage: ReturnType<typeof timer>,
+): Promise<{ project: ComposeProject; ports: PortRecord[] }> {
+  const { ctx, env, model, ref, services } = input;
   for (let attempt = 1; ; attempt++) {
-    const running = await listServices(docker, { repoId: ctx.repoId, workspace: record.name });
+    const running = await listServices(docker, ref);
     const owned = new Set(running.filter((s) => s.state === "running").flatMap((s) => s.ports));
     const allocation = await ensurePorts(ctx.db, {
-      workspace: record.name,
-      requests: portRequests(template),
+      workspace: ref.workspace,
+      requests: portRequestsFor(env, model, services),
       range: ctx.config.ports,
       owned,
     });
     for (const move of allocation.moved)
       warn(`port ${move.from} (${move.name}) is taken by another program; using ${move.to} instead.`);
-    extra.stage("ports", { attempts: allocation.attempts, moved: allocation.moved.length });
-    const spec: WorkspaceSpec = {
-      workspace: record.name,
-      repoId: ctx.repoId,
-      template,
-      worktreePath: record.worktreePath,
-      gitCommonDir: ctx.paths.gitCommonDir,
-      ports: allocation.ports,
-      runtimeScript: runtimeScript(),
-      sshDir: extra.sshDir,
-    };
-    try {
-      prepareBindSources(ctx.paths.root, spec);
-      const result = await upServices(docker, spec);
-      extra.stage("containers", { created: result.created.length, started: result.started.length });
-      return spec;
-    } catch (error) {
-      const raced = isNexusError(error) && error.category === "port_conflict";
-      if (!raced || attempt >= PORT_RACE_RETRIES) throw explainDockerError(error);
+    stage("ports", { attempts: allocation.attempts, moved: allocation.moved.length });
+    const project = await writeOverride(input, allocation.ports);
+    const result = await compose(project, ["up", "-d", "--remove-orphans", ...services], {
+      progress: true,
+      failure: `Cannot start workspace "${ref.workspace}"`,
+    }).catch((error: unknown) => error);
+    if (!(result instanceof Error)) {
+      stage("compose_up");
+      return { project, ports: allocation.ports };
     }
+    const raced = isNexusError(result) && result.category === "port_conflict";
+    if (!raced || attempt >= PORT_RACE_RETRIES) throw result;
   }
 }
 
-/**
- * A relative bind source missing from the worktree: Compose would create an empty folder there. When
- * the main checkout has it, git left it out (it is ignored), and an empty folder would hide that.
- */
-function prepareBindSources(mainRoot: string, spec: WorkspaceSpec): void {
-  for (const service of spec.template.services) {
-    for (const entry of service.volumes) {
-      const [source = "", target] = entry.split(":");
-      if (!target || !source.startsWith(".")) continue;
-      const inWorktree = resolve(spec.worktreePath, source);
-      if (existsSync(inWorktree) || !inWorktree.startsWith(spec.worktreePath + sep)) continue;
-      if (existsSync(resolve(mainRoot, source))) {
-        throw new NexusError(
-          `${source}, bind-mounted into service ${service.name}, is in the main checkout but not in the workspace's worktree (git ignores it).`,
-          {
-            category: "config",
-            hint: `List it under copy_files in .nexus/config.yaml to copy it into new worktrees, or create it in the worktree (${spec.worktreePath}).`,
-          },
-        );
-      }
-      mkdirSync(inWorktree, { recursive: true });
-    }
-  }
+/** `.nexus/compose/NAME.yaml`: inspectable (`nexus workspace config NAME`), rewritten on every start. */
+export function overridePath(ctx: ProjectContext, workspace: string): string {
+  return join(ctx.paths.nexusDir, "compose", `${workspace}.yaml`);
 }
 
-/** Ready means `ssh nexus-NAME` works: poll until sshd greets us through the published port. */
-async function waitForBanner(port: number, prefix: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if ((await readBanner(port)).startsWith(prefix)) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new NexusError(
-    `sshd in the dev container did not answer on 127.0.0.1:${port} within ${timeoutMs / 1000} s.`,
+async function writeOverride(input: UpInput, ports: PortRecord[]): Promise<ComposeProject> {
+  const { ctx, env, ref } = input;
+  const file = overridePath(ctx, ref.workspace);
+  const dir = join(ctx.paths.nexusDir, "compose");
+  mkdirSync(dir, { recursive: true });
+  if (!existsSync(join(dir, ".gitignore"))) writeFileSync(join(dir, ".gitignore"), "*\n");
+  const override = buildOverride(
     {
-      category: "timeout",
-      hint: "Check that the dev image installs openssh-server; see /var/log/nexus-sshd.log in the container.",
+      ...input,
+      ports,
+      mounts: {
+        worktree: input.record.worktreePath,
+        gitCommonDir: ctx.paths.gitCommonDir,
+        runtimeScript: runtimeScript(),
+        sshDir: input.sshDir,
+      },
+      extraEnv: { ...ctx.config.env, ...ctx.config.workspaces[ref.workspace]?.env },
     },
+    input.services,
   );
+  writeFileSync(file, await overrideYaml(override));
+  return { name: projectName(ref), files: [...env.files, file], projectDir: env.projectDir };
 }
 
-function readBanner(port: number): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: "127.0.0.1", port });
-    const done = (text: string) => {
-      socket.destroy();
-      resolve(text);
-    };
-    socket.setTimeout(1000, () => done(""));
-    socket.once("data", (data) => done(data.toString()));
-    socket.on("error", () => done(""));
-    socket.once("close", () => done(""));
+/** The Compose project of an existing workspace, override included (it is written at every start). */
+export function workspaceProject(ctx: ProjectContext, workspace: string, env: Environment): ComposeProject {
+  const ref = { repoId: ctx.repoId, workspace };
+  const file = overridePath(ctx, workspace);
+  return {
+    name: projectName(ref),
+    files: existsSync(file) ? [...env.files, file] : env.files,
+    projectDir: env.projectDir,
+  };
+}
+
+function healthChecked(model: ComposeModel, services: string[]): string[] {
+  return services.filter((s) => {
+    const check = model.services[s]?.healthcheck;
+    return check?.test?.length && !check.disable && check.test[0] !== "NONE";
   });
+}
+
+/** Commands in the dev container run as the host user (uid:gid), or as remoteUser when the host is root. */
+export function execUser(env: Environment, host: Pick<HostSetup, "uid" | "gid">): string {
+  if (host.uid === 0) return env.remoteUser ?? "0:0";
+  return `${host.uid}:${host.gid}`;
+}
+
+function modelCache(ctx: ProjectContext) {
+  return {
+    get: (key: string) =>
+      (ctx.db.prepare("SELECT value FROM cache WHERE key = ?").get(key) as { value: string } | undefined)
+        ?.value,
+    set: (key: string, value: string) =>
+      void ctx.db.prepare("INSERT OR REPLACE INTO cache (key, value) VALUES (?, ?)").run(key, value),
+  };
 }
 
 export function timer(

@@ -78,7 +78,12 @@ export function hostAlias(ref: WorkspaceRef): string {
 }
 
 /** Adds or replaces the workspace's Host block and makes sure ~/.ssh/config includes Nexus's file. */
-export function writeHostEntry(options: { alias: string; port: number; paths?: SshPaths }): void {
+export function writeHostEntry(options: {
+  alias: string;
+  port: number;
+  user?: string;
+  paths?: SshPaths;
+}): void {
   const paths = options.paths ?? sshPaths();
   const { alias } = options;
   const block = [
@@ -86,7 +91,7 @@ export function writeHostEntry(options: { alias: string; port: number; paths?: S
     `Host ${alias}`,
     "  HostName 127.0.0.1",
     `  Port ${options.port}`,
-    "  User root",
+    `  User ${options.user ?? "root"}`,
     `  IdentityFile ${paths.userKey}`,
     "  IdentitiesOnly yes",
     `  HostKeyAlias ${alias}`,

@@ -1,0 +1,98 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { NexusError } from "../core/errors.js";
+import { type ComposeProject, compose, composeFailure } from "./compose.js";
+
+/** The parts of `docker compose config --format json` Nexus reads; Compose itself keeps the rest. */
+export interface PortModel {
+  target: number;
+  published?: string;
+  host_ip?: string;
+  protocol?: string;
+  name?: string;
+}
+
+export interface ServiceModel {
+  image?: string;
+  build?: { context: string; dockerfile?: string; args?: Record<string, string | null>; target?: string };
+  ports?: PortModel[];
+  container_name?: string;
+  profiles?: string[];
+  healthcheck?: { test?: string[]; disable?: boolean };
+  command?: string[] | null;
+  entrypoint?: string[] | null;
+  [key: string]: unknown;
+}
+
+export interface ComposeModel {
+  name: string;
+  services: Record<string, ServiceModel>;
+  networks?: Record<string, { external?: boolean; name?: string } | null>;
+  volumes?: Record<string, { external?: boolean; name?: string } | null>;
+}
+
+/** Compose's view of the project's own files (no override): ports, builds, names to take over. */
+export async function readModel(project: ComposeProject, cache?: ModelCache): Promise<ComposeModel> {
+  const key = modelKey(project);
+  const cached = cache?.get(key);
+  if (cached) return JSON.parse(cached) as ComposeModel;
+  const result = await compose(project, ["config", "--format", "json"]);
+  if (result.exitCode !== 0) throw unreadable(project, result.stderr);
+  let model: ComposeModel;
+  try {
+    model = JSON.parse(result.stdout) as ComposeModel;
+  } catch (error) {
+    throw new NexusError("`docker compose config` printed something that is not JSON.", {
+      category: "docker",
+      hint: "Check `docker compose version` (Nexus needs Compose v2.24 or newer).",
+      cause: error,
+    });
+  }
+  cache?.set(key, JSON.stringify(model));
+  return model;
+}
+
+/** The file is the user's to fix: Compose's own words, the files, exit code 2, nothing created. */
+function unreadable(project: ComposeProject, stderr: string): NexusError {
+  const said = composeFailure("", stderr);
+  if (said.category !== "docker") return said;
+  const message = stderr.trim().split("\n").at(-1) ?? "";
+  return new NexusError(
+    `Docker Compose cannot read ${project.files.join(" + ")}: ${message.replace(/^.*?level=\w+ msg=/, "")}`,
+    {
+      category: "config",
+      exitCode: 2,
+      hint: "Fix the file (`docker compose -f FILE config` shows the same error), then retry. Nothing was created.",
+    },
+  );
+}
+
+export interface ModelCache {
+  get(key: string): string | undefined;
+  set(key: string, value: string): void;
+}
+
+/** The files' bytes, their paths and the variables Compose interpolates decide the model. */
+function modelKey(project: ComposeProject): string {
+  const hash = createHash("sha256").update(JSON.stringify([project.name, project.projectDir, project.files]));
+  for (const file of project.files) hash.update(readFileSync(file));
+  for (const file of [".env"]) {
+    try {
+      hash.update(readFileSync(`${project.projectDir}/${file}`));
+    } catch {
+      // no .env: nothing to hash
+    }
+  }
+  const vars = Object.entries(process.env)
+    .filter(([k]) => !/^(PWD|OLDPWD|SHLVL|_|NEXUS_SESSION_ID)$/.test(k))
+    .sort(([a], [b]) => a.localeCompare(b));
+  hash.update(JSON.stringify(vars));
+  return `compose-model:${hash.digest("hex").slice(0, 32)}`;
+}
+
+/** Services `up` starts: runServices when given, else every service without a profile. */
+export function activeServices(model: ComposeModel, runServices?: string[]): string[] {
+  const names = Object.keys(model.services);
+  if (runServices?.length) return names.filter((n) => runServices.includes(n));
+  return names.filter((n) => !model.services[n]?.profiles?.length);
+}

@@ -1,0 +1,115 @@
+import { spawn } from "node:child_process";
+import { NexusError } from "../core/errors.js";
+import { debug, info, style } from "../core/output.js";
+import { explainDockerError } from "./docker-errors.js";
+import { builtinTemplatesDir } from "./templates.js";
+
+/** One Compose project: the name, the files in `-f` order and the directory relative paths resolve in. */
+export interface ComposeProject {
+  name: string;
+  files: string[];
+  projectDir: string;
+}
+
+export interface ComposeRun {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+export interface ComposeOptions {
+  /** Show Compose's progress lines (builds) on stderr as they come. */
+  progress?: boolean;
+  env?: NodeJS.ProcessEnv;
+  /** Fail with this message (plus Compose's own words) on a non-zero exit. */
+  failure?: string;
+}
+
+/** `docker compose -p NAME --project-directory DIR -f A -f B <args>`: every workspace goes through here. */
+export function composeArgs(project: ComposeProject, args: string[]): string[] {
+  const files = project.files.flatMap((f) => ["-f", f]);
+  return ["compose", "-p", project.name, "--project-directory", project.projectDir, ...files, ...args];
+}
+
+export async function compose(
+  project: ComposeProject,
+  args: string[],
+  options: ComposeOptions = {},
+): Promise<ComposeRun> {
+  const started = performance.now();
+  const result = await runDocker(composeArgs(project, args), options);
+  debug(`docker compose ${args[0]} (${project.name}): ${Math.round(performance.now() - started)} ms`);
+  if (result.exitCode !== 0 && options.failure) throw composeFailure(options.failure, result.stderr);
+  return result;
+}
+
+function runDocker(args: string[], options: ComposeOptions): Promise<ComposeRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("docker", args, {
+      // Built-in templates name their build contexts ${NEXUS_TEMPLATES:-..}/NAME: absolute under Nexus.
+      env: { NEXUS_TEMPLATES: builtinTemplatesDir(), ...process.env, ...options.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const out: Buffer[] = [];
+    const err: string[] = [];
+    child.stdout.on("data", (chunk: Buffer) => out.push(chunk));
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+      err.push(chunk);
+      if (options.progress) for (const line of chunk.split("\n")) showProgress(line.trim());
+    });
+    for (const stream of [child.stdout, child.stderr]) stream.on("error", () => undefined);
+    child.on("error", (error: NodeJS.ErrnoException) => reject(missingDocker(error)));
+    child.on("close", (code) =>
+      resolve({ stdout: Buffer.concat(out).toString("utf8"), stderr: err.join(""), exitCode: code ?? 1 }),
+    );
+  });
+}
+
+/** Build steps and pulls are worth watching; Compose's per-container chatter goes to --verbose. */
+function showProgress(line: string): void {
+  if (!line) return;
+  if (/^#\d+ \[[^\]]+\]|Pulling|Pulled|Building|Built\b/.test(line)) info(style.dim(`  ${line}`));
+  else debug(`  ${line}`);
+}
+
+function missingDocker(error: NodeJS.ErrnoException): NexusError {
+  return new NexusError(`Cannot run the docker CLI: ${error.message}`, {
+    category: "docker_unavailable",
+    hint: "Install Docker with Compose v2 (`bash scripts/docker-engine.sh` on Debian/Ubuntu), or use `--template none`.",
+    cause: error,
+  });
+}
+
+/** Compose's own message, explained when it is one we know (address pools, disk full, ports). */
+export function composeFailure(what: string, stderr: string): NexusError {
+  const lines = stderr
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const last = lines.slice(-12).join("\n");
+  const explained = explainDockerError(new Error(last));
+  if (explained instanceof NexusError) return explained;
+  if (/unknown (shorthand )?flag|is not a docker command|unknown command "compose"/i.test(stderr)) {
+    return new NexusError("Docker Compose v2 (`docker compose`) is not installed.", {
+      category: "docker_unavailable",
+      hint: "Install it: `bash scripts/docker-engine.sh` (Debian/Ubuntu), or the docker-compose-plugin package; `nexus doctor` checks it.",
+    });
+  }
+  const portTaken = /port is already allocated|address already in use/i.test(last);
+  return new NexusError(`${what}: ${lines.at(-1) ?? "docker compose failed"}`, {
+    category: portTaken ? "port_conflict" : "docker",
+    hint: portTaken
+      ? "Another program took the port; run `nexus workspace up` again to pick a new one."
+      : `Compose said:\n${last}`,
+  });
+}
+
+/** `docker compose version --short`, or undefined when there is no Compose v2. */
+export async function composeVersion(): Promise<string | undefined> {
+  try {
+    const result = await runDocker(["compose", "version", "--short"], {});
+    return result.exitCode === 0 ? result.stdout.trim().replace(/^v/, "") : undefined;
+  } catch {
+    return undefined;
+  }
+}

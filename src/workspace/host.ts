@@ -1,0 +1,58 @@
+import { existsSync } from "node:fs";
+import { userInfo } from "node:os";
+import { gitRaw } from "../core/git.js";
+import type { HostSetup } from "./override.js";
+
+const PROXY_VARS = ["HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY"];
+
+/** Bundles a host may trust beyond the system's defaults, in the order tools look for them. */
+const CA_VARS = [
+  "NEXUS_CA_BUNDLE",
+  "NODE_EXTRA_CA_CERTS",
+  "SSL_CERT_FILE",
+  "REQUESTS_CA_BUNDLE",
+  "CURL_CA_BUNDLE",
+];
+
+/**
+ * What carries over from the host into a workspace: the user's uid/gid (files written in the
+ * container belong to them), git identity, proxy variables and a CA bundle when the host has one.
+ */
+export async function hostSetup(root: string, env: NodeJS.ProcessEnv = process.env): Promise<HostSetup> {
+  const user = userInfo();
+  const [name, email] = await Promise.all([gitConfig(root, "user.name"), gitConfig(root, "user.email")]);
+  return {
+    uid: user.uid,
+    gid: user.gid,
+    user: user.username,
+    gitName: name,
+    gitEmail: email,
+    proxy: proxyVars(env),
+    caFile: caBundle(env),
+  };
+}
+
+async function gitConfig(root: string, key: string): Promise<string | undefined> {
+  const result = await gitRaw(["config", "--get", key], root);
+  return result.exitCode === 0 ? result.stdout.trim() || undefined : undefined;
+}
+
+/** Both spellings, as tools differ in which they read. */
+export function proxyVars(env: NodeJS.ProcessEnv): Record<string, string> {
+  const vars: Record<string, string> = {};
+  for (const name of PROXY_VARS) {
+    const value = env[name] ?? env[name.toLowerCase()];
+    if (!value) continue;
+    vars[name] = value;
+    vars[name.toLowerCase()] = value;
+  }
+  return vars;
+}
+
+export function caBundle(env: NodeJS.ProcessEnv): string | undefined {
+  for (const name of CA_VARS) {
+    const file = env[name];
+    if (file && existsSync(file)) return file;
+  }
+  return undefined;
+}

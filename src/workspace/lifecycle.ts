@@ -1,0 +1,93 @@
+import { existsSync } from "node:fs";
+import { NexusError } from "../core/errors.js";
+import { removeWorkspaceResources, stopServices } from "./containers.js";
+import type { ProjectContext } from "./context.js";
+import { getDocker } from "./docker.js";
+import { environmentFor } from "./environment.js";
+import { finish } from "./manager.js";
+import { runPostCommands } from "./post-commands.js";
+import { type StartOptions, startWorkspace } from "./runtime.js";
+import { hostAlias, removeHostEntry } from "./ssh.js";
+import type { WorkspaceSummary } from "./summary.js";
+import { summary } from "./summary.js";
+import { deleteBranch, isDirty, removeWorktree } from "./worktree.js";
+
+export async function upWorkspace(
+  ctx: ProjectContext,
+  name: string,
+  onStage?: StartOptions["onStage"],
+): Promise<WorkspaceSummary> {
+  const record = ctx.store.get(name);
+  if (!existsSync(record.worktreePath)) {
+    throw new NexusError(`The worktree of "${name}" is missing: ${record.worktreePath}`, {
+      category: "git",
+      hint: `Run \`nexus workspace repair ${name}\` to recreate it from branch ${record.branch}.`,
+    });
+  }
+  const env = await environmentFor(ctx, record);
+  if (!env) return summary(ctx, name);
+  const docker = await getDocker();
+  const started = await startWorkspace({ ctx, docker, record, env, onStage });
+  await runPostCommands({ ctx, docker, env, started, record });
+  return finish(ctx, record, { env, started });
+}
+
+export async function downWorkspace(ctx: ProjectContext, name: string): Promise<string[]> {
+  const record = ctx.store.get(name);
+  if (record.template === "none") return [];
+  const stopped = await stopServices(await getDocker(), { repoId: ctx.repoId, workspace: name });
+  ctx.store.update(name, { state: "stopped" });
+  return stopped;
+}
+
+export interface DestroyOptions {
+  force?: boolean;
+  deleteBranch?: boolean;
+}
+
+export async function destroyWorkspace(
+  ctx: ProjectContext,
+  name: string,
+  options: DestroyOptions = {},
+): Promise<void> {
+  const record = ctx.store.get(name);
+  if (!options.force && existsSync(record.worktreePath) && (await isDirty(record.worktreePath))) {
+    throw new NexusError(`Workspace "${name}" has uncommitted changes.`, {
+      category: "conflict",
+      hint: `Commit or stash them in ${record.worktreePath}, or pass --force to discard them.`,
+    });
+  }
+  const ref = { repoId: ctx.repoId, workspace: name };
+  if (record.template !== "none") await removeWorkspaceResources(await getDocker(), ref);
+  await removeWorktree(ctx.paths.root, record.worktreePath);
+  if (options.deleteBranch) await deleteBranch(ctx.paths.root, record.branch);
+  removeHostEntry(hostAlias(ref));
+  const { rmSync } = await import("node:fs");
+  const { overridePath } = await import("./runtime.js");
+  rmSync(overridePath(ctx, name), { force: true });
+  ctx.store.remove(name);
+}
+
+/** `docker compose config` of the project's files plus Nexus's override: what Compose runs. */
+export async function mergedConfig(
+  ctx: ProjectContext,
+  name: string,
+  format: "yaml" | "json",
+): Promise<string> {
+  const record = ctx.store.get(name);
+  const env = await environmentFor(ctx, record);
+  if (!env) {
+    throw new NexusError(`Workspace "${name}" has no containers (template none).`, {
+      category: "validation",
+      exitCode: 2,
+      hint: "Only workspaces with containers have a Compose configuration.",
+    });
+  }
+  const { workspaceProject } = await import("./runtime.js");
+  const { compose } = await import("./compose.js");
+  const project = workspaceProject(ctx, name, env);
+  const result = await compose(project, ["config", "--format", format], {
+    failure: `Docker Compose cannot read the configuration of "${name}"`,
+  });
+  return result.stdout;
+}

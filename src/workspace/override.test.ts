@@ -1,0 +1,148 @@
+import { describe, expect, it } from "vitest";
+import type { ComposeModel } from "./compose-model.js";
+import type { Environment } from "./environment-types.js";
+import {
+  buildOverride,
+  devEnvironment,
+  type OverrideInput,
+  overrideYaml,
+  portRequestsFor,
+  Tagged,
+} from "./override.js";
+
+const env: Environment = {
+  name: "app",
+  kind: "compose",
+  source: "/w/compose.yaml",
+  description: "",
+  files: ["/w/compose.yaml"],
+  projectDir: "/w",
+  devService: "web",
+  workspaceFolder: "/app",
+  ssh: true,
+  postCreate: [],
+  postStart: [],
+  updateRemoteUserUID: true,
+  containerEnv: { FROM_ENV: "1" },
+  remoteEnv: {},
+  forwardPorts: [9229],
+  hostEnv: {},
+  overrideCommand: false,
+  hash: "h",
+};
+
+const model: ComposeModel = {
+  name: "nexus-feat-abcdef",
+  services: {
+    web: { build: { context: "/w" }, ports: [{ target: 3000, published: "3000" }], container_name: "myapp" },
+    db: { image: "postgres:16", ports: [{ target: 5432, published: "5432", host_ip: "0.0.0.0" }] },
+    worker: { image: "app", profiles: ["jobs"] },
+  },
+  networks: {
+    default: { name: "nexus-feat-abcdef_default" },
+    shared: { name: "fixed-net" },
+    outside: { external: true },
+  },
+  volumes: { data: { name: "nexus-feat-abcdef_data" }, ext: { external: true, name: "ext" } },
+};
+
+const input: OverrideInput = {
+  ref: { repoId: "abcdef123456", workspace: "feat" },
+  env,
+  model,
+  ports: [
+    { workspace: "feat", service: "web", name: "web-3000", containerPort: 3000, hostPort: 41000 },
+    { workspace: "feat", service: "web", name: "ssh", containerPort: 22, hostPort: 41001 },
+    { workspace: "feat", service: "db", name: "db", containerPort: 5432, hostPort: 41002 },
+  ],
+  mounts: {
+    worktree: "/w",
+    gitCommonDir: "/repo/.git",
+    runtimeScript: "/nexus/init.sh",
+    sshDir: "/home/u/.nexus/ssh/c",
+  },
+  host: {
+    uid: 1000,
+    gid: 1000,
+    user: "u",
+    gitName: "U Ser",
+    gitEmail: "u@x",
+    proxy: { HTTPS_PROXY: "http://p:3128" },
+  },
+  images: { web: "nexus/w-web:123" },
+  extraEnv: { POSTGRES_HOST: "db" },
+};
+
+describe("override", () => {
+  it("leases every published port, forwarded dev ports and SSH, named by service", () => {
+    expect(portRequestsFor(env, model, ["web", "db"])).toEqual([
+      { service: "web", name: "web-3000", containerPort: 3000 },
+      { service: "web", name: "web-9229", containerPort: 9229 },
+      { service: "web", name: "ssh", containerPort: 22 },
+      { service: "db", name: "db", containerPort: 5432 },
+    ]);
+  });
+
+  it("remaps ports to 127.0.0.1, resets fixed names, labels everything, keeps the rest", () => {
+    const out = buildOverride(input, ["web", "db"]) as { services: Record<string, Record<string, unknown>> };
+    const db = out.services.db!;
+    expect(db.ports).toEqual(
+      new Tagged("!override", [
+        { name: "db", target: 5432, published: "41002", host_ip: "127.0.0.1", protocol: "tcp" },
+      ]),
+    );
+    expect(db.labels).toEqual({
+      "nexus.workspace": "feat",
+      "nexus.repo": "abcdef123456",
+      "nexus.template": "app",
+    });
+    expect(db.image).toBeUndefined();
+    expect(Object.keys(db).sort()).toEqual(["labels", "ports"]);
+    const web = out.services.web!;
+    expect(web.container_name).toEqual(new Tagged("!reset", null));
+    expect(web).toMatchObject({
+      image: "nexus/w-web:123",
+      pull_policy: "never",
+      build: { args: { HTTPS_PROXY: "http://p:3128" } },
+    });
+    expect(out.services.worker).toBeUndefined();
+  });
+
+  it("gives fixed-name networks and volumes the workspace's own name and leaves external ones alone", () => {
+    const out = buildOverride(input, ["web"]) as Record<string, Record<string, Record<string, unknown>>>;
+    expect(out.networks!.shared).toMatchObject({ name: "nexus-feat-abcdef_shared" });
+    expect(out.networks!.default).not.toHaveProperty("name");
+    expect(out.networks!.outside).toBeUndefined();
+    expect(out.volumes!.ext).toBeUndefined();
+    expect(out.volumes!.data).toHaveProperty("labels");
+  });
+
+  it("mounts the worktree, the git dir, Nexus's setup and SSH keys into the dev service with the host's identity", () => {
+    const web = (buildOverride(input, ["web"]) as { services: Record<string, Record<string, unknown>> })
+      .services.web!;
+    expect(web.volumes).toContainEqual({ type: "bind", source: "/w", target: "/app" });
+    expect(web.volumes).toContainEqual({ type: "bind", source: "/repo/.git", target: "/repo/.git" });
+    expect(web.volumes).toContainEqual(
+      expect.objectContaining({ target: "/run/nexus/ssh", read_only: true }),
+    );
+    expect(web.entrypoint).toBeUndefined();
+    expect(devEnvironment(input)).toMatchObject({
+      NEXUS_WORKSPACE: "feat",
+      NEXUS_PORT_SSH: "41001",
+      GIT_AUTHOR_NAME: "U Ser",
+      GIT_COMMITTER_EMAIL: "u@x",
+      HTTPS_PROXY: "http://p:3128",
+      FROM_ENV: "1",
+      POSTGRES_HOST: "db",
+    });
+  });
+
+  it("keeps an overrideCommand dev container alive, and writes Compose's tags", async () => {
+    const kept = buildOverride({ ...input, env: { ...env, overrideCommand: true } }, ["web"]);
+    const text = await overrideYaml(kept);
+    expect(text).toContain("ports: !override");
+    expect(text).toContain("container_name: !reset null");
+    expect(text).toContain("command: !reset []");
+    expect(text).toMatch(/entrypoint:\n\s+- \/bin\/sh/);
+  });
+});

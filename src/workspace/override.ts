@@ -1,0 +1,197 @@
+import type { ComposeModel, PortModel, ServiceModel } from "./compose-model.js";
+import type { Environment } from "./environment-types.js";
+import { projectName, type WorkspaceRef } from "./names.js";
+import { type PortRequest, portEnvName } from "./ports.js";
+import type { PortRecord } from "./store.js";
+
+export const LABELS = {
+  project: "com.docker.compose.project",
+  service: "com.docker.compose.service",
+  workspace: "nexus.workspace",
+  repo: "nexus.repo",
+  template: "nexus.template",
+} as const;
+
+/** What the host brings into a workspace: its user, git identity, proxy and CA bundle. */
+export interface HostSetup {
+  uid: number;
+  gid: number;
+  user: string;
+  gitName?: string;
+  gitEmail?: string;
+  /** HTTP(S)_PROXY / NO_PROXY in both cases, as the host has them. */
+  proxy: Record<string, string>;
+  /** A CA bundle file on the host to trust inside containers (corporate proxies). */
+  caFile?: string;
+}
+
+export interface OverrideInput {
+  ref: WorkspaceRef;
+  env: Environment;
+  model: ComposeModel;
+  ports: PortRecord[];
+  mounts: { worktree: string; gitCommonDir: string; runtimeScript: string; sshDir?: string };
+  host: HostSetup;
+  /** Images Nexus tags for services that build without naming an image (shared across workspaces). */
+  images: Record<string, string>;
+  /** Per-workspace variables from .nexus/config.yaml. */
+  extraEnv: Record<string, string>;
+}
+
+/** A value the YAML writer tags `!override` (replace the list) or `!reset` (drop the key). */
+export class Tagged {
+  constructor(
+    readonly tag: "!override" | "!reset",
+    readonly value: unknown,
+  ) {}
+}
+
+const KEEP_ALIVE = [
+  "/bin/sh",
+  "-c",
+  'echo Container started; trap "exit 0" TERM INT; while sleep 1 & wait $!; do :; done',
+];
+
+/** Ports each active service publishes (plus forwarded dev ports and SSH): what gets a lease. */
+export function portRequestsFor(env: Environment, model: ComposeModel, services: string[]): PortRequest[] {
+  const requests: PortRequest[] = [];
+  for (const service of services) {
+    const ports = publishedPorts(model.services[service]);
+    if (service === env.devService) {
+      for (const port of env.forwardPorts)
+        if (!ports.some((p) => p.target === port)) ports.push({ target: port });
+      if (env.ssh && !ports.some((p) => p.target === 22)) ports.push({ target: 22, name: "ssh" });
+    }
+    const seen = new Set<number>();
+    for (const port of ports) {
+      if (seen.has(port.target)) continue;
+      seen.add(port.target);
+      const name = port.name ?? (ports.length === 1 ? service : `${service}-${port.target}`);
+      requests.push({ service, name, containerPort: port.target });
+    }
+  }
+  return requests;
+}
+
+function publishedPorts(service: ServiceModel | undefined): PortModel[] {
+  return [...(service?.ports ?? [])];
+}
+
+/** The override Nexus owns: ports, names, labels, mounts, user setup. Everything else is the project's. */
+export function buildOverride(input: OverrideInput, services: string[]): Record<string, unknown> {
+  const { ref, env, model } = input;
+  const labels = {
+    [LABELS.workspace]: ref.workspace,
+    [LABELS.repo]: ref.repoId,
+    [LABELS.template]: env.name,
+  };
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const name of services) {
+    const service = model.services[name]!;
+    const own: Record<string, unknown> = { labels };
+    const ports = input.ports.filter((p) => p.service === name);
+    if (ports.length || service.ports?.length) own.ports = new Tagged("!override", ports.map(portEntry));
+    if (service.container_name) own.container_name = new Tagged("!reset", null);
+    // Nexus's content-tagged image is built here, never pulled (no registry has it).
+    if (input.images[name]) Object.assign(own, { image: input.images[name], pull_policy: "never" });
+    if (service.build && Object.keys(input.host.proxy).length) own.build = { args: input.host.proxy };
+    if (name === env.devService) Object.assign(own, devService(input));
+    out[name] = own;
+  }
+  return {
+    name: projectName(ref),
+    services: out,
+    ...labelled("networks", model, labels),
+    ...labelled("volumes", model, labels),
+  };
+}
+
+function portEntry(port: PortRecord): Record<string, unknown> {
+  return {
+    name: port.name,
+    target: port.containerPort,
+    published: String(port.hostPort),
+    host_ip: "127.0.0.1",
+    protocol: "tcp",
+  };
+}
+
+function devService(input: OverrideInput): Record<string, unknown> {
+  const { env, mounts, host } = input;
+  const volumes: Record<string, unknown>[] = [
+    { type: "bind", source: mounts.worktree, target: env.workspaceFolder },
+    { type: "bind", source: mounts.gitCommonDir, target: mounts.gitCommonDir },
+    { type: "bind", source: mounts.runtimeScript, target: "/run/nexus/init.sh", read_only: true },
+  ];
+  if (mounts.sshDir)
+    volumes.push({ type: "bind", source: mounts.sshDir, target: "/run/nexus/ssh", read_only: true });
+  if (host.caFile)
+    volumes.push({ type: "bind", source: host.caFile, target: "/run/nexus/ca.crt", read_only: true });
+  const own: Record<string, unknown> = { volumes, environment: devEnvironment(input) };
+  // devcontainer.json's overrideCommand; otherwise the image's ENTRYPOINT and the file's command run.
+  if (env.overrideCommand) {
+    own.entrypoint = KEEP_ALIVE;
+    own.command = new Tagged("!reset", []);
+  }
+  return own;
+}
+
+/** NEXUS_* and the host's identity, proxy and CA, then the environment's and the config's own variables. */
+export function devEnvironment(input: OverrideInput): Record<string, string> {
+  const { ref, host } = input;
+  const vars: Record<string, string> = {
+    NEXUS_WORKSPACE: ref.workspace,
+    NEXUS_WORKSPACE_FOLDER: input.env.workspaceFolder,
+  };
+  for (const port of input.ports) vars[portEnvName(port.name)] = String(port.hostPort);
+  if (host.gitName) Object.assign(vars, { GIT_AUTHOR_NAME: host.gitName, GIT_COMMITTER_NAME: host.gitName });
+  if (host.gitEmail)
+    Object.assign(vars, { GIT_AUTHOR_EMAIL: host.gitEmail, GIT_COMMITTER_EMAIL: host.gitEmail });
+  Object.assign(vars, host.proxy);
+  if (host.caFile) {
+    for (const key of [
+      "NODE_EXTRA_CA_CERTS",
+      "SSL_CERT_FILE",
+      "REQUESTS_CA_BUNDLE",
+      "CURL_CA_BUNDLE",
+      "GIT_SSL_CAINFO",
+    ])
+      vars[key] = "/run/nexus/ca.crt";
+  }
+  return { ...vars, ...input.env.containerEnv, ...input.extraEnv };
+}
+
+/**
+ * The project's own networks and volumes get Nexus's labels; one with a fixed `name:` would be shared
+ * by every workspace of the file, so it gets the workspace's own name instead. External ones are the
+ * user's to share and stay untouched.
+ */
+function labelled(kind: "networks" | "volumes", model: ComposeModel, labels: Record<string, string>) {
+  const own = Object.entries(model[kind] ?? {}).filter(([, spec]) => !spec?.external);
+  if (!own.length) return {};
+  const entry = (key: string, spec: { name?: string } | null) => {
+    const scoped = `${model.name}_${key}`;
+    return spec?.name && spec.name !== scoped ? { labels, name: scoped } : { labels };
+  };
+  return { [kind]: Object.fromEntries(own.map(([key, spec]) => [key, entry(key, spec)])) };
+}
+
+/** YAML text of an override, with Compose's `!override` and `!reset` tags where Nexus replaces a value. */
+export async function overrideYaml(override: Record<string, unknown>): Promise<string> {
+  const { Document, isNode } = await import("yaml");
+  const tagged: { path: string[]; tag: string }[] = [];
+  const plain = (path: string[], value: unknown): unknown => {
+    if (value instanceof Tagged) {
+      tagged.push({ path, tag: value.tag });
+      return value.value;
+    }
+    if (!value || typeof value !== "object" || Array.isArray(value)) return value;
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain([...path, k], v)]));
+  };
+  const doc = new Document(plain([], override));
+  for (const { path, tag } of tagged) {
+    const node = doc.getIn(path, true);
+    if (isNode(node)) node.tag = tag;
+  }
+  return `# Generated by Nexus for this workspace; rewritten on every create/up. Do not edit.\n${doc.toString()}`;
+}

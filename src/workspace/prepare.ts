@@ -1,0 +1,98 @@
+import { connect } from "node:net";
+import { PassThrough } from "node:stream";
+import { NexusError } from "../core/errors.js";
+import type { ServiceState } from "./containers.js";
+import type { Docker } from "./docker.js";
+import type { Environment } from "./environment-types.js";
+import { execInContainer } from "./exec.js";
+import type { WorkspaceRef } from "./names.js";
+import type { HostSetup } from "./override.js";
+import { hostAlias, writeHostEntry } from "./ssh.js";
+import type { PortRecord } from "./store.js";
+
+/**
+ * After every start: the dev container must be running (a command that exits is not a workspace),
+ * then Nexus's setup script maps the host user, exports the environment for SSH and starts a key-only
+ * sshd, and SSH must answer. The image's own ENTRYPOINT and command are never replaced.
+ */
+export async function prepareDevContainer(options: {
+  docker: Docker;
+  ref: WorkspaceRef;
+  env: Environment;
+  dev: ServiceState;
+  host: HostSetup;
+  ports: PortRecord[];
+}): Promise<string> {
+  const { docker, ref, env, dev, host } = options;
+  if (dev.state !== "running") throw await exitedDevContainer(docker, ref, dev);
+  const sshPort = options.ports.find((p) => p.service === env.devService && p.containerPort === 22);
+  const args = [String(host.uid), String(host.gid), env.remoteUser ?? "", sshPort ? "ssh" : "nossh"];
+  const out = new PassThrough();
+  const chunks: Buffer[] = [];
+  out.on("data", (c: Buffer) => chunks.push(c));
+  const code = await execInContainer(docker, {
+    containerId: dev.id,
+    cmd: ["/bin/sh", "/run/nexus/init.sh", ...args],
+    user: "0:0",
+    stdout: out,
+    stderr: out,
+  });
+  const output = Buffer.concat(chunks).toString();
+  if (code !== 0) {
+    throw new NexusError(`Setting up the dev container of "${ref.workspace}" failed (exit code ${code}).`, {
+      category: "docker",
+      hint:
+        output.trim().split("\n").slice(-8).join("\n") ||
+        "Run `nexus workspace logs` for the container's output.",
+    });
+  }
+  const user = /^user=(\S+)$/m.exec(output)?.[1] ?? "root";
+  if (sshPort && /^sshd=started$/m.test(output)) {
+    writeHostEntry({ alias: hostAlias(ref), port: sshPort.hostPort, user });
+    await waitForBanner(sshPort.hostPort, "SSH-");
+  }
+  return user;
+}
+
+async function exitedDevContainer(docker: Docker, ref: WorkspaceRef, dev: ServiceState): Promise<NexusError> {
+  const info = await docker.getContainer(dev.id).inspect();
+  return new NexusError(
+    `The dev container (service ${dev.service}) of "${ref.workspace}" is not running: it exited with code ${info.State.ExitCode}.`,
+    {
+      category: "docker",
+      hint:
+        "A dev service must keep running: give it a long-running command (e.g. `command: sleep infinity` with `init: true`), " +
+        `and see \`nexus workspace logs ${ref.workspace} ${dev.service}\` for what it printed.`,
+    },
+  );
+}
+
+/** Ready means `ssh ALIAS` works: poll until sshd greets us through the published port. */
+async function waitForBanner(port: number, prefix: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if ((await readBanner(port)).startsWith(prefix)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new NexusError(
+    `sshd in the dev container did not answer on 127.0.0.1:${port} within ${timeoutMs / 1000} s.`,
+    {
+      category: "timeout",
+      hint: "See /var/log/nexus-sshd.log in the container.",
+    },
+  );
+}
+
+function readBanner(port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: "127.0.0.1", port });
+    const done = (text: string) => {
+      socket.destroy();
+      resolve(text);
+    };
+    socket.setTimeout(1000, () => done(""));
+    socket.once("data", (data) => done(data.toString()));
+    socket.on("error", () => done(""));
+    socket.once("close", () => done(""));
+  });
+}

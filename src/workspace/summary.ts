@@ -1,0 +1,52 @@
+import type { ProjectContext } from "./context.js";
+import type { Environment } from "./environment-types.js";
+import { portEnvName } from "./ports.js";
+import { hostAlias } from "./ssh.js";
+import type { PortRecord, WorkspaceRecord } from "./store.js";
+
+export interface WorkspaceSummary {
+  workspace: WorkspaceRecord;
+  ports: PortRecord[];
+  env: Record<string, string>;
+  copiedFiles?: string[];
+  /** `ssh <alias>` reaches the dev container; unique per repository and workspace. */
+  sshAlias?: string;
+}
+
+/** Host-side values of the port variables and the environment's host_env, as `ports` prints them. */
+export function portVariables(workspace: string, ports: PortRecord[]): Record<string, string> {
+  const vars: Record<string, string> = { NEXUS_WORKSPACE: workspace };
+  for (const port of ports) vars[portEnvName(port.name)] = String(port.hostPort);
+  return vars;
+}
+
+export function interpolate(value: string, vars: Record<string, string>): string {
+  return value.replace(
+    /\$\{([A-Z0-9_]+)(?::-([^}]*))?\}/g,
+    (_, key: string, fallback?: string) => vars[key] ?? fallback ?? "",
+  );
+}
+
+export function hostEnvironment(
+  env: Environment | undefined,
+  workspace: string,
+  ports: PortRecord[],
+): Record<string, string> {
+  const vars = portVariables(workspace, ports);
+  const hostEnv = Object.entries(env?.hostEnv ?? {}).map(([k, v]) => [k, interpolate(v, vars)]);
+  return { ...vars, ...Object.fromEntries(hostEnv) };
+}
+
+export function summary(ctx: ProjectContext, name: string, env?: Environment): WorkspaceSummary {
+  const ports = ctx.store.ports(name);
+  const hasSsh = ports.some((p) => p.service === env?.devService && p.containerPort === 22);
+  const sshAlias = hasSsh ? hostAlias({ repoId: ctx.repoId, workspace: name }) : undefined;
+  return { workspace: ctx.store.get(name), ports, env: hostEnvironment(env, name, ports), sshAlias };
+}
+
+/** `ports` of an existing workspace: its leases and the host-side variables its environment names. */
+export async function workspacePorts(ctx: ProjectContext, name: string): Promise<WorkspaceSummary> {
+  const { environmentFor } = await import("./environment.js");
+  const env = await environmentFor(ctx, ctx.store.get(name)).catch(() => undefined);
+  return summary(ctx, name, env);
+}
