@@ -108,6 +108,8 @@ describe.skipIf(!hasDocker)("built-in and project templates on a real engine", (
     const doctor = JSON.parse((await runCli(["doctor", "--json"], repo)).stdout);
     const docker = doctor.find((c: { name: string }) => c.name === "docker");
     expect(docker.status).toBe("ok");
+    const compose = doctor.find((c: { name: string }) => c.name === "compose");
+    expect(compose).toMatchObject({ status: "ok", detail: expect.stringMatching(/^Docker Compose 2\.\d+/) });
     expect(doctor.find((c: { name: string }) => c.name === "ssh").status).toBe("ok");
   });
 });

@@ -15,7 +15,7 @@ type CheckFn = () => Promise<Check>;
 
 /** Each check says what it found and, when something is wrong, the one thing to do about it. */
 export async function runDoctor(): Promise<Check[]> {
-  const checks: CheckFn[] = [checkGit, checkProject, checkDocker, checkPorts, checkSsh];
+  const checks: CheckFn[] = [checkGit, checkProject, checkDocker, checkCompose, checkPorts, checkSsh];
   return Promise.all(
     checks.map((c) => c().catch((e: Error): Check => ({ name: c.name, status: "fail", detail: e.message }))),
   );
@@ -83,6 +83,19 @@ async function checkDocker(): Promise<Check> {
     status: "ok",
     detail: `Engine ${version.Version} (API ${version.ApiVersion}), base image present`,
   };
+}
+
+/** Compose v2 realises every workspace; `!override` and `!reset` need 2.24 or newer. */
+async function checkCompose(): Promise<Check> {
+  const { composeVersion } = await import("../workspace/compose.js");
+  const version = await composeVersion();
+  const fix =
+    "Install Docker Compose v2 >= 2.24: `bash scripts/docker-engine.sh` (Debian/Ubuntu), or your distribution's docker-compose-plugin.";
+  if (!version) return { name: "compose", status: "fail", detail: "`docker compose` not found", fix };
+  const [major = 0, minor = 0] = version.split(".").map((n) => Number.parseInt(n, 10));
+  if (major < 2 || (major === 2 && minor < 24))
+    return { name: "compose", status: "fail", detail: `Docker Compose ${version} is too old`, fix };
+  return { name: "compose", status: "ok", detail: `Docker Compose ${version}` };
 }
 
 async function checkPorts(): Promise<Check> {
