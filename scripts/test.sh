@@ -9,7 +9,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 bash scripts/docker-engine.sh
 missing=""
-for pkg in git:git sqlite3:sqlite3 chromium:chromium ssh:openssh-client; do
+for pkg in git:git sqlite3:sqlite3 chromium:chromium ssh:openssh-client openssl:openssl; do
   command -v "${pkg%%:*}" >/dev/null || missing="$missing ${pkg#*:}"
 done
 if [ -n "$missing" ]; then

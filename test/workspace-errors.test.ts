@@ -165,3 +165,20 @@ describe.skipIf(!hasDocker)("a gitignored bind source", () => {
     await expectNothingLeft(repo, "binds");
   });
 });
+
+describe.skipIf(!hasDocker)("a dev container that exits", () => {
+  it("is an error that says why, not a ready workspace", async () => {
+    const repo = await initRepo();
+    const dir = join(repo, ".nexus/templates/quits");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, "compose.yaml"),
+      "services:\n  dev:\n    image: debian:bookworm-slim\n    command: ['true']\n",
+    );
+    const result = await runCli(["workspace", "create", "quits", "--template", "quits"], repo);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("is not running: it exited with code 0");
+    expect(result.stderr).toContain("sleep infinity");
+    await expectNothingLeft(repo, "quits");
+  });
+});

@@ -36,7 +36,14 @@ export async function prepareDevContainer(options: {
     user: "0:0",
     stdout: out,
     stderr: out,
+  }).catch(async (error: Error) => {
+    // It was running a moment ago: a command that exits at once is the usual reason.
+    if (/is not running|container stopped/i.test(error.message))
+      throw await exitedDevContainer(docker, ref, dev);
+    throw error;
   });
+  if (!(await docker.getContainer(dev.id).inspect()).State.Running)
+    throw await exitedDevContainer(docker, ref, dev);
   const output = Buffer.concat(chunks).toString();
   if (code !== 0) {
     throw new NexusError(`Setting up the dev container of "${ref.workspace}" failed (exit code ${code}).`, {
