@@ -13,7 +13,15 @@ export function registerInit(program: Command): void {
       for (const file of result.created) info(`created ${file}`);
       success(`Nexus initialised in ${result.root}`);
       if (result.gates.length) info(`default gates: ${result.gates.join(", ")}`);
-      info("Next: nexus workspace create NAME [--template node-postgres|go-postgres|python-postgres|none]");
+      const found = result.environment;
+      if (found?.kind === "devcontainer") info(`environment: ${found.file} (default_template: devcontainer)`);
+      if (found?.kind === "compose")
+        info(
+          `environment: ${found.file}, dev service ${found.devService ?? "not found: set compose.dev_service in .nexus/config.yaml"}`,
+        );
+      info(
+        "Next: nexus workspace create NAME [--template node-postgres|go-postgres|python-postgres|devcontainer|compose|none]",
+      );
     },
   );
 }
