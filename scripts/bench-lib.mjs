@@ -27,6 +27,50 @@ export function median(values) {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
+/** Median, min and max of samples in ms, rounded. */
+export function summary(samples) {
+  return {
+    medianMs: Math.round(median(samples)),
+    minMs: Math.round(Math.min(...samples)),
+    maxMs: Math.round(Math.max(...samples)),
+    runs: samples.length,
+  };
+}
+
+/** Prints one measured line against an absolute target (ms) and returns it as a result. */
+export function report(name, target, samples) {
+  const result = { name, ...summary(samples), samples: samples.map(Math.round), targetMs: target };
+  console.log(
+    `${name.padEnd(44)} median ${String(result.medianMs).padStart(6)} ms  (min ${result.minMs}, max ${result.maxMs}, target < ${target} ms) ${result.medianMs < target ? "PASS" : "FAIL"}`,
+  );
+  return result;
+}
+
+/**
+ * Nexus against another tool measured in the same runs: medians, min/max and the ratio of medians,
+ * judged against `maxRatio` (Nexus ≤ maxRatio × other).
+ */
+export function compare(name, maxRatio, nexusSamples, otherSamples, otherName) {
+  const nexus = summary(nexusSamples);
+  const other = summary(otherSamples);
+  const ratio = Math.round((nexus.medianMs / other.medianMs) * 100) / 100;
+  const pass = ratio <= maxRatio;
+  const line = (who, s) =>
+    `  ${who.padEnd(26)} median ${String(s.medianMs).padStart(6)} ms  (min ${s.minMs}, max ${s.maxMs})`;
+  console.log(`${name}`);
+  console.log(line("nexus", nexus));
+  console.log(line(otherName, other));
+  console.log(`  ratio ${ratio.toFixed(2)} (target ≤ ${maxRatio}) ${pass ? "PASS" : "FAIL"}`);
+  return {
+    name,
+    nexus: { ...nexus, samples: nexusSamples.map(Math.round) },
+    [otherName]: { ...other, samples: otherSamples.map(Math.round) },
+    ratio,
+    maxRatio,
+    pass,
+  };
+}
+
 /** Runs `fn` `runs` times and prints the median against its target. */
 export function measure(name, target, runs, fn) {
   if (typeof fn !== "function" || !Number.isInteger(runs))
@@ -54,4 +98,5 @@ export function saveResults(name, data) {
     `${JSON.stringify({ date: new Date().toISOString(), ...data }, null, 2)}\n`,
   );
   if (data.results.some((r) => r.medianMs >= r.targetMs)) process.exitCode = 1;
+  if (data.comparisons?.some((c) => !c.pass)) process.exitCode = 1;
 }
