@@ -92,7 +92,7 @@ describe("tasks through the CLI, across processes and branches", () => {
     expect(broken.code).not.toBe(0);
     expect(broken.stderr).toContain("nexus task sync");
     const synced = await runCli(["task", "sync", "--json"], repo);
-    expect(json(synced.stdout)).toEqual({ repaired: true, tasks: 2 });
+    expect(json(synced.stdout)).toMatchObject({ repaired: true, tasks: 2 });
     const ids = json((await runCli(["task", "list", "--json"], repo)).stdout).map(
       (r: { id: string }) => r.id,
     );

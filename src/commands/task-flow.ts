@@ -179,24 +179,29 @@ function defineSync(task: Command): void {
   jsonOption(
     task
       .command("sync")
-      .description("repair conflict markers in tasks.jsonl (keeping both sides) and rebuild the index"),
+      .description(
+        "merge conflict markers in tasks.jsonl from the merge base (as the driver does) and rebuild the index",
+      ),
   ).action(async (o: { json?: boolean }) => {
     const { openProject } = await import("../workspace/context.js");
     const { TaskStore } = await import("../tasks/store.js");
-    const { readText } = await import("../tasks/jsonl.js");
+    const { parseTasks, readText } = await import("../tasks/jsonl.js");
     const { repairConflictMarkers } = await import("../tasks/merge-driver.js");
+    const { conflictBase } = await import("../tasks/merge-base.js");
     const ctx = await openProject();
     const store = new TaskStore(ctx.db, ctx.paths);
-    const repaired = repairConflictMarkers(readText(store.file));
-    if (repaired.conflicted)
-      store.replaceAll((await import("../tasks/jsonl.js")).parseTasks(repaired.text).tasks);
+    const text = readText(store.file);
+    const base = /^<{7}/m.test(text) ? await conflictBase(ctx.paths, store.file, text) : undefined;
+    const repaired = repairConflictMarkers(text, base?.text);
+    if (repaired.conflicted) store.replaceAll(parseTasks(repaired.text).tasks);
     else store.sync();
     const count = store.rows().length;
-    if (o.json) return printJson({ repaired: repaired.conflicted, tasks: count });
-    success(
-      repaired.conflicted
-        ? `Merged both sides of the conflict: ${count} tasks.`
-        : `tasks.jsonl is clean: ${count} tasks indexed.`,
-    );
+    const report = { repaired: repaired.conflicted, tasks: count, base: base?.source ?? null };
+    if (o.json) return printJson(report);
+    if (!repaired.conflicted) return success(`tasks.jsonl is clean: ${count} tasks indexed.`);
+    success(`Merged both sides of the conflict: ${count} tasks (base: ${base?.source ?? "none"}).`);
+    if (!base)
+      warn("No merge base was found: where both sides changed a field, the newer copy of the task won.");
+    info(style.dim("Mark it resolved: git add .nexus/tasks.jsonl"));
   });
 }

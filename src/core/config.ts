@@ -51,9 +51,11 @@ export const configSchema = z
       .object({
         /** Lets a task's assignee approve its own review (solo projects); off by default. */
         allow_self_review: z.boolean().default(false),
+        /** Permits `task update --allow-check-change`: weakening a started task's checks without a review. */
+        allow_check_change: z.boolean().default(false),
       })
       .strict()
-      .default({ allow_self_review: false }),
+      .default({ allow_self_review: false, allow_check_change: false }),
   })
   .strict();
 
@@ -112,8 +114,11 @@ copy_files:
 gates:
 ${gates}
 # Task rules. allow_self_review: true lets whoever did a task approve its review (solo projects).
+# allow_check_change: true permits "task update --allow-check-change", which waives the review a
+# started task needs after its checks are weakened.
 tasks:
   allow_self_review: false
+  allow_check_change: false
 `,
   );
 }

@@ -8,7 +8,13 @@ import type { TaskContext } from "./context.js";
 import { TaskStore } from "./store.js";
 
 /** A real initialised repository with a task context whose clock the test controls. */
-export async function taskProject(options: { gates?: string[]; files?: Record<string, string> } = {}) {
+export async function taskProject(
+  options: {
+    gates?: string[];
+    files?: Record<string, string>;
+    tasks?: { allow_self_review?: boolean; allow_check_change?: boolean };
+  } = {},
+) {
   const root = gitRepo(options.files);
   await initProject(root);
   const paths = projectPaths(root, join(root, ".git"));
@@ -17,7 +23,7 @@ export async function taskProject(options: { gates?: string[]; files?: Record<st
     const db = openDb(paths.dbFile);
     return {
       paths,
-      config: configSchema.parse({ gates: options.gates ?? [] }),
+      config: configSchema.parse({ gates: options.gates ?? [], tasks: options.tasks ?? {} }),
       db,
       store: new TaskStore(db, paths),
       actor,

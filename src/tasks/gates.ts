@@ -33,10 +33,19 @@ type Runner = {
   exec: (command: string) => Promise<{ code: number; output: string }>;
 };
 
+/** What will run and where; refuses (no checks, no such workspace) before anything is recorded. */
+export interface GatePlan {
+  checks: string[];
+  runner: Runner;
+}
+
+export async function planGates(tc: TaskContext, task: Task): Promise<GatePlan> {
+  return { checks: checksFor(tc, task), runner: await runnerFor(tc, task) };
+}
+
 /** Runs every check (all of them, so the feedback is complete) and records what it checked. */
-export async function runGates(tc: TaskContext, task: Task): Promise<GateRun> {
-  const checks = checksFor(tc, task);
-  const runner = await runnerFor(tc, task);
+export async function runGates(tc: TaskContext, task: Task, plan?: GatePlan): Promise<GateRun> {
+  const { checks, runner } = plan ?? (await planGates(tc, task));
   const commit = await commitOf(runner.dir);
   const results: CheckResult[] = [];
   for (const command of checks) {

@@ -8,6 +8,8 @@ export interface ParsedFile {
   /** Lines that could not be read; the other tasks still load. */
   errors: { line: number; message: string }[];
   conflicted: boolean;
+  /** 1-based line of the first git conflict marker; 0 when there is none. */
+  conflictLine: number;
 }
 
 export function readText(file: string): string {
@@ -20,12 +22,13 @@ export function hashText(text: string): string {
 }
 
 export function parseTasks(text: string): ParsedFile {
-  const result: ParsedFile = { tasks: [], errors: [], conflicted: false };
+  const result: ParsedFile = { tasks: [], errors: [], conflicted: false, conflictLine: 0 };
   text.split("\n").forEach((raw, index) => {
     const line = raw.trim();
     if (!line) return;
     if (/^(<{7}|={7}|>{7}|\|{7})/.test(line)) {
       result.conflicted = true;
+      result.conflictLine ||= index + 1;
       return;
     }
     try {

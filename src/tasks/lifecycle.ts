@@ -1,6 +1,7 @@
 import { NexusError, UsageError } from "../core/errors.js";
 import { LEASE_SECONDS, record, type TaskContext } from "./context.js";
 import { newTaskId } from "./ids.js";
+import { isUnverified } from "./integrity.js";
 import {
   checkAgentName,
   checkChecks,
@@ -113,16 +114,23 @@ function transitionHint(status: TaskStatus): string {
   return hints[status];
 }
 
+/** Dependencies not done, counting one marked done without a passing gate run as not done. */
 export function dependenciesDone(tx: Pick<TaskTx, "find">, task: Task): string[] {
-  return task.dependsOn.filter((id) => tx.find(id)?.status !== "done");
+  return task.dependsOn.filter((id) => {
+    const dep = tx.find(id);
+    return dep?.status !== "done" || isUnverified(dep);
+  });
 }
 
 export function requireDependenciesDone(tx: Pick<TaskTx, "find">, task: Task): void {
   const pending = dependenciesDone(tx, task);
   if (pending.length === 0) return;
+  const unverified = pending.filter((id) => tx.find(id)?.status === "done");
   throw new NexusError(`Task ${task.id} depends on unfinished tasks: ${pending.join(", ")}.`, {
     category: "conflict",
-    hint: `See \`nexus task deps ${task.id}\`; finish those first.`,
+    hint: unverified.length
+      ? `${unverified.join(", ")} ${unverified.length > 1 ? "are" : "is"} marked done without a passing gate run: nexus task verify ${unverified[0]}`
+      : `See \`nexus task deps ${task.id}\`; finish those first.`,
   });
 }
 

@@ -49,10 +49,13 @@ export function runMergeDriver(base: string, ours: string, theirs: string): numb
   }
 }
 
-/** Repairs a tasks.jsonl merged without the driver: both sides of every conflict are kept and merged. */
-export function repairConflictMarkers(text: string): { conflicted: boolean; text: string } {
+/**
+ * Repairs a tasks.jsonl merged without the driver: both sides of every conflict are kept and
+ * merged per task and field against `base` (the merge base's tasks.jsonl), as the driver does.
+ */
+export function repairConflictMarkers(text: string, base = ""): { conflicted: boolean; text: string } {
   if (!/^<{7}/m.test(text)) return { conflicted: false, text };
   const { ours, theirs } = splitConflict(text);
-  const merged = mergeTaskLists([], parseTasks(ours).tasks, parseTasks(theirs).tasks);
+  const merged = mergeTaskLists(parseTasks(base).tasks, parseTasks(ours).tasks, parseTasks(theirs).tasks);
   return { conflicted: true, text: formatTasks(merged) };
 }

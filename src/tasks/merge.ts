@@ -46,21 +46,31 @@ function unionHistory(a: TaskEvent[], b: TaskEvent[]): TaskEvent[] {
   return [...events.values()].sort((x, y) => x.at.localeCompare(y.at) || x.id.localeCompare(y.id));
 }
 
-/** Splits a file git left with conflict markers into our side and their side. */
-export function splitConflict(text: string): { ours: string; theirs: string } {
-  const ours: string[] = [];
-  const theirs: string[] = [];
+/**
+ * Splits a file git left with conflict markers into our side and their side, and (from
+ * diff3-style `|||||||` sections) the base, with the lines outside the conflicts.
+ */
+export function splitConflict(text: string): {
+  ours: string;
+  theirs: string;
+  base: string;
+  hasBase: boolean;
+} {
+  const sides = { ours: [] as string[], base: [] as string[], theirs: [] as string[] };
   let section: "both" | "ours" | "base" | "theirs" = "both";
+  let hasBase = false;
   for (const line of text.split("\n")) {
     if (line.startsWith("<<<<<<<")) section = "ours";
-    else if (line.startsWith("|||||||")) section = "base";
+    else if (line.startsWith("|||||||")) [section, hasBase] = ["base", true];
     else if (line.startsWith("=======") && section !== "both") section = "theirs";
     else if (line.startsWith(">>>>>>>")) section = "both";
-    else if (section === "both") {
-      ours.push(line);
-      theirs.push(line);
-    } else if (section === "ours") ours.push(line);
-    else if (section === "theirs") theirs.push(line);
+    else if (section === "both") for (const side of Object.values(sides)) side.push(line);
+    else sides[section].push(line);
   }
-  return { ours: ours.join("\n"), theirs: theirs.join("\n") };
+  return {
+    ours: sides.ours.join("\n"),
+    theirs: sides.theirs.join("\n"),
+    base: sides.base.join("\n"),
+    hasBase,
+  };
 }

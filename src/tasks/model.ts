@@ -26,6 +26,15 @@ export interface TaskEvent {
   note?: string;
   commit?: string;
   results?: CheckResult[];
+  /** checks_changed: the checks before and after (an empty list means the project's gates). */
+  checksBefore?: string[];
+  checksAfter?: string[];
+  /** checks_changed: a check was removed or changed (adding checks never weakens). */
+  weakened?: boolean;
+  /** checks_changed: weakened after work started, so the task needs someone else's review. */
+  reviewRequired?: boolean;
+  /** checks_changed: the review was waived with --allow-check-change (tasks.allow_check_change). */
+  waived?: boolean;
 }
 
 export interface Task {

@@ -1,5 +1,6 @@
 import { NexusError, UsageError } from "../core/errors.js";
 import { record, type TaskContext } from "./context.js";
+import { checksChange, pendingCheckReview } from "./integrity.js";
 import {
   assertNoCycle,
   checkTaskFields,
@@ -162,10 +163,17 @@ function refuseSelfReview(tc: TaskContext, task: Task, by: string): void {
   if (tc.config.tasks.allow_self_review) return;
   const same = (who: string | null | undefined) => who?.trim().toLowerCase() === by.trim().toLowerCase();
   const submitter = [...task.history].reverse().find((e) => e.type === "verification_started")?.by;
-  const role = same(task.assignee) ? "assignee" : same(submitter) ? "submitter" : undefined;
+  const weakener = pendingCheckReview(task)?.by;
+  const role = same(task.assignee)
+    ? "assignee"
+    : same(submitter)
+      ? "submitter"
+      : same(weakener)
+        ? "the one who weakened its checks"
+        : undefined;
   if (!role) return;
   throw new NexusError(
-    `${by} cannot approve ${task.id}: they are its ${role}, and the reviewer must be someone else.`,
+    `${by} cannot approve ${task.id}: they are ${role.startsWith("the ") ? role : `its ${role}`}, and the reviewer must be someone else.`,
     {
       category: "validation",
       exitCode: 2,
@@ -203,7 +211,16 @@ export interface TaskUpdate {
   review?: boolean;
 }
 
-export function updateTask(tc: TaskContext, id: string, update: TaskUpdate): Task {
+/**
+ * Changes fields; a change of checks is its own history event with the old and new checks (see
+ * integrity.ts: weakening a started task's checks makes it need a review).
+ */
+export function updateTask(
+  tc: TaskContext,
+  id: string,
+  update: TaskUpdate,
+  options: { allowCheckChange?: boolean } = {},
+): Task {
   if (update.title !== undefined && !update.title.trim())
     throw new UsageError("A task needs a title.", "Pass a non-empty --title.");
   if (update.priority !== undefined) validPriority(update.priority);
@@ -216,14 +233,16 @@ export function updateTask(tc: TaskContext, id: string, update: TaskUpdate): Tas
       for (const dep of dependsOn) tx.get(dep);
       assertNoCycle(tx, id, dependsOn);
     }
-    const fields = Object.fromEntries(
-      Object.entries({ ...update, dependsOn }).filter(([, v]) => v !== undefined),
-    );
-    const updated = record(
-      tc,
-      { ...task, ...fields },
-      { type: "updated", note: Object.keys(fields).join(", ") },
-    );
+    const { checks, ...rest } = { ...update, dependsOn };
+    const checksEvent =
+      checks !== undefined || options.allowCheckChange
+        ? checksChange(tc, task, checks ?? task.checks, options.allowCheckChange)
+        : undefined;
+    const fields = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
+    let updated = task;
+    if (Object.keys(fields).length || !checksEvent)
+      updated = record(tc, { ...task, ...fields }, { type: "updated", note: Object.keys(fields).join(", ") });
+    if (checksEvent) updated = record(tc, { ...updated, checks: checks ?? task.checks }, checksEvent);
     tx.put(updated);
     return updated;
   });

@@ -1,9 +1,12 @@
 import type { Task } from "./model.js";
 import type { TaskRow } from "./store.js";
 
-/** Open tasks whose dependencies are all done, best first: priority, then age. */
+/**
+ * Open tasks whose dependencies are all done, best first: priority, then age. A dependency marked
+ * done without a passing gate run (unverified) does not count as done.
+ */
 export function readyTasks(open: TaskRow[], done: TaskRow[]): TaskRow[] {
-  const finished = new Set(done.map((d) => d.id));
+  const finished = new Set(done.filter((d) => !d.unverified).map((d) => d.id));
   return open
     .filter((t) => t.status === "open" && t.dependsOn.every((d) => finished.has(d)))
     .sort(

@@ -5,6 +5,7 @@ import { NotFoundError } from "../core/errors.js";
 import { withLock } from "../core/lock.js";
 import { warn } from "../core/output.js";
 import type { ProjectPaths } from "../core/paths.js";
+import { isUnverified } from "./integrity.js";
 import { corruptLinesError, formatTasks, hashText, parseTasks, readText, writeAtomic } from "./jsonl.js";
 import { badLines, spliceLines } from "./lines.js";
 import { serializeTask, type Task } from "./model.js";
@@ -20,7 +21,15 @@ export interface TaskRow {
   createdAt: string;
   dependsOn: string[];
   labels: string[];
+  /** Done without the passing gate run that made it done (see integrity.ts). */
+  unverified: boolean;
 }
+
+/**
+ * Bumped when what the index derives from a task changes (now: the unverified set), so an index
+ * built by an older Nexus is rebuilt once.
+ */
+const INDEX_FORMAT = "2";
 
 /** The changes one locked write makes; applied to the file and the index together. */
 export interface TaskTx {
@@ -64,21 +73,26 @@ export class TaskStore {
     }
     const content = text ?? readText(this.file);
     this.seen = stamp;
-    const hash = hashText(content);
+    const hash = `${INDEX_FORMAT}:${hashText(content)}`;
     if (this.meta("hash") === hash) {
       this.setMeta("stamp", stamp);
       return false;
     }
     const parsed = parseTasks(content);
-    if (parsed.conflicted)
+    if (parsed.conflictLine)
       throw corruptLinesError(this.file, [
-        { line: 0, message: "has git conflict markers; run `nexus task sync`" },
+        {
+          line: parsed.conflictLine,
+          message:
+            "git conflict marker (merged without the Nexus merge driver); run `nexus task sync` to merge both sides from their merge base",
+        },
       ]);
     if (parsed.errors.length) warn(corruptLinesError(this.file, parsed.errors).message);
     this.db.transaction(() => {
       this.db.exec("DELETE FROM tasks");
       const insert = this.insertStatement();
       for (const task of parsed.tasks) insert.run(indexRow(task));
+      this.setMeta("unverified", JSON.stringify(parsed.tasks.filter(isUnverified).map((t) => t.id)));
       this.setMeta("hash", hash);
       this.setMeta("stamp", stamp);
       this.setMeta("clean", parsed.errors.length ? "" : hash);
@@ -86,19 +100,35 @@ export class TaskStore {
     return true;
   }
 
-  rows(filter: { status?: string; assignee?: string } = {}): TaskRow[] {
+  rows(filter: { status?: string; assignee?: string; unverified?: boolean } = {}): TaskRow[] {
     this.sync();
+    const unverified = new Set(this.unverifiedIds());
+    if (filter.unverified && !unverified.size) return [];
     const where: string[] = [];
     if (filter.status) where.push("status = @status");
     if (filter.assignee) where.push("assignee = @assignee");
     const sql = `SELECT id, title, status, priority, assignee, workspace, lease_expires_at AS leaseExpiresAt,
       created_at AS createdAt, depends_on AS dependsOn, labels FROM tasks
       ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY priority, created_at, id`;
-    const rows = this.db.prepare(sql).all(filter) as (Omit<TaskRow, "dependsOn" | "labels"> & {
+    const params = { status: filter.status, assignee: filter.assignee };
+    const rows = this.db.prepare(sql).all(params) as (Omit<TaskRow, "dependsOn" | "labels"> & {
       dependsOn: string;
       labels: string;
     })[];
-    return rows.map((r) => ({ ...r, dependsOn: JSON.parse(r.dependsOn), labels: JSON.parse(r.labels) }));
+    return rows
+      .filter((r) => !filter.unverified || unverified.has(r.id))
+      .map((r) => ({
+        ...r,
+        dependsOn: JSON.parse(r.dependsOn),
+        labels: JSON.parse(r.labels),
+        unverified: unverified.has(r.id),
+      }));
+  }
+
+  /** Ids of done tasks without a passing gate run; kept up to date with the index. */
+  unverifiedIds(): string[] {
+    this.sync();
+    return JSON.parse(this.meta("unverified") ?? "[]") as string[];
   }
 
   find(id: string): Task | undefined {
@@ -180,7 +210,12 @@ export class TaskStore {
     this.db.transaction(() => {
       const insert = this.insertStatement();
       const remove = this.db.prepare("DELETE FROM tasks WHERE id = ?");
-      for (const [id, task] of changed) task ? insert.run(indexRow(task)) : remove.run(id);
+      const unverified = new Set(JSON.parse(this.meta("unverified") ?? "[]") as string[]);
+      for (const [id, task] of changed) {
+        task ? insert.run(indexRow(task)) : remove.run(id);
+        task && isUnverified(task) ? unverified.add(id) : unverified.delete(id);
+      }
+      this.setMeta("unverified", JSON.stringify([...unverified].sort()));
       const wasClean = this.meta("clean") === this.meta("hash");
       this.setMeta("hash", file.hash);
       this.setMeta("stamp", file.stamp);
@@ -211,7 +246,7 @@ export class TaskStore {
 function fileStamp(file: string): string {
   try {
     const stat = statSync(file);
-    return `${stat.ino}:${stat.size}:${stat.mtimeMs}`;
+    return `${INDEX_FORMAT}:${stat.ino}:${stat.size}:${stat.mtimeMs}`;
   } catch {
     return "missing";
   }

@@ -1,8 +1,10 @@
 import { NexusError } from "../core/errors.js";
 import { record, type TaskContext } from "./context.js";
-import { type GateRun, runGates } from "./gates.js";
+import { type GateRun, planGates, runGates } from "./gates.js";
+import { isUnverified, reviewReason } from "./integrity.js";
 import { move } from "./lifecycle.js";
 import type { Task } from "./model.js";
+import type { TaskTx } from "./store.js";
 
 export interface CompleteResult {
   task: Task;
@@ -18,6 +20,11 @@ export async function completeTask(
   tc: TaskContext,
   options: { id: string; note?: string },
 ): Promise<CompleteResult> {
+  // Every refusal (an illegal move, no checks and no gates, a missing workspace) comes before the
+  // first write: a refused complete leaves tasks.jsonl byte for byte as it was.
+  const current = tc.store.get(options.id);
+  if (current.status !== "verifying") move(tc, current, "verifying", { type: "verification_started" });
+  const plan = await planGates(tc, current);
   const started = tc.store.write((tx) => {
     const task = tx.get(options.id);
     if (task.status === "verifying") return task;
@@ -27,7 +34,7 @@ export async function completeTask(
   });
   let gates: GateRun;
   try {
-    gates = await runGates(tc, started);
+    gates = await runGates(tc, started, plan);
   } catch (error) {
     revert(tc, options.id, (error as Error).message);
     throw error;
@@ -35,30 +42,16 @@ export async function completeTask(
   return { task: recordRun(tc, options.id, gates), gates };
 }
 
-/** Re-runs the gates; a done task whose gates now fail goes back to in_progress. */
+/**
+ * Re-runs the gates. On a done task: pass → a `verified` event (which also settles a task marked
+ * done without a passing run; one that needs a review goes to awaiting_review instead), fail →
+ * back to in_progress.
+ */
 export async function verifyTask(tc: TaskContext, id: string): Promise<CompleteResult> {
   const task = tc.store.get(id);
   if (task.status === "done") {
     const gates = await runGates(tc, task);
-    const updated = tc.store.write((tx) => {
-      const current = tx.get(id);
-      const next = gates.passed
-        ? record(tc, current, { type: "verified", commit: gates.commit, results: gates.results })
-        : record(
-            tc,
-            { ...current, status: "in_progress" },
-            {
-              type: "gate_failed",
-              from: "done",
-              to: "in_progress",
-              commit: gates.commit,
-              results: failures(gates),
-            },
-          );
-      tx.put(next);
-      return next;
-    });
-    return { task: updated, gates };
+    return { task: tc.store.write((tx) => recordVerification(tc, tx, id, gates)), gates };
   }
   if (!["in_progress", "rejected", "verifying"].includes(task.status)) {
     throw new NexusError(`Task ${id} is ${task.status}; there is nothing to verify yet.`, {
@@ -68,6 +61,33 @@ export async function verifyTask(tc: TaskContext, id: string): Promise<CompleteR
     });
   }
   return completeTask(tc, { id });
+}
+
+function recordVerification(tc: TaskContext, tx: TaskTx, id: string, gates: GateRun): Task {
+  const current = tx.get(id);
+  const reason = isUnverified(current) ? reviewReason(current) : undefined;
+  const run = { commit: gates.commit, note: summary(gates), from: current.status };
+  const next = !gates.passed
+    ? record(
+        tc,
+        { ...current, status: "in_progress" },
+        { ...run, type: "gate_failed", to: "in_progress", results: failures(gates) },
+      )
+    : reason
+      ? record(
+          tc,
+          { ...current, status: "awaiting_review" },
+          {
+            ...run,
+            type: "gates_passed",
+            to: "awaiting_review",
+            note: `${run.note}; awaits review: ${reason}`,
+            results: gates.results,
+          },
+        )
+      : record(tc, current, { type: "verified", commit: gates.commit, results: gates.results });
+  tx.put(next);
+  return next;
 }
 
 function recordRun(tc: TaskContext, id: string, gates: GateRun): Task {
@@ -84,10 +104,11 @@ function recordRun(tc: TaskContext, id: string, gates: GateRun): Task {
         ],
       };
     } else {
-      const to = task.review ? "awaiting_review" : "done";
+      const reason = reviewReason(task);
+      const to = reason ? "awaiting_review" : "done";
       next = move(tc, { ...task, leaseExpiresAt: to === "done" ? null : task.leaseExpiresAt }, to, {
         type: "gates_passed",
-        note: summary(gates),
+        note: reason && !task.review ? `${summary(gates)}; awaits review: ${reason}` : summary(gates),
       });
       next = {
         ...next,

@@ -1,0 +1,118 @@
+import { NexusError } from "../core/errors.js";
+import type { TaskContext } from "./context.js";
+import type { Task, TaskEvent } from "./model.js";
+
+/**
+ * What makes a task's state trustworthy: a done task carries the passing gate run that made it
+ * done, and a task whose checks were weakened after work started needs someone else's review.
+ * Pure functions of the task's history, so a hand-edited or merged tasks.jsonl is judged the same
+ * way as one written by Nexus.
+ */
+
+const passing = (e: TaskEvent | undefined): boolean =>
+  Boolean(e?.commit && e.results?.length && e.results.every((r) => r.exitCode === 0));
+
+/** The last status change, or the last re-verification of a done task. */
+function lastTransition(history: TaskEvent[], before = history.length): number {
+  for (let i = before - 1; i >= 0; i--) {
+    const e = history[i]!;
+    if (e.to !== undefined || e.type === "verified") return i;
+  }
+  return -1;
+}
+
+/**
+ * The event that proves a done task done: its last transition is a passing gate run into done, a
+ * passing re-verification, or an approval right after a passing gate run into review.
+ */
+export function doneProof(task: Task): TaskEvent | undefined {
+  if (task.status !== "done") return undefined;
+  const at = lastTransition(task.history);
+  const last = task.history[at];
+  if (!last) return undefined;
+  if (last.type === "verified" || (last.type === "gates_passed" && last.to === "done"))
+    return passing(last) ? last : undefined;
+  if (last.type !== "approved" || last.to !== "done") return undefined;
+  const before = task.history[lastTransition(task.history, at)];
+  return before?.type === "gates_passed" && before.to === "awaiting_review" && passing(before)
+    ? before
+    : undefined;
+}
+
+/** Done, but not through a passing gate run (a hand edit, or a merge that brought one). */
+export function isUnverified(task: Task): boolean {
+  return task.status === "done" && doneProof(task) === undefined;
+}
+
+/** The weakening of the task's checks that still awaits a review (none once one was approved). */
+export function pendingCheckReview(task: Task): TaskEvent | undefined {
+  for (let i = task.history.length - 1; i >= 0; i--) {
+    const e = task.history[i]!;
+    if (e.type === "approved") return undefined;
+    if (e.type === "checks_changed" && e.reviewRequired) return e;
+  }
+  return undefined;
+}
+
+/** Why the task stops at awaiting_review when its gates pass, if it does. */
+export function reviewReason(task: Task): string | undefined {
+  if (task.review) return "review required";
+  const weakened = pendingCheckReview(task);
+  if (weakened)
+    return `its checks were weakened by ${weakened.by} at ${weakened.at.slice(0, 16)}: a review by someone else is required`;
+  return undefined;
+}
+
+/** Whether the task has left `open` at least once: claimed, started, blocked or beyond. */
+function workStarted(task: Task): boolean {
+  return task.status !== "open" || task.history.some((e) => e.from === "open");
+}
+
+/** The checks that run when the task completes: its own, else the project's gates. */
+function effective(tc: TaskContext, checks: string[]): string[] {
+  return checks.length ? checks : tc.config.gates;
+}
+
+/**
+ * The history event for a change of checks, or undefined when they did not change. Removing or
+ * changing a check weakens them; adding never does. A weakening after work started needs a
+ * review unless waived with --allow-check-change, which only a project that allows it accepts.
+ */
+export function checksChange(
+  tc: TaskContext,
+  task: Task,
+  checks: string[],
+  allowCheckChange = false,
+): (Omit<TaskEvent, "id" | "at" | "by"> & { type: "checks_changed" }) | undefined {
+  if (allowCheckChange) refuseWaiver(tc);
+  if (JSON.stringify(task.checks) === JSON.stringify(checks)) return undefined;
+  const after = new Set(effective(tc, checks));
+  const weakened = effective(tc, task.checks).some((c) => !after.has(c));
+  const review = weakened && workStarted(task);
+  const waived = review && allowCheckChange;
+  const note = !weakened
+    ? "checks changed (none removed)"
+    : !review
+      ? "checks weakened before work started"
+      : waived
+        ? "checks weakened after work started; review waived (--allow-check-change)"
+        : "checks weakened after work started: it needs a review by someone else before it is done";
+  return {
+    type: "checks_changed",
+    note,
+    checksBefore: task.checks,
+    checksAfter: checks,
+    ...(weakened ? { weakened: true } : {}),
+    ...(review && !waived ? { reviewRequired: true } : {}),
+    ...(waived ? { waived: true } : {}),
+  };
+}
+
+function refuseWaiver(tc: TaskContext): void {
+  if (tc.config.tasks.allow_check_change) return;
+  throw new NexusError("--allow-check-change is not allowed in this project.", {
+    category: "validation",
+    exitCode: 2,
+    hint: "Change the checks without it (a weakened task then needs someone else's review: nexus task approve ID --by REVIEWER), or set `tasks: { allow_check_change: true }` in .nexus/config.yaml.",
+  });
+}
