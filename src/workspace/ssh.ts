@@ -2,6 +2,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, w
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { NexusError } from "../core/errors.js";
+import { withLock, withLockAsync } from "../core/lock.js";
 import { nexusHome } from "../core/paths.js";
 import { run } from "../core/process.js";
 import { projectName, type WorkspaceRef } from "./names.js";
@@ -37,6 +38,11 @@ export function sshPaths(): SshPaths {
 export async function ensureSshKeys(paths: SshPaths = sshPaths()): Promise<SshPaths> {
   mkdirSync(paths.containerDir, { recursive: true, mode: 0o700 });
   chmodSync(paths.dir, 0o700);
+  // Two first creates at once (two repositories, two agents) must not both make the keys.
+  return withLockAsync(join(paths.dir, "keys.lock"), () => makeKeys(paths));
+}
+
+async function makeKeys(paths: SshPaths): Promise<SshPaths> {
   await ensureKey(paths.userKey, "nexus user key");
   await ensureKey(paths.hostKey, "nexus workspace host key");
   const authorized = join(paths.containerDir, "authorized_keys");
@@ -85,6 +91,12 @@ export function writeHostEntry(options: {
   paths?: SshPaths;
 }): void {
   const paths = options.paths ?? sshPaths();
+  mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
+  // Concurrent creates (other repositories, other agents) each rewrite the file: one at a time.
+  withLock(join(paths.dir, "config.lock"), () => writeHostBlock(paths, options));
+}
+
+function writeHostBlock(paths: SshPaths, options: { alias: string; port: number; user?: string }): void {
   const { alias } = options;
   const block = [
     begin(alias),
@@ -106,7 +118,7 @@ export function writeHostEntry(options: {
 
 export function removeHostEntry(alias: string, paths: SshPaths = sshPaths()): void {
   if (!existsSync(paths.config)) return;
-  writeConfig(paths, stripBlock(readConfig(paths), alias));
+  withLock(join(paths.dir, "config.lock"), () => writeConfig(paths, stripBlock(readConfig(paths), alias)));
 }
 
 function readConfig(paths: SshPaths): string {
