@@ -1,10 +1,9 @@
 import type { Command } from "commander";
 import { nonNegativeInt } from "../core/options.js";
-import { info, printJson, printLine, printTable, style, success } from "../core/output.js";
-import type { Task } from "../tasks/model.js";
-import type { TaskRow } from "../tasks/store.js";
+import { info, printJson, style, success, warn } from "../core/output.js";
 import { jsonOption } from "./common.js";
 import { registerTaskFlow } from "./task-flow.js";
+import { registerTaskViews } from "./task-view.js";
 
 /** Opens the project's tasks as `actor` (--by/--agent), refusing an id or name beyond the limits first. */
 export async function tasks(actor?: string, id?: string) {
@@ -27,13 +26,9 @@ export function registerTask(program: Command): void {
     .command("task")
     .description("tasks that are done only when their verification gates pass");
   defineCreate(task);
-  defineList(task);
-  defineShow(task);
-  defineReady(task);
+  registerTaskViews(task);
   defineUpdate(task);
   defineDelete(task);
-  defineDeps(task);
-  defineHistory(task);
   registerTaskFlow(task);
 }
 
@@ -86,132 +81,6 @@ function defineCreate(task: Command): void {
     );
 }
 
-export async function printRows(rows: TaskRow[]): Promise<void> {
-  if (rows.length === 0) return info("No tasks.");
-  await printTable(rows, [
-    { header: "ID", value: (r) => r.id },
-    { header: "P", value: (r) => r.priority },
-    { header: "STATUS", value: (r) => statusLabel(r.status) },
-    { header: "ASSIGNEE", value: (r) => r.assignee ?? "-" },
-    { header: "DEPS", value: (r) => r.dependsOn.join(",") || "-" },
-    { header: "TITLE", value: (r) => r.title },
-  ]);
-}
-
-export function statusLabel(status: string): string {
-  if (status === "done") return style.ok(status);
-  if (status === "rejected" || status === "blocked") return style.error(status);
-  if (status === "open") return status;
-  return style.warn(status);
-}
-
-function defineList(task: Command): void {
-  jsonOption(task.command("list").alias("ls").description("tasks, most urgent first"))
-    .option("-s, --status <status>", "only this status")
-    .option("--ready", "only open tasks whose dependencies are done")
-    .option("-a, --assignee <agent>", "only tasks assigned to this agent")
-    .action(async (o: { status?: string; ready?: boolean; assignee?: string; json?: boolean }) => {
-      const { STATUSES } = await import("../tasks/model.js");
-      if (o.status && !(STATUSES as readonly string[]).includes(o.status)) {
-        const { UsageError } = await import("../core/errors.js");
-        const { preview } = await import("../tasks/limits.js");
-        throw new UsageError(`Unknown status ${preview(o.status)}.`, `Use one of: ${STATUSES.join(", ")}.`);
-      }
-      const tc = await tasks();
-      const { expireLeases } = await import("../tasks/operations.js");
-      expireLeases(tc);
-      let rows = tc.store.rows({ status: o.status, assignee: o.assignee });
-      if (o.ready) {
-        const { readyTasks } = await import("../tasks/queries.js");
-        rows = readyTasks(rows, tc.store.rows({ status: "done" }));
-      }
-      if (o.json) return printJson(rows);
-      await printRows(rows);
-    });
-}
-
-function defineReady(task: Command): void {
-  jsonOption(task.command("ready").description("open tasks whose dependencies are done, best first")).action(
-    async (o: { json?: boolean }) => {
-      const tc = await tasks();
-      const { expireLeases } = await import("../tasks/operations.js");
-      const { readyTasks } = await import("../tasks/queries.js");
-      expireLeases(tc);
-      const rows = readyTasks(tc.store.rows({ status: "open" }), tc.store.rows({ status: "done" }));
-      if (o.json) return printJson(rows);
-      await printRows(rows);
-    },
-  );
-}
-
-function defineShow(task: Command): void {
-  jsonOption(task.command("show <id>").description("everything about a task, with its full history")).action(
-    async (id: string, o: { json?: boolean }) => {
-      const t = (await tasks(undefined, id)).store.get(id);
-      if (o.json) return printJson(t);
-      printLine(`${style.bold(t.id)}  ${statusLabel(t.status)}  P${t.priority}  ${t.title}`);
-      if (t.description) printLine(`\n${t.description}\n`);
-      const fields: [string, string][] = [
-        ["assignee", t.assignee ?? "-"],
-        ["lease until", t.leaseExpiresAt ?? "-"],
-        ["workspace", t.workspace ?? "-"],
-        ["depends on", t.dependsOn.join(", ") || "-"],
-        ["checks", t.checks.join(" ; ") || "(project default gates)"],
-        ["review", t.review ? "required" : "no"],
-        ["labels", t.labels.join(", ") || "-"],
-        ["rejections", String(t.rejections)],
-      ];
-      for (const [k, v] of fields) printLine(`${k.padEnd(12)} ${v}`);
-      printLine("");
-      printHistory(t);
-    },
-  );
-}
-
-export function printHistory(t: Task): void {
-  for (const e of t.history) {
-    const move = e.from || e.to ? ` ${e.from ?? ""}→${e.to ?? ""}` : "";
-    printLine(
-      `${style.dim(e.at)} ${e.by.padEnd(10)} ${e.type}${move}${e.note ? `: ${e.note}` : ""}${e.commit ? style.dim(` @${e.commit.slice(0, 12)}`) : ""}`,
-    );
-    for (const r of e.results ?? []) {
-      printLine(
-        `    ${r.exitCode === 0 ? style.ok("pass") : style.error(`exit ${r.exitCode}`)} ${r.command} (${r.durationMs} ms)`,
-      );
-      if (r.exitCode !== 0 && r.outputTail)
-        printLine(
-          r.outputTail
-            .split("\n")
-            .map((l) => `      ${style.dim(l)}`)
-            .join("\n"),
-        );
-    }
-  }
-}
-
-function defineHistory(task: Command): void {
-  jsonOption(
-    task.command("history <id>").description("every transition: who, when, why, gate results"),
-  ).action(async (id: string, o: { json?: boolean }) => {
-    const t = (await tasks(undefined, id)).store.get(id);
-    if (o.json) return printJson(t.history);
-    printHistory(t);
-  });
-}
-
-function defineDeps(task: Command): void {
-  jsonOption(task.command("deps <id>").description("the dependency tree of a task")).action(
-    async (id: string, o: { json?: boolean }) => {
-      const tc = await tasks(undefined, id);
-      const { dependencyTree, renderTree } = await import("../tasks/queries.js");
-      tc.store.get(id);
-      const tree = dependencyTree((x) => tc.store.find(x), id);
-      if (o.json) return printJson(tree);
-      for (const line of renderTree(tree)) printLine(line);
-    },
-  );
-}
-
 function defineUpdate(task: Command): void {
   jsonOption(task.command("update <id>").description("change a task's fields"))
     .option("--title <title>", "new title")
@@ -225,39 +94,51 @@ function defineUpdate(task: Command): void {
     .option("-l, --label <label>", "replace the labels (repeatable)", collect)
     .option("--review", "require review")
     .option("--no-review", "do not require review")
+    .option(
+      "--allow-check-change",
+      "weaken a started task's checks without the review it then needs (only if tasks.allow_check_change)",
+    )
     .option("--by <who>", "who changes it")
-    .action(
-      async (
-        id: string,
-        o: {
-          title?: string;
-          description?: string;
-          priority?: number;
-          depends?: string[];
-          check?: string[];
-          workspace?: string;
-          label?: string[];
-          review?: boolean;
-          by?: string;
-          json?: boolean;
-        },
-      ) => {
-        const tc = await tasks(o.by);
-        const { updateTask } = await import("../tasks/operations.js");
-        const updated = updateTask(tc, id, {
-          title: o.title,
-          description: o.description,
-          priority: o.priority,
-          dependsOn: o.depends,
-          checks: o.check,
-          workspace: o.workspace,
-          labels: o.label,
-          review: o.review,
-        });
-        if (o.json) return printJson(updated);
-        success(`Updated ${id}.`);
-      },
+    .action(update);
+}
+
+interface UpdateOptions {
+  title?: string;
+  description?: string;
+  priority?: number;
+  depends?: string[];
+  check?: string[];
+  workspace?: string;
+  label?: string[];
+  review?: boolean;
+  allowCheckChange?: boolean;
+  by?: string;
+  json?: boolean;
+}
+
+async function update(id: string, o: UpdateOptions): Promise<void> {
+  const tc = await tasks(o.by);
+  const { updateTask } = await import("../tasks/operations.js");
+  const before = tc.store.get(id).history.length;
+  const fields = {
+    title: o.title,
+    description: o.description,
+    priority: o.priority,
+    dependsOn: o.depends,
+    checks: o.check,
+    workspace: o.workspace,
+    labels: o.label,
+    review: o.review,
+  };
+  const updated = updateTask(tc, id, fields, { allowCheckChange: o.allowCheckChange });
+  if (o.json) return printJson(updated);
+  success(`Updated ${id}.`);
+  const change = updated.history.slice(before).find((e) => e.type === "checks_changed");
+  if (change?.reviewRequired)
+    warn(
+      `Its checks were weakened after work started: ${id} now needs a review by someone else before it is done (nexus task approve ${id} --by REVIEWER).${tc.config.tasks.allow_check_change ? " The project allows waiving that: --allow-check-change." : ""}`,
     );
+  else if (change?.waived) info(style.dim("Checks weakened; the review was waived (--allow-check-change)."));
 }
 
 function defineDelete(task: Command): void {

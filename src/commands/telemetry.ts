@@ -135,14 +135,29 @@ function defineInsights(program: Command): void {
         const kinds = [o.slow && "slow", o.errors && "error", o.improvements && "improvement"].filter(
           Boolean,
         );
-        const insights = insightsFor(await telemetryDb(), o.days ?? (o.week ? 7 : 30)).filter(
-          (i) => !kinds.length || kinds.includes(i.kind),
-        );
+        const { unverifiedInsight } = await import("../telemetry/insights.js");
+        const unverified = unverifiedInsight(await unverifiedTasks(), new Date());
+        const insights = [
+          ...(unverified ? [unverified] : []),
+          ...insightsFor(await telemetryDb(), o.days ?? (o.week ? 7 : 30)),
+        ].filter((i) => !kinds.length || kinds.includes(i.kind));
         if (o.json) return printJson(insights);
         if (!insights.length) return info("Nothing stands out.");
         for (const i of insights) printLine(`• [${i.kind}] ${i.description}\n  → ${i.suggestion}`);
       },
     );
+}
+
+/** Done tasks without a passing gate run in the project here; none outside a project. */
+async function unverifiedTasks(): Promise<string[]> {
+  const { findProject } = await import("../core/paths.js");
+  try {
+    await findProject();
+  } catch {
+    return [];
+  }
+  const { openTasks } = await import("../tasks/context.js");
+  return (await openTasks()).store.unverifiedIds();
 }
 
 function defineExport(program: Command): void {

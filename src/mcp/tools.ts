@@ -99,7 +99,7 @@ export const TASK_TOOLS: ToolDef[] = [
   taskCreate,
   {
     name: "task_list",
-    description: "List tasks (id, status, priority, assignee, title), optionally by status.",
+    description: "List tasks by status; unverified = marked done without a passing gate run.",
     input: { status: z.enum(STATUSES).optional().describe("only tasks in this status; default: all") },
     run: (a) =>
       guarded(async () => (await openTasks()).store.rows({ status: a.status as string | undefined })),
@@ -131,9 +131,15 @@ export const TASK_TOOLS: ToolDef[] = [
   },
   {
     name: "task_show",
-    description: "A task with its checks and full history (earlier failures and rejections).",
+    description:
+      "A task, its checks and full history (failures, rejections, check changes); unverified flag.",
     input: { id },
-    run: (a) => guarded(async () => (await openTasks()).store.get(a.id as string)),
+    run: (a) =>
+      guarded(async () => {
+        const { isUnverified } = await import("../tasks/integrity.js");
+        const task = (await openTasks()).store.get(a.id as string);
+        return { ...task, unverified: isUnverified(task) };
+      }),
   },
   taskComplete,
   {

@@ -8,6 +8,17 @@ export interface PrimeSummary {
   ready: TaskRow[];
   mine: TaskRow[];
   recentFailures: { task: string; title: string; at: string; type: string; detail: string }[];
+  /** Recent changes of checks, newest first: a weakened one makes the task need a review. */
+  checkChanges: {
+    task: string;
+    at: string;
+    by: string;
+    before: string[];
+    after: string[];
+    reviewRequired: boolean;
+  }[];
+  /** Done without a passing gate run: `nexus task verify ID` settles each. */
+  unverified: string[];
 }
 
 /** What an agent starting or resuming a session needs, and nothing more. */
@@ -28,9 +39,23 @@ export function primeSummary(rows: TaskRow[], tasks: Task[], agent: string): Pri
             : (e.results ?? []).map((r) => `${r.command} (exit ${r.exitCode})`).join(", "),
       })),
   );
+  const checkChanges = tasks.flatMap((t) =>
+    t.history
+      .filter((e) => e.type === "checks_changed")
+      .map((e) => ({
+        task: t.id,
+        at: e.at,
+        by: e.by,
+        before: e.checksBefore ?? [],
+        after: e.checksAfter ?? [],
+        reviewRequired: Boolean(e.reviewRequired),
+      })),
+  );
   return {
     agent,
     counts,
+    checkChanges: checkChanges.sort((a, b) => b.at.localeCompare(a.at)).slice(0, 5),
+    unverified: rows.filter((r) => r.unverified).map((r) => r.id),
     ready: readyTasks(
       rows,
       rows.filter((r) => r.status === "done"),
@@ -39,6 +64,8 @@ export function primeSummary(rows: TaskRow[], tasks: Task[], agent: string): Pri
     recentFailures: failures.sort((a, b) => b.at.localeCompare(a.at)).slice(0, 5),
   };
 }
+
+const checks = (list: string[]) => list.join(" ; ") || "(project gates)";
 
 export function renderPrime(s: PrimeSummary): string {
   const line = (r: TaskRow) => `- ${r.id} [P${r.priority} ${r.status}] ${r.title}`;
@@ -62,6 +89,26 @@ export function renderPrime(s: PrimeSummary): string {
     ...(s.recentFailures.length
       ? s.recentFailures.map((f) => `- ${f.task} ${f.type} ${f.at.slice(0, 16)}: ${f.detail}`)
       : ["- none"]),
+    ...(s.checkChanges.length
+      ? [
+          "",
+          "## Check changes",
+          ...s.checkChanges.map(
+            (c) =>
+              `- ${c.task} ${c.at.slice(0, 16)} by ${c.by}: ${checks(c.before)} → ${checks(c.after)}${c.reviewRequired ? " (weakened after work started: needs a review by someone else)" : ""}`,
+          ),
+        ]
+      : []),
+    ...(s.unverified.length
+      ? [
+          "",
+          "## Done without a passing gate run (unverified)",
+          ...s.unverified.slice(0, 5).map((id) => `- ${id}: nexus task verify ${id}`),
+          ...(s.unverified.length > 5
+            ? [`- and ${s.unverified.length - 5} more: nexus task list --unverified`]
+            : []),
+        ]
+      : []),
     "",
     "Done means the gates pass: finish with `nexus task complete ID`; `nexus task show ID` has the full history.",
   ];

@@ -130,3 +130,24 @@ function slowFix(command: string): string {
     return "Keep tasks.jsonl lean: delete obsolete tasks; the first command after a git pull re-imports it once.";
   return "Run with --verbose to see where the time goes.";
 }
+
+/**
+ * Project state rather than telemetry: tasks marked done without the passing gate run that makes a
+ * task done (a hand edit of tasks.jsonl, or a merge that brought one).
+ */
+export function unverifiedInsight(ids: string[], now: Date): Insight | undefined {
+  if (!ids.length) return undefined;
+  const count = `${ids.length} task${ids.length > 1 ? "s" : ""}`;
+  const shown = ids.slice(0, 3).join(", ") + (ids.length > 3 ? ", ..." : "");
+  return {
+    id: "tasks:unverified",
+    kind: "error",
+    subject: "unverified tasks",
+    description: `${count} marked done without a passing gate run: nexus task verify ${ids[0]} (${shown}).`,
+    suggestion:
+      "`nexus task verify ID` runs a task's gates: pass → done with the run recorded, fail → back to in_progress; `nexus task list --unverified` lists them.",
+    frequency: ids.length,
+    firstSeen: now.toISOString(),
+    lastSeen: now.toISOString(),
+  };
+}

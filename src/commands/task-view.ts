@@ -1,0 +1,168 @@
+import type { Command } from "commander";
+import { info, printJson, printLine, printTable, style } from "../core/output.js";
+import type { Task, TaskEvent } from "../tasks/model.js";
+import type { TaskRow } from "../tasks/store.js";
+import { jsonOption } from "./common.js";
+import { tasks } from "./task.js";
+
+/** The read-only task commands: list, ready, show, history, deps. */
+export function registerTaskViews(task: Command): void {
+  defineList(task);
+  defineShow(task);
+  defineReady(task);
+  defineDeps(task);
+  defineHistory(task);
+}
+
+export async function printRows(rows: TaskRow[]): Promise<void> {
+  if (rows.length === 0) return info("No tasks.");
+  await printTable(rows, [
+    { header: "ID", value: (r) => r.id },
+    { header: "P", value: (r) => r.priority },
+    { header: "STATUS", value: (r) => statusLabel(r.status, r.unverified) },
+    { header: "ASSIGNEE", value: (r) => r.assignee ?? "-" },
+    { header: "DEPS", value: (r) => r.dependsOn.join(",") || "-" },
+    { header: "TITLE", value: (r) => r.title },
+  ]);
+}
+
+/** `done (unverified)`: marked done without the passing gate run that makes a task done. */
+export function statusLabel(status: string, unverified = false): string {
+  if (status === "done") return unverified ? style.error("done (unverified)") : style.ok(status);
+  if (status === "rejected" || status === "blocked") return style.error(status);
+  if (status === "open") return status;
+  return style.warn(status);
+}
+
+function defineList(task: Command): void {
+  jsonOption(task.command("list").alias("ls").description("tasks, most urgent first"))
+    .option("-s, --status <status>", "only this status")
+    .option("--ready", "only open tasks whose dependencies are done")
+    .option("-a, --assignee <agent>", "only tasks assigned to this agent")
+    .option("--unverified", "only tasks marked done without a passing gate run")
+    .action(
+      async (o: {
+        status?: string;
+        ready?: boolean;
+        assignee?: string;
+        unverified?: boolean;
+        json?: boolean;
+      }) => {
+        const { STATUSES } = await import("../tasks/model.js");
+        if (o.status && !(STATUSES as readonly string[]).includes(o.status)) {
+          const { UsageError } = await import("../core/errors.js");
+          const { preview } = await import("../tasks/limits.js");
+          throw new UsageError(`Unknown status ${preview(o.status)}.`, `Use one of: ${STATUSES.join(", ")}.`);
+        }
+        const tc = await tasks();
+        const { expireLeases } = await import("../tasks/operations.js");
+        expireLeases(tc);
+        let rows = tc.store.rows({ status: o.status, assignee: o.assignee, unverified: o.unverified });
+        if (o.ready) {
+          const { readyTasks } = await import("../tasks/queries.js");
+          rows = readyTasks(rows, tc.store.rows({ status: "done" }));
+        }
+        if (o.json) return printJson(rows);
+        await printRows(rows);
+        if (o.unverified && rows.length)
+          info(
+            style.dim(`Settle each with \`nexus task verify ID\`: pass → done, fail → back to in_progress.`),
+          );
+      },
+    );
+}
+
+function defineReady(task: Command): void {
+  jsonOption(task.command("ready").description("open tasks whose dependencies are done, best first")).action(
+    async (o: { json?: boolean }) => {
+      const tc = await tasks();
+      const { expireLeases } = await import("../tasks/operations.js");
+      const { readyTasks } = await import("../tasks/queries.js");
+      expireLeases(tc);
+      const rows = readyTasks(tc.store.rows({ status: "open" }), tc.store.rows({ status: "done" }));
+      if (o.json) return printJson(rows);
+      await printRows(rows);
+    },
+  );
+}
+
+function defineShow(task: Command): void {
+  jsonOption(task.command("show <id>").description("everything about a task, with its full history")).action(
+    async (id: string, o: { json?: boolean }) => {
+      const t = (await tasks(undefined, id)).store.get(id);
+      const { isUnverified, reviewReason } = await import("../tasks/integrity.js");
+      const unverified = isUnverified(t);
+      if (o.json) return printJson({ ...t, unverified });
+      printLine(`${style.bold(t.id)}  ${statusLabel(t.status, unverified)}  P${t.priority}  ${t.title}`);
+      if (unverified)
+        printLine(style.error(`Marked done without a passing gate run: nexus task verify ${t.id}`));
+      if (t.description) printLine(`\n${t.description}\n`);
+      const review = reviewReason(t);
+      const fields: [string, string][] = [
+        ["assignee", t.assignee ?? "-"],
+        ["lease until", t.leaseExpiresAt ?? "-"],
+        ["workspace", t.workspace ?? "-"],
+        ["depends on", t.dependsOn.join(", ") || "-"],
+        ["checks", checkList(t.checks)],
+        ["review", t.review ? "required" : review ? `required: ${review}` : "no"],
+        ["labels", t.labels.join(", ") || "-"],
+        ["rejections", String(t.rejections)],
+      ];
+      for (const [k, v] of fields) printLine(`${k.padEnd(12)} ${v}`);
+      printLine("");
+      printHistory(t);
+    },
+  );
+}
+
+const checkList = (checks: string[]) => checks.join(" ; ") || "(project default gates)";
+
+/** A change of checks, old → new. */
+export function checksMove(e: TaskEvent): string {
+  return `${checkList(e.checksBefore ?? [])} → ${checkList(e.checksAfter ?? [])}`;
+}
+
+export function printHistory(t: Task): void {
+  for (const e of t.history) {
+    const move = e.from || e.to ? ` ${e.from ?? ""}→${e.to ?? ""}` : "";
+    printLine(
+      `${style.dim(e.at)} ${e.by.padEnd(10)} ${e.type}${move}${e.note ? `: ${e.note}` : ""}${e.commit ? style.dim(` @${e.commit.slice(0, 12)}`) : ""}`,
+    );
+    if (e.type === "checks_changed") printLine(`    checks: ${checksMove(e)}`);
+    for (const r of e.results ?? []) {
+      printLine(
+        `    ${r.exitCode === 0 ? style.ok("pass") : style.error(`exit ${r.exitCode}`)} ${r.command} (${r.durationMs} ms)`,
+      );
+      if (r.exitCode !== 0 && r.outputTail)
+        printLine(
+          r.outputTail
+            .split("\n")
+            .map((l) => `      ${style.dim(l)}`)
+            .join("\n"),
+        );
+    }
+  }
+}
+
+function defineHistory(task: Command): void {
+  jsonOption(
+    task.command("history <id>").description("every transition: who, when, why, gate results"),
+  ).action(async (id: string, o: { json?: boolean }) => {
+    const t = (await tasks(undefined, id)).store.get(id);
+    if (o.json) return printJson(t.history);
+    printHistory(t);
+  });
+}
+
+function defineDeps(task: Command): void {
+  jsonOption(task.command("deps <id>").description("the dependency tree of a task")).action(
+    async (id: string, o: { json?: boolean }) => {
+      const tc = await tasks(undefined, id);
+      const { dependencyTree, renderTree } = await import("../tasks/queries.js");
+      tc.store.get(id);
+      const tree = dependencyTree((x) => tc.store.find(x), id);
+      if (o.json) return printJson(tree);
+      for (const line of renderTree(tree)) printLine(line);
+    },
+  );
+}
