@@ -59,12 +59,15 @@ export_environment() {
   chmod 644 /etc/nexus/env
 }
 
+# Tools find the bundle through NODE_EXTRA_CA_CERTS, SSL_CERT_FILE, ... at once; the system store
+# catches up in the background (update-ca-certificates takes most of a second), and only on a change.
 trust_host_ca() {
   [ -f /run/nexus/ca.crt ] || return 0
-  if [ -d /usr/local/share/ca-certificates ] && command -v update-ca-certificates >/dev/null 2>&1; then
-    cp /run/nexus/ca.crt /usr/local/share/ca-certificates/nexus-host-ca.crt
-    update-ca-certificates >/dev/null 2>&1 || true
-  fi
+  [ -d /usr/local/share/ca-certificates ] && command -v update-ca-certificates >/dev/null 2>&1 || return 0
+  installed=/usr/local/share/ca-certificates/nexus-host-ca.crt
+  cmp -s /run/nexus/ca.crt "$installed" 2>/dev/null && return 0
+  cp /run/nexus/ca.crt "$installed"
+  (update-ca-certificates >/dev/null 2>&1 &)
 }
 
 start_sshd() {

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { stringify } from "yaml";
 import type { DevcontainerConfig, MergedConfig } from "./devcontainer-map.js";
 
@@ -44,6 +45,7 @@ export function serviceExtras(
   merged: MergedConfig,
   overrideCommand: boolean,
   imageCommand?: ImageCommand,
+  devcontainerId = "",
 ): ServiceExtras {
   const service: Record<string, unknown> = {};
   const entrypoints = merged.entrypoints ?? [];
@@ -62,18 +64,21 @@ export function serviceExtras(
   if (merged.privileged) service.privileged = true;
   if (merged.capAdd?.length) service.cap_add = merged.capAdd;
   if (merged.securityOpt?.length) service.security_opt = merged.securityOpt;
-  const mounts = mountsOf(merged.mounts ?? []);
+  const mounts = mountsOf(merged.mounts ?? [], devcontainerId);
   if (mounts.volumes.length) service.volumes = mounts.volumes;
   return { service, volumes: mounts.named, notes: mounts.notes };
 }
 
 /** "type=volume,source=x,target=/y" or {type, source, target} → Compose long syntax. */
-function mountsOf(mounts: NonNullable<MergedConfig["mounts"]>) {
+function mountsOf(mounts: NonNullable<MergedConfig["mounts"]>, devcontainerId: string) {
   const volumes: Record<string, string>[] = [];
   const named: Record<string, Record<string, never>> = {};
   const notes: string[] = [];
   for (const mount of mounts) {
-    const m = typeof mount === "string" ? parseMount(mount) : mount;
+    // ${devcontainerId} is the CLI's to fill in when it creates the container; Compose creates it here.
+    const raw = typeof mount === "string" ? parseMount(mount) : mount;
+    const fill = (v?: string) => v?.replaceAll("${devcontainerId}", devcontainerId);
+    const m = { ...raw, source: fill(raw.source), target: fill(raw.target) };
     const type = m.type ?? "bind";
     if (
       (type !== "bind" && type !== "volume") ||
@@ -154,4 +159,9 @@ export function composeText(
 export function imageFields(config: DevcontainerConfig): unknown {
   const { image, build, dockerFile, context, dockerComposeFile, service, features } = config;
   return { image, build, dockerFile, context, dockerComposeFile, service, features };
+}
+
+/** The specification's stable per-container id: here, per worktree (a workspace's volumes stay its own). */
+export function devcontainerIdOf(worktree: string): string {
+  return createHash("sha256").update(worktree).digest("hex").slice(0, 32);
 }

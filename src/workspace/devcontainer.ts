@@ -10,7 +10,13 @@ import {
   writeGenerated,
 } from "./devcontainer-cache.js";
 import { devcontainerCli } from "./devcontainer-cli.js";
-import { composeText, imageFields, runArgsExtras, serviceExtras } from "./devcontainer-compose.js";
+import {
+  composeText,
+  devcontainerIdOf,
+  imageFields,
+  runArgsExtras,
+  serviceExtras,
+} from "./devcontainer-compose.js";
 import {
   type ConfigKind,
   type DevcontainerConfig,
@@ -181,7 +187,7 @@ async function generatedFile(f: FileRequest): Promise<string> {
   const image = f.image as string;
   const imageCommand =
     !f.overrideCommand && merged.entrypoints?.length ? await f.r.ctx.deps.imageCommand(image) : undefined;
-  const extras = serviceExtras(merged, f.overrideCommand, imageCommand);
+  const extras = serviceExtras(merged, f.overrideCommand, imageCommand, devcontainerIdOf(f.r.ctx.worktree));
   const runArgs = runArgsExtras(f.r.read.configuration.runArgs);
   f.notes.push(...extras.notes, ...runArgs.notes);
   const service = { image, ...runArgs.service, ...extras.service };
@@ -215,7 +221,7 @@ async function composeFiles(f: FileRequest): Promise<string[]> {
       `${f.r.ctx.source}: a feature sets an entrypoint, which Nexus can chain for a dockerComposeFile configuration only with "overrideCommand": true`,
       'Add "overrideCommand": true (the dev service then sleeps instead of running its command).',
     );
-  const extras = serviceExtras(merged, f.overrideCommand);
+  const extras = serviceExtras(merged, f.overrideCommand, undefined, devcontainerIdOf(f.r.ctx.worktree));
   f.notes.push(...extras.notes);
   if (config.runArgs?.length)
     f.notes.push("runArgs ignored: a dockerComposeFile configuration sets them in the compose file");
