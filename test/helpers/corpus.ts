@@ -195,23 +195,33 @@ export function tagStandIn(image: string): void {
   execFileSync("docker", ["tag", "debian:bookworm-slim", image]);
 }
 
-/** A database service of a compose model and the command that creates / counts a table in it. */
-export function sqlFor(image: string | undefined): { create: string[]; count: string[] } | undefined {
-  const table = "nexus_isolation_probe";
-  if (image?.includes("postgres")) {
-    const psql = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-tAc"];
-    return {
-      create: [...psql, `CREATE TABLE ${table} (id int)`],
-      count: [...psql, `SELECT count(*) FROM pg_tables WHERE tablename = '${table}'`],
-    };
-  }
-  if (image?.includes("mysql") || image?.includes("mariadb")) {
-    const mysql = ["sh", "-c"];
-    const q = (sql: string) => `mysql -uroot -p"$MYSQL_ROOT_PASSWORD" -h127.0.0.1 -N -e "${sql}"`;
-    return {
-      create: [...mysql, q(`CREATE DATABASE IF NOT EXISTS probe; CREATE TABLE probe.${table} (id int)`)],
-      count: [...mysql, q(`SELECT count(*) FROM information_schema.tables WHERE table_name = '${table}'`)],
-    };
-  }
-  return undefined;
+/** SQL run with `docker exec` in a database container: create a table, count it. Stand-in images only. */
+export function sqlIn(image: string, sql: string): string[] {
+  if (image.includes("postgres"))
+    return ["sh", "-c", `psql -U "\${POSTGRES_USER:-postgres}" -d "\${POSTGRES_DB:-postgres}" -tAc "${sql}"`];
+  const password = '${MYSQL_ROOT_PASSWORD:+-p"$MYSQL_ROOT_PASSWORD"}';
+  const database = '${MYSQL_DATABASE:+-D "$MYSQL_DATABASE"}';
+  return ["sh", "-c", `mysql -uroot ${password} ${database} -N -e "${sql}"`];
+}
+
+/** A protocol-level answer from a published port: PostgreSQL, MySQL, HTTP, Redis, memcached, SSH, else TCP. */
+export async function probePort(containerPort: number, hostPort: number): Promise<string> {
+  const { POSTGRES_SSL_REQUEST, probeTcp } = await import("./docker.js");
+  const answer = async (send: Buffer | undefined, expected: RegExp) => {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const got = await probeTcp(hostPort, send).then(
+        (b) => b.toString("latin1"),
+        (e: Error) => `error: ${e.message}`,
+      );
+      if (expected.test(got) || Date.now() > deadline) return got;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  };
+  if (containerPort === 5432) return answer(POSTGRES_SSL_REQUEST, /^[SN]$/);
+  if (containerPort === 3306) return answer(undefined, /mysql_native_password|MariaDB|^.{4}\n/s);
+  if (containerPort === 6379) return answer(Buffer.from("PING\r\n"), /^\+PONG/);
+  if (containerPort === 11211) return answer(Buffer.from("version\r\n"), /^VERSION/);
+  if (containerPort === 22) return answer(undefined, /^SSH-/);
+  return answer(Buffer.from("GET / HTTP/1.0\r\nHost: localhost\r\n\r\n"), /^HTTP\/1\.[01] /);
 }
