@@ -32,10 +32,14 @@ export interface ComposeModel {
 }
 
 /** Compose's view of the project's own files (no override): ports, builds, names to take over. */
-export async function readModel(project: ComposeProject, cache?: ModelCache): Promise<ComposeModel> {
+export async function readModel(project: ComposeProject, modelCache?: ModelCache): Promise<ComposeModel> {
+  // env_file contents are folded into the model, and their names are only known after parsing.
+  const cache = project.files.some((f) => readFileSync(f, "utf8").includes("env_file"))
+    ? undefined
+    : modelCache;
   const key = modelKey(project);
   const cached = cache?.get(key);
-  if (cached) return JSON.parse(cached) as ComposeModel;
+  if (cached) return JSON.parse(relocate(cached, PLACEHOLDERS, project)) as ComposeModel;
   const result = await compose(project, ["config", "--format", "json"]);
   if (result.exitCode !== 0) throw unreadable(project, result.stderr);
   let model: ComposeModel;
@@ -48,7 +52,7 @@ export async function readModel(project: ComposeProject, cache?: ModelCache): Pr
       cause: error,
     });
   }
-  cache?.set(key, JSON.stringify(model));
+  cache?.set(key, relocate(JSON.stringify(model), project, PLACEHOLDERS));
   return model;
 }
 
@@ -74,7 +78,10 @@ export interface ModelCache {
 
 /** The files' bytes, their paths and the variables Compose interpolates decide the model. */
 function modelKey(project: ComposeProject): string {
-  const hash = createHash("sha256").update(JSON.stringify([project.name, project.projectDir, project.files]));
+  const files = project.files.map((f) =>
+    f.startsWith(`${project.projectDir}/`) ? f.slice(project.projectDir.length) : f,
+  );
+  const hash = createHash("sha256").update(JSON.stringify(files));
   for (const file of project.files) hash.update(readFileSync(file));
   for (const file of [".env"]) {
     try {
@@ -88,6 +95,23 @@ function modelKey(project: ComposeProject): string {
     .sort(([a], [b]) => a.localeCompare(b));
   hash.update(JSON.stringify(vars));
   return `compose-model:${hash.digest("hex").slice(0, 32)}`;
+}
+
+export const PLACEHOLDERS = { name: "@@nexus-project@@", projectDir: "@@nexus-dir@@" };
+
+/**
+ * One model serves every workspace of the same files: it is cached with the project name and folder
+ * replaced by placeholders (whole names only, so `feat` never matches inside `feat2`).
+ */
+export function relocate(
+  text: string,
+  from: Pick<ComposeProject, "name" | "projectDir">,
+  to: typeof from,
+): string {
+  const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return text
+    .replace(new RegExp(`${escape(from.projectDir)}(?=["/])`, "g"), to.projectDir)
+    .replace(new RegExp(`${escape(from.name)}(?=["_-])`, "g"), to.name);
 }
 
 /** Services `up` starts: runServices when given, else every service without a profile. */

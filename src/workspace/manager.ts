@@ -55,9 +55,11 @@ async function create(ctx: ProjectContext, options: CreateOptions): Promise<Work
     });
   }
   const envName = environmentName(ctx, options.template);
+  // Docker is asked while the environment is checked; with no engine, nothing is made at all.
+  const dockerReady = envName === "none" ? undefined : getDocker();
+  dockerReady?.catch(() => undefined);
   checkEnvironmentName(ctx, envName);
-  // Docker first: with no engine, nothing is made at all.
-  const docker = envName === "none" ? undefined : await getDocker();
+  const docker = await dockerReady;
   stage("template", { template: envName });
   const undo = new UndoStack();
   return undo.guard(async () => {
