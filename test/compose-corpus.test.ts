@@ -226,8 +226,6 @@ const KNOWN_BUGS: Record<string, string> = {
   "compose/saleor-platform": UDP,
   "compose/symfony-docker": UDP,
   "devcontainer/saleor-platform": UDP,
-  "devcontainer/claude-code":
-    "mounts with ${devcontainerId} reach Compose unsubstituted (devcontainer-compose.ts mountsOf): invalid volume name",
 };
 const strict = Boolean(process.env.NEXUS_CORPUS_STRICT);
 
