@@ -108,10 +108,10 @@ export function relocate(
   from: Pick<ComposeProject, "name" | "projectDir">,
   to: typeof from,
 ): string {
-  const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const literal = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   return text
-    .replace(new RegExp(`${escape(from.projectDir)}(?=["/])`, "g"), to.projectDir)
-    .replace(new RegExp(`${escape(from.name)}(?=["_-])`, "g"), to.name);
+    .replace(new RegExp(`${literal(from.projectDir)}(?=["/])`, "g"), to.projectDir)
+    .replace(new RegExp(`${literal(from.name)}(?=["_-])`, "g"), to.name);
 }
 
 /** Services `up` starts: runServices when given, else every service without a profile. */

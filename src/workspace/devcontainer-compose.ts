@@ -77,7 +77,7 @@ function mountsOf(mounts: NonNullable<MergedConfig["mounts"]>, devcontainerId: s
   for (const mount of mounts) {
     // ${devcontainerId} is the CLI's to fill in when it creates the container; Compose creates it here.
     const raw = typeof mount === "string" ? parseMount(mount) : mount;
-    const fill = (v?: string) => v?.replaceAll("${devcontainerId}", devcontainerId);
+    const fill = (v?: string) => v?.replaceAll(DEVCONTAINER_ID, devcontainerId);
     const m = { ...raw, source: fill(raw.source), target: fill(raw.target) };
     const type = m.type ?? "bind";
     if (
@@ -160,6 +160,8 @@ export function imageFields(config: DevcontainerConfig): unknown {
   const { image, build, dockerFile, context, dockerComposeFile, service, features } = config;
   return { image, build, dockerFile, context, dockerComposeFile, service, features };
 }
+
+const DEVCONTAINER_ID = ["$", "{devcontainerId}"].join("");
 
 /** The specification's stable per-container id: here, per worktree (a workspace's volumes stay its own). */
 export function devcontainerIdOf(worktree: string): string {
