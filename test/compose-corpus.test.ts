@@ -219,14 +219,7 @@ function checkLabelsAndNames(m: Merged, after: Config): void {
  * is fixed the test reports "expected to fail" and its line here goes. NEXUS_CORPUS_STRICT=1 runs them
  * as ordinary tests.
  */
-const UDP =
-  "a udp port is published as tcp (override.ts portEntry hardcodes protocol tcp; portRequestsFor keys by target only)";
-const KNOWN_BUGS: Record<string, string> = {
-  "compose/mattermost-docker": UDP,
-  "compose/saleor-platform": UDP,
-  "compose/symfony-docker": UDP,
-  "devcontainer/saleor-platform": UDP,
-};
+const KNOWN_BUGS: Record<string, string> = {};
 const strict = Boolean(process.env.NEXUS_CORPUS_STRICT);
 
 const created: string[] = [];

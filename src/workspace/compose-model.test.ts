@@ -27,5 +27,7 @@ describe("the cached Compose model", () => {
     const model = { name: "p", services: { a: {}, b: { profiles: ["jobs"] }, c: {} } };
     expect(activeServices(model)).toEqual(["a", "c"]);
     expect(activeServices(model, ["b"])).toEqual(["b"]);
+    const deps = { name: "p", services: { app: { depends_on: { db: {} } }, db: {}, cache: {} } };
+    expect(activeServices(deps, ["app"])).toEqual(["app", "db"]);
   });
 });

@@ -114,9 +114,19 @@ export function relocate(
     .replace(new RegExp(`${literal(from.name)}(?=["_-])`, "g"), to.name);
 }
 
-/** Services `up` starts: runServices when given, else every service without a profile. */
+/**
+ * Services `up` starts: runServices (and what they depend on, which Compose starts too), else every
+ * service without a profile.
+ */
 export function activeServices(model: ComposeModel, runServices?: string[]): string[] {
   const names = Object.keys(model.services);
-  if (runServices?.length) return names.filter((n) => runServices.includes(n));
-  return names.filter((n) => !model.services[n]?.profiles?.length);
+  if (!runServices?.length) return names.filter((n) => !model.services[n]?.profiles?.length);
+  const wanted = new Set<string>();
+  const add = (name: string) => {
+    if (wanted.has(name) || !model.services[name]) return;
+    wanted.add(name);
+    for (const dep of Object.keys((model.services[name]?.depends_on ?? {}) as object)) add(dep);
+  };
+  for (const name of runServices) add(name);
+  return names.filter((n) => wanted.has(n));
 }

@@ -52,7 +52,12 @@ function registryFeature(lines: string[]): string | undefined {
 }
 
 function registryError(file: string, feature: string, why: string): NexusError {
-  const host = feature.startsWith("http") ? new URL(feature).host : feature.split("/")[0];
+  // A bare id ("git-lfs") is short for the default registry's devcontainers/features collection.
+  const host = feature.startsWith("http")
+    ? new URL(feature).host
+    : feature.includes("/")
+      ? feature.split("/")[0]
+      : "ghcr.io";
   const local = feature.split("/").at(-1)?.split(/[:@]/)[0] ?? "feature";
   return new NexusError(
     `${file}: feature "${feature}" (features) could not be fetched: the registry ${host} could not be reached (${why})`,

@@ -146,3 +146,35 @@ describe("override", () => {
     expect(text).toMatch(/entrypoint:\n\s+- \/bin\/sh/);
   });
 });
+
+describe("udp ports", () => {
+  it("keep their protocol, and a port published as tcp and udp gets one lease for both", () => {
+    const dns: ComposeModel = {
+      name: "p",
+      services: {
+        dns: {
+          image: "x",
+          ports: [
+            { target: 53, protocol: "udp" },
+            { target: 53, protocol: "tcp" },
+            { target: 67, protocol: "udp" },
+          ],
+        },
+      },
+    };
+    const ports = [
+      { workspace: "feat", service: "dns", name: "dns-53", containerPort: 53, hostPort: 41010 },
+      { workspace: "feat", service: "dns", name: "dns-67", containerPort: 67, hostPort: 41011 },
+    ];
+    const out = buildOverride({ ...input, env: { ...env, devService: undefined }, model: dns, ports }, [
+      "dns",
+    ]) as {
+      services: Record<string, { ports: Tagged }>;
+    };
+    expect(out.services.dns!.ports.value).toEqual([
+      { name: "dns-53", target: 53, published: "41010", host_ip: "127.0.0.1", protocol: "udp" },
+      { name: "dns-53", target: 53, published: "41010", host_ip: "127.0.0.1", protocol: "tcp" },
+      { name: "dns-67", target: 67, published: "41011", host_ip: "127.0.0.1", protocol: "udp" },
+    ]);
+  });
+});

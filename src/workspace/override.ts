@@ -90,7 +90,11 @@ export function buildOverride(input: OverrideInput, services: string[]): Record<
     const service = model.services[name]!;
     const own: Record<string, unknown> = { labels };
     const ports = input.ports.filter((p) => p.service === name);
-    if (ports.length || service.ports?.length) own.ports = new Tagged("!override", ports.map(portEntry));
+    if (ports.length || service.ports?.length)
+      own.ports = new Tagged(
+        "!override",
+        ports.flatMap((p) => portEntries(p, service)),
+      );
     if (service.container_name) own.container_name = new Tagged("!reset", null);
     // Nexus's content-tagged image is built here, never pulled (no registry has it).
     if (input.images[name]) Object.assign(own, { image: input.images[name], pull_policy: "never" });
@@ -106,14 +110,19 @@ export function buildOverride(input: OverrideInput, services: string[]): Record<
   };
 }
 
-function portEntry(port: PortRecord): Record<string, unknown> {
-  return {
+/** One lease per container port; the file's protocols for it (a DNS server's 53 has tcp and udp) share it. */
+function portEntries(port: PortRecord, service: ServiceModel): Record<string, unknown>[] {
+  const declared = (service.ports ?? [])
+    .filter((p) => p.target === port.containerPort)
+    .map((p) => p.protocol ?? "tcp");
+  const protocols = declared.length ? [...new Set(declared)] : ["tcp"];
+  return protocols.map((protocol) => ({
     name: port.name,
     target: port.containerPort,
     published: String(port.hostPort),
     host_ip: "127.0.0.1",
-    protocol: "tcp",
-  };
+    protocol,
+  }));
 }
 
 function devService(input: OverrideInput): Record<string, unknown> {

@@ -7,7 +7,7 @@ import type { Environment } from "./environment-types.js";
 import { execInContainer } from "./exec.js";
 import type { WorkspaceRef } from "./names.js";
 import type { HostSetup } from "./override.js";
-import { hostAlias, writeHostEntry } from "./ssh.js";
+import { hostAlias, removeHostEntry, writeHostEntry } from "./ssh.js";
 import type { PortRecord } from "./store.js";
 
 /**
@@ -54,6 +54,7 @@ export async function prepareDevContainer(options: {
     });
   }
   const user = /^user=(\S+)$/m.exec(output)?.[1] ?? "root";
+  if (sshPort && !/^sshd=started$/m.test(output)) removeHostEntry(hostAlias(ref));
   if (sshPort && /^sshd=started$/m.test(output)) {
     writeHostEntry({ alias: hostAlias(ref), port: sshPort.hostPort, user });
     await waitForBanner(sshPort.hostPort, "SSH-");

@@ -116,6 +116,10 @@ function writeHostBlock(paths: SshPaths, options: { alias: string; port: number;
   ensureInclude(paths);
 }
 
+export function hasHostEntry(alias: string, paths: SshPaths = sshPaths()): boolean {
+  return readConfig(paths).includes(`\nHost ${alias}\n`);
+}
+
 export function removeHostEntry(alias: string, paths: SshPaths = sshPaths()): void {
   if (!existsSync(paths.config)) return;
   withLock(join(paths.dir, "config.lock"), () => writeConfig(paths, stripBlock(readConfig(paths), alias)));

@@ -1,7 +1,7 @@
 import type { ProjectContext } from "./context.js";
 import type { Environment } from "./environment-types.js";
 import { portEnvName } from "./ports.js";
-import { hostAlias } from "./ssh.js";
+import { hasHostEntry, hostAlias } from "./ssh.js";
 import type { PortRecord, WorkspaceRecord } from "./store.js";
 
 export interface WorkspaceSummary {
@@ -40,7 +40,9 @@ export function hostEnvironment(
 export function summary(ctx: ProjectContext, name: string, env?: Environment): WorkspaceSummary {
   const ports = ctx.store.ports(name);
   const hasSsh = ports.some((p) => p.service === env?.devService && p.containerPort === 22);
-  const sshAlias = hasSsh ? hostAlias({ repoId: ctx.repoId, workspace: name }) : undefined;
+  const alias = hostAlias({ repoId: ctx.repoId, workspace: name });
+  // Only when sshd really started (the image has one): its Host entry is written then.
+  const sshAlias = hasSsh && hasHostEntry(alias) ? alias : undefined;
   return { workspace: ctx.store.get(name), ports, env: hostEnvironment(env, name, ports), sshAlias };
 }
 
