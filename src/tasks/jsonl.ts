@@ -68,3 +68,15 @@ export function corruptLinesError(file: string, errors: ParsedFile["errors"]): N
     },
   );
 }
+
+/** A tasks.jsonl that git left with conflict markers: nothing reads it until `task sync` merges it. */
+export function conflictError(file: string, line: number): NexusError {
+  return new NexusError(
+    `${file}:${line}: git conflict marker: tasks.jsonl was merged without the Nexus merge driver.`,
+    {
+      category: "validation",
+      exitCode: 2,
+      hint: "Run `nexus task sync`: it merges both sides from their merge base, as the driver would have; then `git add .nexus/tasks.jsonl`.",
+    },
+  );
+}

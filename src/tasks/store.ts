@@ -6,7 +6,15 @@ import { withLock } from "../core/lock.js";
 import { warn } from "../core/output.js";
 import type { ProjectPaths } from "../core/paths.js";
 import { isUnverified } from "./integrity.js";
-import { corruptLinesError, formatTasks, hashText, parseTasks, readText, writeAtomic } from "./jsonl.js";
+import {
+  conflictError,
+  corruptLinesError,
+  formatTasks,
+  hashText,
+  parseTasks,
+  readText,
+  writeAtomic,
+} from "./jsonl.js";
 import { badLines, spliceLines } from "./lines.js";
 import { serializeTask, type Task } from "./model.js";
 
@@ -79,14 +87,7 @@ export class TaskStore {
       return false;
     }
     const parsed = parseTasks(content);
-    if (parsed.conflictLine)
-      throw corruptLinesError(this.file, [
-        {
-          line: parsed.conflictLine,
-          message:
-            "git conflict marker (merged without the Nexus merge driver); run `nexus task sync` to merge both sides from their merge base",
-        },
-      ]);
+    if (parsed.conflictLine) throw conflictError(this.file, parsed.conflictLine);
     if (parsed.errors.length) warn(corruptLinesError(this.file, parsed.errors).message);
     this.db.transaction(() => {
       this.db.exec("DELETE FROM tasks");
