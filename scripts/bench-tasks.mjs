@@ -211,7 +211,7 @@ function largeProject() {
     measure(`task start (${count} tasks)`, 150, runs, (i) =>
       nexus("task", "start", fresh[i], "--by", "bench"),
     ),
-    measure(`task claim ID (${count} tasks)`, 150, runs, (i) =>
+    measure(`task claim ID (${count} tasks)`, 200, runs, (i) =>
       nexus("task", "claim", fresh[runs + i], "--agent", "bench"),
     ),
   ];
