@@ -2,9 +2,11 @@ import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { registerAgent } from "./commands/agent.js";
 import { registerDoctor } from "./commands/doctor.js";
+import { registerDogfood } from "./commands/dogfood.js";
 import { registerInit } from "./commands/init.js";
 import { registerMcp } from "./commands/mcp.js";
 import { registerPrime } from "./commands/prime.js";
+import { registerProbe } from "./commands/probe.js";
 import { registerRalph } from "./commands/ralph.js";
 import { registerFeedbackAndSkills } from "./commands/skills.js";
 import { registerTask } from "./commands/task.js";
@@ -45,6 +47,8 @@ export function buildProgram(): Command {
   registerFeedbackAndSkills(program);
   registerDoctor(program);
   registerTelemetry(program);
+  registerProbe(program);
+  registerDogfood(program);
   return program;
 }
 
