@@ -164,3 +164,34 @@ describe("a refused complete", () => {
     expect(readFileSync(tc.store.file)).toEqual(before);
   });
 });
+
+describe("checks changed by hand in tasks.jsonl", () => {
+  it("need a review, like a weakening through update, and `update --check` records them", async () => {
+    const p = await taskProject();
+    const tc = p.open();
+    const task = createTask(tc, { title: "hard", checks: ["false"] });
+    expect(task.history[0]).toMatchObject({ type: "created", checksAfter: ["false"] });
+    startTask(tc, task.id);
+    handEdit(tc.store.file, task.id, { checks: ["true"] });
+    const edited = p.open("bot");
+    const result = await completeTask(edited, { id: task.id });
+    expect(result.task.status).toBe("awaiting_review");
+    expect(result.task.history.at(-1)!.note).toContain("changed outside Nexus");
+    const recorded = updateTask(p.open("ann"), task.id, { checks: ["true"] }).history.at(-1)!;
+    expect(recorded).toMatchObject({
+      type: "checks_changed",
+      checksBefore: ["false"],
+      checksAfter: ["true"],
+    });
+    expect(approveTask(p.open("carl"), task.id, "carl").status).toBe("done");
+  });
+
+  it("need nothing when only checks were added", async () => {
+    const p = await taskProject();
+    const tc = p.open();
+    const task = createTask(tc, { title: "more", checks: ["true"] });
+    startTask(tc, task.id);
+    handEdit(tc.store.file, task.id, { checks: ["true", "test -d ."] });
+    expect((await completeTask(p.open(), { id: task.id })).task.status).toBe("done");
+  });
+});

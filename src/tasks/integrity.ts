@@ -54,12 +54,39 @@ export function pendingCheckReview(task: Task): TaskEvent | undefined {
   return undefined;
 }
 
+/**
+ * The checks as last recorded in the history (at creation or a change); undefined for a task
+ * created before Nexus recorded them there.
+ */
+export function recordedChecks(task: Task): string[] | undefined {
+  for (let i = task.history.length - 1; i >= 0; i--) {
+    const checks = task.history[i]!.checksAfter;
+    if (checks) return checks;
+  }
+  return undefined;
+}
+
+/**
+ * Checks that differ from the recorded ones other than by additions: edited by hand in
+ * tasks.jsonl (or by a merge) rather than with `task update --check`, which records them.
+ */
+export function checksChangedOutside(task: Task): string[] | undefined {
+  const recorded = recordedChecks(task);
+  if (!recorded || JSON.stringify(recorded) === JSON.stringify(task.checks)) return undefined;
+  const now = new Set(task.checks);
+  const added = recorded.length > 0 && recorded.every((c) => now.has(c));
+  return added ? undefined : recorded;
+}
+
 /** Why the task stops at awaiting_review when its gates pass, if it does. */
 export function reviewReason(task: Task): string | undefined {
   if (task.review) return "review required";
   const weakened = pendingCheckReview(task);
   if (weakened)
     return `its checks were weakened by ${weakened.by} at ${weakened.at.slice(0, 16)}: a review by someone else is required`;
+  const recorded = checksChangedOutside(task);
+  if (recorded)
+    return `its checks were changed outside Nexus (recorded: ${recorded.join(" ; ") || "the project's gates"}): a review by someone else is required; \`nexus task update ${task.id} --check ...\` records them`;
   return undefined;
 }
 
@@ -85,9 +112,11 @@ export function checksChange(
   allowCheckChange = false,
 ): (Omit<TaskEvent, "id" | "at" | "by"> & { type: "checks_changed" }) | undefined {
   if (allowCheckChange) refuseWaiver(tc);
-  if (JSON.stringify(task.checks) === JSON.stringify(checks)) return undefined;
+  // Compared with the checks the history last recorded, so a hand edit gets recorded too.
+  const before = recordedChecks(task) ?? task.checks;
+  if (JSON.stringify(before) === JSON.stringify(checks)) return undefined;
   const after = new Set(effective(tc, checks));
-  const weakened = effective(tc, task.checks).some((c) => !after.has(c));
+  const weakened = effective(tc, before).some((c) => !after.has(c));
   const review = weakened && workStarted(task);
   const waived = review && allowCheckChange;
   const note = !weakened
@@ -100,7 +129,7 @@ export function checksChange(
   return {
     type: "checks_changed",
     note,
-    checksBefore: task.checks,
+    checksBefore: before,
     checksAfter: checks,
     ...(weakened ? { weakened: true } : {}),
     ...(review && !waived ? { reviewRequired: true } : {}),

@@ -58,7 +58,8 @@ export function createTask(tc: TaskContext, input: CreateTaskInput): Task {
       updatedAt: now,
       history: [],
     };
-    const created = record(tc, task, { type: "created", to: "open" });
+    // The checks go into the history too: a later change, even by hand in tasks.jsonl, shows.
+    const created = record(tc, task, { type: "created", to: "open", checksAfter: task.checks });
     tx.put(created);
     return created;
   });
