@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 
-const cli = resolve("dist/cli.js");
+const cli = resolve("bin/nexus.cjs"); // the installed `nexus` command: bundle + code cache
 
 /** Runs `nexus ARGS` in `cwd` with `env`; returns its wall time in ms, throws on failure. */
 export function nexusTimer(cwd, env) {

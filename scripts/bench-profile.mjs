@@ -18,7 +18,7 @@ const repo = realpathSync(mkdtempSync(join(tmpdir(), "nexus-profile-repo-")));
 const env = { ...process.env, HOME: home, NEXUS_HOME: join(home, ".nexus"), NO_COLOR: "1" };
 const repoId = createHash("sha256").update(repo).digest("hex").slice(0, 12);
 const templates = resolve("templates");
-const cli = resolve("dist/cli.js");
+const cli = resolve("bin/nexus.cjs"); // the installed `nexus` command: bundle + code cache
 
 function timed(cmd, args, options = {}) {
   const started = performance.now();

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import Database from "better-sqlite3";
 
-const cli = resolve("dist/cli.js");
+const cli = resolve("bin/nexus.cjs"); // the installed `nexus` command: bundle + code cache
 const count = Number(process.env.BENCH_EVENTS ?? 100_000);
 const runs = Number(process.env.BENCH_RUNS ?? 5);
 const home = mkdtempSync(join(tmpdir(), "nexus-bench-telemetry-"));

@@ -80,7 +80,7 @@ async function devcontainers(images) {
 function pgPortOf(workspace) {
   const out = execFileSync(
     "node",
-    [join(import.meta.dirname, "../dist/cli.js"), "workspace", "list", "--json"],
+    [join(import.meta.dirname, "../bin/nexus.cjs"), "workspace", "list", "--json"],
     {
       cwd: repo,
       env,

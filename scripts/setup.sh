@@ -21,11 +21,11 @@ step "nexus on your PATH"
 if ! npm link --silent >/dev/null 2>&1; then
   # No write access to npm's global prefix (a non-root user): link into ~/.local/bin instead.
   mkdir -p "$HOME/.local/bin"
-  ln -sf "$PWD/dist/cli.js" "$HOME/.local/bin/nexus"
+  ln -sf "$PWD/bin/nexus.cjs" "$HOME/.local/bin/nexus"
   case ":$PATH:" in *":$HOME/.local/bin:"*) ;; *) echo "setup: add ~/.local/bin to your PATH" >&2 ;; esac
   export PATH="$HOME/.local/bin:$PATH"
 fi
-chmod +x dist/cli.js
+chmod +x bin/nexus.cjs dist/cli.js
 nexus --version >/dev/null
 nexus doctor || true
 
