@@ -27,6 +27,14 @@ export async function completeTask(
   const plan = await planGates(tc, current);
   const started = tc.store.write((tx) => {
     const task = tx.get(options.id);
+    if (
+      task.workspace !== current.workspace ||
+      JSON.stringify(task.checks) !== JSON.stringify(current.checks)
+    )
+      throw new NexusError(`Task ${task.id}'s checks changed while its gates were being prepared.`, {
+        category: "conflict",
+        hint: `Run \`nexus task complete ${task.id}\` again.`,
+      });
     if (task.status === "verifying") return task;
     const next = move(tc, task, "verifying", { type: "verification_started", note: options.note });
     tx.put(next);
