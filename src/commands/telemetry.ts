@@ -96,8 +96,10 @@ function defineStats(program: Command): void {
     windowOptions(program.command("stats").description("command counts, success rate and durations")),
   ).action(async (o: { week?: boolean; month?: boolean; days?: number; json?: boolean }) => {
     const { statsFor } = await import("../telemetry/report.js");
-    const stats = statsFor(await telemetryDb(), days(o));
-    if (o.json) return printJson(stats);
+    const db = await telemetryDb();
+    const stats = statsFor(db, days(o));
+    const dogfood = await (await import("../dogfood/summary.js")).dogfoodSummary(db, days(o));
+    if (o.json) return printJson({ ...stats, dogfood });
     printLine(
       `${stats.commands} commands since ${stats.since.slice(0, 10)}, ${Math.round(stats.successRate * 100)}% succeeded; ${stats.workspacesCreated} workspaces created, ${stats.tasksCompleted} tasks completed, ${stats.sessions} sessions (avg ${stats.averageSessionMinutes.toFixed(1)} min)`,
     );
@@ -109,6 +111,7 @@ function defineStats(program: Command): void {
       { header: "P50 MS", value: (c) => Math.round(c.p50Ms) },
       { header: "P95 MS", value: (c) => Math.round(c.p95Ms) },
     ]);
+    printLine((await import("../dogfood/metrics.js")).renderDogfood(dogfood).join("\n"));
   });
 }
 
@@ -140,6 +143,10 @@ function defineInsights(program: Command): void {
         const insights = [
           ...(unverified ? [unverified] : []),
           ...insightsFor(await telemetryDb(), o.days ?? (o.week ? 7 : 30)),
+          ...(await import("../telemetry/probes.js")).failedProbeInsights(
+            await telemetryDb(),
+            o.days ?? (o.week ? 7 : 30),
+          ),
         ].filter((i) => !kinds.length || kinds.includes(i.kind));
         if (o.json) return printJson(insights);
         if (!insights.length) return info("Nothing stands out.");
@@ -196,7 +203,12 @@ function defineDashboard(program: Command): void {
       const data = { stats: statsFor(db, 30), insights: insightsFor(db, 30) };
       if (!o.html) {
         const { renderDashboard } = await import("../telemetry/dashboard.js");
-        return printLine(renderDashboard(data, process.stdout.columns ?? 80));
+        printLine(renderDashboard(data, process.stdout.columns ?? 80));
+        const [{ renderDogfood }, { dogfoodSummary }] = await Promise.all([
+          import("../dogfood/metrics.js"),
+          import("../dogfood/summary.js"),
+        ]);
+        return printLine(renderDogfood(await dogfoodSummary(db, 30)).join("\n"));
       }
       const { renderDashboardHtml } = await import("../telemetry/dashboard-html.js");
       const { writeUserFile } = await import("../core/options.js");

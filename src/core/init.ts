@@ -27,7 +27,7 @@ export async function initProject(cwd: string = process.cwd()): Promise<InitResu
   const paths = await findRepository(cwd);
   const created: string[] = [];
   const alreadyInitialised = existsSync(paths.configFile);
-  for (const dir of [paths.nexusDir, paths.templatesDir]) {
+  for (const dir of [paths.nexusDir, paths.templatesDir, join(paths.nexusDir, "dogfooding")]) {
     if (!existsSync(dir)) {
       mkdirSync(dir, { recursive: true });
       created.push(dir);
@@ -41,6 +41,9 @@ export async function initProject(cwd: string = process.cwd()): Promise<InitResu
   }
   const keep = join(paths.templatesDir, ".gitkeep");
   if (!existsSync(keep)) writeFileSync(keep, "");
+  // The friction log merges as a union: two branches' appended entries never conflict.
+  const dogfood = join(paths.nexusDir, "dogfooding", ".gitattributes");
+  if (!existsSync(dogfood)) writeFileSync(dogfood, "friction-log.md merge=union\n");
   if (ensureIgnored(join(paths.root, ".gitignore"))) created.push(join(paths.root, ".gitignore"));
   const { ensureMergeDriver } = await import("../tasks/merge-driver.js");
   await ensureMergeDriver(paths);

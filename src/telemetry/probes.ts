@@ -51,3 +51,21 @@ export function failedProbeInsights(db: Db, days: number, now = new Date()): Ins
       lastSeen: p.ts,
     }));
 }
+
+/** One command as the daily log counts it (names stay hashed). */
+export interface ActivityRow {
+  ts: string;
+  command: string;
+  duration_ms: number;
+  success: number;
+  workspace_hash: string | null;
+}
+
+/** Commands recorded in [from, to), oldest first. */
+export function activityBetween(db: Db, from: string, to: string): ActivityRow[] {
+  return db
+    .prepare(
+      "SELECT ts, command, duration_ms, success, workspace_hash FROM events WHERE ts >= ? AND ts < ? ORDER BY id",
+    )
+    .all(from, to) as ActivityRow[];
+}

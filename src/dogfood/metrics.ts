@@ -1,0 +1,143 @@
+import type { StatEvent } from "../telemetry/store.js";
+import type { FrictionEntry } from "./friction-format.js";
+
+export interface SuccessMetric {
+  metric: string;
+  target: string;
+  value: string;
+  /** undefined: telemetry has nothing to answer it with yet. */
+  pass?: boolean;
+}
+
+/** Commands that run for as long as the user (or their gates) wants: not held to the 5 s bar. */
+const LONG_RUNNING = [
+  "workspace shell",
+  "workspace exec",
+  "workspace logs",
+  "workspace create",
+  "workspace rebuild",
+  "ralph run",
+  "mcp serve",
+  "mcp",
+  "probe",
+  "task complete",
+  "task verify",
+  "sync now",
+];
+const SWITCHES = ["workspace use", "workspace path"];
+
+const p95 = (xs: number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.95) - 1)] ?? 0;
+};
+const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/**
+ * Pure: the product plan's success metrics that telemetry can answer. `assignDelaysMs` are the
+ * seconds from a task's creation to its first claim/assignment/start (from the task history).
+ */
+export function successMetrics(events: StatEvent[], assignDelaysMs: number[] = []): SuccessMetric[] {
+  const quick = events.filter((e) => !LONG_RUNNING.includes(e.command));
+  const slow = [...new Set(quick.filter((e) => e.duration_ms >= 5000).map((e) => e.command))];
+  const switches = events.filter((e) => SWITCHES.includes(e.command)).map((e) => e.duration_ms);
+  const failed = events.filter((e) => !e.success).length;
+  const rate = events.length ? failed / events.length : 0;
+  const none = (metric: string, target: string): SuccessMetric => ({ metric, target, value: "no data yet" });
+  return [
+    quick.length
+      ? {
+          metric: "all commands < 5 s",
+          target: "< 5 s",
+          value: slow.length
+            ? `over: ${slow.join(", ")}`
+            : `slowest ${secs(Math.max(...quick.map((e) => e.duration_ms)))}`,
+          pass: slow.length === 0,
+        }
+      : none("all commands < 5 s", "< 5 s"),
+    switches.length
+      ? {
+          metric: "context switching < 10 s",
+          target: "p95 < 10 s",
+          value: `p95 ${secs(p95(switches))}`,
+          pass: p95(switches) < 10_000,
+        }
+      : none("context switching < 10 s", "p95 < 10 s"),
+    assignDelaysMs.length
+      ? {
+          metric: "task creation to assignment < 30 s",
+          target: "p95 < 30 s",
+          value: `p95 ${secs(p95(assignDelaysMs))} (${assignDelaysMs.length} tasks)`,
+          pass: p95(assignDelaysMs) < 30_000,
+        }
+      : none("task creation to assignment < 30 s", "p95 < 30 s"),
+    events.length
+      ? {
+          metric: "failure rate",
+          target: "< 5%",
+          value: `${(rate * 100).toFixed(1)}% (${failed}/${events.length})`,
+          pass: rate < 0.05,
+        }
+      : none("failure rate", "< 5%"),
+  ];
+}
+
+/** Pure: the time from creation to the first claim, assignment or start of each task. */
+export function assignDelays(
+  tasks: { createdAt?: string; history: { at: string; type: string; to?: string }[] }[],
+): number[] {
+  const delays: number[] = [];
+  for (const task of tasks) {
+    const created = task.history.find((e) => e.type === "created")?.at ?? task.createdAt;
+    const taken = task.history.find(
+      (e) => e.to === "in_progress" || e.type === "claimed" || e.type === "assigned",
+    );
+    if (created && taken) delays.push(Date.parse(taken.at) - Date.parse(created));
+  }
+  return delays;
+}
+
+export interface FrictionCounts {
+  total: number;
+  open: number;
+  byType: Record<string, number>;
+  bySeverity: Record<string, number>;
+}
+
+export function frictionCounts(entries: FrictionEntry[], since?: string): FrictionCounts {
+  const shown = entries.filter((e) => !since || e.date >= since);
+  const count = (key: (e: FrictionEntry) => string) =>
+    shown.reduce<Record<string, number>>((acc, e) => {
+      acc[key(e)] = (acc[key(e)] ?? 0) + 1;
+      return acc;
+    }, {});
+  return {
+    total: shown.length,
+    open: shown.filter((e) => !e.resolved).length,
+    byType: count((e) => e.type),
+    bySeverity: count((e) => e.severity),
+  };
+}
+
+export interface DogfoodSummary {
+  friction?: FrictionCounts;
+  successMetrics: SuccessMetric[];
+}
+
+/** Lines for `stats` and `dashboard`. */
+export function renderDogfood(d: DogfoodSummary): string[] {
+  const list = (r: Record<string, number>) =>
+    Object.entries(r)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ") || "none";
+  return [
+    ...(d.friction
+      ? [
+          `Friction             ${d.friction.total} (${d.friction.open} open) · by type: ${list(d.friction.byType)} · by severity: ${list(d.friction.bySeverity)}`,
+        ]
+      : []),
+    "Success metrics",
+    ...d.successMetrics.map(
+      (m) => `  ${m.pass === undefined ? "·" : m.pass ? "✔" : "✘"} ${m.metric.padEnd(36)} ${m.value}`,
+    ),
+  ];
+}

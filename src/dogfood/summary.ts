@@ -1,0 +1,55 @@
+import type { Db } from "../core/db.js";
+import { activityBetween } from "../telemetry/probes.js";
+import { eventsSince } from "../telemetry/store.js";
+import {
+  type Answers,
+  buildDailyLog,
+  type DailyLog,
+  dailyActivity,
+  dayBounds,
+  readDailyLog,
+  writeDailyLog,
+} from "./daily-log.js";
+import { listFriction } from "./friction.js";
+import { assignDelays, type DogfoodSummary, frictionCounts, successMetrics } from "./metrics.js";
+
+/** The project here, if there is one: stats and dashboard also work outside a project. */
+async function projectHere() {
+  const { findProject } = await import("../core/paths.js");
+  return findProject().catch(() => undefined);
+}
+
+/** Friction counts (in a project) and the plan's success metrics, for `stats` and `dashboard`. */
+export async function dogfoodSummary(db: Db, days: number, now = new Date()): Promise<DogfoodSummary> {
+  const since = new Date(now.getTime() - days * 24 * 3600 * 1000).toISOString();
+  const paths = await projectHere();
+  let delays: number[] = [];
+  if (paths) {
+    const { openTasks } = await import("../tasks/context.js");
+    const tasks = (await openTasks()).store.all().filter((t) => (t.history[0]?.at ?? "") >= since);
+    delays = assignDelays(tasks);
+  }
+  return {
+    friction: paths ? frictionCounts(listFriction(paths).entries, since.slice(0, 10)) : undefined,
+    successMetrics: successMetrics(eventsSince(db, since), delays),
+  };
+}
+
+/** `nexus log DATE`: the day's log from telemetry and the friction log, plus the user's answers. */
+export async function writeDayLog(
+  db: Db,
+  date: string,
+  answers: Answers,
+): Promise<{ log: DailyLog; file: string; text: string }> {
+  const { findProject } = await import("../core/paths.js");
+  const paths = await findProject();
+  const { from, to } = dayBounds(date);
+  const log = buildDailyLog({
+    date,
+    activity: dailyActivity(activityBetween(db, from, to)),
+    friction: listFriction(paths).entries,
+    answers,
+    previous: await readDailyLog(paths, date),
+  });
+  return { log, ...(await writeDailyLog(paths, log)) };
+}
