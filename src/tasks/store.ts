@@ -101,6 +101,15 @@ export class TaskStore {
     return true;
   }
 
+  /** How many in-progress tasks hold a lease that ended before `now` (one indexed count, no rows). */
+  expiredLeases(now: string): number {
+    this.sync();
+    return this.db
+      .prepare("SELECT COUNT(*) FROM tasks WHERE status = 'in_progress' AND lease_expires_at < ?")
+      .pluck()
+      .get(now) as number;
+  }
+
   rows(filter: { status?: string; assignee?: string; unverified?: boolean } = {}): TaskRow[] {
     this.sync();
     const unverified = new Set(this.unverifiedIds());
