@@ -20,7 +20,8 @@ function python() {
 }
 
 function ensureZensical() {
-  if (existsSync(bin("zensical")) && existsSync(stamp) && readFileSync(stamp, "utf8") === requirements) return;
+  if (existsSync(bin("zensical")) && existsSync(stamp) && readFileSync(stamp, "utf8") === requirements)
+    return;
   const run = (cmd, args) => execFileSync(cmd, args, { stdio: ["ignore", "inherit", "inherit"] });
   if (!existsSync(bin("pip"))) run(python(), ["-m", "venv", venv]);
   run(bin("pip"), ["install", "--quiet", "--disable-pip-version-check", "-r", "requirements-docs.txt"]);

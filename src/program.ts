@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { registerAgent } from "./commands/agent.js";
+import { registerCompletion } from "./commands/completion.js";
 import { registerDoctor } from "./commands/doctor.js";
 import { registerDogfood } from "./commands/dogfood.js";
 import { registerInit } from "./commands/init.js";
@@ -49,6 +50,7 @@ export function buildProgram(): Command {
   registerTelemetry(program);
   registerProbe(program);
   registerDogfood(program);
+  registerCompletion(program);
   return program;
 }
 

@@ -1,0 +1,23 @@
+import { type Command, Option } from "commander";
+
+/** `nexus completion bash|zsh|fish`, and the hidden `--list KIND` the scripts call for names. */
+export function registerCompletion(program: Command): void {
+  program
+    .command("completion")
+    .description("print a shell completion script: source <(nexus completion bash)")
+    .argument("[shell]", "bash, zsh or fish", "bash")
+    .addOption(new Option("--list <kind>", "names for completion: workspaces, tasks or templates").hideHelp())
+    .action(async (shell: string, opts: { list?: string }) => {
+      if (opts.list !== undefined) {
+        const { listNames, LIST_KINDS } = await import("../completion/list.js");
+        const { packageRoot } = await import("../core/paths.js");
+        const kind = LIST_KINDS.find((k) => k === opts.list);
+        if (!kind) return; // completion never prints errors into the user's command line
+        const names = listNames(kind, process.cwd(), `${packageRoot()}/templates`);
+        if (names.length) process.stdout.write(`${names.join("\n")}\n`);
+        return;
+      }
+      const { completionScript } = await import("../completion/index.js");
+      process.stdout.write(completionScript(program, shell));
+    });
+}
