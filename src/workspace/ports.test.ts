@@ -108,3 +108,23 @@ describe("port allocation", () => {
     expect(portEnvName("dev-3000")).toBe("NEXUS_PORT_DEV_3000");
   });
 });
+
+describe("ports other containers publish", () => {
+  it("are never offered, so the first bind probe succeeds, and a recorded one that became busy moves", async () => {
+    const db = project("a");
+    const busyRange = { start: 47100, end: 47110 };
+    const req = [{ service: "web", name: "web", containerPort: 80 }];
+    const busy = new Set([47100, 47101]);
+    const first = await ensurePorts(db, { workspace: "a", requests: req, range: busyRange, busy });
+    expect(first.ports[0]!.hostPort).toBe(47102);
+    expect(first.attempts).toBe(1);
+    const moved = await ensurePorts(db, {
+      workspace: "a",
+      requests: req,
+      range: busyRange,
+      busy: new Set([47102]),
+    });
+    expect(moved.ports[0]!.hostPort).not.toBe(47102);
+    expect(moved.moved).toEqual([{ name: "web", from: 47102, to: moved.ports[0]!.hostPort }]);
+  });
+});

@@ -23,6 +23,8 @@ export interface EnsurePortsOptions {
   range: { start: number; end: number };
   /** Ports already published by this workspace's running containers: in use, but by us. */
   owned?: Set<number>;
+  /** Ports other containers on this engine publish (other repositories, other users): never offered. */
+  busy?: Set<number>;
 }
 
 export function isPortFree(port: number, host = "127.0.0.1"): Promise<boolean> {
@@ -46,7 +48,7 @@ export async function ensurePorts(db: Db, options: EnsurePortsOptions): Promise<
       result.ports.push(recorded);
       continue;
     }
-    if (recorded) {
+    if (recorded && !options.busy?.has(recorded.hostPort)) {
       result.attempts++;
       if (await isPortFree(recorded.hostPort)) {
         result.ports.push(recorded);
@@ -64,7 +66,7 @@ async function allocate(
   db: Db,
   options: EnsurePortsOptions & { request: PortRequest; result: PortAllocation },
 ): Promise<PortRecord> {
-  const skip = new Set<number>();
+  const skip = new Set<number>(options.busy);
   for (;;) {
     const port = reserve(db, { ...options, skip });
     options.result.attempts++;

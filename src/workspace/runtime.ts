@@ -88,13 +88,13 @@ async function upWithFreePorts(
 ): Promise<{ project: ComposeProject; ports: PortRecord[] }> {
   const { ctx, env, model, ref, services } = input;
   for (let attempt = 1; ; attempt++) {
-    const running = await listServices(docker, ref);
-    const owned = new Set(running.filter((s) => s.state === "running").flatMap((s) => s.ports));
+    const { owned, busy } = await publishedPorts(docker, ref);
     const allocation = await ensurePorts(ctx.db, {
       workspace: ref.workspace,
       requests: portRequestsFor(env, model, services),
       range: ctx.config.ports,
       owned,
+      busy,
     });
     for (const move of allocation.moved)
       warn(`port ${move.from} (${move.name}) is taken by another program; using ${move.to} instead.`);
@@ -111,6 +111,24 @@ async function upWithFreePorts(
     const raced = isNexusError(result) && result.category === "port_conflict";
     if (!raced || attempt >= PORT_RACE_RETRIES) throw result;
   }
+}
+
+/**
+ * Host ports this workspace's containers publish (its own), and those every other container on the
+ * engine publishes (another repository's or user's leases live in their own databases): one API call.
+ */
+async function publishedPorts(
+  docker: Docker,
+  ref: WorkspaceRef,
+): Promise<{ owned: Set<number>; busy: Set<number> }> {
+  const project = projectName(ref);
+  const owned = new Set<number>();
+  const busy = new Set<number>();
+  for (const c of await docker.listContainers({ all: false })) {
+    const mine = c.Labels["com.docker.compose.project"] === project;
+    for (const p of c.Ports) if (p.PublicPort) (mine ? owned : busy).add(p.PublicPort);
+  }
+  return { owned, busy };
 }
 
 /** `.nexus/compose/NAME.yaml`: inspectable (`nexus workspace config NAME`), rewritten on every start. */
