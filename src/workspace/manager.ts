@@ -37,7 +37,11 @@ export async function createWorkspace(
     options.onStage?.(stage, ms, detail);
   };
   try {
-    return await create(ctx, { ...options, name, onStage });
+    const summary = await create(ctx, { ...options, name, onStage });
+    const { recordDomainEvent } = await import("../telemetry/domain.js");
+    const { template, services } = summary.workspace;
+    await recordDomainEvent({ type: "workspace", action: "created", subject: name, template, services, ports: summary.ports.length, raw: { stages } });
+    return summary;
   } finally {
     const { noteTelemetry } = await import("../telemetry/recorder.js");
     noteTelemetry({ raw: { stages } });
@@ -55,15 +59,16 @@ async function create(ctx: ProjectContext, options: CreateOptions): Promise<Work
     });
   }
   const envName = environmentName(ctx, options.template);
-  // Docker is asked while the environment is checked; with no engine, nothing is made at all.
+  // Docker is asked (loading its client, ~0.15 s) while the worktree is made; with no engine, the
+  // worktree is undone again, so nothing is left either way.
   const dockerReady = envName === "none" ? undefined : getDocker();
   dockerReady?.catch(() => undefined);
   checkEnvironmentName(ctx, envName);
-  const docker = await dockerReady;
   stage("template", { template: envName });
   const undo = new UndoStack();
   return undo.guard(async () => {
     const record = await makeWorktree(ctx, { name, envName, from: options.from, undo });
+    const docker = await dockerReady;
     stage("worktree");
     const copiedFiles = copyIgnoredFiles({
       from: ctx.paths.root,
