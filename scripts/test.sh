@@ -19,4 +19,12 @@ if [ -n "$missing" ]; then
 fi
 [ -d node_modules/better-sqlite3/build ] || npm ci --no-audit --no-fund
 npm run lint
+# The documentation site: Zensical (PyPI, requirements-docs.txt) needs Python >= 3.11 with venv.
+# npm test builds it (test/docs-site.test.ts) and runs its examples; the last line builds it again,
+# strictly (any warning, broken link or anchor fails), as the Pages workflow does.
+python3 -c 'import ensurepip, venv' 2>/dev/null || {
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3 python3-venv >/dev/null
+}
 npm test
+npm run docs
