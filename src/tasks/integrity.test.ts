@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { errorOf } from "../../test/helpers/errors.js";
 import type { NexusError } from "../core/errors.js";
 import { taskProject } from "./fixtures.test-helper.js";
 import { isUnverified } from "./integrity.js";
@@ -7,15 +8,6 @@ import { createTask } from "./lifecycle.js";
 import { approveTask, claimTask, startTask, updateTask } from "./operations.js";
 import { readyTasks } from "./queries.js";
 import { completeTask, verifyTask } from "./verify.js";
-
-function errorOf(fn: () => unknown): NexusError {
-  try {
-    fn();
-  } catch (error) {
-    return error as NexusError;
-  }
-  throw new Error("expected an error");
-}
 
 /** Rewrites one task's line as a person (or a merge) would: no event, only the field. */
 function handEdit(file: string, id: string, fields: Record<string, unknown>): void {

@@ -1,5 +1,6 @@
 import { rmSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { errorOf } from "../../test/helpers/errors.js";
 import type { NexusError } from "../core/errors.js";
 import { taskProject } from "./fixtures.test-helper.js";
 import { createTask } from "./lifecycle.js";
@@ -17,15 +18,6 @@ import {
 } from "./operations.js";
 import { dependencyTree, readyTasks, renderTree } from "./queries.js";
 import { completeTask, verifyTask } from "./verify.js";
-
-function errorOf(fn: () => unknown): NexusError {
-  try {
-    fn();
-  } catch (error) {
-    return error as NexusError;
-  }
-  throw new Error("expected an error");
-}
 
 describe("task life cycle", () => {
   it("survives a deleted database: tasks and history come back from tasks.jsonl", async () => {

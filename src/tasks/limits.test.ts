@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { errorOf } from "../../test/helpers/errors.js";
 import { configSchema } from "../core/config.js";
 import { type NexusError, UsageError } from "../core/errors.js";
 import { taskProject } from "./fixtures.test-helper.js";
@@ -7,15 +8,6 @@ import { createTask } from "./lifecycle.js";
 import { checkAgentName, LIMITS, preview } from "./limits.js";
 import { approveTask, blockTask, claimTask, rejectTask, startTask, updateTask } from "./operations.js";
 import { completeTask } from "./verify.js";
-
-function errorOf(fn: () => unknown): NexusError {
-  try {
-    fn();
-  } catch (error) {
-    return error as NexusError;
-  }
-  throw new Error("expected an error");
-}
 
 const huge = "x".repeat(100_000);
 const stored = (file: string) => (existsSync(file) ? readFileSync(file, "utf8") : "");
