@@ -57,9 +57,14 @@ const bash = (script: string, cwd: string, vars: NodeJS.ProcessEnv) =>
 
 /** Whatever an example left running (a failed block stops before its cleanup) is destroyed. */
 async function destroyAll(repo: string, env: NodeJS.ProcessEnv): Promise<void> {
-  const { stdout } = await bash("nexus workspace list --json || echo []", repo, env);
-  for (const ws of JSON.parse(stdout) as { name: string }[])
-    await bash(`nexus workspace destroy ${ws.name} --force --delete-branch`, repo, env).catch(() => {});
+  try {
+    const { stdout } = await bash("nexus workspace list --json", repo, env);
+    const { workspaces } = JSON.parse(stdout) as { workspaces: { name: string }[] };
+    for (const ws of workspaces)
+      await bash(`nexus workspace destroy ${ws.name} --force --delete-branch`, repo, env).catch(() => {});
+  } catch {
+    // Never hide the example's own failure behind one of the cleanup.
+  }
 }
 
 describe("the documentation's runnable examples", () => {
