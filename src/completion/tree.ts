@@ -35,7 +35,7 @@ function optionValue(option: Option): ValueKind | undefined {
 function argumentKind(group: string, name: string): ValueKind {
   if (group === "completion" && name === "shell") return `words:${SHELLS}`;
   if (group === "template" && name === "name") return "template";
-  if ((group === "workspace" || group === "ws") && name === "name") return "workspace";
+  if (group === "workspace" && (name === "name" || name === "args")) return "workspace";
   if (name === "id" || name === "ids") return "task";
   if (name === "state") return "words:on,off";
   return "none";
