@@ -30,7 +30,7 @@ async function collector(): Promise<{ url: string; bodies: unknown[]; failNext: 
     req.on("end", () => {
       if (failures > 0) {
         failures--;
-        res.writeHead(503).end();
+        res.writeHead(500).end();
         return;
       }
       bodies.push(JSON.parse(data));
@@ -43,6 +43,14 @@ async function collector(): Promise<{ url: string; bodies: unknown[]; failNext: 
   return { url: `http://127.0.0.1:${port}/v1/logs`, bodies, failNext: (n) => (failures = n) };
 }
 
+async function waitFor(check: () => boolean, ms = 15_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > until) throw new Error("timed out waiting");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 describe("local telemetry", () => {
   it("records every command with hashed names, sessions and stages, and never the names themselves", async () => {
     const { repo, home, db } = await project();
@@ -50,7 +58,8 @@ describe("local telemetry", () => {
     await runCli(["workspace", "create", "secret-feature", "-t", "none"], repo);
     await runCli(["task", "create", "secret-title", "--check", "true"], repo);
     await runCli(["workspace", "status", "missing-one"], repo);
-    const events = db().prepare("SELECT * FROM events ORDER BY id").all() as Record<string, unknown>[];
+    const all = db().prepare("SELECT * FROM events ORDER BY id").all() as Record<string, unknown>[];
+    const events = all.filter((e) => e.event_type === "command");
     expect(events.map((e) => e.command)).toEqual([
       "init",
       "workspace create",
@@ -63,6 +72,15 @@ describe("local telemetry", () => {
     );
     expect(events[3]).toMatchObject({ success: 0, exit_code: 1, error_category: "not_found" });
     expect(new Set(events.slice(1).map((e) => e.session_id)).size).toBe(1);
+    // The workspace event carries the same keyed hash as the command; the task is hashed by its id.
+    const created = all.find((e) => e.event_type === "workspace")!;
+    expect(created).toMatchObject({ action: "created", workspace_hash: events[1]!.workspace_hash });
+    const { keyedHash } = await import("../src/telemetry/key.js");
+    expect(events[1]!.workspace_hash).toBe(keyedHash("secret-feature"));
+    expect(events[2]!.task_hash).not.toBe(keyedHash("secret-title"));
+    const { createHash } = await import("node:crypto");
+    expect(events[1]!.workspace_hash).not.toBe(createHash("sha256").update("secret-feature").digest("hex"));
+    expect(statSync(join(home, ".nexus", "telemetry.key")).mode & 0o777).toBe(0o600);
     for (const file of ["telemetry.db", "telemetry.db-wal"]
       .map((f) => join(home, ".nexus", f))
       .filter(existsSync)) {
@@ -71,7 +89,7 @@ describe("local telemetry", () => {
         expect(bytes).not.toContain(secret);
     }
     const status = JSON.parse((await runCli(["telemetry", "status", "--json"], repo)).stdout);
-    expect(status).toMatchObject({ recording: "on", events: 4, sessions: 2 });
+    expect(status).toMatchObject({ recording: "on", events: all.length, sessions: 2 });
   });
 
   it("records nothing when off, and purge leaves nothing", async () => {
@@ -102,7 +120,15 @@ describe("local telemetry", () => {
     const insights = JSON.parse((await runCli(["insights", "--errors", "--json"], repo)).stdout);
     expect(insights[0]).toMatchObject({ id: "error:not_found", frequency: 3 });
     expect(db().prepare("SELECT frequency FROM patterns WHERE id = 'error:not_found'").pluck().get()).toBe(3);
-    expect((await runCli(["dashboard"], repo)).stdout).toContain("Common issues        not_found (3)");
+    const box = (await runCli(["dashboard"], repo)).stdout;
+    expect(box).toContain("Common Issues:");
+    expect(box).toContain("• Not found (3 occurrences)");
+    const json = JSON.parse((await runCli(["dashboard", "--days", "1", "--json"], repo)).stdout);
+    expect(json.stats).toMatchObject({ days: 1, failureRateMet: false });
+    expect(json.insights.map((i: { id: string }) => i.id)).toContain("error:not_found");
+    expect((await runCli(["stats"], repo)).stdout).toMatch(
+      /Operation failure rate: \d+\.\d% \(target < 5%\): not met/,
+    );
   });
 
   it("exports CSV, JSON and a SQL dump that sqlite3 loads with the same row counts", async () => {
@@ -114,7 +140,7 @@ describe("local telemetry", () => {
     }
     const csv = readFileSync(join(out, "--formatcsv"), "utf8").trimEnd().split("\r\n");
     const count = db().prepare("SELECT COUNT(*) FROM events").pluck().get() as number;
-    expect(csv[0]).toMatch(/^id,ts,session_id,command/);
+    expect(csv[0]).toMatch(/^id,timestamp,session_id,command/);
     expect(JSON.parse(readFileSync(join(out, "--formatjson"), "utf8")).events.length).toBeGreaterThanOrEqual(
       count - 3,
     );
@@ -147,8 +173,10 @@ describe("opt-in sync to a real collector on 127.0.0.1", () => {
     const server = await collector();
     await runCli(["sync", "setup", "--endpoint", server.url, "--format", "json", "--allow-http"], repo);
     await runCli(["sync", "auto", "on"], repo);
-    expect(server.bodies).toHaveLength(1);
+    // The upload runs in a detached background process: the command did not wait for it.
+    await waitFor(() => server.bodies.length === 1);
     await runCli(["task", "list"], repo);
+    await new Promise((r) => setTimeout(r, 1000));
     expect(server.bodies).toHaveLength(1);
     expect((server.bodies[0] as { events: unknown[] }).events.length).toBeGreaterThan(0);
     expect((await runCli(["sync", "auto", "maybe"], repo)).code).toBe(2);
@@ -168,7 +196,9 @@ describe("opt-in sync to a real collector on 127.0.0.1", () => {
     const failed = await runCli(["sync", "now"], repo);
     expect(failed.code).toBe(1);
     expect(failed.stderr).toContain("Nothing was lost");
-    expect(JSON.parse((await runCli(["sync", "status", "--json"], repo)).stdout).lastError).toContain("503");
+    expect(failed.stderr).not.toContain("fetch failed");
+    const status = JSON.parse((await runCli(["sync", "status", "--json"], repo)).stdout);
+    expect(status.lastError).toContain(`Upload to ${server.url} failed: HTTP 500`);
     const ok = JSON.parse((await runCli(["sync", "now", "--json"], repo)).stdout);
     expect(ok.sent).toBeGreaterThan(0);
     await runCli(["task", "list"], repo);
@@ -193,7 +223,7 @@ describe("opt-in sync to a real collector on 127.0.0.1", () => {
     );
     expect(new Set(ids).size).toBe(ids.length);
     const all = db()
-      .prepare("SELECT id FROM events WHERE command != 'sync now' OR id <= ?")
+      .prepare("SELECT id FROM events WHERE command NOT IN ('sync now', 'sync') OR id <= ?")
       .pluck()
       .all(Math.max(...ids)) as number[];
     expect(ids.sort((a, b) => a - b)).toEqual(all.filter((i) => i <= Math.max(...ids)));

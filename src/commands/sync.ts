@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import type { Db } from "../core/db.js";
-import { printJson, printLine, success } from "../core/output.js";
+import { info, printJson, printLine, success, warn } from "../core/output.js";
 import { jsonOption } from "./common.js";
 
 export function registerSync(program: Command, telemetryDb: () => Promise<Db>): void {
@@ -26,7 +26,7 @@ export function registerSync(program: Command, telemetryDb: () => Promise<Db>): 
   defineSyncNow(sync, program, telemetryDb);
   sync
     .command("auto <state>")
-    .description("on: upload after commands, at most once an hour; off: only `sync now`")
+    .description("on: upload in the background after commands, at most once an hour; off: only `sync now`")
     .action(async (state: string) => {
       const { setSetting } = await import("../telemetry/store.js");
       const { UsageError } = await import("../core/errors.js");
@@ -39,21 +39,31 @@ export function registerSync(program: Command, telemetryDb: () => Promise<Db>): 
 }
 
 function defineSyncNow(sync: Command, program: Command, telemetryDb: () => Promise<Db>): void {
-  jsonOption(sync.command("now").description("upload the events recorded since the last sync")).action(
-    async (o: { json?: boolean }) => {
+  jsonOption(sync.command("now").description("upload the events recorded since the last sync"))
+    .option("--allow-http", "permit a plain http endpoint from OTEL_EXPORTER_OTLP_(LOGS_)ENDPOINT")
+    .action(async (o: { json?: boolean; allowHttp?: boolean }) => {
       const { syncNow } = await import("../telemetry/sync.js");
       const { setSetting } = await import("../telemetry/store.js");
       const db = await telemetryDb();
       try {
-        const result = await syncNow(db, program.version() ?? "0");
+        const result = await syncNow(db, program.version() ?? "0", { allowHttp: o.allowHttp });
+        // Refused or rejected events were sent but not stored: the command says so and fails.
+        if (result.rejected || result.skipped) process.exitCode = 1;
         if (o.json) return printJson(result);
-        success(`Sent ${result.sent} events in ${result.batches} batch(es) to ${result.endpoint}.`);
+        if (!result.rejected && !result.skipped)
+          return success(`Sent ${result.sent} events in ${result.batches} batch(es) to ${result.endpoint}.`);
+        warn(
+          `${result.accepted} of ${result.sent} events stored by ${result.endpoint}; ${result.rejected} rejected, ${result.skipped} refused (HTTP 400).`,
+        );
+        for (const problem of result.problems) printLine(`  ${problem}`);
+        info(
+          "Rejected and refused events are recorded as `error` events (`nexus insights --errors`); they are not resent.",
+        );
       } catch (error) {
         setSetting(db, "sync.last_error", (error as Error).message);
         throw error;
       }
-    },
-  );
+    });
 }
 
 function defineSyncStatus(sync: Command, telemetryDb: () => Promise<Db>): void {
@@ -69,6 +79,7 @@ function defineSyncStatus(sync: Command, telemetryDb: () => Promise<Db>): void {
         lastAttempt: getSetting(db, "sync.last_attempt") ?? null,
         lastSuccess: getSetting(db, "sync.last_success") ?? null,
         lastError: getSetting(db, "sync.last_error") ?? null,
+        retryNotBefore: getSetting(db, "sync.retry_not_before") ?? null,
       };
       if (o.json) return printJson(status);
       for (const [k, v] of Object.entries(status))

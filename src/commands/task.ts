@@ -69,6 +69,8 @@ function defineCreate(task: Command): void {
           workspace: o.workspace,
           labels: o.label,
         });
+        // Telemetry hashes the new task's id, as every later command about it does (never the title).
+        (await import("../telemetry/recorder.js")).noteTelemetry({ task: created.id });
         if (o.json) return printJson(created);
         success(`Created ${style.bold(created.id)}: ${created.title}`);
         if (!created.checks.length)

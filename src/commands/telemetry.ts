@@ -103,6 +103,9 @@ function defineStats(program: Command): void {
     printLine(
       `${stats.commands} commands since ${stats.since.slice(0, 10)}, ${Math.round(stats.successRate * 100)}% succeeded; ${stats.workspacesCreated} workspaces created, ${stats.tasksCompleted} tasks completed, ${stats.sessions} sessions (avg ${stats.averageSessionMinutes.toFixed(1)} min)`,
     );
+    printLine(
+      `Operation failure rate: ${(stats.failureRate * 100).toFixed(1)}% (target < ${stats.failureRateTarget * 100}%): ${stats.failureRateMet ? "met" : "not met"}`,
+    );
     if (!stats.byCommand.length) return;
     await printTable(stats.byCommand, [
       { header: "COMMAND", value: (c) => c.command },
@@ -123,7 +126,10 @@ function defineInsights(program: Command): void {
   )
     .option("--slow", "only slow commands")
     .option("--errors", "only recurring errors")
-    .option("--improvements", "only rising durations")
+    .option(
+      "--improvements",
+      "only suggested improvements (cached images, port range, failure rate, rising durations)",
+    )
     .action(
       async (o: {
         week?: boolean;
@@ -193,22 +199,27 @@ function defineExport(program: Command): void {
 }
 
 function defineDashboard(program: Command): void {
-  program
-    .command("dashboard")
-    .description("the last 30 days at a glance (or a self-contained HTML page)")
+  jsonOption(
+    windowOptions(
+      program
+        .command("dashboard")
+        .description("the last 30 days at a glance (or --week, --days N; --html for a page with charts)"),
+    ),
+  )
     .option("--html <file>", "write an HTML page with charts")
-    .action(async (o: { html?: string }) => {
+    .action(async (o: { html?: string; json?: boolean; week?: boolean; month?: boolean; days?: number }) => {
       const { statsFor, insightsFor } = await import("../telemetry/report.js");
       const db = await telemetryDb();
-      const data = { stats: statsFor(db, 30), insights: insightsFor(db, 30) };
+      const window = o.days ?? (o.week ? 7 : 30);
+      const data = { stats: statsFor(db, window), insights: insightsFor(db, window) };
+      if (o.json) return printJson(data);
       if (!o.html) {
         const { renderDashboard } = await import("../telemetry/dashboard.js");
         printLine(renderDashboard(data, process.stdout.columns ?? 80));
-        const [{ renderDogfood }, { dogfoodSummary }] = await Promise.all([
-          import("../dogfood/metrics.js"),
-          import("../dogfood/summary.js"),
-        ]);
-        return printLine(renderDogfood(await dogfoodSummary(db, 30)).join("\n"));
+        const { renderDogfood } = await import("../dogfood/metrics.js");
+        return printLine(
+          renderDogfood(await (await import("../dogfood/summary.js")).dogfoodSummary(db, window)).join("\n"),
+        );
       }
       const { renderDashboardHtml } = await import("../telemetry/dashboard-html.js");
       const { writeUserFile } = await import("../core/options.js");

@@ -6,47 +6,89 @@ export interface DashboardData {
   insights: Insight[];
 }
 
-const pct = (x: number) => `${Math.round(x * 100)}%`;
+/** Error categories as the dashboard names them ("Common issues"). */
+export const ISSUE_NAMES: Record<string, string> = {
+  port_conflict: "Port conflicts",
+  docker_unavailable: "Docker daemon not running",
+  docker: "Container failures",
+  git: "Git errors",
+  validation: "Invalid input",
+  not_found: "Not found",
+  gate_failed: "Failed gates",
+  timeout: "Timeouts",
+  conflict: "Conflicts",
+  config: "Configuration errors",
+  sync: "Sync failures",
+  sync_rejected: "Events rejected by the collector",
+  sync_bad_request: "Batches refused by the collector",
+  internal: "Internal errors",
+};
+
+export const issueName = (category: string) => ISSUE_NAMES[category] ?? category;
+
+/** Minutes as the plan's mock-up shows them: "12.5 min", "2.3 hours". */
+export function sessionLength(minutes: number): string {
+  return minutes >= 60 ? `${(minutes / 60).toFixed(1)} hours` : `${minutes.toFixed(1)} min`;
+}
+
+export function windowTitle(stats: Stats): string {
+  return `last ${stats.days} day${stats.days === 1 ? "" : "s"} (${stats.since.slice(0, 10)} → ${stats.until.slice(0, 10)})`;
+}
+
+/** Markdown code spans as plain text for the terminal. */
+const plain = (text: string) => text.replace(/`([^`]+)`/g, "$1");
 
 function lines(data: DashboardData): string[] {
   const { stats, insights } = data;
-  const top = (items: { count: number }[], label: (i: never) => string) =>
-    items
-      .slice(0, 3)
-      .map((i) => `${label(i as never)} (${i.count})`)
-      .join(", ") || "none yet";
+  const rate = `${(stats.failureRate * 100).toFixed(1)}% failed, target < 5% ${stats.failureRateMet ? "✓" : "✗"}`;
   return [
-    `Workspaces created   ${stats.workspacesCreated}`,
-    `Tasks completed      ${stats.tasksCompleted}`,
-    `Commands             ${stats.commands} (${pct(stats.successRate)} succeeded)`,
-    `Sessions             ${stats.sessions}, average ${stats.averageSessionMinutes.toFixed(1)} min`,
-    `Top templates        ${top(stats.topTemplates, (t: { template: string }) => t.template)}`,
-    `Common issues        ${top(stats.errors, (e: { category: string }) => e.category)}`,
+    `Workspaces Created: ${stats.workspacesCreated}`,
+    `Tasks Completed: ${stats.tasksCompleted}`,
+    `Avg Session Length: ${sessionLength(stats.averageSessionMinutes)} (${stats.sessions} sessions)`,
+    `Success Rate: ${Math.round(stats.successRate * 100)}% of ${stats.commands} commands (${rate})`,
     "",
-    "Insights",
+    "Top Templates:",
+    ...(stats.topTemplates.length
+      ? stats.topTemplates.slice(0, 3).map((t, i) => `  ${i + 1}. ${t.template} (${t.percent}%)`)
+      : ["  none yet"]),
+    "",
+    "Common Issues:",
+    ...(stats.errors.length
+      ? stats.errors
+          .slice(0, 3)
+          .map((e) => `  • ${issueName(e.category)} (${e.count} occurrence${e.count === 1 ? "" : "s"})`)
+      : ["  none"]),
+    "",
+    "Insights:",
     ...(insights.length
-      ? insights.slice(0, 5).map((i) => `• ${i.description} → ${i.suggestion}`)
-      : ["• nothing stands out"]),
+      ? insights
+          .slice(0, 5)
+          .map(
+            (i) =>
+              `  ${i.kind === "improvement" ? "✓" : "⚠"} ${plain(i.description)} → ${plain(i.suggestion)}`,
+          )
+      : ["  nothing stands out"]),
   ];
 }
 
 /** Wraps a line to the width, indenting continuation lines. */
 function wrap(text: string, width: number): string[] {
   if (text.length <= width) return [text];
+  const indent = " ".repeat(Math.min(6, text.length - text.trimStart().length + 4));
   const out: string[] = [];
   let rest = text;
   while (rest.length > width) {
     const cut = rest.lastIndexOf(" ", width) > width / 2 ? rest.lastIndexOf(" ", width) : width;
     out.push(rest.slice(0, cut));
-    rest = `  ${rest.slice(cut).trimStart()}`;
+    rest = `${indent}${rest.slice(cut).trimStart()}`;
   }
   return [...out, rest];
 }
 
-/** The boxed summary of the last 30 days, fitted to the terminal width. */
+/** The plan's boxed summary, fitted to the terminal width. */
 export function renderDashboard(data: DashboardData, columns = 80): string {
   const width = Math.max(40, Math.min(columns, 120)) - 4;
-  const title = ` Nexus — last 30 days (${data.stats.since.slice(0, 10)} → ${data.stats.until.slice(0, 10)}) `;
+  const title = ` Nexus Usage Dashboard — ${windowTitle(data.stats)} `;
   const body = lines(data).flatMap((l) => wrap(l, width));
   const top = `┌${title.slice(0, width + 2).padEnd(width + 2, "─")}┐`;
   return [top, ...body.map((l) => `│ ${l.padEnd(width)} │`), `└${"─".repeat(width + 2)}┘`].join("\n");

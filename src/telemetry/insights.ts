@@ -10,6 +10,8 @@ export interface Insight {
   frequency: number;
   firstSeen: string;
   lastSeen: string;
+  /** Distinct sessions the pattern was seen in (kept in `patterns.affected_sessions`). */
+  affectedSessions?: number;
 }
 
 /** The speed the product plan and the issues promise, per command (median, ms). */
@@ -37,8 +39,17 @@ const FIXES: Record<string, string> = {
   conflict: "Something already exists or is held by someone else; see the error's hint.",
 };
 
-function span(events: EventRow[]): { firstSeen: string; lastSeen: string } {
-  return { firstSeen: events[0]!.ts, lastSeen: events[events.length - 1]!.ts };
+export function span(events: { ts: string; session_id?: string }[]): {
+  firstSeen: string;
+  lastSeen: string;
+  affectedSessions: number;
+} {
+  const sessions = new Set(events.map((e) => e.session_id).filter(Boolean));
+  return {
+    firstSeen: events[0]!.ts,
+    lastSeen: events[events.length - 1]!.ts,
+    affectedSessions: sessions.size,
+  };
 }
 
 /** Pure: patterns computed from events, each with a concrete suggested fix. */

@@ -18,7 +18,7 @@ export function noteProbeResults(results: ProbeResult[]): void {
 export function latestProbeResults(db: Db, since: string): (ProbeResult & { ts: string })[] {
   const rows = db
     .prepare(
-      "SELECT ts, raw_data FROM events WHERE command LIKE 'probe%' AND ts >= ? AND raw_data LIKE '%\"probes\"%' ORDER BY id",
+      "SELECT timestamp AS ts, raw_data FROM events WHERE command LIKE 'probe%' AND timestamp >= ? AND raw_data LIKE '%\"probes\"%' ORDER BY id",
     )
     .all(since) as { ts: string; raw_data: string }[];
   const latest = new Map<string, ProbeResult & { ts: string }>();
@@ -65,7 +65,7 @@ export interface ActivityRow {
 export function activityBetween(db: Db, from: string, to: string): ActivityRow[] {
   return db
     .prepare(
-      "SELECT ts, command, duration_ms, success, workspace_hash FROM events WHERE ts >= ? AND ts < ? ORDER BY id",
+      "SELECT timestamp AS ts, command, duration_ms, success, workspace_hash FROM events WHERE timestamp >= ? AND timestamp < ? AND event_type = 'command' ORDER BY id",
     )
     .all(from, to) as ActivityRow[];
 }

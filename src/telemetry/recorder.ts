@@ -1,6 +1,7 @@
-import { createHash } from "node:crypto";
 import type { Db } from "../core/db.js";
 import { debug } from "../core/output.js";
+import { keyedHash } from "./key.js";
+import { touchSession } from "./session.js";
 import { isEnabled, openTelemetry } from "./store.js";
 
 /** What capability code may add to the current command's event (e.g. workspace creation stages). */
@@ -9,23 +10,23 @@ type Extra = {
   services?: number;
   ports?: number;
   errorCategory?: string;
+  /** The task or workspace the command was about, when only the capability knows it (a new task's id). */
+  task?: string;
+  workspace?: string;
   raw?: Record<string, unknown>;
 };
 const extra: Extra & { raw: Record<string, unknown> } = { raw: {} };
 
 export function noteTelemetry(data: Extra): void {
-  if (data.errorCategory !== undefined) extra.errorCategory = data.errorCategory;
-  if (data.template !== undefined) extra.template = data.template;
-  if (data.services !== undefined) extra.services = data.services;
-  if (data.ports !== undefined) extra.ports = data.ports;
+  for (const key of ["errorCategory", "template", "services", "ports", "task", "workspace"] as const)
+    if (data[key] !== undefined) (extra as Record<string, unknown>)[key] = data[key];
   Object.assign(extra.raw, data.raw ?? {});
 }
 
+/** A name as telemetry keeps it: HMAC-SHA-256 with this installation's key (see key.ts). */
 export function hashName(name: string): string {
-  return createHash("sha256").update(name).digest("hex");
+  return keyedHash(name);
 }
-
-const IDLE_MS = 30 * 60 * 1000;
 
 export interface CommandRecord {
   command: string;
@@ -40,34 +41,14 @@ export interface CommandRecord {
 
 /**
  * Records one command. Never throws and never makes a command fail: a broken or locked database
- * is skipped with a warning under --verbose. Names are stored only as SHA-256 hashes.
+ * is skipped with a warning under --verbose. Names are stored only as keyed hashes.
  */
 export async function recordCommand(record: CommandRecord, now = new Date()): Promise<void> {
   let db: Db | undefined;
   try {
     db = await openTelemetry();
     if (!isEnabled(db)) return;
-    const session = touchSession(db, now);
-    db.prepare(
-      `INSERT INTO events (ts, session_id, command, duration_ms, success, exit_code, error_category, workspace_hash,
-         task_hash, template, services_count, ports_count, nexus_version, raw_data)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
-      now.toISOString(),
-      session,
-      record.command,
-      Math.round(record.durationMs * 10) / 10,
-      record.exitCode === 0 ? 1 : 0,
-      record.exitCode,
-      extra.errorCategory ?? record.errorCategory ?? null,
-      record.workspace ? hashName(record.workspace) : null,
-      record.task ? hashName(record.task) : null,
-      extra.template ?? record.template ?? null,
-      extra.services ?? null,
-      extra.ports ?? null,
-      record.version,
-      Object.keys(extra.raw).length ? JSON.stringify(extra.raw) : null,
-    );
+    insertCommand(db, record, now);
     await maybeAutoSync(db, record.version, now);
   } catch (error) {
     debug(`telemetry skipped: ${(error as Error).message}`);
@@ -76,41 +57,53 @@ export async function recordCommand(record: CommandRecord, now = new Date()): Pr
   }
 }
 
-/** `sync auto on`: upload after a command, at most once an hour; a failure waits for the next chance. */
-async function maybeAutoSync(db: Db, version: string, now: Date): Promise<void> {
-  const { getSetting, setSetting } = await import("./store.js");
-  if (getSetting(db, "sync.auto") !== "1") return;
-  const last = getSetting(db, "sync.last_auto");
-  if (last && now.getTime() - Date.parse(last) < 3600_000) return;
-  setSetting(db, "sync.last_auto", now.toISOString());
-  const { syncNow } = await import("./sync.js");
-  await syncNow(db, version).catch((error: Error) => {
-    setSetting(db, "sync.last_error", error.message);
-    debug(`auto sync failed: ${error.message}`);
-  });
+function insertCommand(db: Db, record: CommandRecord, now: Date): void {
+  const failed = record.exitCode !== 0;
+  const session = touchSession(
+    db,
+    { start: new Date(now.getTime() - record.durationMs), end: now },
+    { commands: 1, errors: failed ? 1 : 0 },
+  );
+  // The capability's subject wins: `task create` knows the new task's id, the command only its title.
+  const task = extra.task ?? record.task;
+  const workspace = extra.workspace ?? record.workspace;
+  db.prepare(
+    `INSERT INTO events (timestamp, session_id, event_type, command, duration_ms, success, exit_code, error_category,
+       workspace_hash, task_hash, template_used, services_count, ports_used, nexus_version, raw_data)
+     VALUES (?, ?, 'command', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(
+    now.toISOString(),
+    session,
+    record.command,
+    Math.round(record.durationMs * 10) / 10,
+    failed ? 0 : 1,
+    record.exitCode,
+    extra.errorCategory ?? record.errorCategory ?? null,
+    workspace ? hashName(workspace) : null,
+    task ? hashName(task) : null,
+    extra.template ?? record.template ?? null,
+    extra.services ?? null,
+    extra.ports ?? null,
+    record.version,
+    Object.keys(extra.raw).length ? JSON.stringify(extra.raw) : null,
+  );
 }
 
-/** One terminal or agent session: NEXUS_SESSION_ID, else the parent process with a 30-minute idle timeout. */
-function touchSession(db: Db, now: Date): string {
-  const source = process.env.NEXUS_SESSION_ID
-    ? `env:${process.env.NEXUS_SESSION_ID}`
-    : `ppid:${process.ppid}`;
-  const at = now.toISOString();
-  const idleSince = new Date(now.getTime() - IDLE_MS).toISOString();
-  const current = db
-    .prepare(
-      "SELECT id FROM sessions WHERE source = ? AND (last_seen_at >= ? OR source LIKE 'env:%') ORDER BY last_seen_at DESC LIMIT 1",
-    )
-    .pluck()
-    .get(source, idleSince) as string | undefined;
-  const id =
-    current ??
-    `${process.env.NEXUS_SESSION_ID ? hashName(process.env.NEXUS_SESSION_ID).slice(0, 16) : `p${process.ppid}`}-${now.getTime().toString(36)}`;
-  if (current)
-    db.prepare("UPDATE sessions SET last_seen_at = ?, commands = commands + 1 WHERE id = ?").run(at, id);
-  else
-    db.prepare(
-      "INSERT INTO sessions (id, source, started_at, last_seen_at, commands) VALUES (?, ?, ?, ?, 1)",
-    ).run(id, source, at, at);
-  return id;
+/**
+ * `sync auto on`: at most once an hour, a detached background process uploads (with a short
+ * timeout); the user's command returns at once whatever the endpoint does.
+ */
+async function maybeAutoSync(db: Db, version: string, now: Date): Promise<void> {
+  const get = (key: string) =>
+    db.prepare("SELECT value FROM settings WHERE key = ?").pluck().get(key) as string | undefined;
+  if (get("sync.auto") !== "1") return;
+  const last = get("sync.last_auto");
+  if (last && now.getTime() - Date.parse(last) < 3600_000) return;
+  const notBefore = get("sync.retry_not_before");
+  if (notBefore && now.toISOString() < notBefore) return;
+  db.prepare("INSERT OR REPLACE INTO settings (key, value) VALUES ('sync.last_auto', ?)").run(
+    now.toISOString(),
+  );
+  const { startBackgroundSync } = await import("./background.js");
+  startBackgroundSync(version);
 }

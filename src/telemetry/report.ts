@@ -1,7 +1,8 @@
 import type { Db } from "../core/db.js";
+import { computeImprovements } from "./improvements.js";
 import { computeInsights, type Insight } from "./insights.js";
 import { computeStats, type Stats } from "./stats.js";
-import { eventsSince, type SessionRow } from "./store.js";
+import { domainEventsSince, eventsSince, type SessionRow } from "./store.js";
 
 export function windowOf(days: number, now = new Date()): { since: string; until: string } {
   return { since: new Date(now.getTime() - days * 24 * 3600 * 1000).toISOString(), until: now.toISOString() };
@@ -10,23 +11,29 @@ export function windowOf(days: number, now = new Date()): { since: string; until
 export function statsFor(db: Db, days: number, now = new Date()): Stats {
   const window = windowOf(days, now);
   const sessions = db
-    .prepare("SELECT * FROM sessions WHERE last_seen_at >= ?")
+    .prepare("SELECT * FROM sessions WHERE COALESCE(ended_at, last_seen_at) >= ?")
     .all(window.since) as SessionRow[];
-  return computeStats(eventsSince(db, window.since), sessions, window);
+  return computeStats(eventsSince(db, window.since), sessions, window, domainEventsSince(db, window.since));
 }
 
-/** Computes the insights and keeps them in `patterns` with first/last seen and frequency. */
+/** Computes the insights and keeps them in `patterns` with first/last seen, frequency and sessions. */
 export function insightsFor(db: Db, days: number, now = new Date()): Insight[] {
-  const insights = computeInsights(eventsSince(db, windowOf(days, now).since), now);
+  const since = windowOf(days, now).since;
+  const events = eventsSince(db, since);
+  const insights = [
+    ...computeInsights(events, now),
+    ...computeImprovements({ events, domain: domainEventsSince(db, since) }),
+  ].sort((a, b) => b.frequency - a.frequency);
   const upsert = db.prepare(
-    `INSERT INTO patterns (id, kind, subject, description, suggestion, frequency, first_seen, last_seen)
-     VALUES (@id, @kind, @subject, @description, @suggestion, @frequency, @firstSeen, @lastSeen)
-     ON CONFLICT (id) DO UPDATE SET description = excluded.description, suggestion = excluded.suggestion,
+    `INSERT INTO patterns (id, pattern_type, subject, description, suggested_fix, frequency, first_seen, last_seen,
+       affected_sessions)
+     VALUES (@id, @kind, @subject, @description, @suggestion, @frequency, @firstSeen, @lastSeen, @sessions)
+     ON CONFLICT (id) DO UPDATE SET description = excluded.description, suggested_fix = excluded.suggested_fix,
        frequency = excluded.frequency, first_seen = MIN(first_seen, excluded.first_seen),
-       last_seen = MAX(last_seen, excluded.last_seen)`,
+       last_seen = MAX(last_seen, excluded.last_seen), affected_sessions = excluded.affected_sessions`,
   );
   db.transaction(() => {
-    for (const insight of insights) upsert.run(insight);
+    for (const insight of insights) upsert.run({ ...insight, sessions: insight.affectedSessions ?? 0 });
   })();
   return insights;
 }

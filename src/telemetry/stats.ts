@@ -1,4 +1,4 @@
-import type { StatEvent as EventRow, SessionRow } from "./store.js";
+import type { DomainEvent, StatEvent as EventRow, SessionRow } from "./store.js";
 
 export interface CommandStats {
   command: string;
@@ -8,19 +8,29 @@ export interface CommandStats {
   p95Ms: number;
 }
 
+/** The product plan's success metric: under 5 % of operations fail. */
+export const FAILURE_RATE_TARGET = 0.05;
+
 export interface Stats {
   since: string;
   until: string;
+  days: number;
   commands: number;
   successRate: number;
+  /** Failed commands / commands: the plan's "< 5 % operation failure rate". */
+  failureRate: number;
+  failureRateTarget: number;
+  failureRateMet: boolean;
   workspacesCreated: number;
   tasksCompleted: number;
   sessions: number;
   averageSessionMinutes: number;
   byCommand: CommandStats[];
-  topTemplates: { template: string; count: number }[];
+  topTemplates: { template: string; count: number; percent: number }[];
   errors: { category: string; count: number }[];
   perDay: { day: string; commands: number; failures: number }[];
+  /** The slowest commands' p50/p95 per day: a regression shows as a step. */
+  durationTrends: { command: string; days: { day: string; count: number; p50Ms: number; p95Ms: number }[] }[];
 }
 
 export function percentile(sorted: number[], p: number): number {
@@ -41,41 +51,72 @@ function countBy<T>(items: T[], key: (item: T) => string | null | undefined): Ma
 const ranked = (counts: Map<string, number>) =>
   [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
 
+/**
+ * Tasks whose latest completion-relevant event in the window is a completion: a task completed and
+ * later rejected or reopened does not count; one completed twice counts once.
+ */
+export function completedTasks(domain: DomainEvent[]): number {
+  const state = new Map<string, boolean>();
+  for (const e of domain) {
+    if (e.type !== "task" || !e.subject) continue;
+    if (e.action === "completed") state.set(e.subject, true);
+    else if (["reopened", "rejected", "started", "blocked"].includes(e.action ?? ""))
+      state.set(e.subject, false);
+  }
+  return [...state.values()].filter(Boolean).length;
+}
+
 /** Pure: rows in, figures out. Rendering lives elsewhere. */
 export function computeStats(
   events: EventRow[],
   sessions: SessionRow[],
   window: { since: string; until: string },
+  domain: DomainEvent[] = [],
 ): Stats {
+  const failed = events.filter((e) => !e.success).length;
+  const failureRate = events.length ? failed / events.length : 0;
+  const created = domain.filter((e) => e.type === "workspace" && e.action === "created");
   const byCommand = commandStats(events);
-  const inWindow = sessions.filter((s) => s.last_seen_at >= window.since);
-  const sessionMinutes = inWindow.map(
-    (s) => (Date.parse(s.last_seen_at) - Date.parse(s.started_at)) / 60_000,
-  );
-  const succeeded = events.filter((e) => e.success).length;
   return {
     ...window,
+    days: Math.round((Date.parse(window.until) - Date.parse(window.since)) / 86_400_000),
     commands: events.length,
-    successRate: events.length ? succeeded / events.length : 1,
-    workspacesCreated: events.filter((e) => e.command === "workspace create" && e.success).length,
-    tasksCompleted: events.filter((e) => e.command === "task complete" && e.success).length,
-    sessions: inWindow.length,
-    averageSessionMinutes: sessionMinutes.length
-      ? sessionMinutes.reduce((a, b) => a + b, 0) / sessionMinutes.length
-      : 0,
+    successRate: 1 - failureRate,
+    failureRate,
+    failureRateTarget: FAILURE_RATE_TARGET,
+    failureRateMet: failureRate < FAILURE_RATE_TARGET,
+    workspacesCreated: created.length,
+    tasksCompleted: completedTasks(domain),
+    ...sessionFigures(sessions, window.since),
     byCommand,
-    topTemplates: ranked(
-      countBy(
-        events.filter((e) => e.command === "workspace create"),
-        (e) => e.template,
-      ),
-    ).map(([template, count]) => ({ template, count })),
-    errors: ranked(countBy(events, (e) => e.error_category)).map(([category, count]) => ({
-      category,
-      count,
-    })),
+    topTemplates: templateShares(created),
+    errors: ranked(
+      countBy([...events, ...domain.filter((e) => e.type === "error")], (e) => e.error_category),
+    ).map(([category, count]) => ({ category, count })),
     perDay: perDay(events),
+    durationTrends: durationTrends(events, byCommand),
   };
+}
+
+/** Average session length from each session's start and end (an idle gap ends a session). */
+function sessionFigures(
+  sessions: SessionRow[],
+  since: string,
+): { sessions: number; averageSessionMinutes: number } {
+  const inWindow = sessions.filter((s) => (s.ended_at ?? s.last_seen_at) >= since);
+  const minutes = inWindow.map(
+    (s) => Math.max(0, Date.parse(s.ended_at ?? s.last_seen_at) - Date.parse(s.started_at)) / 60_000,
+  );
+  return {
+    sessions: inWindow.length,
+    averageSessionMinutes: minutes.length ? minutes.reduce((a, b) => a + b, 0) / minutes.length : 0,
+  };
+}
+
+function templateShares(created: DomainEvent[]): Stats["topTemplates"] {
+  const counts = ranked(countBy(created, (e) => e.template ?? "none"));
+  const total = counts.reduce((sum, [, n]) => sum + n, 0);
+  return counts.map(([template, count]) => ({ template, count, percent: Math.round((count / total) * 100) }));
 }
 
 function commandStats(events: EventRow[]): CommandStats[] {
@@ -112,4 +153,41 @@ function perDay(events: EventRow[]): Stats["perDay"] {
     days.set(e.ts.slice(0, 10), day);
   }
   return [...days].sort((a, b) => a[0].localeCompare(b[0])).map(([day, v]) => ({ day, ...v }));
+}
+
+/** Commands that last as long as the user wants: their duration says nothing about speed. */
+const INTERACTIVE = new Set([
+  "workspace shell",
+  "workspace exec",
+  "workspace logs",
+  "mcp serve",
+  "mcp",
+  "ralph run",
+]);
+
+/** p50/p95 per day of the three commands with the highest p95 (run at least 3 times). */
+function durationTrends(events: EventRow[], byCommand: CommandStats[]): Stats["durationTrends"] {
+  const slow = byCommand
+    .filter((c) => c.count >= 3 && !INTERACTIVE.has(c.command))
+    .sort((a, b) => b.p95Ms - a.p95Ms)
+    .slice(0, 3)
+    .map((c) => c.command);
+  return slow.map((command) => {
+    const days = new Map<string, number[]>();
+    for (const e of events) {
+      if (e.command !== command) continue;
+      const list = days.get(e.ts.slice(0, 10));
+      if (list) list.push(e.duration_ms);
+      else days.set(e.ts.slice(0, 10), [e.duration_ms]);
+    }
+    return {
+      command,
+      days: [...days]
+        .sort((a, b) => a[0].localeCompare(b[0]))
+        .map(([day, values]) => {
+          const sorted = values.sort((a, b) => a - b);
+          return { day, count: sorted.length, p50Ms: percentile(sorted, 50), p95Ms: percentile(sorted, 95) };
+        }),
+    };
+  });
 }

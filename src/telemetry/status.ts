@@ -1,6 +1,7 @@
 import { existsSync, rmSync } from "node:fs";
 import type { Db } from "../core/db.js";
 import { NexusError } from "../core/errors.js";
+import { forgetKey, keyFile } from "./key.js";
 import { getSetting, isEnabled, offFlagFile, openTelemetry, telemetryFile, writeOffFlag } from "./store.js";
 import { pendingCount, syncTarget } from "./sync.js";
 
@@ -13,13 +14,15 @@ export function telemetryStatus(db: Db) {
     events: count("events"),
     sessions: count("sessions"),
     patterns: count("patterns"),
+    key: `${keyFile()} (per installation, 0600)`,
     collected: [
       "command name",
       "duration",
       "success and error category",
       "template",
       "service and port counts",
-      "SHA-256 of workspace and task names",
+      "keyed hashes (HMAC-SHA-256) of workspace names and task ids",
+      "task and workspace events (created, completed, reopened, destroyed)",
       "workspace creation stages",
     ],
     "never collected": ["arguments", "file contents", "paths", "environment values", "secrets"],
@@ -37,6 +40,9 @@ export async function purgeTelemetry(): Promise<{ recording: "on" | "off" }> {
   const recording = (await recordingNow()) ? "on" : "off";
   if (recording === "off") writeOffFlag();
   for (const suffix of ["", "-wal", "-shm"]) removeFile(`${telemetryFile()}${suffix}`);
+  // A new key: hashes recorded from now on cannot be linked to any synced before.
+  removeFile(keyFile());
+  forgetKey();
   return { recording };
 }
 

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Db, migrate } from "../core/db.js";
 import { nexusHome } from "../core/paths.js";
+import { keyedHash } from "./key.js";
 
 const MIGRATIONS = [
   `CREATE TABLE events (
@@ -41,6 +42,44 @@ const MIGRATIONS = [
      last_seen TEXT NOT NULL
    );
    CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
+  // The product plan's schema: its column names, event types, session figures and pattern fields.
+  // Old hashes (plain SHA-256) are re-keyed; finished workspace creates and task completions become
+  // domain events, so the figures of an upgraded database still count what happened.
+  `ALTER TABLE events RENAME COLUMN ts TO timestamp;
+   ALTER TABLE events RENAME COLUMN template TO template_used;
+   ALTER TABLE events RENAME COLUMN ports_count TO ports_used;
+   ALTER TABLE events ADD COLUMN event_type TEXT NOT NULL DEFAULT 'command'
+     CHECK (event_type IN ('command', 'workspace', 'task', 'error'));
+   ALTER TABLE events ADD COLUMN action TEXT;
+   UPDATE events SET workspace_hash = nexus_rekey(workspace_hash), task_hash = nexus_rekey(task_hash)
+     WHERE workspace_hash IS NOT NULL OR task_hash IS NOT NULL;
+   INSERT INTO events (timestamp, session_id, event_type, action, command, duration_ms, success, exit_code,
+       workspace_hash, task_hash, template_used, services_count, ports_used, nexus_version, raw_data)
+     SELECT timestamp, session_id, CASE command WHEN 'workspace create' THEN 'workspace' ELSE 'task' END,
+       CASE command WHEN 'workspace create' THEN 'created' ELSE 'completed' END,
+       CASE command WHEN 'workspace create' THEN 'workspace created' ELSE 'task completed' END,
+       duration_ms, 1, 0, workspace_hash, task_hash, template_used, services_count, ports_used, nexus_version, raw_data
+     FROM events WHERE success = 1 AND command IN ('workspace create', 'task complete') ORDER BY id;
+   CREATE INDEX events_by_type ON events (event_type, timestamp);
+   ALTER TABLE sessions RENAME COLUMN id TO session_id;
+   ALTER TABLE sessions RENAME COLUMN commands TO commands_executed;
+   ALTER TABLE sessions ADD COLUMN ended_at TEXT;
+   ALTER TABLE sessions ADD COLUMN duration_ms REAL NOT NULL DEFAULT 0;
+   ALTER TABLE sessions ADD COLUMN workspaces_created INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE sessions ADD COLUMN tasks_completed INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE sessions ADD COLUMN errors_encountered INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE sessions ADD COLUMN user_feedback TEXT;
+   UPDATE sessions SET ended_at = last_seen_at,
+     duration_ms = MAX(0, (julianday(last_seen_at) - julianday(started_at)) * 86400000.0),
+     workspaces_created = (SELECT COUNT(*) FROM events e WHERE e.session_id = sessions.session_id
+       AND e.event_type = 'workspace' AND e.action = 'created'),
+     tasks_completed = (SELECT COUNT(*) FROM events e WHERE e.session_id = sessions.session_id
+       AND e.event_type = 'task' AND e.action = 'completed'),
+     errors_encountered = (SELECT COUNT(*) FROM events e WHERE e.session_id = sessions.session_id
+       AND e.success = 0);
+   ALTER TABLE patterns RENAME COLUMN kind TO pattern_type;
+   ALTER TABLE patterns RENAME COLUMN suggestion TO suggested_fix;
+   ALTER TABLE patterns ADD COLUMN affected_sessions INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 export function telemetryFile(): string {
@@ -54,6 +93,10 @@ export async function openTelemetry(): Promise<Db> {
   const db = new Database(telemetryFile(), { timeout: 200 });
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = NORMAL");
+  // Used by the migration that re-keys the plain SHA-256 hashes older versions stored.
+  db.function("nexus_rekey", { deterministic: true }, (hash: unknown) =>
+    typeof hash === "string" ? keyedHash(`sha256:${hash}`) : null,
+  );
   migrate(db, MIGRATIONS);
   return db;
 }
@@ -90,10 +133,14 @@ export function writeOffFlag(): void {
   writeFileSync(offFlagFile(), "Telemetry recording is off (`nexus telemetry on` turns it on).\n");
 }
 
+export type EventType = "command" | "workspace" | "task" | "error";
+
 export interface EventRow {
   id: number;
-  ts: string;
+  timestamp: string;
   session_id: string;
+  event_type: EventType;
+  action: string | null;
   command: string;
   duration_ms: number;
   success: number;
@@ -101,47 +148,88 @@ export interface EventRow {
   error_category: string | null;
   workspace_hash: string | null;
   task_hash: string | null;
-  template: string | null;
+  template_used: string | null;
   services_count: number | null;
-  ports_count: number | null;
+  ports_used: number | null;
   nexus_version: string;
   raw_data: string | null;
 }
 
-/** The columns stats and insights read. Selecting only these is 3× faster than SELECT * on 100k rows. */
-export type StatEvent = Pick<
-  EventRow,
-  "ts" | "command" | "duration_ms" | "success" | "error_category" | "template"
->;
+/** The columns stats and insights read (`ts` is the `timestamp` column, `template` is `template_used`). */
+export interface StatEvent {
+  ts: string;
+  command: string;
+  duration_ms: number;
+  success: number;
+  error_category: string | null;
+  template: string | null;
+  session_id?: string;
+}
+
+/** The first id at or after a time: events are appended in time order, so a rowid range scan follows. */
+function firstIdSince(db: Db, since: string): number | null {
+  return db.prepare("SELECT MIN(id) FROM events WHERE timestamp >= ?").pluck().get(since) as number | null;
+}
 
 /**
- * Events since a time. Events are appended in time order, so the first matching id (found through
- * the ts index) starts a plain rowid range scan instead of 100k index lookups.
+ * Commands since a time (domain events are read by `domainEventsSince`). Raw arrays, then plain
+ * objects: half the cost of letting the driver build the objects.
  */
 export function eventsSince(db: Db, since: string): StatEvent[] {
-  const first = db.prepare("SELECT MIN(id) FROM events WHERE ts >= ?").pluck().get(since) as number | null;
+  const first = firstIdSince(db, since);
   if (first === null) return [];
-  // Raw arrays, then plain objects: half the cost of letting the driver build the objects.
   const rows = db
     .prepare(
-      "SELECT ts, command, duration_ms, success, error_category, template FROM events WHERE id >= ? AND ts >= ? ORDER BY id",
+      `SELECT timestamp, command, duration_ms, success, error_category, template_used, session_id FROM events
+       WHERE id >= ? AND timestamp >= ? AND event_type = 'command' ORDER BY id`,
     )
     .raw()
-    .all(first, since) as [string, string, number, number, string | null, string | null][];
-  return rows.map(([ts, command, duration_ms, success, error_category, template]) => ({
+    .all(first, since) as [string, string, number, number, string | null, string | null, string][];
+  return rows.map(([ts, command, duration_ms, success, error_category, template, session_id]) => ({
     ts,
     command,
     duration_ms,
     success,
     error_category,
     template,
+    session_id,
   }));
 }
 
+/** A task, workspace or error event: what happened, whichever command or tool caused it. */
+export interface DomainEvent {
+  id: number;
+  ts: string;
+  type: EventType;
+  action: string | null;
+  subject: string | null;
+  template: string | null;
+  duration_ms: number;
+  error_category: string | null;
+  raw_data: string | null;
+}
+
+/** Task, workspace and error events since a time, oldest first. */
+export function domainEventsSince(db: Db, since: string): DomainEvent[] {
+  return db
+    .prepare(
+      `SELECT id, timestamp AS ts, event_type AS type, action, COALESCE(task_hash, workspace_hash) AS subject,
+         template_used AS template, duration_ms, error_category, raw_data
+       FROM events WHERE event_type IN ('workspace', 'task', 'error') AND timestamp >= ? ORDER BY id`,
+    )
+    .all(since) as DomainEvent[];
+}
+
 export interface SessionRow {
-  id: string;
+  session_id: string;
   source: string;
   started_at: string;
   last_seen_at: string;
-  commands: number;
+  ended_at: string | null;
+  duration_ms: number;
+  commands_executed: number;
+  workspaces_created: number;
+  tasks_completed: number;
+  errors_encountered: number;
+  user_feedback: string | null;
 }

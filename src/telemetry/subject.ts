@@ -20,6 +20,7 @@ export function subjectOf(action: Command): { workspace?: string; task?: string;
   const template = action.opts().template as string | undefined;
   if (!value) return { template };
   if (group === "workspace" && first === "name") return { workspace: value, template };
-  if (group === "task" && (first === "id" || first === "title")) return { task: value };
+  // A task is hashed by its id only: `task create` has a title here, and notes the new id itself.
+  if (group === "task" && first === "id") return { task: value };
   return { template };
 }

@@ -66,6 +66,13 @@ export async function destroyWorkspace(
   const { overridePath } = await import("./runtime.js");
   rmSync(overridePath(ctx, name), { force: true });
   ctx.store.remove(name);
+  const { recordDomainEvent } = await import("../telemetry/domain.js");
+  await recordDomainEvent({
+    type: "workspace",
+    action: "destroyed",
+    subject: name,
+    template: record.template,
+  });
 }
 
 /** `docker compose config` of the project's files plus Nexus's override: what Compose runs. */

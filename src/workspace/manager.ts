@@ -40,7 +40,15 @@ export async function createWorkspace(
     const summary = await create(ctx, { ...options, name, onStage });
     const { recordDomainEvent } = await import("../telemetry/domain.js");
     const { template, services } = summary.workspace;
-    await recordDomainEvent({ type: "workspace", action: "created", subject: name, template, services, ports: summary.ports.length, raw: { stages } });
+    await recordDomainEvent({
+      type: "workspace",
+      action: "created",
+      subject: name,
+      template,
+      services,
+      ports: summary.ports.length,
+      raw: { stages },
+    });
     return summary;
   } finally {
     const { noteTelemetry } = await import("../telemetry/recorder.js");

@@ -1,0 +1,109 @@
+import { type Insight, span } from "./insights.js";
+import { FAILURE_RATE_TARGET, percentile } from "./stats.js";
+import type { DomainEvent, StatEvent } from "./store.js";
+
+interface Create {
+  ts: string;
+  template: string;
+  ms: number;
+  /** Whether images were built (or pulled) during this create: recorded, or inferred from its time. */
+  built?: boolean;
+}
+
+const median = (xs: number[]) =>
+  percentile(
+    [...xs].sort((a, b) => a - b),
+    50,
+  );
+const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/** Workspace creates with their stage timings (from the `workspace created` events' raw data). */
+function creates(domain: DomainEvent[]): Create[] {
+  const out: Create[] = [];
+  for (const e of domain) {
+    if (e.type !== "workspace" || e.action !== "created" || !e.raw_data) continue;
+    try {
+      const raw = JSON.parse(e.raw_data) as { stages?: { ms?: number }[]; images?: string };
+      const ms = (raw.stages ?? []).reduce((sum, s) => sum + (s.ms ?? 0), 0);
+      const built = raw.images === "built" ? true : raw.images === "cached" ? false : undefined;
+      if (ms > 0) out.push({ ts: e.ts, template: e.template ?? "none", ms, built });
+    } catch {
+      // A row another version wrote differently is skipped.
+    }
+  }
+  return out;
+}
+
+/**
+ * Creates of one template split into those that built or pulled images and those that found them
+ * cached: recorded when known; otherwise a create over 3× the template's fastest runs (and 5 s
+ * more) is counted as one that built.
+ */
+function cachedImageInsight(template: string, rows: Create[]): Insight | undefined {
+  if (rows.length < 3) return undefined;
+  const fastest = median(
+    rows
+      .map((r) => r.ms)
+      .sort((a, b) => a - b)
+      .slice(0, Math.max(1, Math.floor(rows.length / 2))),
+  );
+  const built = rows.filter((r) => r.built ?? (r.ms > 3 * fastest && r.ms - fastest > 5000));
+  const cached = rows.filter((r) => !built.includes(r));
+  if (!built.length || cached.length < 2) return undefined;
+  const [slow, fast] = [median(built.map((r) => r.ms)), median(cached.map((r) => r.ms))];
+  const factor = slow / Math.max(1, fast);
+  if (factor < 2) return undefined;
+  return {
+    id: `improve:cached-image:${template}`,
+    kind: "improvement",
+    subject: `workspace create (${template})`,
+    description: `\`nexus workspace create\` (${template}) is ${factor.toFixed(1)}× faster with a cached image: ${secs(fast)} (median of ${cached.length}) against ${secs(slow)} when it built or pulled images (${built.length} of ${rows.length} creates).`,
+    suggestion:
+      "Keep images cached: a changed build context rebuilds the image, so add a `.dockerignore` and keep generated files out of the context; build ahead with `docker compose build` after changing a Dockerfile, and pin base image tags so pulls happen once.",
+    frequency: built.length,
+    ...span(built),
+  };
+}
+
+function portInsight(events: StatEvent[]): Insight | undefined {
+  const conflicts = events.filter((e) => e.error_category === "port_conflict");
+  if (conflicts.length < 2) return undefined;
+  return {
+    id: "improve:port-range",
+    kind: "improvement",
+    subject: "port conflicts",
+    description: `${conflicts.length} commands failed on a port conflict in Nexus's port range (in ${[...new Set(conflicts.map((c) => c.command))].join(", ")}).`,
+    suggestion:
+      "Another program holds ports in the range: find it with `ss -ltnp`, or move the range, e.g. `ports: { start: 45000, end: 45999 }` in .nexus/config.yaml (then `nexus workspace up` re-leases).",
+    frequency: conflicts.length,
+    ...span(conflicts),
+  };
+}
+
+function failureRateInsight(events: StatEvent[]): Insight | undefined {
+  const failed = events.filter((e) => !e.success);
+  if (events.length < 20 || failed.length / events.length < FAILURE_RATE_TARGET) return undefined;
+  const causes = new Map<string, number>();
+  for (const e of failed)
+    causes.set(e.error_category ?? "unknown", (causes.get(e.error_category ?? "unknown") ?? 0) + 1);
+  const [top, count] = [...causes].sort((a, b) => b[1] - a[1])[0]!;
+  return {
+    id: "improve:failure-rate",
+    kind: "improvement",
+    subject: "failure rate",
+    description: `${((failed.length / events.length) * 100).toFixed(1)}% of commands failed (${failed.length} of ${events.length}), over the plan's 5% target; the most common cause is \`${top}\` (${count}).`,
+    suggestion: `Fix \`${top}\` first: \`nexus insights --errors\` gives its fix, and \`nexus doctor\` checks the setup.`,
+    frequency: failed.length,
+    ...span(failed),
+  };
+}
+
+/** Pure: improvements suggested from what was seen, each with a concrete change to make. */
+export function computeImprovements(data: { events: StatEvent[]; domain: DomainEvent[] }): Insight[] {
+  const byTemplate = new Map<string, Create[]>();
+  for (const c of creates(data.domain))
+    byTemplate.set(c.template, [...(byTemplate.get(c.template) ?? []), c]);
+  const found = [...byTemplate].map(([template, rows]) => cachedImageInsight(template, rows));
+  found.push(portInsight(data.events), failureRateInsight(data.events));
+  return found.filter((i): i is Insight => i !== undefined);
+}
