@@ -1,7 +1,6 @@
 import { rmSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { errorOf } from "../../test/helpers/errors.js";
-import type { NexusError } from "../core/errors.js";
 import { taskProject } from "./fixtures.test-helper.js";
 import { createTask } from "./lifecycle.js";
 import {
