@@ -167,7 +167,7 @@ function compareWithBeads() {
   };
   const commands = {
     "floor:node -e 0": () => node("-e", "0"),
-    "floor:nexus --help": () => node(resolve("dist/cli.js"), "--help"),
+    "floor:nexus --help": () => node(resolve("bin/nexus.cjs"), "--help"),
     [`floor:${otherName} ${beads.bin ? "version" : ""}`.trim()]: () => other.floor(),
   };
   for (const [name, [n, o]] of Object.entries(pairs)) {
