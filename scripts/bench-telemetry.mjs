@@ -36,8 +36,8 @@ function seed() {
   ];
   const categories = [null, null, null, null, "gate_failed", "docker_unavailable", "port_conflict"];
   const insert = db.prepare(
-    `INSERT INTO events (ts, session_id, command, duration_ms, success, exit_code, error_category, workspace_hash, task_hash,
-       template, services_count, ports_count, nexus_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '0.1.0')`,
+    `INSERT INTO events (timestamp, session_id, command, duration_ms, success, exit_code, error_category, workspace_hash,
+       task_hash, template_used, services_count, ports_used, nexus_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '0.1.0')`,
   );
   const start = Date.now() - 30 * 24 * 3600 * 1000;
   db.transaction(() => {
@@ -59,12 +59,38 @@ function seed() {
         3,
       );
     }
+    // Task and workspace events, as the domain code records them (1 in 20 commands).
+    const domain = db.prepare(
+      `INSERT INTO events (timestamp, session_id, event_type, action, command, duration_ms, success, exit_code,
+         task_hash, workspace_hash, template_used, nexus_version, raw_data) VALUES (?, ?, ?, ?, ?, 0, 1, 0, ?, ?, ?, '0.1.0', ?)`,
+    );
+    for (let i = 0; i < count / 20; i++) {
+      const ts = new Date(start + (i * 20 * 30 * 24 * 3600 * 1000) / count).toISOString();
+      if (i % 2)
+        domain.run(ts, `s${i % 500}`, "task", "completed", "task completed", `t${i}`, null, null, null);
+      else
+        domain.run(
+          ts,
+          `s${i % 500}`,
+          "workspace",
+          "created",
+          "workspace created",
+          null,
+          `w${i}`,
+          "node-postgres",
+          JSON.stringify({ stages: [{ stage: "compose_up", ms: 3000 + (i % 7) * 4000 }] }),
+        );
+    }
     for (let s = 0; s < 500; s++)
-      db.prepare("INSERT INTO sessions VALUES (?, ?, ?, ?, 200)").run(
+      db.prepare(
+        "INSERT INTO sessions (session_id, source, started_at, last_seen_at, ended_at, duration_ms, commands_executed) VALUES (?, ?, ?, ?, ?, ?, 200)",
+      ).run(
         `s${s}`,
-        `ppid:${s}`,
+        `local`,
         new Date(start).toISOString(),
         new Date().toISOString(),
+        new Date().toISOString(),
+        1000,
       );
   })();
   db.close();
@@ -95,6 +121,11 @@ try {
     report(
       `stats --month (${count} events)`,
       Array.from({ length: runs }, () => nexus("stats", "--month")),
+      500,
+    ),
+    report(
+      `dashboard --json (${count} events)`,
+      Array.from({ length: runs }, () => nexus("dashboard", "--json")),
       500,
     ),
     report(

@@ -267,5 +267,8 @@ describe.skipIf(!hasChromium)("the HTML dashboard in headless Chromium", () => {
     }).stdout;
     expect((dom.match(/<rect class="bar"/g) ?? []).length).toBeGreaterThanOrEqual(3);
     expect(dom).toContain("Workspaces created");
+    for (const title of ["Commands per day", "Failures per day", "Top templates"])
+      expect(dom).toContain(title);
+    expect(dom).not.toContain("`");
   });
 });

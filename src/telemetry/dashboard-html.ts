@@ -62,14 +62,18 @@ function trendCharts(stats: DashboardData["stats"]): string[] {
 
 function chartsOf(stats: DashboardData["stats"]): string {
   const days = stats.perDay.slice(-30);
+  const labels = days.map((d) => d.day);
   return [
     lineChart(
-      "Commands and failures per day",
-      days.map((d) => d.day),
-      [
-        { name: "commands", color: "#3b82f6", values: days.map((d) => d.commands) },
-        { name: "failures", color: "#ef4444", values: days.map((d) => d.failures) },
-      ],
+      "Commands per day",
+      labels,
+      [{ name: "commands", color: "#3b82f6", values: days.map((d) => d.commands) }],
+      "count",
+    ),
+    lineChart(
+      "Failures per day",
+      labels,
+      [{ name: "failed commands", color: "#ef4444", values: days.map((d) => d.failures) }],
       "count",
     ),
     ...trendCharts(stats),

@@ -65,7 +65,7 @@ function lines(data: DashboardData): string[] {
           .slice(0, 5)
           .map(
             (i) =>
-              `  ${i.kind === "improvement" ? "✓" : "⚠"} ${plain(i.description)} → ${plain(i.suggestion)}`,
+              `  ${i.kind === "improvement" ? "•" : "⚠"} ${plain(i.description)} → ${plain(i.suggestion)}`,
           )
       : ["  nothing stands out"]),
   ];

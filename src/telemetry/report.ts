@@ -2,7 +2,7 @@ import type { Db } from "../core/db.js";
 import { computeImprovements } from "./improvements.js";
 import { computeInsights, type Insight } from "./insights.js";
 import { computeStats, type Stats } from "./stats.js";
-import { domainEventsSince, eventsSince, type SessionRow } from "./store.js";
+import { domainEventsSince, eventsSince, type SessionRow, sessionsByCategory } from "./store.js";
 
 export function windowOf(days: number, now = new Date()): { since: string; until: string } {
   return { since: new Date(now.getTime() - days * 24 * 3600 * 1000).toISOString(), until: now.toISOString() };
@@ -32,6 +32,10 @@ export function insightsFor(db: Db, days: number, now = new Date()): Insight[] {
        frequency = excluded.frequency, first_seen = MIN(first_seen, excluded.first_seen),
        last_seen = MAX(last_seen, excluded.last_seen), affected_sessions = excluded.affected_sessions`,
   );
+  const sessions = sessionsByCategory(db, since);
+  for (const insight of insights)
+    if (insight.kind === "error")
+      insight.affectedSessions = sessions.get(insight.subject) ?? insight.affectedSessions;
   db.transaction(() => {
     for (const insight of insights) upsert.run({ ...insight, sessions: insight.affectedSessions ?? 0 });
   })();

@@ -92,7 +92,9 @@ export async function openTelemetry(): Promise<Db> {
   mkdirSync(nexusHome(), { recursive: true, mode: 0o700 });
   const db = new Database(telemetryFile(), { timeout: 200 });
   db.pragma("journal_mode = WAL");
-  db.pragma("synchronous = NORMAL");
+  // Recording must not slow the user's command: no fsync (≈ 20 ms a command on a disk). An OS crash
+  // can lose the last events; a database left unreadable is skipped and `telemetry purge` resets it.
+  db.pragma("synchronous = OFF");
   // Used by the migration that re-keys the plain SHA-256 hashes older versions stored.
   db.function("nexus_rekey", { deterministic: true }, (hash: unknown) =>
     typeof hash === "string" ? keyedHash(`sha256:${hash}`) : null,
@@ -180,20 +182,34 @@ export function eventsSince(db: Db, since: string): StatEvent[] {
   if (first === null) return [];
   const rows = db
     .prepare(
-      `SELECT timestamp, command, duration_ms, success, error_category, template_used, session_id FROM events
+      `SELECT timestamp, command, duration_ms, success, error_category, template_used FROM events
        WHERE id >= ? AND timestamp >= ? AND event_type = 'command' ORDER BY id`,
     )
     .raw()
-    .all(first, since) as [string, string, number, number, string | null, string | null, string][];
-  return rows.map(([ts, command, duration_ms, success, error_category, template, session_id]) => ({
+    .all(first, since) as [string, string, number, number, string | null, string | null][];
+  // session_id is left out: reading it costs a third more; `sessionsByCategory` counts them.
+  return rows.map(([ts, command, duration_ms, success, error_category, template]) => ({
     ts,
     command,
     duration_ms,
     success,
     error_category,
     template,
-    session_id,
   }));
+}
+
+/** Distinct sessions each error category was seen in since a time. */
+export function sessionsByCategory(db: Db, since: string): Map<string, number> {
+  const first = firstIdSince(db, since);
+  if (first === null) return new Map();
+  const rows = db
+    .prepare(
+      `SELECT error_category, COUNT(DISTINCT session_id) FROM events
+       WHERE id >= ? AND timestamp >= ? AND error_category IS NOT NULL GROUP BY error_category`,
+    )
+    .raw()
+    .all(first, since) as [string, number][];
+  return new Map(rows);
 }
 
 /** A task, workspace or error event: what happened, whichever command or tool caused it. */
