@@ -200,11 +200,12 @@ function defineExport(program: Command): void {
 
 function defineDashboard(program: Command): void {
   jsonOption(
-    windowOptions(
-      program
-        .command("dashboard")
-        .description("the last 30 days at a glance (or --week, --days N; --html for a page with charts)"),
-    ),
+    program
+      .command("dashboard")
+      .description("the last 30 days at a glance (or --week, --days N; --html for a page with charts)")
+      .option("--week", "the last 7 days")
+      .option("--month", "the last 30 days (default)")
+      .option("--days <n>", "the last N days (1 to 3650)", positiveInt("--days", 3650)),
   )
     .option("--html <file>", "write an HTML page with charts")
     .action(async (o: { html?: string; json?: boolean; week?: boolean; month?: boolean; days?: number }) => {

@@ -30,18 +30,19 @@ export function setupSync(db: Db, setup: SyncSetup): void {
 }
 
 function checkEndpoint(target: SyncTarget): URL {
+  const named = target.source === "config" ? target.endpoint : `${target.endpoint} (from ${target.source})`;
   let url: URL;
   try {
     url = new URL(target.endpoint);
   } catch {
     throw new UsageError(
-      `Not a URL: ${target.endpoint}${target.source === "config" ? "" : ` (from ${target.source})`}`,
+      `Not a URL: ${named}`,
       "Example: nexus sync setup --endpoint https://collector.example.com:4318/v1/logs",
     );
   }
   if (url.protocol === "https:" || (url.protocol === "http:" && target.allowHttp)) return url;
   throw new UsageError(
-    `Refusing to send telemetry over ${url.protocol.replace(":", "")}: ${target.endpoint}${target.source === "config" ? "" : ` (from ${target.source})`}`,
+    `Refusing to send telemetry over ${url.protocol.replace(":", "")}: ${named}`,
     target.source === "config"
       ? `Use https, or for a collector on a trusted network: nexus sync setup --endpoint ${target.endpoint} --allow-http`
       : "Use https, or opt in to plain http for a collector on a trusted network: `nexus sync now --allow-http`, or NEXUS_SYNC_ALLOW_HTTP=1 in the environment (which `sync auto on` uploads also read).",
