@@ -1,5 +1,6 @@
 import { NexusError, UsageError } from "../core/errors.js";
 import { LEASE_SECONDS, record, type TaskContext } from "./context.js";
+import { taskEvent } from "./events.js";
 import { newTaskId } from "./ids.js";
 import { isUnverified } from "./integrity.js";
 import {
@@ -37,7 +38,7 @@ export function createTask(tc: TaskContext, input: CreateTaskInput): Task {
   const priority = validPriority(input.priority ?? 2);
   checkTaskFields({ ...input, title });
   checkAgentName(tc.actor);
-  return tc.store.write((tx) => {
+  const created = tc.store.write((tx) => {
     for (const dep of input.dependsOn ?? []) tx.get(dep);
     const now = tc.now().toISOString();
     const task: Task = {
@@ -59,10 +60,12 @@ export function createTask(tc: TaskContext, input: CreateTaskInput): Task {
       history: [],
     };
     // The checks go into the history too: a later change, even by hand in tasks.jsonl, shows.
-    const created = record(tc, task, { type: "created", to: "open", checksAfter: task.checks });
-    tx.put(created);
-    return created;
+    const recorded = record(tc, task, { type: "created", to: "open", checksAfter: task.checks });
+    tx.put(recorded);
+    return recorded;
   });
+  taskEvent("created", created.id);
+  return created;
 }
 
 /** The limits every stored field obeys (see limits.ts); shared by create and update. */

@@ -1,5 +1,6 @@
 import { NexusError, UsageError } from "../core/errors.js";
 import { record, type TaskContext } from "./context.js";
+import { taskEvent } from "./events.js";
 import { checksChange, pendingCheckReview } from "./integrity.js";
 import {
   assertNoCycle,
@@ -142,17 +143,19 @@ export function blockTask(tc: TaskContext, id: string, reason: string): Task {
 
 export function approveTask(tc: TaskContext, id: string, by: string): Task {
   checkRequest(tc, id, by);
-  return change(tc, id, (task) => {
+  const approved = change(tc, id, (task) => {
     if (task.status === "verifying")
       throw new NexusError(`Task ${id} is verifying; only a task awaiting review can be approved.`, {
         category: "validation",
         exitCode: 2,
         hint: "Wait for its gates to finish (`nexus task show ID`).",
       });
-    const approved = move(tc, { ...task, leaseExpiresAt: null }, "done", { type: "approved", by });
+    const next = move(tc, { ...task, leaseExpiresAt: null }, "done", { type: "approved", by });
     refuseSelfReview(tc, task, by);
-    return approved;
+    return next;
   });
+  taskEvent("completed", id);
+  return approved;
 }
 
 /** A review needs a second person: neither the assignee nor whoever completed it may approve it. */
@@ -188,13 +191,15 @@ export function rejectTask(tc: TaskContext, options: { id: string; reason: strin
       "A rejection needs a reason.",
       "Pass --reason TEXT: it is fed back to whoever fixes it.",
     );
-  return change(tc, options.id, (task) =>
+  const rejected = change(tc, options.id, (task) =>
     move(tc, { ...task, rejections: task.rejections + 1, leaseExpiresAt: null }, "rejected", {
       type: "rejected",
       note: options.reason,
       by: options.by,
     }),
   );
+  taskEvent("rejected", options.id);
+  return rejected;
 }
 
 export interface TaskUpdate {

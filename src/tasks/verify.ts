@@ -1,5 +1,6 @@
 import { NexusError } from "../core/errors.js";
 import { record, type TaskContext } from "./context.js";
+import { taskEvent } from "./events.js";
 import { type GateRun, planGates, runGates } from "./gates.js";
 import { isUnverified, reviewReason } from "./integrity.js";
 import { move } from "./lifecycle.js";
@@ -99,6 +100,12 @@ function recordVerification(tc: TaskContext, tx: TaskTx, id: string, gates: Gate
 }
 
 function recordRun(tc: TaskContext, id: string, gates: GateRun): Task {
+  const recorded = writeRun(tc, id, gates);
+  if (recorded.status === "done") taskEvent("completed", id);
+  return recorded;
+}
+
+function writeRun(tc: TaskContext, id: string, gates: GateRun): Task {
   return tc.store.write((tx) => {
     const task = tx.get(id);
     let next: Task;

@@ -4,12 +4,11 @@ import { removeWorkspaceResources, stopServices } from "./containers.js";
 import type { ProjectContext } from "./context.js";
 import { getDocker } from "./docker.js";
 import { environmentFor } from "./environment.js";
-import { finish } from "./manager.js";
 import { runPostCommands } from "./post-commands.js";
 import { type StartOptions, startWorkspace } from "./runtime.js";
 import { hostAlias, removeHostEntry } from "./ssh.js";
 import type { WorkspaceSummary } from "./summary.js";
-import { summary } from "./summary.js";
+import { finish, summary } from "./summary.js";
 import { deleteBranch, isDirty, removeWorktree } from "./worktree.js";
 
 export async function upWorkspace(

@@ -5,13 +5,12 @@ import { removeWorkspaceResources } from "./containers.js";
 import { type ProjectContext, worktreePath } from "./context.js";
 import { getDocker } from "./docker.js";
 import { checkEnvironmentName, environmentName, loadEnvironment } from "./environment.js";
-import type { Environment } from "./environment-types.js";
 import { branchName, validateWorkspaceName } from "./names.js";
 import { runPostCommands } from "./post-commands.js";
 import { type Started, type StartOptions, startWorkspace, timer } from "./runtime.js";
 import { hostAlias, removeHostEntry } from "./ssh.js";
 import type { WorkspaceRecord } from "./store.js";
-import { summary, type WorkspaceSummary } from "./summary.js";
+import { finish, type WorkspaceSummary } from "./summary.js";
 import { branchExists, copyIgnoredFiles, createWorktree, deleteBranch, removeWorktree } from "./worktree.js";
 
 export { destroyWorkspace, downWorkspace, upWorkspace } from "./lifecycle.js";
@@ -147,17 +146,4 @@ function claimName(ctx: ProjectContext, record: Parameters<ProjectContext["store
       hint: "Pick another name, or wait for the other create to finish.",
     });
   }
-}
-
-export function finish(
-  ctx: ProjectContext,
-  record: WorkspaceRecord,
-  result: { copiedFiles?: string[]; env?: Environment; started?: Started },
-): WorkspaceSummary {
-  ctx.store.update(record.name, {
-    state: result.started ? "running" : "stopped",
-    services: result.started?.services.length ?? 0,
-    templateHash: result.env?.hash,
-  });
-  return { ...summary(ctx, record.name, result.env), copiedFiles: result.copiedFiles };
 }

@@ -1,6 +1,7 @@
 import type { ProjectContext } from "./context.js";
 import type { Environment } from "./environment-types.js";
 import { portEnvName } from "./ports.js";
+import type { Started } from "./runtime.js";
 import { hasHostEntry, hostAlias } from "./ssh.js";
 import type { PortRecord, WorkspaceRecord } from "./store.js";
 
@@ -51,4 +52,18 @@ export async function workspacePorts(ctx: ProjectContext, name: string): Promise
   const { environmentFor } = await import("./environment.js");
   const env = await environmentFor(ctx, ctx.store.get(name)).catch(() => undefined);
   return summary(ctx, name, env);
+}
+
+/** After create/up: the record's state and service count, then what `create` prints. */
+export function finish(
+  ctx: ProjectContext,
+  record: WorkspaceRecord,
+  result: { copiedFiles?: string[]; env?: Environment; started?: Started },
+): WorkspaceSummary {
+  ctx.store.update(record.name, {
+    state: result.started ? "running" : "stopped",
+    services: result.started?.services.length ?? 0,
+    templateHash: result.env?.hash,
+  });
+  return { ...summary(ctx, record.name, result.env), copiedFiles: result.copiedFiles };
 }
