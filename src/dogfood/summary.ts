@@ -21,7 +21,8 @@ async function projectHere() {
 
 /** Friction counts (in a project) and the plan's success metrics, for `stats` and `dashboard`. */
 export async function dogfoodSummary(db: Db, days: number, now = new Date()): Promise<DogfoodSummary> {
-  const since = new Date(now.getTime() - days * 24 * 3600 * 1000).toISOString();
+  const { windowOf } = await import("../telemetry/report.js");
+  const since = windowOf(days, now).since;
   const paths = await projectHere();
   let delays: number[] = [];
   if (paths) {

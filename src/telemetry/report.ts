@@ -4,8 +4,10 @@ import { computeInsights, type Insight } from "./insights.js";
 import { computeStats, type Stats } from "./stats.js";
 import { domainEventsSince, eventsSince, type SessionRow, sessionsByCategory } from "./store.js";
 
+/** Whole seconds: every part of one command (stats, insights, dogfood metrics) asks for the same window. */
 export function windowOf(days: number, now = new Date()): { since: string; until: string } {
-  return { since: new Date(now.getTime() - days * 24 * 3600 * 1000).toISOString(), until: now.toISOString() };
+  const end = Math.floor(now.getTime() / 1000) * 1000;
+  return { since: new Date(end - days * 24 * 3600 * 1000).toISOString(), until: new Date(end).toISOString() };
 }
 
 export function statsFor(db: Db, days: number, now = new Date()): Stats {

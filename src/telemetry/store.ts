@@ -177,7 +177,18 @@ function firstIdSince(db: Db, since: string): number | null {
  * Commands since a time (domain events are read by `domainEventsSince`). Raw arrays, then plain
  * objects: half the cost of letting the driver build the objects.
  */
+const readEvents = new WeakMap<Db, { since: string; events: StatEvent[] }>();
+
+/** One read per window and command: stats, insights and the dogfood metrics share it (100k rows ≈ 0.15 s). */
 export function eventsSince(db: Db, since: string): StatEvent[] {
+  const seen = readEvents.get(db);
+  if (seen?.since === since) return seen.events;
+  const events = readEventsSince(db, since);
+  readEvents.set(db, { since, events });
+  return events;
+}
+
+function readEventsSince(db: Db, since: string): StatEvent[] {
   const first = firstIdSince(db, since);
   if (first === null) return [];
   const rows = db
