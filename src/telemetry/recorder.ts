@@ -54,7 +54,14 @@ export async function recordCommand(record: CommandRecord, now = new Date()): Pr
     debug(`telemetry skipped: ${(error as Error).message}`);
   } finally {
     db?.close();
+    forgetNoted();
   }
+}
+
+/** What one command noted belongs to it alone (an MCP server or a test runs many in one process). */
+function forgetNoted(): void {
+  for (const key of Object.keys(extra) as (keyof Extra)[]) if (key !== "raw") delete extra[key];
+  extra.raw = {};
 }
 
 function insertCommand(db: Db, record: CommandRecord, now: Date): void {
