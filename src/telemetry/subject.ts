@@ -9,7 +9,8 @@ export function commandPath(action: Command): string {
 
 /** Purging or switching off must leave nothing behind; git's merge driver is not a user command. */
 export function shouldRecord(path: string): boolean {
-  return !["telemetry purge", "telemetry off", "task merge-driver"].includes(path);
+  // `completion` runs on every Tab press: noise, not use.
+  return !["telemetry purge", "telemetry off", "task merge-driver", "completion"].includes(path);
 }
 
 /** The workspace or task a command was about, by its declared first argument (hashed later). */
