@@ -26,8 +26,8 @@ python3 -c 'import ensurepip, venv' 2>/dev/null || {
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3 python3-venv >/dev/null
 }
+# The OTLP tests decode every request body with the official protobuf definitions (PyPI, pinned in
+# test/otlp/requirements.txt).
+[ -x node_modules/.otlp-venv/bin/python ] || { python3 -m venv node_modules/.otlp-venv && node_modules/.otlp-venv/bin/pip install -q -r test/otlp/requirements.txt; }
 npm test
 npm run docs
-# The OTLP tests decode every request body with the official protobuf definitions (PyPI, pinned in
-# test/otlp/requirements.txt); test/telemetry-otlp.test.ts installs the venv itself when missing.
-[ -x node_modules/.otlp-venv/bin/python ] || { python3 -m venv node_modules/.otlp-venv && node_modules/.otlp-venv/bin/pip install -q -r test/otlp/requirements.txt; }
