@@ -5,7 +5,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SUDO=""
-if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+if [ "$(id -u)" -ne 0 ]; then
+  SUDO="sudo"
+  command -v sudo >/dev/null 2>&1 || SUDO="need_root"
+fi
+need_root() {
+  echo "test: installing $* needs root, and sudo is not installed: run scripts/test.sh as root once." >&2
+  exit 1
+}
 
 bash scripts/docker-engine.sh
 missing=""
