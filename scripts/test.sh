@@ -24,6 +24,13 @@ if [ -n "$missing" ]; then
   # shellcheck disable=SC2086
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
 fi
+# better-sqlite3 compiles against Node's headers: use the installed ones when they match (node-gyp
+# would otherwise download them, which fails where only the package registries are reachable).
+headers=/usr/include/node/node_version.h
+if [ -z "${npm_config_nodedir:-}" ] && [ -f "$headers" ] &&
+  [ "v$(awk '/define NODE_(MAJOR|MINOR|PATCH)_VERSION/ {printf "%s%s", sep, $3; sep="."}' "$headers")" = "$(node --version)" ]; then
+  export npm_config_nodedir=/usr
+fi
 [ -d node_modules/better-sqlite3/build ] || npm ci --no-audit --no-fund
 npm run lint
 # The documentation site: Zensical (PyPI, requirements-docs.txt) needs Python >= 3.11 with venv.
