@@ -5,16 +5,7 @@ set -euo pipefail
 
 # dockerd and debootstrap live in sbin, which a normal user's PATH often lacks.
 PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-  SUDO="sudo"
-  command -v sudo >/dev/null 2>&1 || SUDO="need_root"
-fi
-need_root() {
-  echo "docker-engine: installing or starting Docker needs root, and sudo is not installed." >&2
-  echo "docker-engine: run this script as root once (or ask an administrator), then again as yourself." >&2
-  exit 1
-}
+. "$(dirname "$0")/common.sh"
 
 need_install=0
 command -v dockerd >/dev/null 2>&1 || need_install=1

@@ -5,6 +5,7 @@
 # Idempotent: run it again and it reuses what is there. NEXUS_DEMO_DIR picks the demo's folder.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/common.sh
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*" >&2; }
 
 node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' ||
@@ -14,13 +15,7 @@ step "Docker Engine, Compose v2 and the base image"
 bash scripts/docker-engine.sh
 
 step "Dependencies and build"
-# better-sqlite3 compiles against Node's headers: use the installed ones when they match (node-gyp
-# would otherwise download them, which fails where only the package registries are reachable).
-headers=/usr/include/node/node_version.h
-if [ -z "${npm_config_nodedir:-}" ] && [ -f "$headers" ] &&
-  [ "v$(awk '/define NODE_(MAJOR|MINOR|PATCH)_VERSION/ {printf "%s%s", sep, $3; sep="."}' "$headers")" = "$(node --version)" ]; then
-  export npm_config_nodedir=/usr
-fi
+use_installed_node_headers
 [ -d node_modules/better-sqlite3/build ] || npm ci --no-audit --no-fund
 npm run build --silent
 

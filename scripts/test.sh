@@ -4,15 +4,7 @@
 # and the npm dependencies. Docker tests fail, not skip, when CI is set.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-  SUDO="sudo"
-  command -v sudo >/dev/null 2>&1 || SUDO="need_root"
-fi
-need_root() {
-  echo "test: installing $* needs root, and sudo is not installed: run scripts/test.sh as root once." >&2
-  exit 1
-}
+. scripts/common.sh
 
 bash scripts/docker-engine.sh
 missing=""
@@ -24,13 +16,7 @@ if [ -n "$missing" ]; then
   # shellcheck disable=SC2086
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
 fi
-# better-sqlite3 compiles against Node's headers: use the installed ones when they match (node-gyp
-# would otherwise download them, which fails where only the package registries are reachable).
-headers=/usr/include/node/node_version.h
-if [ -z "${npm_config_nodedir:-}" ] && [ -f "$headers" ] &&
-  [ "v$(awk '/define NODE_(MAJOR|MINOR|PATCH)_VERSION/ {printf "%s%s", sep, $3; sep="."}' "$headers")" = "$(node --version)" ]; then
-  export npm_config_nodedir=/usr
-fi
+use_installed_node_headers
 [ -d node_modules/better-sqlite3/build ] || npm ci --no-audit --no-fund
 npm run lint
 # The documentation site: Zensical (PyPI, requirements-docs.txt) needs Python >= 3.11 with venv.
