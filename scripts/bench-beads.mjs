@@ -3,6 +3,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { summary as baseSummary } from "./bench-lib.mjs";
 
 export const BEADS_VERSION = "0.49.6";
 
@@ -100,20 +101,9 @@ export function seedBeads(bin, repo, env, tasks) {
     throw new Error(`bd import: expected ${tasks.length} issues, bd count says ${listed}`);
 }
 
-function median(values) {
-  const s = [...values].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-
-/** Median, min and max of samples in ms, rounded, with the samples. */
+/** Median, min and max of samples in ms, rounded, with the samples (bench-lib's summary plus them). */
 export function summary(samples) {
-  return {
-    medianMs: Math.round(median(samples)),
-    minMs: Math.round(Math.min(...samples)),
-    maxMs: Math.round(Math.max(...samples)),
-    runs: samples.length,
-    samples: samples.map(Math.round),
-  };
+  return { ...baseSummary(samples), samples: samples.map(Math.round) };
 }
 
 const line = (who, s) =>
