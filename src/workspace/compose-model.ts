@@ -33,11 +33,10 @@ export interface ComposeModel {
 
 /** Compose's view of the project's own files (no override): ports, builds, names to take over. */
 export async function readModel(project: ComposeProject, modelCache?: ModelCache): Promise<ComposeModel> {
+  const texts = project.files.map((f) => readFileSync(f, "utf8"));
   // env_file contents are folded into the model, and their names are only known after parsing.
-  const cache = project.files.some((f) => readFileSync(f, "utf8").includes("env_file"))
-    ? undefined
-    : modelCache;
-  const key = modelKey(project);
+  const cache = texts.some((t) => t.includes("env_file")) ? undefined : modelCache;
+  const key = modelKey(project, texts);
   const cached = cache?.get(key);
   if (cached) return JSON.parse(relocate(cached, PLACEHOLDERS, project)) as ComposeModel;
   const result = await compose(project, ["config", "--format", "json"]);
@@ -77,12 +76,12 @@ export interface ModelCache {
 }
 
 /** The files' bytes, their paths and the variables Compose interpolates decide the model. */
-function modelKey(project: ComposeProject): string {
+function modelKey(project: ComposeProject, texts: string[]): string {
   const files = project.files.map((f) =>
     f.startsWith(`${project.projectDir}/`) ? f.slice(project.projectDir.length) : f,
   );
   const hash = createHash("sha256").update(JSON.stringify(files));
-  for (const file of project.files) hash.update(readFileSync(file));
+  for (const text of texts) hash.update(text);
   for (const file of [".env"]) {
     try {
       hash.update(readFileSync(`${project.projectDir}/${file}`));
