@@ -3,7 +3,6 @@ import { UsageError } from "../core/errors.js";
 import { nonNegativeInt } from "../core/options.js";
 import { info, printJson, printLine, printTable } from "../core/output.js";
 import { jsonOption, project } from "./common.js";
-import { printEnv } from "./workspace.js";
 
 export function registerAccessCommands(ws: Command): void {
   defineShell(ws);
@@ -160,4 +159,8 @@ function defineUse(ws: Command): void {
       process.env.NEXUS_WORKSPACE = record.name;
       process.exitCode = await runOnHost(record.worktreePath, [process.env.SHELL ?? "/bin/sh"]);
     });
+}
+
+export function printEnv(env: Record<string, string>): void {
+  for (const [key, value] of Object.entries(env)) printLine(`${key}=${value}`);
 }

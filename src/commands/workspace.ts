@@ -12,7 +12,7 @@ import {
 } from "../core/output.js";
 import type { WorkspaceSummary } from "../workspace/manager.js";
 import { jsonOption, project, seconds } from "./common.js";
-import { registerAccessCommands } from "./workspace-access.js";
+import { printEnv, registerAccessCommands } from "./workspace-access.js";
 
 export function registerWorkspace(program: Command): void {
   const ws = program
@@ -228,8 +228,4 @@ export async function printSummary(result: WorkspaceSummary): Promise<void> {
     ]);
   }
   if (result.sshAlias) printLine(`ssh       ssh ${result.sshAlias}`);
-}
-
-export function printEnv(env: Record<string, string>): void {
-  for (const [key, value] of Object.entries(env)) printLine(`${key}=${value}`);
 }
