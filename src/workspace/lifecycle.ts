@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { NexusError } from "../core/errors.js";
 import { removeWorkspaceResources, stopServices } from "./containers.js";
 import type { ProjectContext } from "./context.js";
-import { getDocker } from "./docker.js";
+import { getDocker, pingEngine } from "./docker.js";
 import { environmentFor } from "./environment.js";
 import { runPostCommands } from "./post-commands.js";
 import { type StartOptions, startWorkspace } from "./runtime.js";
@@ -25,9 +25,9 @@ export async function upWorkspace(
   }
   const env = await environmentFor(ctx, record);
   if (!env) return summary(ctx, name);
-  const docker = await getDocker();
-  const started = await startWorkspace({ ctx, docker, record, env, onStage });
-  await runPostCommands({ ctx, docker, env, started, record });
+  await pingEngine();
+  const started = await startWorkspace({ ctx, record, env, onStage });
+  await runPostCommands({ ctx, env, started, record });
   return finish(ctx, record, { env, started });
 }
 

@@ -3,11 +3,11 @@ import { NexusError } from "../core/errors.js";
 import { UndoStack } from "../core/undo.js";
 import { removeWorkspaceResources } from "./containers.js";
 import { type ProjectContext, worktreePath } from "./context.js";
-import { getDocker } from "./docker.js";
+import { loadDocker, pingEngine } from "./docker.js";
 import { checkEnvironmentName, environmentName, loadEnvironment } from "./environment.js";
 import { branchName, validateWorkspaceName } from "./names.js";
 import { runPostCommands } from "./post-commands.js";
-import { type Started, type StartOptions, startWorkspace, timer } from "./runtime.js";
+import { type StartOptions, startWorkspace, timer } from "./runtime.js";
 import { hostAlias, removeHostEntry } from "./ssh.js";
 import type { WorkspaceRecord } from "./store.js";
 import { finish, type WorkspaceSummary } from "./summary.js";
@@ -66,16 +66,16 @@ async function create(ctx: ProjectContext, options: CreateOptions): Promise<Work
     });
   }
   const envName = environmentName(ctx, options.template);
-  // Docker is asked (loading its client, ~0.15 s) while the worktree is made; with no engine, the
-  // worktree is undone again, so nothing is left either way.
-  const dockerReady = envName === "none" ? undefined : getDocker();
-  dockerReady?.catch(() => undefined);
+  // Docker is asked while the worktree is made; with no engine, the worktree is undone again, so
+  // nothing is left either way.
+  const engineReady = envName === "none" ? undefined : pingEngine();
+  engineReady?.catch(() => undefined);
   checkEnvironmentName(ctx, envName);
   stage("template", { template: envName });
   const undo = new UndoStack();
   return undo.guard(async () => {
     const record = await makeWorktree(ctx, { name, envName, from: options.from, undo });
-    const docker = await dockerReady;
+    await engineReady;
     stage("worktree");
     const copiedFiles = copyIgnoredFiles({
       from: ctx.paths.root,
@@ -83,14 +83,14 @@ async function create(ctx: ProjectContext, options: CreateOptions): Promise<Work
       files: ctx.config.copy_files,
     });
     const env = await loadEnvironment(ctx, envName, record.worktreePath);
-    if (!env || !docker) return finish(ctx, record, { copiedFiles });
+    if (!env || !engineReady) return finish(ctx, record, { copiedFiles });
     const ref = { repoId: ctx.repoId, workspace: name };
-    undo.push(() => removeWorkspaceResources(docker, ref));
+    undo.push(async () => removeWorkspaceResources(await loadDocker(), ref));
     undo.push(async () => removeHostEntry(hostAlias(ref)));
-    const started = await startWorkspace({ ctx, docker, record, env, onStage: options.onStage });
+    const started = await startWorkspace({ ctx, record, env, onStage: options.onStage });
     const { noteTelemetry } = await import("../telemetry/recorder.js");
     noteTelemetry({ template: env.name, services: started.services.length, ports: started.ports.length });
-    await runPostCommands({ ctx, docker, env, started, record });
+    await runPostCommands({ ctx, env, started, record });
     stage("post_create");
     return finish(ctx, record, { copiedFiles, env, started });
   });

@@ -1,7 +1,6 @@
 import { NexusError } from "../core/errors.js";
 import { info, style } from "../core/output.js";
 import type { ProjectContext } from "./context.js";
-import type { Docker } from "./docker.js";
 import type { Environment, LifecycleCommand } from "./environment-types.js";
 import { execInContainer } from "./exec.js";
 import type { Started } from "./runtime.js";
@@ -10,19 +9,18 @@ import type { WorkspaceRecord } from "./store.js";
 /** post-create once per workspace, post-start on every start: in the dev container, as the host user. */
 export async function runPostCommands(args: {
   ctx: ProjectContext;
-  docker: Docker;
   env: Environment;
   started: Started;
   record: WorkspaceRecord;
 }): Promise<void> {
-  const { ctx, docker, env, started, record } = args;
+  const { ctx, env, started, record } = args;
   if (!started.dev) return;
   const fresh = ctx.store.get(record.name);
   const commands = [...(fresh.postCreateDone ? [] : env.postCreate), ...env.postStart];
   for (const command of commands) {
     const shown = typeof command === "string" ? command : command.join(" ");
     info(`${style.dim("run")} ${shown}`);
-    const code = await execInContainer(docker, {
+    const code = await execInContainer(started.docker, {
       containerId: started.dev.id,
       cmd: typeof command === "string" ? ["/bin/sh", "-c", command] : command,
       workdir: env.workspaceFolder,

@@ -6,7 +6,7 @@ import { type ComposeProject, compose } from "./compose.js";
 import { activeServices, type ComposeModel, readModel } from "./compose-model.js";
 import { listServices, type ServiceState } from "./containers.js";
 import { type ProjectContext, runtimeScript } from "./context.js";
-import type { Docker } from "./docker.js";
+import { type Docker, listContainersLight, loadDocker } from "./docker.js";
 import type { Environment } from "./environment-types.js";
 import { waitHealthy } from "./health.js";
 import { hostSetup } from "./host.js";
@@ -20,7 +20,6 @@ import type { PortRecord, WorkspaceRecord } from "./store.js";
 
 export interface StartOptions {
   ctx: ProjectContext;
-  docker: Docker;
   record: WorkspaceRecord;
   env: Environment;
   onStage?: (stage: string, ms: number, detail?: Record<string, unknown>) => void;
@@ -35,6 +34,7 @@ export interface Started {
   dev?: ServiceState;
   /** The user commands run as in the dev container (`uid:gid`, or a name). */
   user: string;
+  docker: Docker;
 }
 
 /** Ports, override, `docker compose up`, then health, host user and SSH: shared by create, up and repair. */
@@ -51,16 +51,17 @@ export async function startWorkspace(options: StartOptions): Promise<Started> {
   const ssh = env.ssh && env.devService ? await ensureSshKeys() : undefined;
   const images = await builtImages({ model, services, env, worktree: record.worktreePath });
   const input = { ctx, env, model, ref, host, images, services, sshDir: ssh?.containerDir, record };
-  const { project, ports } = await upWithFreePorts(options.docker, input, stage);
-  const running = await listServices(options.docker, ref);
+  const { project, ports } = await upWithFreePorts(input, stage);
+  const docker = await loadDocker();
+  const running = await listServices(docker, ref);
   const dev = running.find((s) => s.service === env.devService);
   const user = execUser(env, host);
   await Promise.all([
-    ...healthChecked(model, services).map((s) => waitHealthy(options.docker, ref, s)),
-    dev ? prepareDevContainer({ docker: options.docker, ref, env, dev, host, ports }) : undefined,
+    ...healthChecked(model, services).map((s) => waitHealthy(docker, ref, s)),
+    dev ? prepareDevContainer({ docker, ref, env, dev, host, ports }) : undefined,
   ]);
   stage("ready");
-  return { ref, project, ports, services, dev, user };
+  return { ref, project, ports, services, dev, user, docker };
 }
 
 interface UpInput {
@@ -82,13 +83,12 @@ const PORT_RACE_RETRIES = 5;
  * Docker then refuses it, and the next allocation sees the port taken and moves it.
  */
 async function upWithFreePorts(
-  docker: Docker,
   input: UpInput,
   stage: ReturnType<typeof timer>,
 ): Promise<{ project: ComposeProject; ports: PortRecord[] }> {
   const { ctx, env, model, ref, services } = input;
   for (let attempt = 1; ; attempt++) {
-    const { owned, busy } = await publishedPorts(docker, ref);
+    const { owned, busy } = await publishedPorts(ref);
     const allocation = await ensurePorts(ctx.db, {
       workspace: ref.workspace,
       requests: portRequestsFor(env, model, services),
@@ -100,10 +100,13 @@ async function upWithFreePorts(
       warn(`port ${move.from} (${move.name}) is taken by another program; using ${move.to} instead.`);
     stage("ports", { attempts: allocation.attempts, moved: allocation.moved.length });
     const project = await writeOverride(input, allocation.ports);
-    const result = await compose(project, ["up", "-d", "--remove-orphans", ...services], {
+    const up = compose(project, ["up", "-d", "--remove-orphans", ...services], {
       progress: true,
       failure: `Cannot start workspace "${ref.workspace}"`,
-    }).catch((error: unknown) => error);
+    });
+    // Compose runs in its own process from here: the Engine client loads beside it, off the critical path.
+    loadDocker().catch(() => undefined);
+    const result = await up.catch((error: unknown) => error);
     if (!(result instanceof Error)) {
       stage("compose_up");
       return { project, ports: allocation.ports };
@@ -117,14 +120,11 @@ async function upWithFreePorts(
  * Host ports this workspace's containers publish (its own), and those every other container on the
  * engine publishes (another repository's or user's leases live in their own databases): one API call.
  */
-async function publishedPorts(
-  docker: Docker,
-  ref: WorkspaceRef,
-): Promise<{ owned: Set<number>; busy: Set<number> }> {
+async function publishedPorts(ref: WorkspaceRef): Promise<{ owned: Set<number>; busy: Set<number> }> {
   const project = projectName(ref);
   const owned = new Set<number>();
   const busy = new Set<number>();
-  for (const c of await docker.listContainers({ all: false })) {
+  for (const c of await listContainersLight({}, { all: false })) {
     const mine = c.Labels["com.docker.compose.project"] === project;
     for (const p of c.Ports) if (p.PublicPort) (mine ? owned : busy).add(p.PublicPort);
   }
