@@ -17,7 +17,8 @@ type ToolResult = { content: { type: string; text: string }[]; isError?: boolean
 async function connect(repo: string, home: string): Promise<Client> {
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: [new URL("../dist/cli.js", import.meta.url).pathname, "mcp"],
+    // The installed command (bundle, code cache), as an agent starts it.
+    args: [new URL("../bin/nexus.cjs", import.meta.url).pathname, "mcp"],
     cwd: repo,
     env: {
       ...(process.env as Record<string, string>),
