@@ -26,7 +26,7 @@ describe.skipIf(!hasDocker || !isRoot)("a non-root user's workspace", () => {
     expect(as.nexus("init").code).toBe(0);
     appendFileSync(
       join(as.repo, ".nexus/config.yaml"),
-      `env:\n  POSTGRES_HOST: db\nworkspaces:\n  ${NAME}:\n    env:\n      ONLY_HERE: "yes"\n`,
+      `env:\n  POSTGRES_HOST: db\nworkspaces:\n  ${NAME}:\n    env:\n      ONLY_HERE: "yes"\n      TRICKY: 'it''s "q" & $HOME'\n`,
     );
     const ca = join(as.home, "corp-ca.pem");
     execFileSync(
@@ -122,9 +122,14 @@ describe.skipIf(!hasDocker || !isRoot)("a non-root user's workspace", () => {
       "BatchMode=yes",
       status.sshAlias,
       "--",
-      "id -u && pwd && git rev-parse --abbrev-ref HEAD",
+      'id -u && pwd && git rev-parse --abbrev-ref HEAD && printf "%s\\n" "$TRICKY"',
     ]);
-    expect(out.stdout.trim().split("\n")).toEqual([String(as.uid), "/workspace", `nexus/${NAME}`]);
+    expect(out.stdout.trim().split("\n")).toEqual([
+      String(as.uid),
+      "/workspace",
+      `nexus/${NAME}`,
+      `it's "q" & $HOME`,
+    ]);
   });
 
   it("destroys as the user and leaves nothing behind", async () => {

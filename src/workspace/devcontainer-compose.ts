@@ -1,16 +1,12 @@
 import { createHash } from "node:crypto";
 import { stringify } from "yaml";
 import type { DevcontainerConfig, MergedConfig } from "./devcontainer-map.js";
+import { escapeDollars } from "./override.js";
 
 /** An image's own ENTRYPOINT and CMD (from `docker image inspect`). */
 export interface ImageCommand {
   entrypoint: string[];
   cmd: string[];
-}
-
-/** Compose interpolates `$`: every string Nexus copies into a compose file is escaped. */
-export function escapeDollars(value: string): string {
-  return value.replace(/\$/g, "$$$$");
 }
 
 /**

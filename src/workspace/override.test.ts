@@ -137,6 +137,22 @@ describe("override", () => {
     });
   });
 
+  it("escapes `$` in what it copies in, so Compose never interpolates a password or a path", () => {
+    const dollars: OverrideInput = {
+      ...input,
+      mounts: { ...input.mounts, worktree: "/home/$USER/w" },
+      host: { ...input.host, proxy: { HTTPS_PROXY: "http://me:pa$$word@p:3128" } },
+      extraEnv: { GREETING: "it costs $5 or ${PRICE}" },
+    };
+    const web = (buildOverride(dollars, ["web"]) as { services: Record<string, Record<string, unknown>> })
+      .services.web!;
+    expect(web.volumes).toContainEqual({ type: "bind", source: "/home/$$USER/w", target: "/app" });
+    expect(web.environment).toMatchObject({
+      HTTPS_PROXY: "http://me:pa$$$$word@p:3128",
+      GREETING: "it costs $$5 or $${PRICE}",
+    });
+  });
+
   it("keeps an overrideCommand dev container alive, and writes Compose's tags", async () => {
     const kept = buildOverride({ ...input, env: { ...env, overrideCommand: true } }, ["web"]);
     const text = await overrideYaml(kept);

@@ -125,18 +125,30 @@ function portEntries(port: PortRecord, service: ServiceModel): Record<string, un
   }));
 }
 
+/** Compose interpolates `$`: every string Nexus copies into a compose file is escaped. */
+export function escapeDollars(value: string): string {
+  return value.replace(/\$/g, "$$$$");
+}
+
+function bind(source: string, target: string, readOnly = false): Record<string, unknown> {
+  const mount = { type: "bind", source: escapeDollars(source), target: escapeDollars(target) };
+  return readOnly ? { ...mount, read_only: true } : mount;
+}
+
 function devService(input: OverrideInput): Record<string, unknown> {
   const { env, mounts, host } = input;
-  const volumes: Record<string, unknown>[] = [
-    { type: "bind", source: mounts.worktree, target: env.workspaceFolder },
-    { type: "bind", source: mounts.gitCommonDir, target: mounts.gitCommonDir },
-    { type: "bind", source: mounts.runtimeScript, target: "/run/nexus/init.sh", read_only: true },
+  const volumes = [
+    bind(mounts.worktree, env.workspaceFolder),
+    bind(mounts.gitCommonDir, mounts.gitCommonDir),
+    bind(mounts.runtimeScript, "/run/nexus/init.sh", true),
   ];
-  if (mounts.sshDir)
-    volumes.push({ type: "bind", source: mounts.sshDir, target: "/run/nexus/ssh", read_only: true });
-  if (host.caFile)
-    volumes.push({ type: "bind", source: host.caFile, target: "/run/nexus/ca.crt", read_only: true });
-  const own: Record<string, unknown> = { volumes, environment: devEnvironment(input) };
+  if (mounts.sshDir) volumes.push(bind(mounts.sshDir, "/run/nexus/ssh", true));
+  if (host.caFile) volumes.push(bind(host.caFile, "/run/nexus/ca.crt", true));
+  // Values are literal (a proxy password, a config value with `$`): Compose must not interpolate them.
+  const environment = Object.fromEntries(
+    Object.entries(devEnvironment(input)).map(([key, value]) => [key, escapeDollars(value)]),
+  );
+  const own: Record<string, unknown> = { volumes, environment };
   // devcontainer.json's overrideCommand; otherwise the image's ENTRYPOINT and the file's command run.
   if (env.overrideCommand) {
     own.entrypoint = KEEP_ALIVE;
