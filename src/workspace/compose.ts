@@ -26,6 +26,8 @@ export interface ComposeOptions {
   env?: NodeJS.ProcessEnv;
   /** Fail with this message (plus Compose's own words) on a non-zero exit. */
   failure?: string;
+  /** Every line Compose writes to stderr (its progress), as it comes. */
+  onLine?: (line: string) => void;
 }
 
 /** `docker compose -p NAME --project-directory DIR -f A -f B <args>`: every workspace goes through here. */
@@ -82,10 +84,18 @@ function runDocker(args: string[], options: ComposeOptions): Promise<ComposeRun>
     const out: Buffer[] = [];
     const err: string[] = [];
     child.stdout.on("data", (chunk: Buffer) => out.push(chunk));
+    let partial = "";
+    const onLine = (line: string) => {
+      if (options.progress) showProgress(line.trim());
+      options.onLine?.(line.trim());
+    };
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
       err.push(chunk);
-      if (options.progress) for (const line of chunk.split("\n")) showProgress(line.trim());
+      const lines = (partial + chunk).split("\n");
+      partial = lines.pop() ?? "";
+      lines.forEach(onLine);
     });
+    child.stderr.on("end", () => onLine(partial));
     for (const stream of [child.stdout, child.stderr]) stream.on("error", () => undefined);
     child.on("error", (error: NodeJS.ErrnoException) => reject(missingDocker(error)));
     child.on("close", (code) =>

@@ -2,7 +2,7 @@ import type Dockerode from "dockerode";
 import { NexusError } from "../core/errors.js";
 import { listServices } from "./containers.js";
 import type { Docker } from "./docker.js";
-import type { WorkspaceRef } from "./names.js";
+import { projectName, type WorkspaceRef } from "./names.js";
 
 async function inspectService(docker: Docker, spec: WorkspaceRef, service: string) {
   const state = (await listServices(docker, spec)).find((s) => s.service === service);
@@ -20,10 +20,12 @@ export async function waitHealthy(
   docker: Docker,
   spec: WorkspaceRef,
   service: string,
-  timeoutMs = 180_000,
+  options: { timeoutMs?: number; signal?: AbortSignal } = {},
 ): Promise<void> {
+  const timeoutMs = options.timeoutMs ?? 180_000;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    if (options.signal?.aborted) return;
     const info = await inspectService(docker, spec, service);
     const health = info.State.Health?.Status;
     if (info.State.Running && (health === "healthy" || !info.State.Health)) return;
@@ -59,6 +61,34 @@ async function probe(docker: Docker, info: Dockerode.ContainerInspectInfo): Prom
     // The container may be restarting; Docker's own check decides then.
   }
   return false;
+}
+
+/**
+ * Health waits that start as soon as Compose says a service's container started (`onLine` reads its
+ * progress lines), so a database's first probes run while Compose still starts the dev container.
+ * `all` waits for every service, starting those Compose never named; `abort` ends them all.
+ */
+export function healthOnStart(docker: () => Promise<Docker>, spec: WorkspaceRef, services: string[]) {
+  const waits = new Map<string, Promise<void>>();
+  const controller = new AbortController();
+  const start = (service: string) => {
+    const wait = docker().then((d) => waitHealthy(d, spec, service, { signal: controller.signal }));
+    wait.catch(() => undefined); // awaited by `all`
+    waits.set(service, wait);
+  };
+  const project = projectName(spec);
+  return {
+    onLine(line: string): void {
+      const container = /Container (\S+)\s+Started/.exec(line)?.[1];
+      const service = services.find((s) => container === `${project}-${s}-1`);
+      if (service && !waits.has(service)) start(service);
+    },
+    async all(): Promise<void> {
+      for (const service of services) if (!waits.has(service)) start(service);
+      await Promise.all(waits.values());
+    },
+    abort: () => controller.abort(),
+  };
 }
 
 function notHealthy(spec: WorkspaceRef, service: string, info: Dockerode.ContainerInspectInfo): NexusError {

@@ -8,7 +8,7 @@ import { listServices, type ServiceState } from "./containers.js";
 import { type ProjectContext, runtimeScript } from "./context.js";
 import { type Docker, listContainersLight, loadDocker } from "./docker.js";
 import type { Environment } from "./environment-types.js";
-import { waitHealthy } from "./health.js";
+import { healthOnStart } from "./health.js";
 import { hostSetup } from "./host.js";
 import { builtImages } from "./images.js";
 import { projectName, type WorkspaceRef } from "./names.js";
@@ -51,15 +51,15 @@ export async function startWorkspace(options: StartOptions): Promise<Started> {
   const ssh = env.ssh && env.devService ? await ensureSshKeys() : undefined;
   const images = await builtImages({ model, services, env, worktree: record.worktreePath });
   const input = { ctx, env, model, ref, host, images, services, sshDir: ssh?.containerDir, record };
-  const { project, ports } = await upWithFreePorts(input, stage);
+  const { project, ports, health } = await upWithFreePorts(input, stage);
   const docker = await loadDocker();
   const running = await listServices(docker, ref);
   const dev = running.find((s) => s.service === env.devService);
   const user = execUser(env, host);
   await Promise.all([
-    ...healthChecked(model, services).map((s) => waitHealthy(docker, ref, s)),
+    health.all(),
     dev ? prepareDevContainer({ docker, ref, env, dev, host, ports }) : undefined,
-  ]);
+  ]).finally(health.abort);
   stage("ready");
   return { ref, project, ports, services, dev, user, docker };
 }
@@ -85,7 +85,7 @@ const PORT_RACE_RETRIES = 5;
 async function upWithFreePorts(
   input: UpInput,
   stage: ReturnType<typeof timer>,
-): Promise<{ project: ComposeProject; ports: PortRecord[] }> {
+): Promise<{ project: ComposeProject; ports: PortRecord[]; health: ReturnType<typeof healthOnStart> }> {
   const { ctx, env, model, ref, services } = input;
   for (let attempt = 1; ; attempt++) {
     const { owned, busy } = await publishedPorts(ref);
@@ -100,17 +100,20 @@ async function upWithFreePorts(
       warn(`port ${move.from} (${move.name}) is taken by another program; using ${move.to} instead.`);
     stage("ports", { attempts: allocation.attempts, moved: allocation.moved.length });
     const project = await writeOverride(input, allocation.ports);
+    const health = healthOnStart(loadDocker, ref, healthChecked(model, services));
     const up = compose(project, ["up", "-d", "--remove-orphans", ...services], {
       progress: true,
       failure: `Cannot start workspace "${ref.workspace}"`,
+      onLine: health.onLine,
     });
     // Compose runs in its own process from here: the Engine client loads beside it, off the critical path.
     loadDocker().catch(() => undefined);
     const result = await up.catch((error: unknown) => error);
     if (!(result instanceof Error)) {
       stage("compose_up");
-      return { project, ports: allocation.ports };
+      return { project, ports: allocation.ports, health };
     }
+    health.abort();
     const raced = isNexusError(result) && result.category === "port_conflict";
     if (!raced || attempt >= PORT_RACE_RETRIES) throw result;
   }
