@@ -4,16 +4,18 @@ import { type RunResult, run } from "./process.js";
 /** The one place git is invoked; every failure becomes a NexusError that quotes git's own words. */
 export async function git(args: string[], cwd: string): Promise<string> {
   const result = await gitRaw(args, cwd);
-  if (result.exitCode !== 0) {
-    throw new NexusError(
-      `git ${args[0]} failed: ${firstLine(result.stderr) || `exit code ${result.exitCode}`}`,
-      {
-        category: "git",
-        hint: "Run `nexus doctor` to check the repository, or fix the git error above and retry.",
-      },
-    );
-  }
+  if (result.exitCode !== 0) throw gitFailure(args, result);
   return result.stdout.trimEnd();
+}
+
+export function gitFailure(args: string[], result: RunResult): NexusError {
+  return new NexusError(
+    `git ${args[0]} failed: ${firstLine(result.stderr) || `exit code ${result.exitCode}`}`,
+    {
+      category: "git",
+      hint: "Run `nexus doctor` to check the repository, or fix the git error above and retry.",
+    },
+  );
 }
 
 export async function gitRaw(args: string[], cwd: string): Promise<RunResult> {

@@ -1,7 +1,7 @@
 import { cpSync, existsSync, mkdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { NexusError } from "../core/errors.js";
-import { git, gitOk, gitRaw } from "../core/git.js";
+import { git, gitFailure, gitOk, gitRaw } from "../core/git.js";
 import { withLockAsync } from "../core/lock.js";
 import type { ProjectPaths } from "../core/paths.js";
 
@@ -41,14 +41,18 @@ async function addWorktree(options: CreateWorktreeOptions): Promise<boolean> {
       hint: `Omit --from to reuse the branch, or delete it first: git branch -D ${branch}`,
     });
   }
-  if (!exists) await requireCommit(paths.root, from ?? "HEAD");
   mkdirSync(dirname(path), { recursive: true });
-  const args = exists
-    ? ["worktree", "add", path, branch]
-    : ["worktree", "add", "-b", branch, path, from ?? "HEAD"];
-  await git(args, paths.root);
   // A locked worktree survives `git worktree prune` run inside a container that cannot see its path.
-  await git(["worktree", "lock", "--reason", lockReason(options.template), path], paths.root);
+  const lock = ["--lock", "--reason", lockReason(options.template)];
+  const target = exists ? [path, branch] : ["-b", branch, path, from ?? "HEAD"];
+  const args = ["worktree", "add", ...lock, ...target];
+  const added = await gitRaw(args, paths.root);
+  if (added.exitCode === 0) return !exists;
+  if (!exists) await requireCommit(paths.root, from ?? "HEAD");
+  if (!/unknown option/i.test(added.stderr)) throw gitFailure(args, added);
+  // git before 2.36 has no `worktree add --reason`: add, then lock.
+  await git(["worktree", "add", ...target], paths.root);
+  await git(["worktree", "lock", ...lock.slice(1), path], paths.root);
   return !exists;
 }
 
