@@ -91,7 +91,7 @@ function modelKey(project: ComposeProject, texts: string[]): string {
   }
   const vars = Object.entries(process.env)
     .filter(([k]) => !/^(PWD|OLDPWD|SHLVL|_|NEXUS_SESSION_ID)$/.test(k))
-    .sort(([a], [b]) => a.localeCompare(b));
+    .sort(([a], [b]) => (a < b ? -1 : 1));
   hash.update(JSON.stringify(vars));
   return `compose-model:${hash.digest("hex").slice(0, 32)}`;
 }
