@@ -15,8 +15,10 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
   pwfile=$(mktemp)
   printf '%s\n' "$POSTGRES_PASSWORD" > "$pwfile"
   chown postgres "$pwfile"
+  # 1 MB WAL segments instead of 16: every workspace's new volume gets a copy of this cluster, and
+  # 35 MB copy sooner than 46 (on a disk with a bandwidth cap, ~0.2-0.3 s of every create).
   as_postgres initdb -D "$PGDATA" -U "$POSTGRES_USER" --pwfile="$pwfile" -E UTF8 --no-locale \
-    --auth-local=trust --auth-host=scram-sha-256 >/dev/null
+    --wal-segsize=1 --auth-local=trust --auth-host=scram-sha-256 >/dev/null
   rm -f "$pwfile"
   echo "listen_addresses = '*'" >> "$PGDATA/postgresql.conf"
   echo "host all all all scram-sha-256" >> "$PGDATA/pg_hba.conf"
