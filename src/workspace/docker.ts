@@ -36,9 +36,6 @@ export async function listContainersLight(
   filters: Record<string, string[]>,
   options: { all?: boolean } = {},
 ): Promise<Dockerode.ContainerInfo[]> {
-  const query = new URLSearchParams({
-    all: options.all === false ? "0" : "1",
-    filters: JSON.stringify(filters),
-  });
-  return engineGet<Dockerode.ContainerInfo[]>(`/containers/json?${query}`);
+  const query = { all: options.all === false ? "0" : "1", filters: JSON.stringify(filters) };
+  return engineGet<Dockerode.ContainerInfo[]>("/containers/json", query);
 }

@@ -90,3 +90,31 @@ describe("composePlugin", () => {
     expect(composePlugin({ DOCKER_CONFIG: config, NEXUS_COMPOSE_VIA_DOCKER: "1" })).toBeUndefined();
   });
 });
+
+describe("listContainersLight", () => {
+  it("sends all and the label filters as query parameters, over a unix socket and over tcp", async () => {
+    const { listContainersLight } = await import("./docker.js");
+    const seen: string[] = [];
+    const handler = (req: { url?: string }, res: import("node:http").ServerResponse) => {
+      seen.push(req.url ?? "");
+      res.writeHead(200, { "content-type": "application/json" }).end("[]");
+    };
+    const { server, socket } = await serve(handler);
+    const tcp = createServer(handler);
+    await new Promise<void>((resolve) => tcp.listen(0, "127.0.0.1", resolve));
+    try {
+      process.env.DOCKER_HOST = `unix://${socket}`;
+      expect(await listContainersLight({ label: ["nexus.repo=abc"] }, { all: false })).toEqual([]);
+      process.env.DOCKER_HOST = `tcp://127.0.0.1:${(tcp.address() as { port: number }).port}`;
+      expect(await listContainersLight({ label: ["nexus.repo=abc"] })).toEqual([]);
+    } finally {
+      server.close();
+      tcp.close();
+    }
+    const queries = seen.map((url) => Object.fromEntries(new URL(url, "http://x").searchParams));
+    expect(queries).toEqual([
+      { all: "0", filters: '{"label":["nexus.repo=abc"]}' },
+      { all: "1", filters: '{"label":["nexus.repo=abc"]}' },
+    ]);
+  });
+});
