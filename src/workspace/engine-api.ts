@@ -39,7 +39,10 @@ export function engineUnreachable(error: NodeJS.ErrnoException): NexusError {
 async function httpGet<T>(socketPath: string, path: string, timeoutMs: number): Promise<T> {
   const { request } = await import("node:http");
   return new Promise((resolve, reject) => {
-    const req = request({ socketPath, path, method: "GET", timeout: timeoutMs }, (res) => {
+    // A connection per call (agent: false): Node 20's default agent keeps sockets alive, and writing to
+    // one the engine has just closed (e.g. while dockerd restarts) fails with EPIPE.
+    const options = { socketPath, path, method: "GET", timeout: timeoutMs, agent: false };
+    const req = request(options, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (chunk: Buffer) => chunks.push(chunk));
       res.on("error", reject);
