@@ -85,9 +85,10 @@ function runDocker(args: string[], options: ComposeOptions): Promise<ComposeRun>
     const err: string[] = [];
     child.stdout.on("data", (chunk: Buffer) => out.push(chunk));
     let partial = "";
-    const onLine = (line: string) => {
-      if (options.progress) showProgress(line.trim());
-      options.onLine?.(line.trim());
+    const onLine = (raw: string) => {
+      const line = raw.trim();
+      if (options.progress) showProgress(line);
+      options.onLine?.(line);
     };
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
       err.push(chunk);

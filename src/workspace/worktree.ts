@@ -43,16 +43,16 @@ async function addWorktree(options: CreateWorktreeOptions): Promise<boolean> {
   }
   mkdirSync(dirname(path), { recursive: true });
   // A locked worktree survives `git worktree prune` run inside a container that cannot see its path.
-  const lock = ["--lock", "--reason", lockReason(options.template)];
+  const reason = ["--reason", lockReason(options.template)];
   const target = exists ? [path, branch] : ["-b", branch, path, from ?? "HEAD"];
-  const args = ["worktree", "add", ...lock, ...target];
+  const args = ["worktree", "add", "--lock", ...reason, ...target];
   const added = await gitRaw(args, paths.root);
   if (added.exitCode === 0) return !exists;
   if (!exists) await requireCommit(paths.root, from ?? "HEAD");
   if (!/unknown option/i.test(added.stderr)) throw gitFailure(args, added);
   // git before 2.36 has no `worktree add --reason`: add, then lock.
   await git(["worktree", "add", ...target], paths.root);
-  await git(["worktree", "lock", ...lock.slice(1), path], paths.root);
+  await git(["worktree", "lock", ...reason, path], paths.root);
   return !exists;
 }
 
