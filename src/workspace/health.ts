@@ -4,17 +4,22 @@ import { listServices } from "./containers.js";
 import type { Docker } from "./docker.js";
 import { projectName, type WorkspaceRef } from "./names.js";
 
-async function inspectService(docker: Docker, spec: WorkspaceRef, service: string) {
+/** Pause between two of Nexus's own health probes (each is a `docker exec` of the service's test). */
+const PROBE_GAP_MS = 20;
+/** A probe that has not ended by then counts as failed (Docker's default health timeout is 30 s). */
+const PROBE_TIMEOUT_MS = 5_000;
+
+async function serviceContainer(docker: Docker, spec: WorkspaceRef, service: string) {
   const state = (await listServices(docker, spec)).find((s) => s.service === service);
   if (!state) throw new NexusError(`Service ${service} has no container.`, { category: "docker" });
-  return docker.getContainer(state.id).inspect();
+  return docker.getContainer(state.id);
 }
 
 /**
  * Waits until a service is healthy. While Docker still says "starting", Nexus runs the service's own
- * health test itself every 100 ms: readiness is seen at once, so a compose file can keep Docker's
- * interval slow (cheap with many workspaces running) without slowing `create` and `up` (Docker 20-24
- * has no `start_interval`; `npm run bench` shows the difference).
+ * health test itself, one probe right after the other: readiness is seen at once, so a compose file
+ * can keep Docker's interval slow (cheap with many workspaces running) without slowing `create` and
+ * `up` (Docker 20-24 has no `start_interval`; `npm run bench` shows the difference).
  */
 export async function waitHealthy(
   docker: Docker,
@@ -24,43 +29,50 @@ export async function waitHealthy(
 ): Promise<void> {
   const timeoutMs = options.timeoutMs ?? 180_000;
   const deadline = Date.now() + timeoutMs;
+  const container = await serviceContainer(docker, spec, service);
   for (;;) {
     if (options.signal?.aborted) return;
-    const info = await inspectService(docker, spec, service);
+    const info = await container.inspect();
     const health = info.State.Health?.Status;
     if (info.State.Running && (health === "healthy" || !info.State.Health)) return;
     if (!info.State.Running || health === "unhealthy") throw notHealthy(spec, service, info);
-    if (await probe(docker, info)) return;
+    if (await probe(container, info)) return;
     if (Date.now() > deadline) {
       throw new NexusError(`Service ${service} did not become healthy within ${timeoutMs / 1000} s.`, {
         category: "timeout",
         hint: `See \`nexus workspace logs ${spec.workspace} ${service}\`.`,
       });
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, PROBE_GAP_MS));
   }
 }
 
-async function probe(docker: Docker, info: Dockerode.ContainerInspectInfo): Promise<boolean> {
+/** One run of the service's health test in its container; true when it exits 0. */
+async function probe(container: Dockerode.Container, info: Dockerode.ContainerInspectInfo): Promise<boolean> {
   const [kind, ...args] = info.Config.Healthcheck?.Test ?? [];
   const cmd = kind === "CMD" ? args : kind === "CMD-SHELL" ? ["/bin/sh", "-c", args.join(" ")] : undefined;
   if (!cmd?.length) return false;
   try {
-    const exec = await docker
-      .getContainer(info.Id)
-      .exec({ Cmd: cmd, AttachStdout: false, AttachStderr: false });
-    // A detached start still answers with an open stream; close it or the socket lingers.
-    const stream = (await exec.start({ Detach: true })) as unknown as { destroy?: () => void } | undefined;
-    stream?.destroy?.();
-    for (let i = 0; i < 50; i++) {
-      const result = await exec.inspect();
-      if (!result.Running) return result.ExitCode === 0;
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    const exec = await container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+    // The attached stream ends when the test's process does: no polling of the exec's state.
+    const stream = (await exec.start({ hijack: true, stdin: false })) as NodeJS.ReadableStream & {
+      destroy(): void;
+    };
+    await new Promise<void>((done) => {
+      const timer = setTimeout(done, PROBE_TIMEOUT_MS);
+      const end = () => {
+        clearTimeout(timer);
+        done();
+      };
+      stream.on("end", end).on("close", end).on("error", end).resume();
+    });
+    stream.destroy();
+    const result = await exec.inspect();
+    return !result.Running && result.ExitCode === 0;
   } catch {
     // The container may be restarting; Docker's own check decides then.
+    return false;
   }
-  return false;
 }
 
 /**
@@ -101,10 +113,9 @@ function notHealthy(spec: WorkspaceRef, service: string, info: Dockerode.Contain
 }
 
 export async function waitExited(docker: Docker, spec: WorkspaceRef, service: string): Promise<void> {
-  const info = await inspectService(docker, spec, service);
-  const result = info.State.Running
-    ? await docker.getContainer(info.Id).wait()
-    : { StatusCode: info.State.ExitCode };
+  const container = await serviceContainer(docker, spec, service);
+  const info = await container.inspect();
+  const result = info.State.Running ? await container.wait() : { StatusCode: info.State.ExitCode };
   if (result.StatusCode !== 0) {
     throw new NexusError(`Service ${service} exited with code ${result.StatusCode}.`, {
       category: "docker",
