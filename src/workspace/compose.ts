@@ -30,6 +30,12 @@ export interface ComposeOptions {
   onLine?: (line: string) => void;
 }
 
+/** The service of `services` whose container Compose's progress line says just started, if any. */
+export function startedService(line: string, project: string, services: string[]): string | undefined {
+  const container = /Container (\S+)\s+Started/.exec(line)?.[1];
+  return container ? services.find((s) => container === `${project}-${s}-1`) : undefined;
+}
+
 /** `docker compose -p NAME --project-directory DIR -f A -f B <args>`: every workspace goes through here. */
 export function composeArgs(project: ComposeProject, args: string[]): string[] {
   const files = project.files.flatMap((f) => ["-f", f]);

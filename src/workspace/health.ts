@@ -1,5 +1,6 @@
 import type Dockerode from "dockerode";
 import { NexusError } from "../core/errors.js";
+import { startedService } from "./compose.js";
 import { listServices } from "./containers.js";
 import type { Docker } from "./docker.js";
 import { projectName, type WorkspaceRef } from "./names.js";
@@ -91,8 +92,7 @@ export function healthOnStart(docker: () => Promise<Docker>, spec: WorkspaceRef,
   const project = projectName(spec);
   return {
     onLine(line: string): void {
-      const container = /Container (\S+)\s+Started/.exec(line)?.[1];
-      const service = services.find((s) => container === `${project}-${s}-1`);
+      const service = startedService(line, project, services);
       if (service && !waits.has(service)) start(service);
     },
     async all(): Promise<void> {

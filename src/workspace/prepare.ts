@@ -1,28 +1,61 @@
 import { connect } from "node:net";
 import { PassThrough } from "node:stream";
 import { NexusError } from "../core/errors.js";
-import type { ServiceState } from "./containers.js";
+import { startedService } from "./compose.js";
+import { listServices, type ServiceState } from "./containers.js";
 import type { Docker } from "./docker.js";
 import type { Environment } from "./environment-types.js";
 import { execInContainer } from "./exec.js";
-import type { WorkspaceRef } from "./names.js";
+import { projectName, type WorkspaceRef } from "./names.js";
 import type { HostSetup } from "./override.js";
 import { hostAlias, removeHostEntry, writeHostEntry } from "./ssh.js";
 import type { PortRecord } from "./store.js";
 
-/**
- * After every start: the dev container must be running (a command that exits is not a workspace),
- * then Nexus's setup script maps the host user, exports the environment for SSH and starts a key-only
- * sshd, and SSH must answer. The image's own ENTRYPOINT and command are never replaced.
- */
-export async function prepareDevContainer(options: {
+interface PrepareOptions {
   docker: Docker;
   ref: WorkspaceRef;
   env: Environment;
   dev: ServiceState;
   host: HostSetup;
   ports: PortRecord[];
-}): Promise<string> {
+}
+
+/**
+ * The dev container's setup, begun as soon as Compose says the dev container started: it runs while
+ * Compose still creates and starts the other services (a database's new volume is filled first).
+ * `result` begins it when Compose never said so (the container was already running) and gives the
+ * dev container's state; `settled` waits for a begun setup, whatever its outcome.
+ */
+export function devSetupOnStart(
+  options: Omit<PrepareOptions, "docker" | "dev"> & { docker: () => Promise<Docker> },
+) {
+  const { ref, env } = options;
+  let setup: Promise<ServiceState | undefined> | undefined;
+  const begin = () => {
+    setup ??= (async () => {
+      const docker = await options.docker();
+      const dev = (await listServices(docker, ref)).find((s) => s.service === env.devService);
+      if (dev) await prepareDevContainer({ ...options, docker, dev });
+      return dev;
+    })();
+    return setup;
+  };
+  const devServices = env.devService ? [env.devService] : [];
+  return {
+    onLine(line: string): void {
+      if (startedService(line, projectName(ref), devServices)) begin().catch(() => undefined);
+    },
+    result: () => (env.devService ? begin() : Promise.resolve(undefined)),
+    settled: async () => void (await setup?.catch(() => undefined)),
+  };
+}
+
+/**
+ * After every start: the dev container must be running (a command that exits is not a workspace),
+ * then Nexus's setup script maps the host user, exports the environment for SSH and starts a key-only
+ * sshd, and SSH must answer. The image's own ENTRYPOINT and command are never replaced.
+ */
+export async function prepareDevContainer(options: PrepareOptions): Promise<string> {
   const { docker, ref, env, dev, host } = options;
   if (dev.state !== "running") throw await exitedDevContainer(docker, ref, dev);
   const sshPort = options.ports.find((p) => p.service === env.devService && p.containerPort === 22);

@@ -4,7 +4,7 @@ import { isNexusError } from "../core/errors.js";
 import { warn } from "../core/output.js";
 import { type ComposeProject, compose } from "./compose.js";
 import { activeServices, type ComposeModel, readModel } from "./compose-model.js";
-import { listServices, type ServiceState } from "./containers.js";
+import type { ServiceState } from "./containers.js";
 import { type ProjectContext, runtimeScript } from "./context.js";
 import { type Docker, listContainersLight, loadDocker } from "./docker.js";
 import type { Environment } from "./environment-types.js";
@@ -15,7 +15,7 @@ import { projectName, type WorkspaceRef } from "./names.js";
 import { buildOverride, type HostSetup, overrideYaml, portRequestsFor } from "./override.js";
 import { ensurePorts } from "./ports.js";
 import { checkBindSources } from "./preflight.js";
-import { prepareDevContainer } from "./prepare.js";
+import { devSetupOnStart } from "./prepare.js";
 import type { PortRecord, WorkspaceRecord } from "./store.js";
 
 export interface StartOptions {
@@ -51,15 +51,10 @@ export async function startWorkspace(options: StartOptions): Promise<Started> {
   const ssh = env.ssh && env.devService ? await ensureSshKeys() : undefined;
   const images = await builtImages({ model, services, env, worktree: record.worktreePath });
   const input = { ctx, env, model, ref, host, images, services, sshDir: ssh?.containerDir, record };
-  const { project, ports, health } = await upWithFreePorts(input, stage);
+  const { project, ports, health, setup } = await upWithFreePorts(input, stage);
   const docker = await loadDocker();
-  const running = await listServices(docker, ref);
-  const dev = running.find((s) => s.service === env.devService);
   const user = execUser(env, host);
-  await Promise.all([
-    health.all(),
-    dev ? prepareDevContainer({ docker, ref, env, dev, host, ports }) : undefined,
-  ]).finally(health.abort);
+  const [, dev] = await Promise.all([health.all(), setup.result()]).finally(health.abort);
   stage("ready");
   return { ref, project, ports, services, dev, user, docker };
 }
@@ -82,10 +77,7 @@ const PORT_RACE_RETRIES = 5;
  * Another repository (or user, or program) can bind a port between our probe and Docker's bind:
  * Docker then refuses it, and the next allocation sees the port taken and moves it.
  */
-async function upWithFreePorts(
-  input: UpInput,
-  stage: ReturnType<typeof timer>,
-): Promise<{ project: ComposeProject; ports: PortRecord[]; health: ReturnType<typeof healthOnStart> }> {
+async function upWithFreePorts(input: UpInput, stage: ReturnType<typeof timer>): Promise<Up> {
   const { ctx, env, model, ref, services } = input;
   for (let attempt = 1; ; attempt++) {
     const { owned, busy } = await publishedPorts(ref);
@@ -99,24 +91,47 @@ async function upWithFreePorts(
     for (const move of allocation.moved)
       warn(`port ${move.from} (${move.name}) is taken by another program; using ${move.to} instead.`);
     stage("ports", { attempts: allocation.attempts, moved: allocation.moved.length });
-    const project = await writeOverride(input, allocation.ports);
-    const health = healthOnStart(loadDocker, ref, healthChecked(model, services));
-    const up = compose(project, ["up", "-d", "--remove-orphans", ...services], {
-      progress: true,
-      failure: `Cannot start workspace "${ref.workspace}"`,
-      onLine: health.onLine,
-    });
-    // Compose runs in its own process from here: the Engine client loads beside it, off the critical path.
-    loadDocker().catch(() => undefined);
-    const result = await up.catch((error: unknown) => error);
-    if (!(result instanceof Error)) {
+    const up = await composeUp(input, allocation.ports);
+    if (!(up instanceof Error)) {
       stage("compose_up");
-      return { project, ports: allocation.ports, health };
+      return up;
     }
-    health.abort();
-    const raced = isNexusError(result) && result.category === "port_conflict";
-    if (!raced || attempt >= PORT_RACE_RETRIES) throw result;
+    const raced = isNexusError(up) && up.category === "port_conflict";
+    if (!raced || attempt >= PORT_RACE_RETRIES) throw up;
   }
+}
+
+interface Up {
+  project: ComposeProject;
+  ports: PortRecord[];
+  health: ReturnType<typeof healthOnStart>;
+  setup: ReturnType<typeof devSetupOnStart>;
+}
+
+/**
+ * `docker compose up` with this allocation's override. Health waits and the dev container's setup
+ * begin as Compose says each container started; on a failure they are ended (or awaited) first.
+ */
+async function composeUp(input: UpInput, ports: PortRecord[]): Promise<Up | Error> {
+  const { env, model, ref, services } = input;
+  const project = await writeOverride(input, ports);
+  const health = healthOnStart(loadDocker, ref, healthChecked(model, services));
+  const setup = devSetupOnStart({ docker: loadDocker, ref, env, host: input.host, ports });
+  const up = compose(project, ["up", "-d", "--remove-orphans", ...services], {
+    progress: true,
+    failure: `Cannot start workspace "${ref.workspace}"`,
+    onLine: (line) => {
+      health.onLine(line);
+      setup.onLine(line);
+    },
+  });
+  // Compose runs in its own process from here: the Engine client loads beside it, off the critical path.
+  loadDocker().catch(() => undefined);
+  const result = await up.catch((error: unknown) => error);
+  if (!(result instanceof Error)) return { project, ports, health, setup };
+  health.abort();
+  await setup.settled(); // a setup begun for this attempt must not write its SSH alias after it
+  return result;
 }
 
 /**
