@@ -38,7 +38,7 @@ async function devTarget(
   const env = await environmentFor(ctx, record);
   if (!env?.devService) return { record };
   const docker = await getDocker();
-  const dev = (await listServices(docker, { repoId: ctx.repoId, workspace: name })).find(
+  const dev = (await listServices({ repoId: ctx.repoId, workspace: name })).find(
     (s) => s.service === env.devService,
   );
   if (dev?.state !== "running") {

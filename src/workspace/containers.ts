@@ -1,5 +1,5 @@
 import type Dockerode from "dockerode";
-import type { Docker } from "./docker.js";
+import { type Docker, listContainersLight } from "./docker.js";
 import { projectName, type WorkspaceRef } from "./names.js";
 import { LABELS } from "./override.js";
 
@@ -12,12 +12,12 @@ export interface ServiceState {
   ports: number[];
 }
 
-/** Every container of one workspace (or of all Nexus workspaces of a repository), as Compose labelled them. */
-export async function listServices(
-  docker: Docker,
-  filter: ServiceFilter,
-): Promise<(ServiceState & { workspace: string })[]> {
-  return toServiceStates(await docker.listContainers({ all: true, filters: serviceFilters(filter) }));
+/**
+ * Every container of one workspace (or of all Nexus workspaces of a repository), as Compose labelled
+ * them: one light Engine API call (no dockerode).
+ */
+export async function listServices(filter: ServiceFilter): Promise<(ServiceState & { workspace: string })[]> {
+  return toServiceStates(await listContainersLight(serviceFilters(filter)));
 }
 
 /** Always scoped to one repository: another repository's containers are never seen or touched. */
@@ -47,7 +47,7 @@ export function toServiceStates(
 
 /** `down`: the containers stop; they, their volumes and the ports stay for `up`. */
 export async function stopServices(docker: Docker, ref: WorkspaceRef): Promise<string[]> {
-  const running = (await listServices(docker, ref)).filter((s) => s.state === "running");
+  const running = (await listServices(ref)).filter((s) => s.state === "running");
   await Promise.all(
     running.map((s) =>
       docker
@@ -61,7 +61,7 @@ export async function stopServices(docker: Docker, ref: WorkspaceRef): Promise<s
 
 /** Only the containers: volumes (the data) stay, and `up` recreates them. */
 export async function removeContainers(docker: Docker, ref: WorkspaceRef): Promise<number> {
-  const containers = await listServices(docker, ref);
+  const containers = await listServices(ref);
   await Promise.all(containers.map((c) => docker.getContainer(c.id).remove({ force: true })));
   return containers.length;
 }

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { isNexusError } from "../core/errors.js";
 import { composePlugin } from "./compose.js";
-import { engineGet, engineSocket, engineUnreachable } from "./engine-api.js";
+import { EngineError, engineGet, enginePost, engineSocket, engineUnreachable } from "./engine-api.js";
 
 const saved = process.env.DOCKER_HOST;
 afterEach(() => {
@@ -58,13 +58,20 @@ describe("engineGet", () => {
     }
   });
 
-  it("turns a refused call into a docker_unavailable error that says what to do", async () => {
-    const { server, socket } = await serve((_req, res) => res.writeHead(500).end("engine broke"));
+  it("gives the engine's own refusal as a typed error, and an unreachable engine as docker_unavailable", async () => {
+    const { server, socket } = await serve((req, res) => {
+      if (req.url === "/_ping") return res.writeHead(500).end("engine broke");
+      res.writeHead(404, { "content-type": "application/json" }).end('{"message":"No such container: abc"}');
+    });
     process.env.DOCKER_HOST = `unix://${socket}`;
     try {
       const error = await engineGet("/_ping").catch((e: unknown) => e);
-      expect(isNexusError(error) && error.category).toBe("docker_unavailable");
-      expect((error as Error).message).toContain("HTTP 500: engine broke");
+      expect(isNexusError(error) && error.category).toBe("docker");
+      expect((error as Error).message).toBe("The Docker Engine refused: engine broke (HTTP 500)");
+      const missing = await enginePost("/containers/abc/exec", { Cmd: ["true"] }).catch((e: unknown) => e);
+      expect(missing).toBeInstanceOf(EngineError);
+      expect((missing as EngineError).statusCode).toBe(404);
+      expect((missing as Error).message).toContain("No such container: abc");
     } finally {
       server.close();
     }

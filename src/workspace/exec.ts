@@ -1,5 +1,6 @@
 import type { Writable } from "node:stream";
-import type { Docker } from "./docker.js";
+import { type Docker, loadDocker } from "./docker.js";
+import { engineGet, enginePost, engineSocket, engineStream } from "./engine-api.js";
 
 export interface ExecOptions {
   containerId: string;
@@ -16,7 +17,53 @@ export interface ExecOptions {
   stderr?: Writable;
 }
 
-/** Runs a command in a container through the Engine API and resolves with its exit code. */
+/**
+ * A command in a container without a terminal or stdin (setup, health probes, post-create commands),
+ * resolving with its exit code. Over the unix socket: three Engine API calls with node:http, so
+ * `create` and `up` never load dockerode (~0.12 s of CPU beside Compose; `npm run bench`). Other
+ * hosts (tcp://, ssh://) go through dockerode. A command still running after `timeoutMs` counts as failed.
+ */
+export async function runInContainer(
+  options: Omit<ExecOptions, "tty" | "stdin"> & { timeoutMs?: number },
+): Promise<number> {
+  const socketPath = engineSocket();
+  if (!socketPath) return execInContainer(await loadDocker(), options);
+  const { Id } = await enginePost<{ Id: string }>(`/containers/${options.containerId}/exec`, {
+    Cmd: options.cmd,
+    AttachStdout: true,
+    AttachStderr: true,
+    Tty: false,
+    WorkingDir: options.workdir,
+    Env: options.env,
+    User: options.user,
+  });
+  const onData = demultiplex(options.stdout ?? process.stdout, options.stderr ?? process.stderr);
+  const timeoutMs = options.timeoutMs ?? 24 * 3600_000;
+  await engineStream(socketPath, {
+    path: `/exec/${Id}/start`,
+    body: { Detach: false, Tty: false },
+    onData,
+    timeoutMs,
+  });
+  const info = await engineGet<{ ExitCode: number | null; Running: boolean }>(`/exec/${Id}/json`);
+  return info.Running ? 1 : (info.ExitCode ?? 1);
+}
+
+/** The Engine's multiplexed output: frames of [stream (1 out, 2 err), 0, 0, 0, length (uint32 BE)] + bytes. */
+export function demultiplex(stdout: Writable, stderr: Writable): (chunk: Buffer) => void {
+  let pending: Buffer = Buffer.alloc(0);
+  return (chunk) => {
+    pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+    while (pending.length >= 8) {
+      const size = pending.readUInt32BE(4);
+      if (pending.length < 8 + size) break;
+      (pending[0] === 2 ? stderr : stdout).write(pending.subarray(8, 8 + size));
+      pending = pending.subarray(8 + size);
+    }
+  };
+}
+
+/** Runs a command in a container through dockerode (a terminal, stdin) and resolves with its exit code. */
 export async function execInContainer(docker: Docker, options: ExecOptions): Promise<number> {
   const container = docker.getContainer(options.containerId);
   const exec = await container.exec({

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import type { Docker } from "./docker.js";
 import { healthOnStart } from "./health.js";
 
 const ref = { repoId: "abcdef123456", workspace: "feat" };
@@ -9,9 +8,9 @@ describe("healthOnStart", () => {
     const asked: number[] = [];
     const never = () => {
       asked.push(asked.length);
-      return new Promise<Docker>(() => undefined);
+      return new Promise<void>(() => undefined);
     };
-    const health = healthOnStart(never, ref, ["db", "cache"]);
+    const health = healthOnStart(ref, ["db", "cache"], never);
     health.onLine("Container nexus-feat-abcdef-db-1  Creating");
     expect(asked).toHaveLength(0);
     health.onLine("Container nexus-feat-abcdef-db-1  Started");

@@ -3,7 +3,7 @@ import { isNexusError } from "../core/errors.js";
 import { run } from "../core/process.js";
 import { listServices, type ServiceState, serviceFilters, toServiceStates } from "./containers.js";
 import type { ProjectContext } from "./context.js";
-import { getDocker, listContainersLight } from "./docker.js";
+import { listContainersLight } from "./docker.js";
 import type { PortRecord, WorkspaceRecord } from "./store.js";
 import { nexusBranches } from "./worktree.js";
 
@@ -146,7 +146,7 @@ export async function workspaceStatus(ctx: ProjectContext, name: string): Promis
   let dockerKnown = true;
   if (record.template !== "none") {
     try {
-      containers = await listServices(await getDocker(), { repoId: ctx.repoId, workspace: name });
+      containers = await listServices({ repoId: ctx.repoId, workspace: name });
     } catch (error) {
       if (!isNexusError(error)) throw error;
       dockerKnown = false;

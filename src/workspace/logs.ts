@@ -15,7 +15,7 @@ export interface LogsOptions {
 export async function streamLogs(ctx: ProjectContext, options: LogsOptions): Promise<void> {
   ctx.store.get(options.name);
   const docker = await getDocker();
-  const services = (await listServices(docker, { repoId: ctx.repoId, workspace: options.name })).filter(
+  const services = (await listServices({ repoId: ctx.repoId, workspace: options.name })).filter(
     (s) => !options.service || s.service === options.service,
   );
   if (services.length === 0) {

@@ -2,7 +2,7 @@ import { NexusError } from "../core/errors.js";
 import { info, style } from "../core/output.js";
 import type { ProjectContext } from "./context.js";
 import type { Environment, LifecycleCommand } from "./environment-types.js";
-import { execInContainer } from "./exec.js";
+import { runInContainer } from "./exec.js";
 import type { Started } from "./runtime.js";
 import type { WorkspaceRecord } from "./store.js";
 
@@ -20,7 +20,7 @@ export async function runPostCommands(args: {
   for (const command of commands) {
     const shown = typeof command === "string" ? command : command.join(" ");
     info(`${style.dim("run")} ${shown}`);
-    const code = await execInContainer(started.docker, {
+    const code = await runInContainer({
       containerId: started.dev.id,
       cmd: typeof command === "string" ? ["/bin/sh", "-c", command] : command,
       workdir: env.workspaceFolder,

@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
-import type { Docker } from "./docker.js";
+import type { ServiceState } from "./containers.js";
 import type { Environment } from "./environment-types.js";
 import { devSetupOnStart } from "./prepare.js";
 
 const ref = { repoId: "abcdef123456", workspace: "feat" };
 const host = { uid: 1000, gid: 1000 } as Parameters<typeof devSetupOnStart>[0]["host"];
 
-function setupWith(env: Partial<Environment>, docker: () => Promise<Docker>) {
-  return devSetupOnStart({ docker, ref, env: env as Environment, host, ports: [] });
+function setupWith(env: Partial<Environment>, setUp: () => Promise<ServiceState | undefined>) {
+  return devSetupOnStart({ ref, env: env as Environment, host, ports: [] }, setUp);
 }
 
 describe("devSetupOnStart", () => {
@@ -15,7 +15,7 @@ describe("devSetupOnStart", () => {
     const asked: number[] = [];
     const never = () => {
       asked.push(asked.length);
-      return new Promise<Docker>(() => undefined);
+      return new Promise<ServiceState | undefined>(() => undefined);
     };
     const setup = setupWith({ devService: "dev" }, never);
     setup.onLine("Container nexus-feat-abcdef-db-1  Started");

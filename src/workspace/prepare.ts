@@ -1,18 +1,18 @@
 import { connect } from "node:net";
 import { PassThrough } from "node:stream";
+import type Dockerode from "dockerode";
 import { NexusError } from "../core/errors.js";
 import { startedService } from "./compose.js";
 import { listServices, type ServiceState } from "./containers.js";
-import type { Docker } from "./docker.js";
+import { engineGet } from "./engine-api.js";
 import type { Environment } from "./environment-types.js";
-import { execInContainer } from "./exec.js";
+import { runInContainer } from "./exec.js";
 import { projectName, type WorkspaceRef } from "./names.js";
 import type { HostSetup } from "./override.js";
 import { hostAlias, removeHostEntry, writeHostEntry } from "./ssh.js";
 import type { PortRecord } from "./store.js";
 
 interface PrepareOptions {
-  docker: Docker;
   ref: WorkspaceRef;
   env: Environment;
   dev: ServiceState;
@@ -26,18 +26,11 @@ interface PrepareOptions {
  * `result` begins it when Compose never said so (the container was already running) and gives the
  * dev container's state; `settled` waits for a begun setup, whatever its outcome.
  */
-export function devSetupOnStart(
-  options: Omit<PrepareOptions, "docker" | "dev"> & { docker: () => Promise<Docker> },
-) {
+export function devSetupOnStart(options: Omit<PrepareOptions, "dev">, setUp = setUpDevContainer) {
   const { ref, env } = options;
   let setup: Promise<ServiceState | undefined> | undefined;
   const begin = () => {
-    setup ??= (async () => {
-      const docker = await options.docker();
-      const dev = (await listServices(docker, ref)).find((s) => s.service === env.devService);
-      if (dev) await prepareDevContainer({ ...options, docker, dev });
-      return dev;
-    })();
+    setup ??= setUp(options);
     return setup;
   };
   const devServices = env.devService ? [env.devService] : [];
@@ -50,20 +43,27 @@ export function devSetupOnStart(
   };
 }
 
+/** The dev service's container, set up (none when the workspace has no dev container running). */
+async function setUpDevContainer(options: Omit<PrepareOptions, "dev">): Promise<ServiceState | undefined> {
+  const dev = (await listServices(options.ref)).find((s) => s.service === options.env.devService);
+  if (dev) await prepareDevContainer({ ...options, dev });
+  return dev;
+}
+
 /**
  * After every start: the dev container must be running (a command that exits is not a workspace),
  * then Nexus's setup script maps the host user, exports the environment for SSH and starts a key-only
  * sshd, and SSH must answer. The image's own ENTRYPOINT and command are never replaced.
  */
 export async function prepareDevContainer(options: PrepareOptions): Promise<string> {
-  const { docker, ref, env, dev, host } = options;
-  if (dev.state !== "running") throw await exitedDevContainer(docker, ref, dev);
+  const { ref, env, dev, host } = options;
+  if (dev.state !== "running") throw await exitedDevContainer(ref, dev);
   const sshPort = options.ports.find((p) => p.service === env.devService && p.containerPort === 22);
   const args = [String(host.uid), String(host.gid), env.remoteUser ?? "", sshPort ? "ssh" : "nossh"];
   const out = new PassThrough();
   const chunks: Buffer[] = [];
   out.on("data", (c: Buffer) => chunks.push(c));
-  const code = await execInContainer(docker, {
+  const code = await runInContainer({
     containerId: dev.id,
     cmd: ["/bin/sh", "/run/nexus/init.sh", ...args],
     user: "0:0",
@@ -71,12 +71,10 @@ export async function prepareDevContainer(options: PrepareOptions): Promise<stri
     stderr: out,
   }).catch(async (error: Error) => {
     // It was running a moment ago: a command that exits at once is the usual reason.
-    if (/is not running|container stopped/i.test(error.message))
-      throw await exitedDevContainer(docker, ref, dev);
+    if (/is not running|container stopped/i.test(error.message)) throw await exitedDevContainer(ref, dev);
     throw error;
   });
-  if (!(await docker.getContainer(dev.id).inspect()).State.Running)
-    throw await exitedDevContainer(docker, ref, dev);
+  if (!(await inspect(dev.id)).State.Running) throw await exitedDevContainer(ref, dev);
   const output = Buffer.concat(chunks).toString();
   if (code !== 0) {
     throw new NexusError(`Setting up the dev container of "${ref.workspace}" failed (exit code ${code}).`, {
@@ -95,8 +93,10 @@ export async function prepareDevContainer(options: PrepareOptions): Promise<stri
   return user;
 }
 
-async function exitedDevContainer(docker: Docker, ref: WorkspaceRef, dev: ServiceState): Promise<NexusError> {
-  const info = await docker.getContainer(dev.id).inspect();
+const inspect = (id: string) => engineGet<Dockerode.ContainerInspectInfo>(`/containers/${id}/json`);
+
+async function exitedDevContainer(ref: WorkspaceRef, dev: ServiceState): Promise<NexusError> {
+  const info = await inspect(dev.id);
   return new NexusError(
     `The dev container (service ${dev.service}) of "${ref.workspace}" is not running: it exited with code ${info.State.ExitCode}.`,
     {

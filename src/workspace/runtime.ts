@@ -6,7 +6,7 @@ import { type ComposeProject, compose } from "./compose.js";
 import { activeServices, type ComposeModel, readModel } from "./compose-model.js";
 import type { ServiceState } from "./containers.js";
 import { type ProjectContext, runtimeScript } from "./context.js";
-import { type Docker, listContainersLight, loadDocker } from "./docker.js";
+import { listContainersLight } from "./docker.js";
 import type { Environment } from "./environment-types.js";
 import { healthOnStart } from "./health.js";
 import { hostSetup } from "./host.js";
@@ -34,7 +34,6 @@ export interface Started {
   dev?: ServiceState;
   /** The user commands run as in the dev container (`uid:gid`, or a name). */
   user: string;
-  docker: Docker;
 }
 
 /** Ports, override, `docker compose up`, then health, host user and SSH: shared by create, up and repair. */
@@ -52,11 +51,10 @@ export async function startWorkspace(options: StartOptions): Promise<Started> {
   const images = await builtImages({ model, services, env, worktree: record.worktreePath });
   const input = { ctx, env, model, ref, host, images, services, sshDir: ssh?.containerDir, record };
   const { project, ports, health, setup } = await upWithFreePorts(input, stage);
-  const docker = await loadDocker();
   const user = execUser(env, host);
   const [, dev] = await Promise.all([health.all(), setup.result()]).finally(health.abort);
   stage("ready");
-  return { ref, project, ports, services, dev, user, docker };
+  return { ref, project, ports, services, dev, user };
 }
 
 interface UpInput {
@@ -115,8 +113,8 @@ interface Up {
 async function composeUp(input: UpInput, ports: PortRecord[]): Promise<Up | Error> {
   const { env, model, ref, services } = input;
   const project = await writeOverride(input, ports);
-  const health = healthOnStart(loadDocker, ref, healthChecked(model, services));
-  const setup = devSetupOnStart({ docker: loadDocker, ref, env, host: input.host, ports });
+  const health = healthOnStart(ref, healthChecked(model, services));
+  const setup = devSetupOnStart({ ref, env, host: input.host, ports });
   const up = compose(project, ["up", "-d", "--remove-orphans", ...services], {
     progress: true,
     failure: `Cannot start workspace "${ref.workspace}"`,
@@ -125,8 +123,6 @@ async function composeUp(input: UpInput, ports: PortRecord[]): Promise<Up | Erro
       setup.onLine(line);
     },
   });
-  // Compose runs in its own process from here: the Engine client loads beside it, off the critical path.
-  loadDocker().catch(() => undefined);
   const result = await up.catch((error: unknown) => error);
   if (!(result instanceof Error)) return { project, ports, health, setup };
   health.abort();

@@ -22,7 +22,7 @@ export function connectsOnce(port: number, timeoutMs = 2000): Promise<boolean> {
 export async function unreachable(ctx: ProjectContext, name: string): Promise<string[]> {
   const record = ctx.store.get(name);
   if (record.template === "none") return [];
-  const services = await listServices(await getDocker(), { repoId: ctx.repoId, workspace: name });
+  const services = await listServices({ repoId: ctx.repoId, workspace: name });
   // Docker's own health status may still say "starting" after Nexus's faster probe saw the service
   // ready: only "unhealthy" counts against it; its ports are tried below.
   const problems = services

@@ -8,7 +8,7 @@ import { execInContainer } from "../../workspace/exec.js";
 /** The service of a workspace that runs PostgreSQL (its container has POSTGRES_USER), if any. */
 export async function postgresService(ctx: ProjectContext, name: string): Promise<string | undefined> {
   const docker = await getDocker();
-  for (const s of await listServices(docker, { repoId: ctx.repoId, workspace: name })) {
+  for (const s of await listServices({ repoId: ctx.repoId, workspace: name })) {
     const info = await docker.getContainer(s.id).inspect();
     if ((info.Config.Env ?? []).some((e) => e.startsWith("POSTGRES_USER="))) return s.service;
   }
@@ -26,7 +26,7 @@ export async function databaseSees(
   sql: string,
 ): Promise<string> {
   const docker = await getDocker();
-  const target = (await listServices(docker, { repoId: ctx.repoId, workspace: name })).find(
+  const target = (await listServices({ repoId: ctx.repoId, workspace: name })).find(
     (s) => s.service === service,
   );
   if (!target)

@@ -67,7 +67,7 @@ async function killContainer(run: ProbeRun, name: string): Promise<string> {
   const { getDocker } = await import("../../workspace/docker.js");
   const { listServices } = await import("../../workspace/containers.js");
   const docker = await getDocker();
-  const services = await listServices(docker, { repoId: run.ctx.repoId, workspace: name });
+  const services = await listServices({ repoId: run.ctx.repoId, workspace: name });
   for (const s of services) await docker.getContainer(s.id).kill();
   const { upWorkspace } = await import("../../workspace/manager.js");
   await upWorkspace(run.ctx, name);
