@@ -11,9 +11,9 @@ export async function pingEngine(): Promise<void> {
 }
 
 /**
- * The full client (exec, logs, stop, remove), without a second ping. dockerode costs ~0.12 s to load,
- * so `create` and `up` start loading it while `docker compose up` runs. It reads DOCKER_HOST (unix, tcp,
- * ssh) itself, so a remote engine works unchanged.
+ * The full client (logs, stop, remove, an interactive exec), without a second ping. dockerode costs
+ * ~0.12 s of CPU to load, so `create` and `up` never load it: their engine calls go through
+ * engine-api.ts. It reads DOCKER_HOST (unix, tcp, ssh) itself, so a remote engine works unchanged.
  */
 export function loadDocker(): Promise<Docker> {
   client ??= import("dockerode").then(({ default: Dockerode }) => new Dockerode());
