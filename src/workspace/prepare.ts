@@ -108,12 +108,15 @@ async function exitedDevContainer(ref: WorkspaceRef, dev: ServiceState): Promise
   );
 }
 
+/** sshd listens a few ms after init.sh starts it: a local connect is cheap, so look again soon. */
+const BANNER_POLL_MS = 10;
+
 /** Ready means `ssh ALIAS` works: poll until sshd greets us through the published port. */
 async function waitForBanner(port: number, prefix: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if ((await readBanner(port)).startsWith(prefix)) return;
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, BANNER_POLL_MS));
   }
   throw new NexusError(
     `sshd in the dev container did not answer on 127.0.0.1:${port} within ${timeoutMs / 1000} s.`,

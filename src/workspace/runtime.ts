@@ -52,8 +52,12 @@ export async function startWorkspace(options: StartOptions): Promise<Started> {
   const input = { ctx, env, model, ref, host, images, services, sshDir: ssh?.containerDir, record };
   const { project, ports, health, setup } = await upWithFreePorts(input, stage);
   const user = execUser(env, host);
-  const [, dev] = await Promise.all([health.all(), setup.result()]).finally(health.abort);
-  stage("ready");
+  const took: Record<string, number> = {};
+  const [, dev] = await Promise.all([
+    timedInto(took, "health", health.all()),
+    timedInto(took, "dev_setup", setup.result()),
+  ]).finally(health.abort);
+  stage("ready", took);
   return { ref, project, ports, services, dev, user };
 }
 
@@ -206,6 +210,14 @@ function modelCache(ctx: ProjectContext) {
     set: (key: string, value: string) =>
       void ctx.db.prepare("INSERT OR REPLACE INTO cache (key, value) VALUES (?, ?)").run(key, value),
   };
+}
+
+/** Resolves as `work` does, noting how long it took in `took[key]` (the stage details `-v` prints). */
+function timedInto<T>(took: Record<string, number>, key: string, work: Promise<T>): Promise<T> {
+  const since = performance.now();
+  return work.finally(() => {
+    took[key] = Math.round(performance.now() - since);
+  });
 }
 
 export function timer(
