@@ -1,11 +1,9 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openProject } from "../src/workspace/context.js";
-import { destroyWorkspace } from "../src/workspace/manager.js";
+import { describe, expect, it } from "vitest";
 import { runCli } from "./helpers/cli.js";
 import { dockerAvailable } from "./helpers/docker.js";
-import { gitRepo, isolatedHome } from "./helpers/fs.js";
+import { initialisedRepo } from "./helpers/workspaces.js";
 
 const hasDocker = await dockerAvailable();
 
@@ -33,36 +31,24 @@ function template(repo: string, name: string, command: string): void {
 }
 
 describe.skipIf(!hasDocker)("health waits on a real engine", () => {
-  let repo: string;
-  const made: string[] = [];
-
-  beforeAll(async () => {
-    isolatedHome();
-    repo = gitRepo();
-    await runCli(["init"], repo);
-    template(repo, "slow-ready", "sleep 1; touch /tmp/ready; exec sleep infinity");
-    template(repo, "dies", "sleep 1; exit 3");
-  });
-
-  afterAll(async () => {
-    if (!repo) return;
-    const ctx = await openProject(repo);
-    for (const name of made) await destroyWorkspace(ctx, name, { force: true }).catch(() => undefined);
+  const { repo, made } = initialisedRepo((dir) => {
+    template(dir, "slow-ready", "sleep 1; touch /tmp/ready; exec sleep infinity");
+    template(dir, "dies", "sleep 1; exit 3");
   });
 
   it("sees a service become healthy by running its test itself, long before Docker's interval", async () => {
     made.push("ready");
     const started = performance.now();
-    const created = await runCli(["workspace", "create", "ready", "-t", "slow-ready"], repo);
+    const created = await runCli(["workspace", "create", "ready", "-t", "slow-ready"], repo());
     expect(created.code, created.stderr).toBe(0);
     expect(performance.now() - started).toBeLessThan(30_000);
-    const ready = await runCli(["workspace", "exec", "ready", "--", "test", "-f", "/tmp/ready"], repo);
+    const ready = await runCli(["workspace", "exec", "ready", "--", "test", "-f", "/tmp/ready"], repo());
     expect(ready.code).toBe(0);
   });
 
   it("says which service stopped, with its exit code, instead of waiting for its health", async () => {
     made.push("dead");
-    const created = await runCli(["workspace", "create", "dead", "-t", "dies"], repo);
+    const created = await runCli(["workspace", "create", "dead", "-t", "dies"], repo());
     expect(created.code).not.toBe(0);
     expect(created.stderr).toMatch(/Service app is not running \(exit code 3\)/);
     expect(created.stderr).toContain("nexus workspace logs dead app");

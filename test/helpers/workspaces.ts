@@ -1,0 +1,26 @@
+import { afterAll, beforeAll } from "vitest";
+import { openProject } from "../../src/workspace/context.js";
+import { destroyWorkspace } from "../../src/workspace/manager.js";
+import { runCli } from "./cli.js";
+import { gitRepo, isolatedHome } from "./fs.js";
+
+/**
+ * For a describe block on a real engine: a fresh HOME and an initialised repository before all tests
+ * (`prepare` then adds files to it), and every workspace named in `made` destroyed after them.
+ */
+export function initialisedRepo(prepare?: (repo: string) => void): { repo: () => string; made: string[] } {
+  let repo = "";
+  const made: string[] = [];
+  beforeAll(async () => {
+    isolatedHome();
+    repo = gitRepo();
+    await runCli(["init"], repo);
+    prepare?.(repo);
+  });
+  afterAll(async () => {
+    if (!repo) return;
+    const ctx = await openProject(repo);
+    for (const name of made) await destroyWorkspace(ctx, name, { force: true }).catch(() => undefined);
+  });
+  return { repo: () => repo, made };
+}
