@@ -8,7 +8,8 @@ import { loadEnvironment } from "../src/workspace/environment.js";
 import type { Environment } from "../src/workspace/environment-types.js";
 import { hostSetup } from "../src/workspace/host.js";
 import { projectName } from "../src/workspace/names.js";
-import { buildOverride, devEnvironment, overrideYaml, portRequestsFor } from "../src/workspace/override.js";
+import { buildOverride, devEnvironment, portRequestsFor } from "../src/workspace/override.js";
+import { overrideYaml } from "../src/workspace/override-yaml.js";
 import type { PortRecord } from "../src/workspace/store.js";
 import {
   buildStandIns,
@@ -141,7 +142,7 @@ async function mergedFor(entry: CorpusEntry): Promise<Merged> {
   };
   const override = join(ctx.paths.nexusDir, "compose", `${WORKSPACE}.yaml`);
   mkdirSync(join(ctx.paths.nexusDir, "compose"), { recursive: true });
-  writeFileSync(override, await overrideYaml(buildOverride(input, services)));
+  writeFileSync(override, overrideYaml(buildOverride(input, services)));
   const devEnvKeys = Object.keys(devEnvironment(input));
   const devTargets = [env.workspaceFolder, ctx.paths.gitCommonDir, "/run/nexus/init.sh", "/run/nexus/ssh"];
   devTargets.push("/run/nexus/ca.crt");

@@ -1,14 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { ComposeModel } from "./compose-model.js";
 import type { Environment } from "./environment-types.js";
-import {
-  buildOverride,
-  devEnvironment,
-  type OverrideInput,
-  overrideYaml,
-  portRequestsFor,
-  Tagged,
-} from "./override.js";
+import { buildOverride, devEnvironment, type OverrideInput, portRequestsFor, Tagged } from "./override.js";
+import { overrideYaml } from "./override-yaml.js";
 
 const env: Environment = {
   name: "app",
@@ -155,11 +149,11 @@ describe("override", () => {
 
   it("keeps an overrideCommand dev container alive, and writes Compose's tags", async () => {
     const kept = buildOverride({ ...input, env: { ...env, overrideCommand: true } }, ["web"]);
-    const text = await overrideYaml(kept);
+    const text = overrideYaml(kept);
     expect(text).toContain("ports: !override");
     expect(text).toContain("container_name: !reset null");
     expect(text).toContain("command: !reset []");
-    expect(text).toMatch(/entrypoint:\n\s+- \/bin\/sh/);
+    expect(text).toMatch(/entrypoint:\n\s+- "\/bin\/sh"/);
   });
 });
 

@@ -12,7 +12,8 @@ import { healthOnStart } from "./health.js";
 import { hostSetup } from "./host.js";
 import { builtImages } from "./images.js";
 import { projectName, type WorkspaceRef } from "./names.js";
-import { buildOverride, type HostSetup, overrideYaml, portRequestsFor } from "./override.js";
+import { buildOverride, type HostSetup, portRequestsFor } from "./override.js";
+import { overrideYaml } from "./override-yaml.js";
 import { ensurePorts } from "./ports.js";
 import { checkBindSources } from "./preflight.js";
 import { devSetupOnStart } from "./prepare.js";
@@ -174,7 +175,7 @@ async function writeOverride(input: UpInput, ports: PortRecord[]): Promise<Compo
     },
     input.services,
   );
-  writeFileSync(file, await overrideYaml(override));
+  writeFileSync(file, overrideYaml(override));
   return { name: projectName(ref), files: [...env.files, file], projectDir: env.projectDir };
 }
 
