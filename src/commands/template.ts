@@ -20,14 +20,22 @@ function defineList(template: Command): void {
     async (opts: { json?: boolean }) => {
       const { listTemplateNames, loadTemplate } = await import("../workspace/templates.js");
       const dir = await templatesDir();
-      const rows = listTemplateNames(dir).map(({ name, source }) => {
-        try {
-          const t = loadTemplate(name, dir);
-          return { name, source, description: t.description, services: t.services ?? [], error: undefined };
-        } catch (error) {
-          return { name, source, description: "", services: [] as string[], error: (error as Error).message };
-        }
-      });
+      const rows = await Promise.all(
+        listTemplateNames(dir).map(async ({ name, source }) => {
+          try {
+            const t = await loadTemplate(name, dir);
+            return { name, source, description: t.description, services: t.services ?? [], error: undefined };
+          } catch (error) {
+            return {
+              name,
+              source,
+              description: "",
+              services: [] as string[],
+              error: (error as Error).message,
+            };
+          }
+        }),
+      );
       if (opts.json) return printJson(rows);
       await printTable(rows, [
         { header: "NAME", value: (r) => r.name },
@@ -46,7 +54,7 @@ function defineShow(template: Command): void {
   jsonOption(template.command("show <name>").description("a template's files, services and settings")).action(
     async (name: string, opts: { json?: boolean }) => {
       const { loadTemplate } = await import("../workspace/templates.js");
-      const t = loadTemplate(name, await templatesDir());
+      const t = await loadTemplate(name, await templatesDir());
       const data = {
         name: t.name,
         source: t.source,

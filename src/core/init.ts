@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type DetectedEnvironment, writeDefaultConfig } from "./config.js";
 import { findRepository } from "./paths.js";
+import { COMPOSE_FILES, DEVCONTAINER_FILES } from "./project-files.js";
 
 export interface InitResult {
   root: string;
@@ -83,9 +84,6 @@ export function detectGates(root: string): string[] {
     gates.push("make test");
   return gates;
 }
-
-export const DEVCONTAINER_FILES = [".devcontainer/devcontainer.json", ".devcontainer.json"];
-export const COMPOSE_FILES = ["compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"];
 
 /** The repository's own environment, proposed by init: its devcontainer.json, else its compose file. */
 export async function detectEnvironment(root: string): Promise<DetectedEnvironment | undefined> {

@@ -27,5 +27,5 @@ export async function checkTemplate(tc: TaskContext, template: string | undefine
   if (template === undefined) return;
   const { openProject } = await import("../workspace/context.js");
   const { checkEnvironmentName } = await import("../workspace/environment.js");
-  checkEnvironmentName(await openProject(tc.paths.root), template);
+  await checkEnvironmentName(await openProject(tc.paths.root), template);
 }

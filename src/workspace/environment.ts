@@ -3,8 +3,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { NexusConfig } from "../core/config.js";
 import { NexusError, UsageError } from "../core/errors.js";
-import { COMPOSE_FILES, DEVCONTAINER_FILES } from "../core/init.js";
 import type { ProjectPaths } from "../core/paths.js";
+import { COMPOSE_FILES, DEVCONTAINER_FILES } from "../core/project-files.js";
 import type { Environment } from "./environment-types.js";
 import { loadTemplate } from "./templates.js";
 
@@ -40,15 +40,15 @@ export async function loadEnvironment(
   const branchTemplates = join(worktree, ".nexus", "templates");
   const dir = existsSync(join(branchTemplates, name)) ? branchTemplates : ctx.paths.templatesDir;
   // Relative paths in a template name the repository's files, as in its own compose.yaml.
-  return { ...loadTemplate(name, dir), projectDir: worktree };
+  return { ...(await loadTemplate(name, dir)), projectDir: worktree };
 }
 
 /** Checks a name before anything is made: unknown templates and missing files fail early. */
-export function checkEnvironmentName(ctx: EnvironmentContext, name: string): void {
+export async function checkEnvironmentName(ctx: EnvironmentContext, name: string): Promise<void> {
   if (name === "none") return;
   if (name === "devcontainer") return void devcontainerFile(ctx, ctx.paths.root);
   if (name === "compose") return void composeFiles(ctx, ctx.paths.root);
-  loadTemplate(name, ctx.paths.templatesDir);
+  await loadTemplate(name, ctx.paths.templatesDir);
 }
 
 function devcontainerFile(ctx: EnvironmentContext, worktree: string): string {

@@ -70,7 +70,7 @@ async function create(ctx: ProjectContext, options: CreateOptions): Promise<Work
   // nothing is left either way.
   const engineReady = envName === "none" ? undefined : pingEngine();
   engineReady?.catch(() => undefined);
-  checkEnvironmentName(ctx, envName);
+  await checkEnvironmentName(ctx, envName);
   stage("template", { template: envName });
   const undo = new UndoStack();
   return undo.guard(async () => {
