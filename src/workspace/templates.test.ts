@@ -131,6 +131,9 @@ describe("the parse cache", () => {
     // What is served is the cached parse: an entry edited by hand shows through.
     writeFileSync(join(cacheDir(), entry ?? ""), JSON.stringify({ ...cached, services: ["cached"] }));
     expect((await loadTemplate("one", dir)).services).toEqual(["cached"]);
+    // An entry of another shape is not trusted: the file is parsed again.
+    writeFileSync(join(cacheDir(), entry ?? ""), JSON.stringify({ services: ["broken"], block: {} }));
+    expect((await loadTemplate("one", dir)).services).toEqual(["dev"]);
     writeFileSync(join(dir, "one/compose.yaml"), "services:\n  web:\n    image: a\n");
     expect((await loadTemplate("one", dir)).services).toEqual(["web"]);
     expect(readdirSync(cacheDir())).toHaveLength(2);

@@ -116,9 +116,10 @@ async function parsedTemplate(
   const key = createHash("sha256").update(text).digest("hex");
   const cached = join(nexusHome(), "cache", "templates", `${CACHE_FORMAT}-${key}.json`);
   try {
-    return JSON.parse(readFileSync(cached, "utf8"));
+    const entry = JSON.parse(readFileSync(cached, "utf8"));
+    if (isParsedTemplate(entry)) return entry;
   } catch {
-    // Not cached yet (or unreadable): parse it.
+    // Not cached yet, or unreadable: parse it.
   }
   const { parseTemplate } = await import("./template-schema.js");
   const parsed = parseTemplate(text, file, TEMPLATE_HINT);
@@ -128,6 +129,19 @@ async function parsedTemplate(
     // A cache that cannot be written only costs the next command the parse.
   }
   return parsed;
+}
+
+/** The shape parseTemplate returns: anything else in the cache (edited, another format) is parsed again. */
+function isParsedTemplate(entry: unknown): entry is { services: string[]; block: NexusBlock } {
+  const { services, block } = (entry ?? {}) as { services?: unknown; block?: Partial<NexusBlock> };
+  return (
+    Array.isArray(services) &&
+    typeof block === "object" &&
+    Array.isArray(block.post_create) &&
+    Array.isArray(block.post_start) &&
+    typeof block.host_env === "object" &&
+    typeof block.workspace_folder === "string"
+  );
 }
 
 function unescapeDollars(values: Record<string, string>): Record<string, string> {
