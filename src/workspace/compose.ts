@@ -31,9 +31,34 @@ export interface ComposeOptions {
 }
 
 /** The service of `services` whose container Compose's progress line says just started, if any. */
-export function startedService(line: string, project: string, services: string[]): string | undefined {
+function startedService(line: string, project: string, services: string[]): string | undefined {
   const container = /Container (\S+)\s+Started/.exec(line)?.[1];
   return container ? services.find((s) => container === `${project}-${s}-1`) : undefined;
+}
+
+/**
+ * Work begun once per service: when Compose's progress line says its container started (`onLine`),
+ * or when asked for (`begin`), whichever comes first. `begun` gives what has been begun so far.
+ */
+export function beginOnStart<T>(project: string, services: string[], work: (service: string) => Promise<T>) {
+  const begun = new Map<string, Promise<T>>();
+  const begin = (service: string): Promise<T> => {
+    let running = begun.get(service);
+    if (!running) {
+      running = work(service);
+      running.catch(() => undefined); // its outcome goes to whoever begins or awaits it
+      begun.set(service, running);
+    }
+    return running;
+  };
+  return {
+    onLine(line: string): void {
+      const service = startedService(line, project, services);
+      if (service) begin(service);
+    },
+    begin,
+    begun: () => [...begun.values()],
+  };
 }
 
 /** `docker compose -p NAME --project-directory DIR -f A -f B <args>`: every workspace goes through here. */

@@ -39,3 +39,8 @@ export async function listContainersLight(
   const query = { all: options.all === false ? "0" : "1", filters: JSON.stringify(filters) };
   return engineGet<Dockerode.ContainerInfo[]>("/containers/json", query);
 }
+
+/** One container's full state (`docker inspect`) with one light Engine API call: see engineGet. */
+export function inspectContainer(id: string): Promise<Dockerode.ContainerInspectInfo> {
+  return engineGet<Dockerode.ContainerInspectInfo>(`/containers/${id}/json`);
+}

@@ -46,8 +46,7 @@ interface EngineCall {
   timeoutMs?: number;
 }
 
-async function engineCall<T>(call: EngineCall): Promise<T> {
-  const socketPath = engineSocket();
+async function engineCall<T>(call: EngineCall, socketPath = engineSocket()): Promise<T> {
   try {
     return socketPath ? await httpCall<T>(socketPath, call) : await modemCall<T>(call);
   } catch (error) {
@@ -58,12 +57,7 @@ async function engineCall<T>(call: EngineCall): Promise<T> {
 
 /** A call whose answer is a stream (an exec's output), over the unix socket only: see runInContainer. */
 export async function engineStream(socketPath: string, call: Omit<EngineCall, "method">): Promise<void> {
-  try {
-    await httpCall<void>(socketPath, { ...call, method: "POST" });
-  } catch (error) {
-    if (error instanceof EngineError) throw error;
-    throw engineUnreachable(error as NodeJS.ErrnoException);
-  }
+  await engineCall<void>({ ...call, method: "POST" }, socketPath);
 }
 
 export function engineUnreachable(error: NodeJS.ErrnoException): NexusError {

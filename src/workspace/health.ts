@@ -1,9 +1,9 @@
 import { Writable } from "node:stream";
 import type Dockerode from "dockerode";
 import { NexusError } from "../core/errors.js";
-import { startedService } from "./compose.js";
+import { beginOnStart } from "./compose.js";
 import { listServices } from "./containers.js";
-import { engineGet } from "./engine-api.js";
+import { inspectContainer } from "./docker.js";
 import { runInContainer } from "./exec.js";
 import { projectName, type WorkspaceRef } from "./names.js";
 
@@ -36,7 +36,7 @@ export async function waitHealthy(
   const id = await serviceContainerId(spec, service);
   for (;;) {
     if (options.signal?.aborted) return;
-    const info = await engineGet<ContainerInfo>(`/containers/${id}/json`);
+    const info = await inspectContainer(id);
     const health = info.State.Health?.Status;
     if (info.State.Running && (health === "healthy" || !info.State.Health)) return;
     if (!info.State.Running || health === "unhealthy") throw notHealthy(spec, service, info);
@@ -78,23 +78,13 @@ async function probe(info: ContainerInfo): Promise<boolean> {
  * `all` waits for every service, starting those Compose never named; `abort` ends them all.
  */
 export function healthOnStart(spec: WorkspaceRef, services: string[], wait = waitHealthy) {
-  const waits = new Map<string, Promise<void>>();
   const controller = new AbortController();
-  const start = (service: string) => {
-    const waiting = wait(spec, service, { signal: controller.signal });
-    waiting.catch(() => undefined); // awaited by `all`
-    waits.set(service, waiting);
-  };
-  const project = projectName(spec);
+  const waits = beginOnStart(projectName(spec), services, (service) =>
+    wait(spec, service, { signal: controller.signal }),
+  );
   return {
-    onLine(line: string): void {
-      const service = startedService(line, project, services);
-      if (service && !waits.has(service)) start(service);
-    },
-    async all(): Promise<void> {
-      for (const service of services) if (!waits.has(service)) start(service);
-      await Promise.all(waits.values());
-    },
+    onLine: waits.onLine,
+    all: async (): Promise<void> => void (await Promise.all(services.map(waits.begin))),
     abort: () => controller.abort(),
   };
 }

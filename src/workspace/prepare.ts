@@ -1,10 +1,9 @@
 import { connect } from "node:net";
 import { PassThrough } from "node:stream";
-import type Dockerode from "dockerode";
 import { NexusError } from "../core/errors.js";
-import { startedService } from "./compose.js";
+import { beginOnStart } from "./compose.js";
 import { listServices, type ServiceState } from "./containers.js";
-import { engineGet } from "./engine-api.js";
+import { inspectContainer } from "./docker.js";
 import type { Environment } from "./environment-types.js";
 import { runInContainer } from "./exec.js";
 import { projectName, type WorkspaceRef } from "./names.js";
@@ -27,19 +26,12 @@ interface PrepareOptions {
  * dev container's state; `settled` waits for a begun setup, whatever its outcome.
  */
 export function devSetupOnStart(options: Omit<PrepareOptions, "dev">, setUp = setUpDevContainer) {
-  const { ref, env } = options;
-  let setup: Promise<ServiceState | undefined> | undefined;
-  const begin = () => {
-    setup ??= setUp(options);
-    return setup;
-  };
-  const devServices = env.devService ? [env.devService] : [];
+  const dev = options.env.devService;
+  const setups = beginOnStart(projectName(options.ref), dev ? [dev] : [], () => setUp(options));
   return {
-    onLine(line: string): void {
-      if (startedService(line, projectName(ref), devServices)) begin().catch(() => undefined);
-    },
-    result: () => (env.devService ? begin() : Promise.resolve(undefined)),
-    settled: async () => void (await setup?.catch(() => undefined)),
+    onLine: setups.onLine,
+    result: () => (dev ? setups.begin(dev) : Promise.resolve(undefined)),
+    settled: async () => void (await Promise.allSettled(setups.begun())),
   };
 }
 
@@ -74,7 +66,7 @@ export async function prepareDevContainer(options: PrepareOptions): Promise<stri
     if (/is not running|container stopped/i.test(error.message)) throw await exitedDevContainer(ref, dev);
     throw error;
   });
-  if (!(await inspect(dev.id)).State.Running) throw await exitedDevContainer(ref, dev);
+  if (!(await inspectContainer(dev.id)).State.Running) throw await exitedDevContainer(ref, dev);
   const output = Buffer.concat(chunks).toString();
   if (code !== 0) {
     throw new NexusError(`Setting up the dev container of "${ref.workspace}" failed (exit code ${code}).`, {
@@ -93,10 +85,8 @@ export async function prepareDevContainer(options: PrepareOptions): Promise<stri
   return user;
 }
 
-const inspect = (id: string) => engineGet<Dockerode.ContainerInspectInfo>(`/containers/${id}/json`);
-
 async function exitedDevContainer(ref: WorkspaceRef, dev: ServiceState): Promise<NexusError> {
-  const info = await inspect(dev.id);
+  const info = await inspectContainer(dev.id);
   return new NexusError(
     `The dev container (service ${dev.service}) of "${ref.workspace}" is not running: it exited with code ${info.State.ExitCode}.`,
     {
