@@ -37,8 +37,7 @@ function entry(prefix: string, raw: unknown, indent: string): string[] {
   const tag = raw instanceof Tagged ? ` ${raw.tag}` : "";
   const value = raw instanceof Tagged ? raw.value : raw;
   if (!isBlock(value)) return [`${indent}${prefix}${tag} ${inline(value)}`];
-  if (Array.isArray(value) || tag) return [`${indent}${prefix}${tag}`, ...block(value, `${indent}  `)];
-  return [`${indent}${prefix}`, ...block(value, `${indent}  `)];
+  return [`${indent}${prefix}${tag}`, ...block(value, `${indent}  `)];
 }
 
 function block(value: Record<string, unknown> | unknown[], indent: string): string[] {
