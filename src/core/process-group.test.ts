@@ -1,0 +1,79 @@
+import { execFileSync, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { runShellGroup, WATCHDOG_SCRIPT } from "./process-group.js";
+
+/** Processes whose command line holds the marker (a unique sleep length). */
+function alive(marker: string): string {
+  try {
+    return execFileSync("pgrep", ["-f", marker]).toString().trim();
+  } catch {
+    return "";
+  }
+}
+
+const marker = () => `sleep 3${randomBytes(3).readUIntBE(0, 3) % 100000}`;
+
+async function until(check: () => boolean, ms = 8000): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (check()) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return check();
+}
+
+describe("runShellGroup", () => {
+  it("combines output and returns the exit code", async () => {
+    const r = await runShellGroup("echo out; echo err >&2; exit 3", { cwd: "/tmp", timeoutMs: 10_000 });
+    expect(r).toMatchObject({ exitCode: 3, timedOut: false, interrupted: false });
+    expect(r.output).toContain("out");
+    expect(r.output).toContain("err");
+  });
+
+  it("gives the command no stdin of ours", async () => {
+    const r = await runShellGroup("cat; echo done", { cwd: "/tmp", timeoutMs: 10_000 });
+    expect(r).toMatchObject({ exitCode: 0, output: "done\n" });
+  });
+
+  it("ends the whole group at the timeout, children included", async () => {
+    const m = marker();
+    const started = Date.now();
+    const r = await runShellGroup(`${m} & ${m}; wait`, { cwd: "/tmp", timeoutMs: 500 });
+    expect(r.timedOut).toBe(true);
+    expect(r.exitCode).not.toBe(0);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(await until(() => alive(m) === "")).toBe(true);
+  });
+
+  it("ends a command that ignores SIGTERM", async () => {
+    const m = marker();
+    const r = await runShellGroup(`trap '' TERM; ${m}`, { cwd: "/tmp", timeoutMs: 300 });
+    expect(r.timedOut).toBe(true);
+    expect(await until(() => alive(m) === "")).toBe(true);
+  });
+
+  it("ends on abort", async () => {
+    const m = marker();
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 300);
+    const r = await runShellGroup(m, { cwd: "/tmp", timeoutMs: 60_000, signal: controller.signal });
+    expect(r.interrupted).toBe(true);
+    expect(await until(() => alive(m) === "")).toBe(true);
+  });
+
+  it("leaves nothing behind when its parent is killed with SIGKILL", async () => {
+    const m = marker();
+    const parent = spawn(
+      process.execPath,
+      [
+        "-e",
+        `require("child_process").spawn("/bin/sh", ["-c", process.env.W, "t", process.env.M], { stdio: ["pipe", "ignore", "ignore"], detached: true }); setInterval(() => {}, 1000);`,
+      ],
+      { env: { ...process.env, W: WATCHDOG_SCRIPT, M: `${m} & ${m}; wait` }, stdio: "ignore" },
+    );
+    expect(await until(() => alive(m) !== "")).toBe(true);
+    parent.kill("SIGKILL");
+    expect(await until(() => alive(m) === "")).toBe(true);
+  });
+});
