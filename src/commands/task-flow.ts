@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { ExitCode } from "../core/errors.js";
 import { positiveInt } from "../core/options.js";
 import { info, printJson, printLine, printTable, style, success, warn } from "../core/output.js";
+import type { GateOptions } from "../tasks/gates.js";
 import type { CompleteResult } from "../tasks/verify.js";
 import { jsonOption } from "./common.js";
 import { tasks } from "./task.js";
@@ -80,8 +81,11 @@ function defineHeartbeat(task: Command): void {
 async function reportGates(result: CompleteResult, json?: boolean): Promise<void> {
   if (json) printJson(result);
   const { task } = result;
+  const { shortCommit } = await import("../tasks/gates.js");
+  if (result.signerAdded)
+    info(`Your signing key was added to .nexus/allowed_signers: commit it, so others verify your runs.`);
   if (task.status === "done")
-    success(`${task.id} is done: every gate passed at ${result.gates.commit.slice(0, 12)}.`);
+    success(`${task.id} is done: every gate passed at ${shortCommit(result.gates.commit)} (signed).`);
   else if (task.status === "awaiting_review")
     success(`${task.id} passed its gates and awaits review: nexus task approve ${task.id} --by WHO`);
   else {
@@ -103,21 +107,61 @@ function defineComplete(task: Command): void {
   )
     .option("--note <text>", "what was done")
     .option("--by <who>", "who completes it")
-    .action(async (id: string, o: { note?: string; by?: string; json?: boolean }) => {
+    .option(
+      "--timeout <seconds>",
+      "stop any check still running after this long (default: tasks.gate_timeout, 1800)",
+      positiveInt("--timeout", 86_400),
+    )
+    .action(async (id: string, o: { note?: string; by?: string; timeout?: number; json?: boolean }) => {
       const { completeTask } = await import("../tasks/verify.js");
       const { checkText } = await import("../tasks/limits.js");
       checkText("note", o.note);
-      await reportGates(await completeTask(await tasks(o.by, id), { id, note: o.note }), o.json);
+      const tc = await tasks(o.by, id);
+      const result = await withInterrupt((signal) =>
+        completeTask(tc, { id, note: o.note, ...gateOptions(o, signal) }),
+      );
+      await reportGates(result, o.json);
     });
 }
 
-function defineVerify(task: Command): void {
-  jsonOption(task.command("verify <id>").description("re-run a task's gates")).action(
-    async (id: string, o: { json?: boolean }) => {
-      const { verifyTask } = await import("../tasks/verify.js");
-      await reportGates(await verifyTask(await tasks(undefined, id), id), o.json);
+/** Progress on stderr as each check starts and ends; the timeout from --timeout. */
+function gateOptions(o: { timeout?: number; json?: boolean }, signal: AbortSignal): GateOptions {
+  return {
+    signal,
+    ...(o.timeout ? { timeoutMs: o.timeout * 1000 } : {}),
+    onCheck: ({ command, where, result }) => {
+      if (!result) return info(`${style.dim("gate")} ${command} ${style.dim(`(${where})`)}`);
+      info(`  ${result.exitCode === 0 ? style.ok("pass") : style.error(`fail (exit ${result.exitCode})`)}`);
     },
-  );
+  };
+}
+
+/** Ctrl-C or SIGTERM while the gates run stops them (their whole process group) and records nothing. */
+async function withInterrupt<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  try {
+    return await work(controller.signal);
+  } finally {
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
+  }
+}
+
+function defineVerify(task: Command): void {
+  jsonOption(task.command("verify <id>").description("re-run a task's gates"))
+    .option(
+      "--timeout <seconds>",
+      "stop any check still running after this long",
+      positiveInt("--timeout", 86_400),
+    )
+    .action(async (id: string, o: { timeout?: number; json?: boolean }) => {
+      const { verifyTask } = await import("../tasks/verify.js");
+      const tc = await tasks(undefined, id);
+      await reportGates(await withInterrupt((signal) => verifyTask(tc, id, gateOptions(o, signal))), o.json);
+    });
 }
 
 function defineApprove(task: Command): void {
@@ -185,11 +229,12 @@ function defineSync(task: Command): void {
   ).action(async (o: { json?: boolean }) => {
     const { openProject } = await import("../workspace/context.js");
     const { TaskStore } = await import("../tasks/store.js");
+    const { loadTrust } = await import("../tasks/evidence.js");
     const { parseTasks, readText } = await import("../tasks/jsonl.js");
     const { repairConflictMarkers } = await import("../tasks/merge-driver.js");
     const { conflictBase } = await import("../tasks/merge-base.js");
     const ctx = await openProject();
-    const store = new TaskStore(ctx.db, ctx.paths);
+    const store = new TaskStore(ctx.db, ctx.paths, loadTrust(ctx.paths, ctx.config.gates));
     const text = readText(store.file);
     const base = /^<{7}/m.test(text) ? await conflictBase(ctx.paths, store.file, text) : undefined;
     const repaired = repairConflictMarkers(text, base?.text);

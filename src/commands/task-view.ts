@@ -89,13 +89,14 @@ function defineReady(task: Command): void {
 function defineShow(task: Command): void {
   jsonOption(task.command("show <id>").description("everything about a task, with its full history")).action(
     async (id: string, o: { json?: boolean }) => {
-      const t = (await tasks(undefined, id)).store.get(id);
-      const { isUnverified, reviewReason } = await import("../tasks/integrity.js");
-      const unverified = isUnverified(t);
-      if (o.json) return printJson({ ...t, unverified });
+      const tc = await tasks(undefined, id);
+      const t = tc.store.get(id);
+      const { unverifiedReason, reviewReason } = await import("../tasks/integrity.js");
+      const why = unverifiedReason(t, tc.store.trust);
+      const unverified = why !== undefined;
+      if (o.json) return printJson({ ...t, unverified, ...(why ? { unverifiedReason: why } : {}) });
       printLine(`${style.bold(t.id)}  ${statusLabel(t.status, unverified)}  P${t.priority}  ${t.title}`);
-      if (unverified)
-        printLine(style.error(`Marked done without a passing gate run: nexus task verify ${t.id}`));
+      if (why) printLine(style.error(`Unverified: ${why}. Settle it: nexus task verify ${t.id}`));
       if (t.description) printLine(`\n${t.description}\n`);
       const review = reviewReason(t);
       const fields: [string, string][] = [

@@ -53,9 +53,13 @@ export const configSchema = z
         allow_self_review: z.boolean().default(false),
         /** Permits `task update --allow-check-change`: weakening a started task's checks without a review. */
         allow_check_change: z.boolean().default(false),
+        /** Seconds each check may run before it is stopped (`task complete --timeout` overrides it). */
+        gate_timeout: z.number().int().min(1).max(86_400).default(1800),
+        /** Globs of the files checks depend on; a task whose change touches one needs a review. */
+        check_files: z.array(z.string().min(1)).optional(),
       })
       .strict()
-      .default({ allow_self_review: false, allow_check_change: false }),
+      .default({ allow_self_review: false, allow_check_change: false, gate_timeout: 1800 }),
   })
   .strict();
 

@@ -75,13 +75,25 @@ const taskCreate: ToolDef = {
 const taskComplete: ToolDef = {
   name: "task_complete",
   description: "Run the task's gates. Done only if every check passes; failures come back as an error.",
-  input: { id, note: text().optional().describe("what you did, recorded in the history"), agent },
+  input: {
+    id,
+    note: text().optional().describe("what you did, recorded in the history"),
+    agent,
+    timeout: z
+      .number()
+      .int()
+      .min(1)
+      .max(86_400)
+      .optional()
+      .describe("seconds each check may run (default: the project's tasks.gate_timeout)"),
+  },
   run: async (a) => {
     try {
       const { completeTask } = await import("../tasks/verify.js");
       const result = await completeTask(await tasksAs(a.agent), {
         id: a.id as string,
         note: a.note as string | undefined,
+        timeoutMs: typeof a.timeout === "number" ? a.timeout * 1000 : undefined,
       });
       if (result.gates.passed) return ok({ status: result.task.status, commit: result.gates.commit });
       const failed = result.gates.results
@@ -136,9 +148,9 @@ export const TASK_TOOLS: ToolDef[] = [
     input: { id },
     run: (a) =>
       guarded(async () => {
-        const { isUnverified } = await import("../tasks/integrity.js");
-        const task = (await openTasks()).store.get(a.id as string);
-        return { ...task, unverified: isUnverified(task) };
+        const { store } = await openTasks();
+        const task = store.get(a.id as string);
+        return { ...task, unverified: store.isUnverified(task) };
       }),
   },
   taskComplete,

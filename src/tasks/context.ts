@@ -2,6 +2,7 @@ import { userInfo } from "node:os";
 import type { NexusConfig } from "../core/config.js";
 import type { Db } from "../core/db.js";
 import type { ProjectPaths } from "../core/paths.js";
+import { loadTrust } from "./evidence.js";
 import { newEventId } from "./ids.js";
 import type { Task, TaskEvent } from "./model.js";
 import { TaskStore } from "./store.js";
@@ -32,7 +33,7 @@ export async function openTasks(options: { actor?: string; cwd?: string } = {}):
     paths: ctx.paths,
     config: ctx.config,
     db: ctx.db,
-    store: new TaskStore(ctx.db, ctx.paths),
+    store: new TaskStore(ctx.db, ctx.paths, loadTrust(ctx.paths, ctx.config.gates)),
     actor: options.actor ?? defaultActor(),
     now: () => new Date(),
   };

@@ -1,10 +1,11 @@
 import { join } from "node:path";
-import { gitRepo } from "../../test/helpers/fs.js";
+import { gitRepo, isolatedHome } from "../../test/helpers/fs.js";
 import { configSchema } from "../core/config.js";
 import { openDb } from "../core/db.js";
 import { initProject } from "../core/init.js";
 import { projectPaths } from "../core/paths.js";
 import type { TaskContext } from "./context.js";
+import { loadTrust } from "./evidence.js";
 import { TaskStore } from "./store.js";
 
 /** A real initialised repository with a task context whose clock the test controls. */
@@ -15,17 +16,19 @@ export async function taskProject(
     tasks?: { allow_self_review?: boolean; allow_check_change?: boolean };
   } = {},
 ) {
+  isolatedHome();
   const root = gitRepo(options.files);
   await initProject(root);
   const paths = projectPaths(root, join(root, ".git"));
   let now = new Date("2026-01-01T00:00:00Z");
   const open = (actor = "tester"): TaskContext => {
     const db = openDb(paths.dbFile);
+    const config = configSchema.parse({ gates: options.gates ?? [], tasks: options.tasks ?? {} });
     return {
       paths,
-      config: configSchema.parse({ gates: options.gates ?? [], tasks: options.tasks ?? {} }),
+      config,
       db,
-      store: new TaskStore(db, paths),
+      store: new TaskStore(db, paths, loadTrust(paths, config.gates)),
       actor,
       now: () => now,
     };

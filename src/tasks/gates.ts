@@ -1,24 +1,34 @@
 import { existsSync } from "node:fs";
 import { NexusError } from "../core/errors.js";
 import { gitRaw } from "../core/git.js";
-import { info, style } from "../core/output.js";
-import { run } from "../core/process.js";
+import { runShellGroup } from "../core/process-group.js";
 import type { TaskContext } from "./context.js";
+import { effectiveChecks } from "./integrity.js";
 import type { CheckResult, Task } from "./model.js";
 
 const TAIL_LINES = 40;
 const TAIL_CHARS = 4000;
 
 export interface GateRun {
+  /** The commit checked, with `+dirty` when the tree had changes besides Nexus's own task file. */
   commit: string;
   where: string;
+  /** Exactly the commands that ran: the task's checks, else the project's gates. */
+  checks: string[];
   results: CheckResult[];
   passed: boolean;
 }
 
+/** How a gate run reports progress and ends early; the command renders, the capability never prints. */
+export interface GateOptions {
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  onCheck?: (event: { command: string; where: string; result?: CheckResult }) => void;
+}
+
 /** The task's own checks, else the project's default gates; never nothing. */
 export function checksFor(tc: TaskContext, task: Task): string[] {
-  const checks = task.checks.length ? task.checks : tc.config.gates;
+  const checks = effectiveChecks(task, tc.config.gates);
   if (checks.length) return checks;
   throw new NexusError(`Task ${task.id} has no checks and the project has no default gates.`, {
     category: "validation",
@@ -27,40 +37,72 @@ export function checksFor(tc: TaskContext, task: Task): string[] {
   });
 }
 
-type Runner = {
+type Exec = (
+  command: string,
+  options: GateOptions,
+) => Promise<{ code: number; output: string; timedOut: boolean }>;
+
+interface Runner {
   where: string;
   dir: string;
-  exec: (command: string) => Promise<{ code: number; output: string }>;
-};
+  exec: Exec;
+}
 
 /** What will run and where; refuses (no checks, no such workspace) before anything is recorded. */
 export interface GatePlan {
   checks: string[];
+  /** The checks are the project's gates (the task has none of its own). */
+  projectGates: boolean;
   runner: Runner;
 }
 
 export async function planGates(tc: TaskContext, task: Task): Promise<GatePlan> {
-  return { checks: checksFor(tc, task), runner: await runnerFor(tc, task) };
+  return { checks: checksFor(tc, task), projectGates: !task.checks.length, runner: await runnerFor(tc, task) };
 }
 
-/** Runs every check (all of them, so the feedback is complete) and records what it checked. */
-export async function runGates(tc: TaskContext, task: Task, plan?: GatePlan): Promise<GateRun> {
-  const { checks, runner } = plan ?? (await planGates(tc, task));
+/**
+ * Runs every check (all of them, so the feedback is complete), each ended at the timeout. A check
+ * that times out or is interrupted ends the run with an error and records nothing.
+ */
+export async function runGates(tc: TaskContext, plan: GatePlan, options: GateOptions = {}): Promise<GateRun> {
+  const { checks, runner } = plan;
+  const timeoutMs = options.timeoutMs ?? tc.config.tasks.gate_timeout * 1000;
   const commit = await commitOf(runner.dir);
   const results: CheckResult[] = [];
   for (const command of checks) {
-    info(`${style.dim("gate")} ${command} ${style.dim(`(${runner.where})`)}`);
+    options.onCheck?.({ command, where: runner.where });
     const started = performance.now();
-    const { code, output } = await runner.exec(command);
-    results.push({
+    const { code, output, timedOut } = await runner.exec(command, { ...options, timeoutMs });
+    if (options.signal?.aborted) throw interruptedError(command);
+    if (timedOut) throw timeoutError(command, timeoutMs, tail(output));
+    const result = {
       command,
       exitCode: code,
       durationMs: Math.round(performance.now() - started),
       outputTail: tail(output),
-    });
-    info(`  ${code === 0 ? style.ok("pass") : style.error(`fail (exit ${code})`)}`);
+    };
+    results.push(result);
+    options.onCheck?.({ command, where: runner.where, result });
   }
-  return { commit, where: runner.where, results, passed: results.every((r) => r.exitCode === 0) };
+  return { commit, where: runner.where, checks, results, passed: results.every((r) => r.exitCode === 0) };
+}
+
+function timeoutError(command: string, timeoutMs: number, output: string): NexusError {
+  return new NexusError(
+    `Check \`${command}\` did not finish within ${timeoutMs / 1000} s and was stopped; the task is unchanged.${output ? `\nIts last output:\n${output}` : ""}`,
+    {
+      category: "timeout",
+      hint: "Make the check end sooner, or give it longer: --timeout SECONDS, or `tasks: { gate_timeout: SECONDS }` in .nexus/config.yaml.",
+    },
+  );
+}
+
+function interruptedError(command: string): NexusError {
+  return new NexusError(`Interrupted while \`${command}\` ran; it was stopped and the task is unchanged.`, {
+    category: "timeout",
+    exitCode: 130,
+    hint: "Run `nexus task complete ID` again when you are ready.",
+  });
 }
 
 async function runnerFor(tc: TaskContext, task: Task): Promise<Runner> {
@@ -80,9 +122,9 @@ async function runnerFor(tc: TaskContext, task: Task): Promise<Runner> {
   return {
     where: `workspace ${workspace}`,
     dir: record.worktreePath,
-    exec: async (command) => {
-      const result = await captureInWorkspace(ctx, workspace, command);
-      return { code: result.exitCode, output: result.output };
+    exec: async (command, options) => {
+      const result = await captureInWorkspace(ctx, workspace, command, options);
+      return { code: result.exitCode, output: result.output, timedOut: Boolean(result.timedOut) };
     },
   };
 }
@@ -91,19 +133,31 @@ function hostRunner(where: string, dir: string): Runner {
   return {
     where,
     dir,
-    exec: async (command) => {
-      // exec 2>&1 first: the whole command line (pipes, ||) interleaves its output as a terminal would.
-      const result = await run("/bin/sh", ["-c", `exec 2>&1\n${command}`], { cwd: dir });
-      return { code: result.exitCode, output: result.stdout + result.stderr };
+    exec: async (command, options) => {
+      const result = await runShellGroup(command, {
+        cwd: dir,
+        timeoutMs: options.timeoutMs ?? 0,
+        signal: options.signal,
+      });
+      return { code: result.exitCode, output: result.output, timedOut: result.timedOut };
     },
   };
 }
 
+/** Nexus's own files change on every command: they never make the checked tree dirty. */
+export const OWN_FILES = [":(exclude).nexus/tasks.jsonl", ":(exclude).nexus/allowed_signers"];
+
 async function commitOf(dir: string): Promise<string> {
   const head = await gitRaw(["rev-parse", "HEAD"], dir);
   if (head.exitCode !== 0) return "unknown";
-  const dirty = await gitRaw(["status", "--porcelain"], dir);
+  const dirty = await gitRaw(["status", "--porcelain", "--", ".", ...OWN_FILES], dir);
   return `${head.stdout.trim()}${dirty.stdout.trim() ? "+dirty" : ""}`;
+}
+
+/** A commit as people read it: 12 characters, and `+dirty` kept whenever the tree had changes. */
+export function shortCommit(commit: string): string {
+  const [sha, ...rest] = commit.split("+");
+  return [sha!.slice(0, 12), ...rest].join("+");
 }
 
 export function tail(output: string): string {

@@ -1,5 +1,6 @@
 import { NexusError } from "../core/errors.js";
 import type { TaskContext } from "./context.js";
+import { signatureVerifies, type Trust } from "./evidence.js";
 import type { Task, TaskEvent } from "./model.js";
 
 /**
@@ -22,10 +23,10 @@ function lastTransition(history: TaskEvent[], before = history.length): number {
 }
 
 /**
- * The event that proves a done task done: its last transition is a passing gate run into done, a
+ * The event that claims a done task done: its last transition is a passing gate run into done, a
  * passing re-verification, or an approval right after a passing gate run into review.
  */
-export function doneProof(task: Task): TaskEvent | undefined {
+export function claimedProof(task: Task): TaskEvent | undefined {
   if (task.status !== "done") return undefined;
   const at = lastTransition(task.history);
   const last = task.history[at];
@@ -39,9 +40,36 @@ export function doneProof(task: Task): TaskEvent | undefined {
     : undefined;
 }
 
-/** Done, but not through a passing gate run (a hand edit, or a merge that brought one). */
-export function isUnverified(task: Task): boolean {
-  return task.status === "done" && doneProof(task) === undefined;
+/** The checks that run when the task completes: its own, else the project's gates. */
+export function effectiveChecks(task: Pick<Task, "checks">, gates: string[]): string[] {
+  return task.checks.length ? task.checks : gates;
+}
+
+/**
+ * Why a done task does not count as verified, or undefined when it does: its proof must be a
+ * passing gate run, of exactly the checks the task has now, signed by an allowed key, and not
+ * older than anything recorded before it (an old record copied to the end proves nothing).
+ */
+export function unverifiedReason(task: Task, trust: Trust): string | undefined {
+  if (task.status !== "done") return undefined;
+  const proof = claimedProof(task);
+  if (!proof) return "marked done without a passing gate run";
+  if (!proof.checks) return "its gate run does not record which checks ran (made before signed evidence)";
+  const now = effectiveChecks(task, trust.gates);
+  if (JSON.stringify(proof.checks) !== JSON.stringify(now))
+    return `its checks changed since they passed (passed: ${proof.checks.join(" ; ") || "none"}; now: ${now.join(" ; ") || "none"})`;
+  const index = task.history.indexOf(proof);
+  if (task.history.slice(0, index).some((e) => e.at > proof.at))
+    return "its passing gate run is older than events recorded before it";
+  if (!proof.signature) return "its gate run is not signed";
+  if (!signatureVerifies(trust, task.id, proof))
+    return `its gate run's signature does not verify against .nexus/allowed_signers (signer: ${proof.signer ?? "none"})`;
+  return undefined;
+}
+
+/** Done, but not through a passing, signed gate run of its current checks (see unverifiedReason). */
+export function isUnverified(task: Task, trust: Trust): boolean {
+  return unverifiedReason(task, trust) !== undefined;
 }
 
 /** The weakening of the task's checks that still awaits a review (none once one was approved). */
@@ -95,11 +123,6 @@ function workStarted(task: Task): boolean {
   return task.status !== "open" || task.history.some((e) => e.from === "open");
 }
 
-/** The checks that run when the task completes: its own, else the project's gates. */
-function effective(tc: TaskContext, checks: string[]): string[] {
-  return checks.length ? checks : tc.config.gates;
-}
-
 /**
  * The history event for a change of checks, or undefined when they did not change. Removing or
  * changing a check weakens them; adding never does. A weakening after work started needs a
@@ -115,8 +138,8 @@ export function checksChange(
   // Compared with the checks the history last recorded, so a hand edit gets recorded too.
   const before = recordedChecks(task) ?? task.checks;
   if (JSON.stringify(before) === JSON.stringify(checks)) return undefined;
-  const after = new Set(effective(tc, checks));
-  const weakened = effective(tc, before).some((c) => !after.has(c));
+  const after = new Set(effectiveChecks({ checks }, tc.config.gates));
+  const weakened = effectiveChecks({ checks: before }, tc.config.gates).some((c) => !after.has(c));
   const review = weakened && workStarted(task);
   const waived = review && allowCheckChange;
   const note = !weakened

@@ -41,7 +41,7 @@ describe("task life cycle", () => {
     const failed = await completeTask(tc, { id: task.id });
     expect(failed.task.status).toBe("in_progress");
     const failure = failed.task.history.at(-1)!;
-    expect(failure).toMatchObject({ type: "gate_failed", from: "verifying", to: "in_progress" });
+    expect(failure).toMatchObject({ type: "gate_failed", from: "in_progress", to: "in_progress" });
     expect(failure.results?.[0]).toMatchObject({
       command: "echo checking; grep -q yes fixed.txt",
       exitCode: 1,
@@ -80,7 +80,7 @@ describe("task life cycle", () => {
     expect(errorOf(() => createTask(tc, { title: "x", priority: 9 })).message).toContain("Invalid priority");
     expect(errorOf(() => blockTask(tc, task.id, "")).exitCode).toBe(2);
     expect(tc.store.get(task.id)).toEqual(before);
-    await expect(completeTask(tc, { id: task.id })).rejects.toThrow(/cannot move to verifying/);
+    await expect(completeTask(tc, { id: task.id })).rejects.toThrow(/only a task in progress or rejected can be completed/);
   });
 
   it("needs checks or default gates to complete", async () => {

@@ -2,6 +2,7 @@ import { NexusError, UsageError } from "../core/errors.js";
 import { LEASE_SECONDS, record, type TaskContext } from "./context.js";
 import { taskEvent } from "./events.js";
 import { newTaskId } from "./ids.js";
+import type { Trust } from "./evidence.js";
 import { isUnverified } from "./integrity.js";
 import {
   checkAgentName,
@@ -119,15 +120,15 @@ function transitionHint(status: TaskStatus): string {
 }
 
 /** Dependencies not done, counting one marked done without a passing gate run as not done. */
-export function dependenciesDone(tx: Pick<TaskTx, "find">, task: Task): string[] {
+export function dependenciesDone(tx: Pick<TaskTx, "find">, task: Task, trust: Trust): string[] {
   return task.dependsOn.filter((id) => {
     const dep = tx.find(id);
-    return dep?.status !== "done" || isUnverified(dep);
+    return dep?.status !== "done" || isUnverified(dep, trust);
   });
 }
 
-export function requireDependenciesDone(tx: Pick<TaskTx, "find">, task: Task): void {
-  const pending = dependenciesDone(tx, task);
+export function requireDependenciesDone(tx: Pick<TaskTx, "find">, task: Task, trust: Trust): void {
+  const pending = dependenciesDone(tx, task, trust);
   if (pending.length === 0) return;
   const unverified = pending.filter((id) => tx.find(id)?.status === "done");
   throw new NexusError(`Task ${task.id} depends on unfinished tasks: ${pending.join(", ")}.`, {

@@ -35,6 +35,15 @@ export interface TaskEvent {
   reviewRequired?: boolean;
   /** checks_changed: the review was waived with --allow-check-change (tasks.allow_check_change). */
   waived?: boolean;
+  /** A gate run: exactly the commands that ran (the task's checks, or the project's gates). */
+  checks?: string[];
+  /** A gate run: files its checks depend on that the task's change touched (a review is needed). */
+  reviewFiles?: string[];
+  /** A signed record: the signer's principal (allowed_signers) and the SSHSIG signature (base64). */
+  signer?: string;
+  signature?: string;
+  /** claimed/started: the commit work started from (what "the task's change" is measured against). */
+  base?: string;
 }
 
 export interface Task {

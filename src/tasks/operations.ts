@@ -25,7 +25,7 @@ export function startTask(tc: TaskContext, id: string): Task {
   checkRequest(tc, id);
   return tc.store.write((tx) => {
     const task = tx.get(id);
-    requireDependenciesDone(tx, task);
+    requireDependenciesDone(tx, task, tc.store.trust);
     const moved = move(
       tc,
       { ...task, assignee: task.assignee ?? tc.actor, leaseExpiresAt: leaseUntil(tc) },
@@ -41,7 +41,7 @@ export function assignTask(tc: TaskContext, id: string, agent: string): Task {
   checkRequest(tc, id, agent);
   return tc.store.write((tx) => {
     const task = tx.get(id);
-    requireDependenciesDone(tx, task);
+    requireDependenciesDone(tx, task, tc.store.trust);
     if (task.status === "done") throw new UsageError(`Task ${id} is done.`, "Reject it first to reopen it.");
     const assigned = record(tc, { ...task, assignee: agent }, { type: "assigned", note: agent });
     tx.put(assigned);
@@ -63,7 +63,7 @@ export function claimTask(
         category: "not_found",
         hint: "See `nexus task list` for blocked and in-progress work.",
       });
-    requireDependenciesDone(tx, task);
+    requireDependenciesDone(tx, task, tc.store.trust);
     if (task.status === "in_progress" && task.assignee && task.assignee !== options.agent) {
       throw new NexusError(`Task ${task.id} is claimed by ${task.assignee} until ${task.leaseExpiresAt}.`, {
         category: "conflict",
@@ -162,7 +162,7 @@ export function approveTask(tc: TaskContext, id: string, by: string): Task {
 function refuseSelfReview(tc: TaskContext, task: Task, by: string): void {
   if (tc.config.tasks.allow_self_review) return;
   const same = (who: string | null | undefined) => who?.trim().toLowerCase() === by.trim().toLowerCase();
-  const submitter = [...task.history].reverse().find((e) => e.type === "verification_started")?.by;
+  const submitter = [...task.history].reverse().find((e) => e.type === "gates_passed")?.by;
   const weakener = pendingCheckReview(task)?.by;
   const role = same(task.assignee)
     ? "assignee"

@@ -5,6 +5,7 @@ import { NotFoundError } from "../core/errors.js";
 import { withLock } from "../core/lock.js";
 import { warn } from "../core/output.js";
 import type { ProjectPaths } from "../core/paths.js";
+import type { Trust } from "./evidence.js";
 import { isUnverified } from "./integrity.js";
 import {
   conflictError,
@@ -62,6 +63,8 @@ export class TaskStore {
   constructor(
     private readonly db: Db,
     paths: ProjectPaths,
+    /** Allowed signers and project gates: what "verified" is judged against (see integrity.ts). */
+    readonly trust: Trust,
   ) {
     this.file = join(paths.nexusDir, "tasks.jsonl");
     this.lockFile = join(paths.nexusDir, "tasks.lock");
@@ -72,7 +75,7 @@ export class TaskStore {
 
   /** Re-imports when the file changed; returns whether it did. */
   sync(text?: string): boolean {
-    const stamp = fileStamp(this.file);
+    const stamp = this.stamp();
     if (text === undefined && stamp === this.seen) return false;
     // Same inode, size and mtime as at the last import or write: the content is what we indexed.
     if (stamp === this.meta("stamp")) {
@@ -81,7 +84,7 @@ export class TaskStore {
     }
     const content = text ?? readText(this.file);
     this.seen = stamp;
-    const hash = `${INDEX_FORMAT}:${hashText(content)}`;
+    const hash = `${INDEX_FORMAT}:${this.trust.fingerprint}:${hashText(content)}`;
     if (this.meta("hash") === hash) {
       this.setMeta("stamp", stamp);
       return false;
@@ -93,7 +96,7 @@ export class TaskStore {
       this.db.exec("DELETE FROM tasks");
       const insert = this.insertStatement();
       for (const task of parsed.tasks) insert.run(indexRow(task));
-      this.setMeta("unverified", JSON.stringify(parsed.tasks.filter(isUnverified).map((t) => t.id)));
+      this.setMeta("unverified", JSON.stringify(parsed.tasks.filter((t) => this.isUnverified(t)).map((t) => t.id)));
       this.setMeta("hash", hash);
       this.setMeta("stamp", stamp);
       this.setMeta("clean", parsed.errors.length ? "" : hash);
@@ -143,6 +146,16 @@ export class TaskStore {
     return filter.unverified ? result.filter((r) => r.unverified) : result;
   }
 
+  /** Done, but without a passing, signed gate run of its current checks (integrity.ts). */
+  isUnverified(task: Task): boolean {
+    return isUnverified(task, this.trust);
+  }
+
+  /** The file's identity, and what it was judged against: new signers or gates re-judge it. */
+  private stamp(): string {
+    return `${this.trust.fingerprint}:${fileStamp(this.file)}`;
+  }
+
   /** Ids of done tasks without a passing gate run; kept up to date with the index. */
   unverifiedIds(): string[] {
     this.sync();
@@ -172,8 +185,8 @@ export class TaskStore {
   write<T>(change: (tx: TaskTx) => T): T {
     return withLock(this.lockFile, () => {
       const data = existsSync(this.file) ? readFileSync(this.file) : Buffer.alloc(0);
-      if (fileStamp(this.file) !== this.meta("stamp")) this.sync(data.toString("utf8"));
-      this.seen = fileStamp(this.file);
+      if (this.stamp() !== this.meta("stamp")) this.sync(data.toString("utf8"));
+      this.seen = this.stamp();
       // Rewriting would drop unreadable lines: refuse, and change nothing. A file indexed clean is not rescanned.
       if (this.meta("clean") !== this.meta("hash")) {
         const bad = badLines(data.toString("utf8"));
@@ -185,7 +198,7 @@ export class TaskStore {
       const lines = new Map([...changed].map(([id, task]) => [id, task ? serializeTask(task) : null]));
       const next = spliceLines(data, lines);
       writeAtomic(this.file, next);
-      this.seen = fileStamp(this.file);
+      this.seen = this.stamp();
       // No hash of our own write: the stamp identifies it, and a later change by another hand
       // (stamp differs) is then simply re-imported. Saves hashing 5 MB on every write.
       this.applyToIndex(changed, { hash: `written:${this.seen}`, stamp: this.seen });
@@ -231,7 +244,7 @@ export class TaskStore {
       const unverified = new Set(JSON.parse(this.meta("unverified") ?? "[]") as string[]);
       for (const [id, task] of changed) {
         task ? insert.run(indexRow(task)) : remove.run(id);
-        task && isUnverified(task) ? unverified.add(id) : unverified.delete(id);
+        task && this.isUnverified(task) ? unverified.add(id) : unverified.delete(id);
       }
       this.setMeta("unverified", JSON.stringify([...unverified].sort()));
       const wasClean = this.meta("clean") === this.meta("hash");

@@ -1,149 +1,179 @@
 import { NexusError } from "../core/errors.js";
-import { record, type TaskContext } from "./context.js";
+import { changeBase, DEFAULT_CHECK_FILES, gatesWeakened, touchedCheckFiles } from "./check-files.js";
+import type { TaskContext } from "./context.js";
+import { allowSigner, evidencePayload, loadSigner, signPayload } from "./evidence.js";
 import { taskEvent } from "./events.js";
-import { type GateRun, planGates, runGates } from "./gates.js";
-import { isUnverified, reviewReason } from "./integrity.js";
-import { move } from "./lifecycle.js";
-import type { Task } from "./model.js";
-import type { TaskTx } from "./store.js";
+import { type GateOptions, type GatePlan, type GateRun, planGates, runGates } from "./gates.js";
+import { newEventId } from "./ids.js";
+import { effectiveChecks, reviewReason } from "./integrity.js";
+import type { Task, TaskEvent, TaskStatus } from "./model.js";
 
 export interface CompleteResult {
   task: Task;
   gates: GateRun;
+  /** Whether Nexus listed the signer's key in .nexus/allowed_signers just now (commit it). */
+  signerAdded?: boolean;
+}
+
+export type CompleteOptions = GateOptions & { id: string; note?: string };
+
+/** States a gate run may start from; `verifying` only in files written before runs stopped persisting it. */
+const COMPLETABLE: TaskStatus[] = ["in_progress", "rejected", "verifying"];
+
+/**
+ * The only road to done. The gates run while the task stays as it is (a timeout, Ctrl-C or a kill
+ * leaves it exactly as before); then, under the lock, the run is recorded only if the task still
+ * has the checks that ran and the state it had. Pass → done (or awaiting review), fail → in_progress
+ * with every failing command, its exit code and output tail. The record is signed (evidence.ts).
+ */
+export async function completeTask(tc: TaskContext, options: CompleteOptions): Promise<CompleteResult> {
+  const before = tc.store.get(options.id);
+  if (!COMPLETABLE.includes(before.status)) throw notCompletable(before);
+  return gateAndRecord(tc, before, options);
 }
 
 /**
- * The only road to done: move to verifying, run the gates outside the lock (they take time),
- * then record the run. Pass → done (or awaiting review); any failure → back to in_progress
- * with every failing command, its exit code and output tail in the history.
+ * Re-runs the gates. On a done task: pass → a signed `verified` event (which also settles a task that
+ * was not verified), fail → back to in_progress. Otherwise as `complete`.
  */
-export async function completeTask(
+export async function verifyTask(
   tc: TaskContext,
-  options: { id: string; note?: string },
+  id: string,
+  options: GateOptions = {},
 ): Promise<CompleteResult> {
-  // Every refusal (an illegal move, no checks and no gates, a missing workspace) comes before the
-  // first write: a refused complete leaves tasks.jsonl byte for byte as it was.
-  const current = tc.store.get(options.id);
-  if (current.status !== "verifying") move(tc, current, "verifying", { type: "verification_started" });
-  const plan = await planGates(tc, current);
-  const started = tc.store.write((tx) => {
-    const task = tx.get(options.id);
-    if (
-      task.workspace !== current.workspace ||
-      JSON.stringify(task.checks) !== JSON.stringify(current.checks)
-    )
-      throw new NexusError(`Task ${task.id}'s checks changed while its gates were being prepared.`, {
-        category: "conflict",
-        hint: `Run \`nexus task complete ${task.id}\` again.`,
-      });
-    if (task.status === "verifying") return task;
-    const next = move(tc, task, "verifying", { type: "verification_started", note: options.note });
-    tx.put(next);
-    return next;
-  });
-  let gates: GateRun;
-  try {
-    gates = await runGates(tc, started, plan);
-  } catch (error) {
-    revert(tc, options.id, (error as Error).message);
-    throw error;
-  }
-  return { task: recordRun(tc, options.id, gates), gates };
-}
-
-/**
- * Re-runs the gates. On a done task: pass → a `verified` event (which also settles a task marked
- * done without a passing run; one that needs a review goes to awaiting_review instead), fail →
- * back to in_progress.
- */
-export async function verifyTask(tc: TaskContext, id: string): Promise<CompleteResult> {
   const task = tc.store.get(id);
-  if (task.status === "done") {
-    const gates = await runGates(tc, task);
-    return { task: tc.store.write((tx) => recordVerification(tc, tx, id, gates)), gates };
-  }
-  if (!["in_progress", "rejected", "verifying"].includes(task.status)) {
+  if (task.status !== "done" && !COMPLETABLE.includes(task.status))
     throw new NexusError(`Task ${id} is ${task.status}; there is nothing to verify yet.`, {
       category: "validation",
       exitCode: 2,
       hint: "Start it first: nexus task start ID",
     });
-  }
-  return completeTask(tc, { id });
+  return gateAndRecord(tc, task, { ...options, id });
 }
 
-function recordVerification(tc: TaskContext, tx: TaskTx, id: string, gates: GateRun): Task {
-  const current = tx.get(id);
-  const reason = isUnverified(current) ? reviewReason(current) : undefined;
-  const run = { commit: gates.commit, note: summary(gates), from: current.status };
-  const next = !gates.passed
-    ? record(
-        tc,
-        { ...current, status: "in_progress" },
-        { ...run, type: "gate_failed", to: "in_progress", results: failures(gates) },
-      )
-    : reason
-      ? record(
-          tc,
-          { ...current, status: "awaiting_review" },
-          {
-            ...run,
-            type: "gates_passed",
-            to: "awaiting_review",
-            note: `${run.note}; awaits review: ${reason}`,
-            results: gates.results,
-          },
-        )
-      : record(tc, current, { type: "verified", commit: gates.commit, results: gates.results });
-  tx.put(next);
-  return next;
-}
-
-function recordRun(tc: TaskContext, id: string, gates: GateRun): Task {
-  const recorded = writeRun(tc, id, gates);
-  if (recorded.status === "done") taskEvent("completed", id);
-  return recorded;
-}
-
-function writeRun(tc: TaskContext, id: string, gates: GateRun): Task {
-  return tc.store.write((tx) => {
-    const task = tx.get(id);
-    let next: Task;
-    if (!gates.passed) {
-      next = move(tc, task, "in_progress", { type: "gate_failed", note: summary(gates) });
-      next = {
-        ...next,
-        history: [
-          ...next.history.slice(0, -1),
-          { ...next.history.at(-1)!, commit: gates.commit, results: failures(gates) },
-        ],
-      };
-    } else {
-      const reason = reviewReason(task);
-      const to = reason ? "awaiting_review" : "done";
-      next = move(tc, { ...task, leaseExpiresAt: to === "done" ? null : task.leaseExpiresAt }, to, {
-        type: "gates_passed",
-        note: reason && !task.review ? `${summary(gates)}; awaits review: ${reason}` : summary(gates),
-      });
-      next = {
-        ...next,
-        history: [
-          ...next.history.slice(0, -1),
-          { ...next.history.at(-1)!, commit: gates.commit, results: gates.results },
-        ],
-      };
-    }
+async function gateAndRecord(
+  tc: TaskContext,
+  before: Task,
+  options: CompleteOptions,
+): Promise<CompleteResult> {
+  const plan = await planGates(tc, before);
+  const signer = loadSigner(tc.paths.root);
+  signer.catch(() => undefined);
+  const [gates, reviewFiles] = await Promise.all([runGates(tc, plan, options), reviewFilesFor(tc, plan)]);
+  const settled = before.status === "done" && !tc.store.isUnverified(before);
+  const event = outcomeEvent(tc, before, gates, {
+    note: options.note,
+    reviewFiles: settled ? [] : reviewFiles,
+    settled,
+  });
+  const key = await signer;
+  const signature = await signPayload(key, evidencePayload(before.id, { ...event, signer: key.principal }));
+  const signed: TaskEvent = { ...event, signer: key.principal, signature };
+  const signerAdded = allowSigner(tc.paths, key);
+  const task = tc.store.write((tx) => {
+    const current = tx.get(before.id);
+    refuseIfChanged(tc, before, current, gates);
+    const next = applyOutcome(current, signed);
     tx.put(next);
     return next;
   });
+  if (task.status === "done") taskEvent("completed", task.id);
+  return { task, gates, ...(signerAdded ? { signerAdded } : {}) };
 }
 
-function revert(tc: TaskContext, id: string, reason: string): void {
-  tc.store.write((tx) => {
-    const task = tx.get(id);
-    if (task.status !== "verifying") return;
-    tx.put(move(tc, task, "in_progress", { type: "verification_error", note: reason }));
-  });
+/** The files the checks depend on that the task's change touched (none for a project without globs). */
+async function reviewFilesFor(tc: TaskContext, plan: GatePlan): Promise<string[]> {
+  const globs = tc.config.tasks.check_files ?? DEFAULT_CHECK_FILES;
+  const base = await changeBase(plan.runner.dir, tc.paths.root);
+  const [touched, config] = await Promise.all([
+    base ? touchedCheckFiles({ dir: plan.runner.dir, base, checks: plan.checks, globs }) : [],
+    plan.projectGates ? gatesWeakened(tc.paths.root, tc.config.gates) : [],
+  ]);
+  return [...touched, ...config];
+}
+
+/** The event that records a gate run, fixed (id, time, author) before it is signed. */
+function outcomeEvent(
+  tc: TaskContext,
+  task: Task,
+  gates: GateRun,
+  extra: { note?: string; reviewFiles: string[]; settled: boolean },
+): TaskEvent {
+  const base = {
+    id: newEventId(),
+    at: tc.now().toISOString(),
+    by: tc.actor,
+    commit: gates.commit,
+    checks: gates.checks,
+  };
+  if (!gates.passed)
+    return {
+      ...base,
+      type: "gate_failed",
+      from: task.status,
+      to: "in_progress",
+      note: summary(gates),
+      results: failures(gates),
+    };
+  const files = extra.reviewFiles;
+  const reason = extra.settled
+    ? undefined
+    : (reviewReason(task) ??
+      (files.length ? `its change touches files its checks depend on: ${files.join(", ")}` : undefined));
+  const reverify = task.status === "done" && !reason;
+  const note = [extra.note, summary(gates), reason && !task.review ? `awaits review: ${reason}` : undefined]
+    .filter(Boolean)
+    .join("; ");
+  return {
+    ...base,
+    type: reverify ? "verified" : "gates_passed",
+    ...(reverify ? {} : { from: task.status, to: reason ? "awaiting_review" : "done" }),
+    note,
+    results: gates.results,
+    ...(files.length ? { reviewFiles: files } : {}),
+  };
+}
+
+function applyOutcome(task: Task, event: TaskEvent): Task {
+  const status = event.to ?? task.status;
+  return {
+    ...task,
+    status,
+    leaseExpiresAt: status === "done" ? null : task.leaseExpiresAt,
+    updatedAt: event.at,
+    history: [...task.history, event],
+  };
+}
+
+/** A run counts only for the task as it was when it started: same state, workspace and checks. */
+function refuseIfChanged(tc: TaskContext, before: Task, current: Task, gates: GateRun): void {
+  const now = effectiveChecks(current, tc.config.gates);
+  const same =
+    current.status === before.status &&
+    current.workspace === before.workspace &&
+    JSON.stringify(now) === JSON.stringify(gates.checks);
+  if (same) return;
+  throw new NexusError(
+    `Task ${current.id} changed while its gates ran (now ${current.status}, checks: ${now.join(" ; ") || "none"}); this run was not recorded.`,
+    {
+      category: "conflict",
+      hint: `Run \`nexus task complete ${current.id}\` again: the checks it has now will run.`,
+    },
+  );
+}
+
+function notCompletable(task: Task): NexusError {
+  return new NexusError(
+    `Task ${task.id} is ${task.status}; only a task in progress or rejected can be completed.`,
+    {
+      category: "validation",
+      exitCode: 2,
+      hint:
+        task.status === "done"
+          ? `It is done; re-run its gates with \`nexus task verify ${task.id}\`.`
+          : `Start or claim it first: nexus task start ${task.id}`,
+    },
+  );
 }
 
 function failures(gates: GateRun) {

@@ -130,12 +130,17 @@ export async function captureInWorkspace(
   ctx: ProjectContext,
   name: string,
   command: string,
-): Promise<{ exitCode: number; output: string }> {
+  options: { timeoutMs?: number; signal?: AbortSignal } = {},
+): Promise<{ exitCode: number; output: string; timedOut?: boolean }> {
   const target = await devTarget(ctx, name);
   if (!("dev" in target)) {
-    const { run } = await import("../core/process.js");
-    const result = await run("/bin/sh", ["-c", `exec 2>&1\n${command}`], { cwd: target.record.worktreePath });
-    return { exitCode: result.exitCode, output: result.stdout };
+    const { runShellGroup } = await import("../core/process-group.js");
+    const result = await runShellGroup(command, {
+      cwd: target.record.worktreePath,
+      timeoutMs: options.timeoutMs ?? 24 * 3600_000,
+      signal: options.signal,
+    });
+    return { exitCode: result.exitCode, output: result.output, timedOut: result.timedOut };
   }
   const { PassThrough } = await import("node:stream");
   const out = new PassThrough();

@@ -1,0 +1,122 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { gitRaw } from "../core/git.js";
+import { OWN_FILES } from "./gates.js";
+
+/**
+ * The files a project's checks depend on, by ecosystem: changing one of these in a task's own change
+ * (rewriting the test, `"test": "true"`) could make its checks pass without the work being done, so
+ * such a task needs a review by someone else. `tasks.check_files` in .nexus/config.yaml replaces it.
+ */
+export const DEFAULT_CHECK_FILES = [
+  "**/test/**",
+  "**/tests/**",
+  "**/__tests__/**",
+  "**/spec/**",
+  "**/*.test.*",
+  "**/*.spec.*",
+  "**/*_test.go",
+  "**/test_*.py",
+  "**/*_test.py",
+  "**/conftest.py",
+  "**/pytest.ini",
+  "**/tox.ini",
+  "**/noxfile.py",
+  "**/jest.config.*",
+  "**/vitest.config.*",
+  "**/karma.conf.*",
+  "**/.mocharc*",
+  "**/Makefile",
+  "**/*.mk",
+  "**/justfile",
+  "**/Taskfile.y*ml",
+  ".github/workflows/**",
+  ".gitlab-ci.yml",
+  ".circleci/**",
+  ".ci/**",
+  "Jenkinsfile",
+  ".nexus/allowed_signers",
+];
+
+/** Files a check command names that exist in the tree: `./scripts/test.sh`, `bash ci/check.sh`, `python t.py`. */
+export function scriptsNamed(checks: string[], dir: string): string[] {
+  const words = checks.flatMap((c) => c.split(/[\s;&|()<>'"`=]+/));
+  const paths = words
+    .map((w) => w.replace(/^\.\//, ""))
+    .filter((w) => w && !w.startsWith("-") && !w.startsWith("/") && !w.includes("..") && /[./]/.test(w));
+  return [...new Set(paths)].filter((p) => existsSync(join(dir, p)));
+}
+
+/**
+ * The files the checks depend on that the task's change touched: everything that differs between
+ * the tree in `dir` (committed, staged, unstaged and untracked) and `base`, matched against the
+ * globs and the scripts the checks name. package.json counts only when its `scripts` changed.
+ */
+export async function touchedCheckFiles(options: {
+  dir: string;
+  base: string;
+  checks: string[];
+  globs: string[];
+}): Promise<string[]> {
+  const { dir, base } = options;
+  // Committed on the branch, then what is not committed yet: Nexus's own uncommitted files excepted.
+  const [committed, diff, untracked] = await Promise.all([
+    gitRaw(["diff", "--name-only", "--no-renames", base, "HEAD", "--"], dir),
+    gitRaw(["diff", "--name-only", "--no-renames", "HEAD", "--", ".", ...OWN_FILES], dir),
+    gitRaw(["ls-files", "--others", "--exclude-standard", "--", ".", ...OWN_FILES], dir),
+  ]);
+  const changed = [committed, diff, untracked].flatMap((r) => r.stdout.split("\n")).filter(Boolean);
+  if (!changed.length) return [];
+  const { default: picomatch } = await import("picomatch");
+  const matches = picomatch(options.globs, { dot: true });
+  const named = new Set(scriptsNamed(options.checks, dir));
+  const touched = changed.filter((file) => matches(file) || named.has(file));
+  const manifests = changed.filter((f) => f === "package.json" || f.endsWith("/package.json"));
+  for (const manifest of manifests)
+    if (await scriptsChanged(dir, base, manifest)) touched.push(`${manifest} (scripts)`);
+  return [...new Set(touched)].sort();
+}
+
+async function scriptsChanged(dir: string, base: string, file: string): Promise<boolean> {
+  const before = await gitRaw(["show", `${base}:${file}`], dir);
+  const scripts = (text: string | undefined) => {
+    try {
+      return JSON.stringify(JSON.parse(text ?? "{}").scripts ?? {});
+    } catch {
+      return "unreadable";
+    }
+  };
+  const now = existsSync(join(dir, file)) ? readFileSync(join(dir, file), "utf8") : undefined;
+  return scripts(before.exitCode === 0 ? before.stdout : undefined) !== scripts(now);
+}
+
+/**
+ * Where the task's change starts: the commit its branch shares with the main checkout's, so the
+ * change is everything on the branch plus what is not committed. For a task in the repository
+ * itself, that is its uncommitted change.
+ */
+export async function changeBase(dir: string, root: string): Promise<string | undefined> {
+  const main = await gitRaw(["rev-parse", "HEAD"], root);
+  if (main.exitCode !== 0) return undefined;
+  const base = await gitRaw(["merge-base", "HEAD", main.stdout.trim()], dir);
+  return base.exitCode === 0 ? base.stdout.trim() : undefined;
+}
+
+/**
+ * For a task checked by the project's gates: a gate the committed .nexus/config.yaml has that the
+ * working one dropped (an uncommitted edit) weakens every such task, so it needs a review.
+ */
+export async function gatesWeakened(root: string, gates: string[]): Promise<string[]> {
+  const committed = await gitRaw(["show", "HEAD:.nexus/config.yaml"], root);
+  if (committed.exitCode !== 0) return [];
+  const { parse } = await import("yaml");
+  let before: unknown;
+  try {
+    before = (parse(committed.stdout) as { gates?: unknown } | null)?.gates;
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(before)) return [];
+  const dropped = before.filter((g) => typeof g === "string" && !gates.includes(g));
+  return dropped.length ? [`.nexus/config.yaml (gates removed, not committed: ${dropped.join(" ; ")})`] : [];
+}
