@@ -81,7 +81,7 @@ function defineHeartbeat(task: Command): void {
 async function reportGates(result: CompleteResult, json?: boolean): Promise<void> {
   if (json) printJson(result);
   const { task } = result;
-  const { shortCommit } = await import("../tasks/gates.js");
+  const { shortCommit } = await import("../tasks/model.js");
   if (result.signerAdded)
     info(`Your signing key was added to .nexus/allowed_signers: commit it, so others verify your runs.`);
   if (task.status === "done")

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { info, printJson, printLine, printTable, style } from "../core/output.js";
-import type { Task, TaskEvent } from "../tasks/model.js";
+import { shortCommit, type Task, type TaskEvent } from "../tasks/model.js";
 import type { TaskRow } from "../tasks/store.js";
 import { jsonOption } from "./common.js";
 import { tasks } from "./task.js";
@@ -127,9 +127,11 @@ export function printHistory(t: Task): void {
   for (const e of t.history) {
     const move = e.from || e.to ? ` ${e.from ?? ""}→${e.to ?? ""}` : "";
     printLine(
-      `${style.dim(e.at)} ${e.by.padEnd(10)} ${e.type}${move}${e.note ? `: ${e.note}` : ""}${e.commit ? style.dim(` @${e.commit.slice(0, 12)}`) : ""}`,
+      `${style.dim(e.at)} ${e.by.padEnd(10)} ${e.type}${move}${e.note ? `: ${e.note}` : ""}${e.commit ? style.dim(` @${shortCommit(e.commit)}`) : ""}${e.signature ? style.dim(` signed by ${e.signer}`) : ""}`,
     );
     if (e.type === "checks_changed") printLine(`    checks: ${checksMove(e)}`);
+    if (e.reviewFiles?.length)
+      printLine(`    touches what its checks depend on: ${e.reviewFiles.join(", ")}`);
     for (const r of e.results ?? []) {
       printLine(
         `    ${r.exitCode === 0 ? style.ok("pass") : style.error(`exit ${r.exitCode}`)} ${r.command} (${r.durationMs} ms)`,

@@ -38,13 +38,31 @@ export const DEFAULT_CHECK_FILES = [
   ".nexus/allowed_signers",
 ];
 
-/** Files a check command names that exist in the tree: `./scripts/test.sh`, `bash ci/check.sh`, `python t.py`. */
+const INTERPRETERS = /^(sh|bash|zsh|dash|python[0-9.]*|node|deno|bun|ruby|perl|php|pwsh|tsx|ts-node)$/;
+
+/**
+ * Scripts a check runs that exist in the tree: `./scripts/test.sh`, `bash ci/check.sh`,
+ * `python tools/t.py`. Files a check only reads (`grep -q yes fixed.txt`) are the work itself.
+ */
 export function scriptsNamed(checks: string[], dir: string): string[] {
-  const words = checks.flatMap((c) => c.split(/[\s;&|()<>'"`=]+/));
-  const paths = words
-    .map((w) => w.replace(/^\.\//, ""))
-    .filter((w) => w && !w.startsWith("-") && !w.startsWith("/") && !w.includes("..") && /[./]/.test(w));
-  return [...new Set(paths)].filter((p) => existsSync(join(dir, p)));
+  const found = new Set<string>();
+  for (const segment of checks.flatMap((c) => c.split(/[;&|()\n]+/))) {
+    const words = segment
+      .trim()
+      .split(/\s+/)
+      .filter((w) => w && !/^[A-Za-z_][A-Za-z0-9_]*=/.test(w));
+    const [first, ...rest] = words;
+    if (!first) continue;
+    const script = INTERPRETERS.test(first)
+      ? rest.find((w) => !w.startsWith("-"))
+      : first.includes("/")
+        ? first
+        : undefined;
+    const path = script?.replace(/^['"]|['"]$/g, "").replace(/^\.\//, "");
+    if (path && !path.startsWith("/") && !path.split("/").includes("..") && existsSync(join(dir, path)))
+      found.add(path);
+  }
+  return [...found];
 }
 
 /**

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { gitRaw } from "../core/git.js";
 import { nexusHome, type ProjectPaths } from "../core/paths.js";
 import { writeAtomic } from "./jsonl.js";
-import type { Task, TaskEvent } from "./model.js";
+import type { TaskEvent } from "./model.js";
 import {
   type AllowedSigner,
   NAMESPACE,

@@ -57,7 +57,11 @@ export interface GatePlan {
 }
 
 export async function planGates(tc: TaskContext, task: Task): Promise<GatePlan> {
-  return { checks: checksFor(tc, task), projectGates: !task.checks.length, runner: await runnerFor(tc, task) };
+  return {
+    checks: checksFor(tc, task),
+    projectGates: !task.checks.length,
+    runner: await runnerFor(tc, task),
+  };
 }
 
 /**
@@ -152,12 +156,6 @@ async function commitOf(dir: string): Promise<string> {
   if (head.exitCode !== 0) return "unknown";
   const dirty = await gitRaw(["status", "--porcelain", "--", ".", ...OWN_FILES], dir);
   return `${head.stdout.trim()}${dirty.stdout.trim() ? "+dirty" : ""}`;
-}
-
-/** A commit as people read it: 12 characters, and `+dirty` kept whenever the tree had changes. */
-export function shortCommit(commit: string): string {
-  const [sha, ...rest] = commit.split("+");
-  return [sha!.slice(0, 12), ...rest].join("+");
 }
 
 export function tail(output: string): string {

@@ -80,7 +80,9 @@ describe("task life cycle", () => {
     expect(errorOf(() => createTask(tc, { title: "x", priority: 9 })).message).toContain("Invalid priority");
     expect(errorOf(() => blockTask(tc, task.id, "")).exitCode).toBe(2);
     expect(tc.store.get(task.id)).toEqual(before);
-    await expect(completeTask(tc, { id: task.id })).rejects.toThrow(/only a task in progress or rejected can be completed/);
+    await expect(completeTask(tc, { id: task.id })).rejects.toThrow(
+      /only a task in progress or rejected can be completed/,
+    );
   });
 
   it("needs checks or default gates to complete", async () => {

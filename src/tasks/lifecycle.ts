@@ -1,8 +1,8 @@
 import { NexusError, UsageError } from "../core/errors.js";
 import { LEASE_SECONDS, record, type TaskContext } from "./context.js";
 import { taskEvent } from "./events.js";
-import { newTaskId } from "./ids.js";
 import type { Trust } from "./evidence.js";
+import { newTaskId } from "./ids.js";
 import { isUnverified } from "./integrity.js";
 import {
   checkAgentName,

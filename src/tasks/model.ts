@@ -144,3 +144,9 @@ export function serializeTask(task: Task): string {
   for (const key of KEY_ORDER) ordered[key] = task[key];
   return JSON.stringify(ordered);
 }
+
+/** A commit as people read it: 12 characters, and `+dirty` kept whenever the tree had changes. */
+export function shortCommit(commit: string): string {
+  const [sha, ...rest] = commit.split("+");
+  return [sha!.slice(0, 12), ...rest].join("+");
+}

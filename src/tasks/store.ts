@@ -96,7 +96,10 @@ export class TaskStore {
       this.db.exec("DELETE FROM tasks");
       const insert = this.insertStatement();
       for (const task of parsed.tasks) insert.run(indexRow(task));
-      this.setMeta("unverified", JSON.stringify(parsed.tasks.filter((t) => this.isUnverified(t)).map((t) => t.id)));
+      this.setMeta(
+        "unverified",
+        JSON.stringify(parsed.tasks.filter((t) => this.isUnverified(t)).map((t) => t.id)),
+      );
       this.setMeta("hash", hash);
       this.setMeta("stamp", stamp);
       this.setMeta("clean", parsed.errors.length ? "" : hash);
@@ -151,9 +154,10 @@ export class TaskStore {
     return isUnverified(task, this.trust);
   }
 
-  /** The file's identity, and what it was judged against: new signers or gates re-judge it. */
+  /** The file's identity (inode, size, mtime), and what it was judged against: new signers or gates re-judge it. */
   private stamp(): string {
-    return `${this.trust.fingerprint}:${fileStamp(this.file)}`;
+    const stat = statSync(this.file, { throwIfNoEntry: false });
+    return `${INDEX_FORMAT}:${this.trust.fingerprint}:${stat ? `${stat.ino}:${stat.size}:${stat.mtimeMs}` : "missing"}`;
   }
 
   /** Ids of done tasks without a passing gate run; kept up to date with the index. */
@@ -271,15 +275,6 @@ export class TaskStore {
 
   private setMeta(key: string, value: string): void {
     this.db.prepare("INSERT OR REPLACE INTO task_meta (key, value) VALUES (?, ?)").run(key, value);
-  }
-}
-
-function fileStamp(file: string): string {
-  try {
-    const stat = statSync(file);
-    return `${INDEX_FORMAT}:${stat.ino}:${stat.size}:${stat.mtimeMs}`;
-  } catch {
-    return "missing";
   }
 }
 

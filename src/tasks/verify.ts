@@ -1,8 +1,8 @@
 import { NexusError } from "../core/errors.js";
 import { changeBase, DEFAULT_CHECK_FILES, gatesWeakened, touchedCheckFiles } from "./check-files.js";
 import type { TaskContext } from "./context.js";
-import { allowSigner, evidencePayload, loadSigner, signPayload } from "./evidence.js";
 import { taskEvent } from "./events.js";
+import { allowSigner, evidencePayload, loadSigner, signPayload } from "./evidence.js";
 import { type GateOptions, type GatePlan, type GateRun, planGates, runGates } from "./gates.js";
 import { newEventId } from "./ids.js";
 import { effectiveChecks, reviewReason } from "./integrity.js";
