@@ -91,7 +91,7 @@ describe("nexus mcp, driven by the SDK's own client over stdio", () => {
       (await call(c, "workspace_exec", { name: "mcp-ws", command: "git rev-parse --abbrev-ref HEAD" }))
         .content[0]!.text,
     );
-    expect(ran).toEqual({ exitCode: 0, output: "nexus/mcp-ws\n" });
+    expect(ran).toMatchObject({ exitCode: 0, output: "nexus/mcp-ws\n" });
   });
 
   it("bounds every input, describes every parameter, and answers with MCP hints (issue 8)", async () => {
