@@ -166,12 +166,12 @@ function defineVerify(task: Command): void {
 
 function defineApprove(task: Command): void {
   jsonOption(task.command("approve <id>").description("approve a task awaiting review → done"))
-    .requiredOption("--by <who>", "the reviewer")
-    .action(async (id: string, o: { by: string; json?: boolean }) => {
-      const { approveTask } = await import("../tasks/operations.js");
-      const t = approveTask(await tasks(o.by), id, o.by);
+    .option("--by <who>", "the reviewer (with a signing key of your own, the key names you)")
+    .action(async (id: string, o: { by?: string; json?: boolean }) => {
+      const { approveSigned } = await import("../tasks/review.js");
+      const t = await approveSigned(await tasks(o.by), id, o.by);
       if (o.json) return printJson(t);
-      success(`${id} approved by ${o.by}: done.`);
+      success(`${id} approved by ${t.history.at(-1)?.by}: done.`);
     });
 }
 

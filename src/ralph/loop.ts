@@ -4,7 +4,8 @@ import { info, style } from "../core/output.js";
 import { record, type TaskContext } from "../tasks/context.js";
 import { checksFor } from "../tasks/gates.js";
 import type { Task } from "../tasks/model.js";
-import { approveTask, claimTask, rejectTask, startTask } from "../tasks/operations.js";
+import { claimTask, rejectTask, startTask } from "../tasks/operations.js";
+import { approveSigned } from "../tasks/review.js";
 import { completeTask } from "../tasks/verify.js";
 import { rateLimited, runAgent } from "./agent-process.js";
 import { worktreeFingerprint } from "./fingerprint.js";
@@ -206,7 +207,7 @@ async function review(
     signal: options.signal,
   });
   if (result.exitCode === 0) {
-    approveTask(tc, task.id, `review-agent:${options.reviewAgent.name}`);
+    await approveSigned(tc, task.id, `review-agent:${options.reviewAgent.name}`, { agent: true });
     return { status: "done", message: "gates passed and the review agent approved" };
   }
   rejectTask(tc, {

@@ -9,6 +9,7 @@ import { unverifiedReason } from "./integrity.js";
 import { createTask } from "./lifecycle.js";
 import { shortCommit, type Task } from "./model.js";
 import { startTask, updateTask } from "./operations.js";
+import { approveSigned } from "./review.js";
 import { unarmor } from "./signatures.js";
 import { completeTask, verifyTask } from "./verify.js";
 
@@ -208,5 +209,32 @@ describe("changes to what the checks depend on", () => {
     expect(result.task.history.at(-1)!.reviewFiles?.[0]).toMatch(
       /gates removed, not committed: test -f proof/,
     );
+  });
+});
+
+describe("a reviewer with a signing key of their own", () => {
+  it("is who the key says, not a typed name, and signs the approval with that key", async () => {
+    const p = await taskProject();
+    const key = join(p.root, "..", `reviewer-${Date.now()}`);
+    execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key]);
+    git(p.root, "config", "gpg.format", "ssh");
+    git(p.root, "config", "user.signingkey", `${key}.pub`);
+    git(p.root, "config", "user.email", "rita@example.com");
+    const tc = p.open("bot");
+    const task = createTask(tc, { title: "reviewed", checks: ["true"], review: true });
+    startTask(tc, task.id);
+    await completeTask(tc, { id: task.id });
+    const refused = await approveSigned(p.open(), task.id, "someone-else").catch((e: Error) => e);
+    expect(String(refused)).toMatch(/Your signing key says you are rita@example.com/);
+    const approved = await approveSigned(p.open(), task.id);
+    expect(approved.history.at(-1)).toMatchObject({
+      type: "approved",
+      by: "rita@example.com",
+      signer: "rita@example.com",
+    });
+    expect(readFileSync(join(p.paths.nexusDir, "allowed_signers"), "utf8")).toContain(
+      readFileSync(`${key}.pub`, "utf8").split(" ")[1],
+    );
+    expect(p.open().store.isUnverified(approved)).toBe(false);
   });
 });

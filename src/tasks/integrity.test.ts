@@ -2,9 +2,11 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { errorOf } from "../../test/helpers/errors.js";
 import { taskProject } from "./fixtures.test-helper.js";
+import { unverifiedReason } from "./integrity.js";
 import { createTask } from "./lifecycle.js";
 import { approveTask, claimTask, startTask, updateTask } from "./operations.js";
 import { readyTasks } from "./queries.js";
+import { approveSigned } from "./review.js";
 import { completeTask, verifyTask } from "./verify.js";
 
 /** Rewrites one task's line as a person (or a merge) would: no event, only the field. */
@@ -131,7 +133,12 @@ describe("done without a passing gate run", () => {
     const reviewed = createTask(tc, { title: "r", checks: ["true"], review: true });
     startTask(tc, reviewed.id);
     await completeTask(tc, { id: reviewed.id });
-    expect(p.open().store.isUnverified(approveTask(tc, reviewed.id, "ann"))).toBe(false);
+    expect(p.open().store.isUnverified(await approveSigned(p.open(), reviewed.id, "ann"))).toBe(false);
+    const unsigned = createTask(tc, { title: "u", checks: ["true"], review: true });
+    startTask(tc, unsigned.id);
+    await completeTask(tc, { id: unsigned.id });
+    const approval = approveTask(p.open(), unsigned.id, "ann");
+    expect(unverifiedReason(approval, p.open().store.trust)).toMatch(/approval is not signed/);
     const edited = createTask(tc, { title: "e", checks: ["true"], review: true });
     handEdit(tc.store.file, edited.id, { status: "awaiting_review" });
     expect(p.open().store.isUnverified(approveTask(p.open(), edited.id, "ann"))).toBe(true);

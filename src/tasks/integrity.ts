@@ -64,6 +64,9 @@ export function unverifiedReason(task: Task, trust: Trust): string | undefined {
   if (!proof.signature) return "its gate run is not signed";
   if (!signatureVerifies(trust, task.id, proof))
     return `its gate run's signature does not verify against .nexus/allowed_signers (signer: ${proof.signer ?? "none"})`;
+  const approval = task.history[lastTransition(task.history)]!;
+  if (approval.type === "approved" && !signatureVerifies(trust, task.id, approval))
+    return "its approval is not signed by a key in .nexus/allowed_signers";
   return undefined;
 }
 

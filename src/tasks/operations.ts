@@ -11,7 +11,7 @@ import {
   validPriority,
 } from "./lifecycle.js";
 import { checkAgentName, checkTaskId, checkText } from "./limits.js";
-import type { Task } from "./model.js";
+import type { Task, TaskEvent } from "./model.js";
 import { readyTasks } from "./queries.js";
 import type { TaskTx } from "./store.js";
 
@@ -141,7 +141,8 @@ export function blockTask(tc: TaskContext, id: string, reason: string): Task {
   return change(tc, id, (task) => move(tc, task, "blocked", { type: "blocked", note: reason }));
 }
 
-export function approveTask(tc: TaskContext, id: string, by: string): Task {
+/** Approves; `signed` is the approval event already signed (review.ts), appended as it is. */
+export function approveTask(tc: TaskContext, id: string, by: string, signed?: TaskEvent): Task {
   checkRequest(tc, id, by);
   const approved = change(tc, id, (task) => {
     if (task.status === "verifying")
@@ -152,7 +153,7 @@ export function approveTask(tc: TaskContext, id: string, by: string): Task {
       });
     const next = move(tc, { ...task, leaseExpiresAt: null }, "done", { type: "approved", by });
     refuseSelfReview(tc, task, by);
-    return next;
+    return signed ? { ...next, updatedAt: signed.at, history: [...task.history, signed] } : next;
   });
   taskEvent("completed", id);
   return approved;
