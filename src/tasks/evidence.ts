@@ -1,8 +1,9 @@
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { hostname, userInfo } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { NexusError } from "../core/errors.js";
 import { gitRaw } from "../core/git.js";
 import { nexusHome, type ProjectPaths } from "../core/paths.js";
 import { writeAtomic } from "./jsonl.js";
@@ -107,23 +108,57 @@ async function gitConfig(root: string): Promise<Record<string, string>> {
 }
 
 async function ownSigner(principal: string): Promise<Signer> {
-  const dir = join(nexusHome(), "keys");
-  const keyFile = join(dir, "evidence_ed25519");
-  if (!existsSync(keyFile)) {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    // Made beside, then renamed: two first completions at once never see half a key.
-    const temp = `${keyFile}.${process.pid}`;
-    await sshKeygen(["-q", "-t", "ed25519", "-N", "", "-C", `nexus evidence ${principal}`, "-f", temp]);
-    renameSync(`${temp}.pub`, `${keyFile}.pub`);
-    renameSync(temp, keyFile);
-  }
+  const dir = join(nexusHome(), "keys", "evidence");
+  const keyFile = join(dir, "id_ed25519");
+  if (!existsSync(keyFile)) await makeOwnKey(dir, principal);
   return { principal, keyFile, publicKey: readFileSync(`${keyFile}.pub`, "utf8").trim(), own: true };
+}
+
+/**
+ * Both halves are made in a folder of their own, which is then renamed into place: the rename fails
+ * when another process got there first (parallel first completions), and its pair is used instead.
+ */
+async function makeOwnKey(dir: string, principal: string): Promise<void> {
+  try {
+    mkdirSync(dirname(dir), { recursive: true, mode: 0o700 });
+    const temp = mkdtempSync(`${dir}.tmp-`);
+    await sshKeygen([
+      "-q",
+      "-t",
+      "ed25519",
+      "-N",
+      "",
+      "-C",
+      `nexus evidence ${principal}`,
+      "-f",
+      join(temp, "id_ed25519"),
+    ]);
+    try {
+      renameSync(temp, dir);
+    } catch (error) {
+      rmSync(temp, { recursive: true, force: true });
+      if (!existsSync(join(dir, "id_ed25519"))) throw error;
+    }
+  } catch (error) {
+    throw new NexusError(`Cannot make Nexus's signing key in ${dir}: ${(error as Error).message}`, {
+      category: "config",
+      hint: "Make NEXUS_HOME (~/.nexus) writable, or point NEXUS_HOME at a writable folder; ssh-keygen must be installed.",
+    });
+  }
 }
 
 /** Signs the payload; the signature is the SSHSIG blob in base64 (ssh-keygen's armour removed). */
 export async function signPayload(signer: Signer, payload: string): Promise<string> {
-  const out = await sshKeygen(["-Y", "sign", "-q", "-n", NAMESPACE, "-f", signer.keyFile], payload);
-  return unarmor(out);
+  try {
+    return unarmor(await sshKeygen(["-Y", "sign", "-q", "-n", NAMESPACE, "-f", signer.keyFile], payload));
+  } catch (error) {
+    throw new NexusError(`Cannot sign the record with ${signer.keyFile}: ${(error as Error).message}`, {
+      category: "config",
+      hint: signer.own
+        ? "Check that NEXUS_HOME (~/.nexus) is writable and ssh-keygen is installed, then run the command again."
+        : "Add the key to ssh-agent (`ssh-add KEY`), or unset git's gpg.format/user.signingkey to sign with Nexus's own key; then run the command again.",
+    });
+  }
 }
 
 /** Lists the signer's key in .nexus/allowed_signers when it is not there yet; returns whether it added it. */
