@@ -150,7 +150,9 @@ export const TASK_TOOLS: ToolDef[] = [
       guarded(async () => {
         const { store } = await openTasks();
         const task = store.get(a.id as string);
-        return { ...task, unverified: store.isUnverified(task) };
+        const { unverifiedReason } = await import("../tasks/integrity.js");
+        const why = unverifiedReason(task, store.trust);
+        return { ...task, unverified: why !== undefined, ...(why ? { unverifiedReason: why } : {}) };
       }),
   },
   taskComplete,
