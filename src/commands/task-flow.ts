@@ -1,7 +1,17 @@
 import type { Command } from "commander";
 import { ExitCode } from "../core/errors.js";
 import { positiveInt } from "../core/options.js";
-import { info, printJson, printLine, printTable, style, success, warn } from "../core/output.js";
+import {
+  info,
+  oneLine,
+  printJson,
+  printLine,
+  printTable,
+  style,
+  success,
+  visible,
+  warn,
+} from "../core/output.js";
 import type { CompleteResult } from "../tasks/verify.js";
 import { jsonOption } from "./common.js";
 import { tasks } from "./task.js";
@@ -38,7 +48,7 @@ function defineStart(task: Command): void {
       const { startTask } = await import("../tasks/operations.js");
       const t = startTask(await tasks(o.by), id);
       if (o.json) return printJson(t);
-      success(`${id} in progress (${t.assignee}).`);
+      success(`${id} in progress (${oneLine(t.assignee ?? "-")}).`);
     });
 }
 
@@ -61,7 +71,9 @@ function defineClaim(task: Command): void {
       const { claimTask } = await import("../tasks/operations.js");
       const t = claimTask(await tasks(o.agent), { id, agent: o.agent, ttlSeconds: o.ttl });
       if (o.json) return printJson(t);
-      success(`${o.agent} claimed ${style.bold(t.id)}: ${t.title} (lease until ${t.leaseExpiresAt})`);
+      success(
+        `${o.agent} claimed ${style.bold(t.id)}: ${oneLine(t.title)} (lease until ${t.leaseExpiresAt})`,
+      );
     });
 }
 
@@ -87,7 +99,9 @@ async function reportGates(result: CompleteResult, json?: boolean): Promise<void
   else {
     if (!json)
       for (const r of result.gates.results.filter((x) => x.exitCode !== 0))
-        printLine(`${style.error(`✖ ${r.command}`)} exit ${r.exitCode}\n${style.dim(r.outputTail)}`);
+        printLine(
+          `${style.error(`✖ ${oneLine(r.command)}`)} exit ${r.exitCode}\n${style.dim(visible(r.outputTail, { multiline: true }))}`,
+        );
     warn(`${task.id} is not done: gates failed; it is back in progress with the failures recorded.`);
     const { noteTelemetry } = await import("../telemetry/recorder.js");
     noteTelemetry({ errorCategory: "gate_failed" });
@@ -141,7 +155,7 @@ function defineReject(task: Command): void {
       const { rejectTask } = await import("../tasks/operations.js");
       const t = rejectTask(await tasks(o.by), { id, reason: o.reason, by: o.by });
       if (o.json) return printJson(t);
-      success(`${id} rejected (${t.rejections} so far); back to ${t.assignee ?? "the queue"}.`);
+      success(`${id} rejected (${t.rejections} so far); back to ${oneLine(t.assignee ?? "the queue")}.`);
     });
 }
 
@@ -152,7 +166,7 @@ function defineBlock(task: Command): void {
       const { blockTask } = await import("../tasks/operations.js");
       const t = blockTask(await tasks(), id, o.reason);
       if (o.json) return printJson(t);
-      success(`${id} blocked: ${o.reason}`);
+      success(`${id} blocked: ${oneLine(o.reason)}`);
     });
 }
 
@@ -170,7 +184,7 @@ function definePatterns(task: Command): void {
         { header: "CATEGORY", value: (p) => p.category },
         { header: "TASKS", value: (p) => p.tasks.length },
         { header: "LAST SEEN", value: (p) => p.lastSeen.slice(0, 16) },
-        { header: "CAUSE", value: (p) => p.key },
+        { header: "CAUSE", value: (p) => oneLine(p.key) },
       ]);
     });
 }

@@ -3,7 +3,7 @@ import { record, type TaskContext } from "./context.js";
 import { taskEvent } from "./events.js";
 import { type GateRun, planGates, runGates } from "./gates.js";
 import { isUnverified, reviewReason } from "./integrity.js";
-import { move } from "./lifecycle.js";
+import { move, requireLeaseHolder } from "./lifecycle.js";
 import type { Task } from "./model.js";
 import type { TaskTx } from "./store.js";
 
@@ -24,6 +24,7 @@ export async function completeTask(
   // Every refusal (an illegal move, no checks and no gates, a missing workspace) comes before the
   // first write: a refused complete leaves tasks.jsonl byte for byte as it was.
   const current = tc.store.get(options.id);
+  requireLeaseHolder(current, tc.actor, tc.now());
   if (current.status !== "verifying") move(tc, current, "verifying", { type: "verification_started" });
   const plan = await planGates(tc, current);
   const started = tc.store.write((tx) => {
