@@ -126,12 +126,12 @@ function defineComplete(task: Command): void {
 }
 
 function defineVerify(task: Command): void {
-  jsonOption(task.command("verify <id>").description("re-run a task's gates")).action(
-    async (id: string, o: { json?: boolean }) => {
+  jsonOption(task.command("verify <id>").description("re-run a task's gates"))
+    .option("--by <who>", "who runs them (a task not done yet is completed by its lease holder only)")
+    .action(async (id: string, o: { by?: string; json?: boolean }) => {
       const { verifyTask } = await import("../tasks/verify.js");
-      await reportGates(await verifyTask(await tasks(undefined, id), id), o.json);
-    },
-  );
+      await reportGates(await verifyTask(await tasks(o.by, id), id), o.json);
+    });
 }
 
 function defineApprove(task: Command): void {

@@ -23,6 +23,11 @@ const OWN_STYLE = String.raw`\u001b\[(?:1|2|22|31|32|33|39)m`;
 const ONE_LINE_STYLED = new RegExp(`(${OWN_STYLE})|[\\t\\n${C0_AND_OTHERS}]`, "g");
 const MULTI_LINE_STYLED = new RegExp(`(${OWN_STYLE})|[${C0_AND_OTHERS}]`, "g");
 
+/** Whether a text holds any character a terminal would act on (line feeds and tabs aside). */
+export function hasTerminalControl(text: string): boolean {
+  return new RegExp(`[${C0_AND_OTHERS}]`).test(text);
+}
+
 const NAMED: Record<string, string> = { "\t": "\\t", "\n": "\\n", "\r": "\\r" };
 
 function shown(char: string): string {
