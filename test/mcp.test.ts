@@ -71,9 +71,7 @@ describe("nexus mcp, driven by the SDK's own client over stdio", () => {
     const claimed = JSON.parse((await call(c, "task_claim", { agent: "mcp-agent" })).content[0]!.text);
     expect(claimed).toMatchObject({ id: passing.id, status: "in_progress", assignee: "mcp-agent" });
     const done = await call(c, "task_complete", { id: passing.id, agent: "mcp-agent" });
-    expect(JSON.parse(done.content[0]!.text).status).toBe(
-      "done",
-    );
+    expect(JSON.parse(done.content[0]!.text).status).toBe("done");
 
     await call(c, "task_claim", { id: failing.id, agent: "mcp-agent" });
     const gateFailure = await call(c, "task_complete", { id: failing.id, agent: "mcp-agent" });
