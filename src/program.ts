@@ -15,7 +15,7 @@ import { registerTelemetry } from "./commands/telemetry.js";
 import { registerTemplate } from "./commands/template.js";
 import { registerWorkspace } from "./commands/workspace.js";
 import { ExitCode, isNexusError } from "./core/errors.js";
-import { setOutputMode, style } from "./core/output.js";
+import { setOutputMode, style, visible } from "./core/output.js";
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
@@ -64,11 +64,14 @@ export function reportError(error: unknown): number {
       : ExitCode.usage;
   }
   if (isNexusError(error)) {
-    process.stderr.write(`${style.error("error:")} ${error.message}\n`);
-    if (error.hint) process.stderr.write(`${style.dim("hint:")} ${error.hint}\n`);
+    // Messages quote what was given (a title, a name, a file's content): shown, never obeyed.
+    process.stderr.write(`${style.error("error:")} ${visible(error.message, { multiline: true })}\n`);
+    if (error.hint)
+      process.stderr.write(`${style.dim("hint:")} ${visible(error.hint, { multiline: true })}\n`);
     return error.exitCode;
   }
-  process.stderr.write(`${style.error("unexpected error:")} ${(error as Error)?.stack ?? String(error)}\n`);
+  const detail = (error as Error)?.stack ?? String(error);
+  process.stderr.write(`${style.error("unexpected error:")} ${visible(detail, { multiline: true })}\n`);
   process.stderr.write("This is a bug in Nexus; please report it with the output above.\n");
   return ExitCode.failure;
 }

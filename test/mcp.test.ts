@@ -70,12 +70,11 @@ describe("nexus mcp, driven by the SDK's own client over stdio", () => {
     expect(ready[0].id).toBe(passing.id);
     const claimed = JSON.parse((await call(c, "task_claim", { agent: "mcp-agent" })).content[0]!.text);
     expect(claimed).toMatchObject({ id: passing.id, status: "in_progress", assignee: "mcp-agent" });
-    expect(JSON.parse((await call(c, "task_complete", { id: passing.id })).content[0]!.text).status).toBe(
-      "done",
-    );
+    const done = await call(c, "task_complete", { id: passing.id, agent: "mcp-agent" });
+    expect(JSON.parse(done.content[0]!.text).status).toBe("done");
 
     await call(c, "task_claim", { id: failing.id, agent: "mcp-agent" });
-    const gateFailure = await call(c, "task_complete", { id: failing.id });
+    const gateFailure = await call(c, "task_complete", { id: failing.id, agent: "mcp-agent" });
     expect(gateFailure.isError).toBe(true);
     expect(gateFailure.content[0]!.text).toContain("exit 3");
     expect(gateFailure.content[0]!.text).toContain("broken");
@@ -187,7 +186,7 @@ describe("the MCP tools in-process", () => {
         "in process",
       );
       await tool("task_claim").run({ id: created.id, agent: "a" });
-      expect((await tool("task_complete").run({ id: created.id })).isError).toBeFalsy();
+      expect((await tool("task_complete").run({ id: created.id, agent: "a" })).isError).toBeFalsy();
       const rejected = JSON.parse(
         (await tool("task_reject").run({ id: created.id, reason: "no tests", by: "rev" })).content[0]!.text,
       );

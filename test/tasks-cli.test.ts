@@ -65,12 +65,13 @@ describe("task commands", () => {
     expect((await runCli(["task", "claim", "--agent", "bot"], repo)).stderr).toContain(`bot claimed ${t.id}`);
     expect((await runCli(["task", "heartbeat", t.id, "--agent", "bot", "--ttl", "600"], repo)).code).toBe(0);
     expect((await runCli(["task", "heartbeat", t.id, "--agent", "other"], repo)).stderr).toContain(
-      "not held by other",
+      `other cannot renew the lease on ${t.id}: it is claimed by bot until`,
     );
     const agents = await runCli(["agent", "list"], repo);
     expect(agents.stdout).toMatch(/bot\s+ts,sql\s+/);
     expect(agents.stdout).toContain(t.id);
-    expect((await runCli(["task", "verify", t.id], repo)).stderr).toContain("is done");
+    expect((await runCli(["task", "verify", t.id], repo)).stderr).toContain("claimed by bot");
+    expect((await runCli(["task", "verify", t.id, "--by", "bot"], repo)).stderr).toContain("is done");
     expect((await runCli(["task", "verify", t.id, "--json"], repo)).code).toBe(0);
     expect(json((await runCli(["prime", "--json", "--agent", "bot"], repo)).stdout).counts).toEqual({
       done: 1,

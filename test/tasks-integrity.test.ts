@@ -49,7 +49,7 @@ describe("task checks changed after creation, through the CLI", () => {
     expect(show).toContain("false → true");
     expect((await runCli(["task", "history", id], repo)).stdout).toContain("false → true");
     expect((await runCli(["prime", "--agent", "bot"], repo)).stdout).toMatch(
-      /## Check changes\n- .*false → true/,
+      /## Check changes\n<<<nexus-data-[0-9a-f]{16} check changes\n- .*false → true/,
     );
     const completed = await runCli(["task", "complete", id, "--by", "bot"], repo);
     expect(completed.stderr).toContain("awaits review");

@@ -112,10 +112,10 @@ describe("tasks through the CLI, across processes and branches", () => {
       expect(failed.stderr).toContain("is not done");
     }
     writeFileSync(join(repo, "check.sh"), "exit 0\n");
-    expect((await runCli(["task", "complete", id], repo)).stderr).toContain("awaits review");
+    expect((await runCli(["task", "complete", id, "--by", "bot"], repo)).stderr).toContain("awaits review");
     await runCli(["task", "reject", id, "--reason", "Missing tests.", "--by", "ann"], repo);
     await runCli(["task", "start", id], repo);
-    await runCli(["task", "complete", id], repo);
+    await runCli(["task", "complete", id, "--by", "bot"], repo);
     await runCli(["task", "reject", id, "--reason", "missing tests", "--by", "bob"], repo);
     const patterns = json((await runCli(["task", "patterns", "--json"], repo)).stdout);
     expect(patterns).toEqual(

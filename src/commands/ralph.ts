@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { ExitCode } from "../core/errors.js";
 import { nonEmpty, positiveInt, positiveNumber, seconds } from "../core/options.js";
-import { info, printJson, printTable, style, success, warn } from "../core/output.js";
+import { info, oneLine, printJson, printTable, style, success, warn } from "../core/output.js";
 import { jsonOption } from "./common.js";
 import { tasks } from "./task.js";
 
@@ -74,7 +74,7 @@ function defineStatus(ralph: Command): void {
         { header: "WORKSPACE", value: (r) => r.workspace },
         { header: "AGENT", value: (r) => r.agent },
         { header: "STARTED", value: (r) => r.startedAt.slice(0, 16) },
-        { header: "TITLE", value: (r) => r.title },
+        { header: "TITLE", value: (r) => oneLine(r.title) },
       ]);
     },
   );
@@ -112,6 +112,6 @@ async function runAction(ids: string[], o: RunOptions): Promise<void> {
   if (!results.length) return info("Nothing is ready to work on.");
   for (const r of results)
     (r.status === "done" ? success : warn)(
-      `${r.task} ${r.status} after ${r.iterations.length} iteration(s): ${r.message}`,
+      `${r.task} ${r.status} after ${r.iterations.length} iteration(s): ${oneLine(r.message)}`,
     );
 }

@@ -1,7 +1,17 @@
 import type { Command } from "commander";
 import { ExitCode } from "../core/errors.js";
 import { positiveInt } from "../core/options.js";
-import { info, printJson, printLine, printTable, style, success, warn } from "../core/output.js";
+import {
+  info,
+  oneLine,
+  printJson,
+  printLine,
+  printTable,
+  style,
+  success,
+  visible,
+  warn,
+} from "../core/output.js";
 import type { GateOptions } from "../tasks/gates.js";
 import type { CompleteResult } from "../tasks/verify.js";
 import { jsonOption } from "./common.js";
@@ -39,7 +49,7 @@ function defineStart(task: Command): void {
       const { startTask } = await import("../tasks/operations.js");
       const t = startTask(await tasks(o.by), id);
       if (o.json) return printJson(t);
-      success(`${id} in progress (${t.assignee}).`);
+      success(`${id} in progress (${oneLine(t.assignee ?? "-")}).`);
     });
 }
 
@@ -62,7 +72,9 @@ function defineClaim(task: Command): void {
       const { claimTask } = await import("../tasks/operations.js");
       const t = claimTask(await tasks(o.agent), { id, agent: o.agent, ttlSeconds: o.ttl });
       if (o.json) return printJson(t);
-      success(`${o.agent} claimed ${style.bold(t.id)}: ${t.title} (lease until ${t.leaseExpiresAt})`);
+      success(
+        `${o.agent} claimed ${style.bold(t.id)}: ${oneLine(t.title)} (lease until ${t.leaseExpiresAt})`,
+      );
     });
 }
 
@@ -91,7 +103,9 @@ async function reportGates(result: CompleteResult, json?: boolean): Promise<void
   else {
     if (!json)
       for (const r of result.gates.results.filter((x) => x.exitCode !== 0))
-        printLine(`${style.error(`✖ ${r.command}`)} exit ${r.exitCode}\n${style.dim(r.outputTail)}`);
+        printLine(
+          `${style.error(`✖ ${oneLine(r.command)}`)} exit ${r.exitCode}\n${style.dim(visible(r.outputTail, { multiline: true }))}`,
+        );
     warn(`${task.id} is not done: gates failed; it is back in progress with the failures recorded.`);
     const { noteTelemetry } = await import("../telemetry/recorder.js");
     noteTelemetry({ errorCategory: "gate_failed" });
@@ -152,14 +166,15 @@ async function withInterrupt<T>(work: (signal: AbortSignal) => Promise<T>): Prom
 
 function defineVerify(task: Command): void {
   jsonOption(task.command("verify <id>").description("re-run a task's gates"))
+    .option("--by <who>", "who runs them (a task not done yet is completed by its lease holder only)")
     .option(
       "--timeout <seconds>",
       "stop any check still running after this long",
       positiveInt("--timeout", 86_400),
     )
-    .action(async (id: string, o: { timeout?: number; json?: boolean }) => {
+    .action(async (id: string, o: { by?: string; timeout?: number; json?: boolean }) => {
       const { verifyTask } = await import("../tasks/verify.js");
-      const tc = await tasks(undefined, id);
+      const tc = await tasks(o.by, id);
       await reportGates(await withInterrupt((signal) => verifyTask(tc, id, gateOptions(o, signal))), o.json);
     });
 }
@@ -185,7 +200,7 @@ function defineReject(task: Command): void {
       const { rejectTask } = await import("../tasks/operations.js");
       const t = rejectTask(await tasks(o.by), { id, reason: o.reason, by: o.by });
       if (o.json) return printJson(t);
-      success(`${id} rejected (${t.rejections} so far); back to ${t.assignee ?? "the queue"}.`);
+      success(`${id} rejected (${t.rejections} so far); back to ${oneLine(t.assignee ?? "the queue")}.`);
     });
 }
 
@@ -196,7 +211,7 @@ function defineBlock(task: Command): void {
       const { blockTask } = await import("../tasks/operations.js");
       const t = blockTask(await tasks(), id, o.reason);
       if (o.json) return printJson(t);
-      success(`${id} blocked: ${o.reason}`);
+      success(`${id} blocked: ${oneLine(o.reason)}`);
     });
 }
 
@@ -214,7 +229,7 @@ function definePatterns(task: Command): void {
         { header: "CATEGORY", value: (p) => p.category },
         { header: "TASKS", value: (p) => p.tasks.length },
         { header: "LAST SEEN", value: (p) => p.lastSeen.slice(0, 16) },
-        { header: "CAUSE", value: (p) => p.key },
+        { header: "CAUSE", value: (p) => oneLine(p.key) },
       ]);
     });
 }

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { info, printJson, printLine, printTable, style } from "../core/output.js";
+import { info, oneLine, printJson, printLine, printTable, style, visible } from "../core/output.js";
 import { shortCommit, type Task, type TaskEvent } from "../tasks/model.js";
 import type { TaskRow } from "../tasks/store.js";
 import { jsonOption } from "./common.js";
@@ -20,9 +20,9 @@ export async function printRows(rows: TaskRow[]): Promise<void> {
     { header: "ID", value: (r) => r.id },
     { header: "P", value: (r) => r.priority },
     { header: "STATUS", value: (r) => statusLabel(r.status, r.unverified) },
-    { header: "ASSIGNEE", value: (r) => r.assignee ?? "-" },
-    { header: "DEPS", value: (r) => r.dependsOn.join(",") || "-" },
-    { header: "TITLE", value: (r) => r.title },
+    { header: "ASSIGNEE", value: (r) => oneLine(r.assignee ?? "-") },
+    { header: "DEPS", value: (r) => oneLine(r.dependsOn.join(",") || "-") },
+    { header: "TITLE", value: (r) => oneLine(r.title) },
   ]);
 }
 
@@ -95,9 +95,11 @@ function defineShow(task: Command): void {
       const why = unverifiedReason(t, tc.store.trust);
       const unverified = why !== undefined;
       if (o.json) return printJson({ ...t, unverified, ...(why ? { unverifiedReason: why } : {}) });
-      printLine(`${style.bold(t.id)}  ${statusLabel(t.status, unverified)}  P${t.priority}  ${t.title}`);
-      if (why) printLine(style.error(`Unverified: ${why}. Settle it: nexus task verify ${t.id}`));
-      if (t.description) printLine(`\n${t.description}\n`);
+      printLine(
+        `${style.bold(t.id)}  ${statusLabel(t.status, unverified)}  P${t.priority}  ${oneLine(t.title)}`,
+      );
+      if (why) printLine(style.error(`Unverified: ${oneLine(why)}. Settle it: nexus task verify ${t.id}`));
+      if (t.description) printLine(`\n${visible(t.description, { multiline: true })}\n`);
       const review = reviewReason(t);
       const fields: [string, string][] = [
         ["assignee", t.assignee ?? "-"],
@@ -109,14 +111,14 @@ function defineShow(task: Command): void {
         ["labels", t.labels.join(", ") || "-"],
         ["rejections", String(t.rejections)],
       ];
-      for (const [k, v] of fields) printLine(`${k.padEnd(12)} ${v}`);
+      for (const [k, v] of fields) printLine(`${k.padEnd(12)} ${oneLine(v)}`);
       printLine("");
       printHistory(t);
     },
   );
 }
 
-const checkList = (checks: string[]) => checks.join(" ; ") || "(project default gates)";
+const checkList = (checks: string[]) => oneLine(checks.join(" ; ")) || "(project default gates)";
 
 /** A change of checks, old → new. */
 export function checksMove(e: TaskEvent): string {
@@ -126,19 +128,21 @@ export function checksMove(e: TaskEvent): string {
 export function printHistory(t: Task): void {
   for (const e of t.history) {
     const move = e.from || e.to ? ` ${e.from ?? ""}→${e.to ?? ""}` : "";
-    printLine(
-      `${style.dim(e.at)} ${e.by.padEnd(10)} ${e.type}${move}${e.note ? `: ${e.note}` : ""}${e.commit ? style.dim(` @${shortCommit(e.commit)}`) : ""}${e.signature ? style.dim(` signed by ${e.signer}`) : ""}`,
-    );
+    // One event, one line: a note with a newline cannot draw a fake event below it.
+    const what = oneLine(`${e.by.padEnd(10)} ${e.type}${move}${e.note ? `: ${e.note}` : ""}`);
+    const commit = e.commit ? style.dim(` @${oneLine(shortCommit(e.commit))}`) : "";
+    const signed = e.signature ? style.dim(` signed by ${oneLine(e.signer ?? "?")}`) : "";
+    printLine(`${style.dim(oneLine(e.at))} ${what}${commit}${signed}`);
     if (e.type === "checks_changed") printLine(`    checks: ${checksMove(e)}`);
     if (e.reviewFiles?.length)
       printLine(`    touches what its checks depend on: ${e.reviewFiles.join(", ")}`);
     for (const r of e.results ?? []) {
       printLine(
-        `    ${r.exitCode === 0 ? style.ok("pass") : style.error(`exit ${r.exitCode}`)} ${r.command} (${r.durationMs} ms)`,
+        `    ${r.exitCode === 0 ? style.ok("pass") : style.error(`exit ${r.exitCode}`)} ${oneLine(r.command)} (${r.durationMs} ms)`,
       );
       if (r.exitCode !== 0 && r.outputTail)
         printLine(
-          r.outputTail
+          visible(r.outputTail, { multiline: true })
             .split("\n")
             .map((l) => `      ${style.dim(l)}`)
             .join("\n"),

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { nonNegativeInt } from "../core/options.js";
-import { info, printJson, style, success, warn } from "../core/output.js";
+import { info, oneLine, printJson, style, success, warn } from "../core/output.js";
 import { jsonOption } from "./common.js";
 import { registerTaskFlow } from "./task-flow.js";
 import { registerTaskViews } from "./task-view.js";
@@ -72,7 +72,7 @@ function defineCreate(task: Command): void {
         // Telemetry hashes the new task's id, as every later command about it does (never the title).
         (await import("../telemetry/recorder.js")).noteTelemetry({ task: created.id });
         if (o.json) return printJson(created);
-        success(`Created ${style.bold(created.id)}: ${created.title}`);
+        success(`Created ${style.bold(created.id)}: ${oneLine(created.title)}`);
         if (!created.checks.length)
           info(
             style.dim(
@@ -153,7 +153,7 @@ function defineDelete(task: Command): void {
       const t = tc.store.get(id);
       if (!o.force) {
         const { confirm } = await import("../core/prompt.js");
-        if (!(await confirm(`Delete task ${id} "${t.title}" and its history?`)))
+        if (!(await confirm(`Delete task ${id} "${oneLine(t.title)}" and its history?`)))
           return info("Nothing changed.");
       }
       const { deleteTask } = await import("../tasks/operations.js");

@@ -1,3 +1,5 @@
+import { safeJson } from "./visible.js";
+
 /** Exit codes are part of the interface: scripts and agents branch on them. */
 export const ExitCode = {
   ok: 0,
@@ -65,6 +67,6 @@ const SHOWN = 60;
 /** A bad value as it may appear in an error: at most ~60 characters, one line, with its real length. */
 export function preview(value: string): string {
   const oneLine = value.replace(/[\r\n\t]/g, " ");
-  if (oneLine.length <= SHOWN) return JSON.stringify(oneLine);
-  return `${JSON.stringify(`${oneLine.slice(0, SHOWN)}…`)} (${value.length} characters)`;
+  if (oneLine.length <= SHOWN) return safeJson(oneLine);
+  return `${safeJson(`${oneLine.slice(0, SHOWN)}…`)} (${value.length} characters)`;
 }

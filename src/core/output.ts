@@ -1,4 +1,7 @@
 import pc from "picocolors";
+import { safeJson, terminalSafe } from "./visible.js";
+
+export { oneLine, visible } from "./visible.js";
 
 /** Colours only on a TTY and never with NO_COLOR; picocolors' own detection checks stdout only. */
 const colorEnabled = Boolean(process.stderr.isTTY) && !process.env.NO_COLOR && process.env.TERM !== "dumb";
@@ -12,6 +15,10 @@ export const style = {
   bold: (s: string) => colors.bold(s),
 };
 
+/** Every writer's last step: nothing but Nexus's own colours may drive the terminal (see visible.ts). */
+const safe = (text: string) => terminalSafe(text, { multiline: true, keepStyle: colorEnabled });
+const safeCell = (text: string) => terminalSafe(text, { multiline: false, keepStyle: colorEnabled });
+
 let quiet = false;
 let verbose = false;
 
@@ -22,15 +29,15 @@ export function setOutputMode(mode: { quiet?: boolean; verbose?: boolean }): voi
 
 /** Human progress and logs go to stderr so stdout stays clean for --json and `path`. */
 export function info(message: string): void {
-  if (!quiet) process.stderr.write(`${message}\n`);
+  if (!quiet) process.stderr.write(`${safe(message)}\n`);
 }
 
 export function debug(message: string): void {
-  if (verbose) process.stderr.write(`${style.dim(message)}\n`);
+  if (verbose) process.stderr.write(`${style.dim(safe(message))}\n`);
 }
 
 export function warn(message: string): void {
-  process.stderr.write(`${style.warn("warning:")} ${message}\n`);
+  process.stderr.write(`${style.warn("warning:")} ${safe(message)}\n`);
 }
 
 export function success(message: string): void {
@@ -38,11 +45,12 @@ export function success(message: string): void {
 }
 
 export function printLine(text: string): void {
-  process.stdout.write(`${text}\n`);
+  process.stdout.write(`${safe(text)}\n`);
 }
 
+/** Exact: parsing it gives the same values; C1 and bidi characters are escaped as JSON already does C0. */
 export function printJson(data: unknown): void {
-  process.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
+  process.stdout.write(`${safeJson(data)}\n`);
 }
 
 export type Column<T> = { header: string; value: (row: T) => string | number };
@@ -52,11 +60,12 @@ const visibleLength = (text: string) =>
   text.includes("\u001b") ? text.replace(ANSI, "").length : text.length;
 
 /**
- * Aligned columns separated by two spaces. Hand-rolled on purpose: cli-table3 took 3.4 s to
+ * Aligned columns separated by two spaces; every cell is one line (a newline in a title is shown as
+ * `\n`), so one row is always one record. Hand-rolled on purpose: cli-table3 took 3.4 s to
  * lay out 10,000 rows, and `task list` must answer in well under a second.
  */
 export async function printTable<T>(rows: T[], columns: Column<T>[]): Promise<void> {
-  const cells = rows.map((row) => columns.map((c) => String(c.value(row))));
+  const cells = rows.map((row) => columns.map((c) => safeCell(String(c.value(row)))));
   const header = columns.map((c) => style.bold(c.header));
   const widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((r) => visibleLength(r[i]!))));
   const render = (line: string[]) =>

@@ -1,4 +1,5 @@
 import { isNexusError } from "../core/errors.js";
+import { safeJson, visible } from "../core/visible.js";
 
 type Result = { content: { type: "text"; text: string }[]; isError?: boolean };
 
@@ -68,7 +69,7 @@ export async function guarded(
   try {
     const data = await fn();
     return {
-      content: [{ type: "text", text: JSON.stringify(data, null, 2) }],
+      content: [{ type: "text", text: safeJson(data) }],
       isError: isError?.(data) || undefined,
     };
   } catch (error) {
@@ -77,6 +78,8 @@ export async function guarded(
 }
 
 export function errorText(error: unknown): string {
-  if (!isNexusError(error)) return `Unexpected error: ${(error as Error).message}`;
-  return `${error.message}${error.hint ? `\nHint: ${mcpHint(error.hint)}` : ""}`;
+  // Messages quote what was given (titles, names): no raw control character reaches the agent.
+  const shown = (text: string) => visible(text, { multiline: true });
+  if (!isNexusError(error)) return `Unexpected error: ${shown((error as Error).message)}`;
+  return shown(`${error.message}${error.hint ? `\nHint: ${mcpHint(error.hint)}` : ""}`);
 }

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { dataFence } from "../core/fence.js";
+import { safeJson } from "../core/visible.js";
 import { openTasks } from "../tasks/context.js";
 import { checkAgentName, LIMITS } from "../tasks/limits.js";
 import { STATUSES } from "../tasks/model.js";
@@ -6,7 +8,7 @@ import { errorText, guarded } from "./hints.js";
 
 type Result = { content: { type: "text"; text: string }[]; isError?: boolean };
 
-const ok = (data: unknown): Result => ({ content: [{ type: "text", text: JSON.stringify(data, null, 2) }] });
+const ok = (data: unknown): Result => ({ content: [{ type: "text", text: safeJson(data) }] });
 const fail = (text: string): Result => ({ content: [{ type: "text", text }], isError: true });
 
 export interface ToolDef {
@@ -27,6 +29,8 @@ const agent = agentName()
 export const taskId = () => z.string().min(1).max(LIMITS.id);
 const id = taskId().describe("task id, e.g. nx-3f9a");
 const text = () => z.string().max(LIMITS.text);
+/** As `claim --ttl`: at most a week. */
+const LEASE_MAX_SECONDS = 7 * 24 * 3600;
 
 /** Opens the tasks as the given agent; a name beyond the limits is refused even in-process. */
 async function tasksAs(name: unknown) {
@@ -99,7 +103,10 @@ const taskComplete: ToolDef = {
       const failed = result.gates.results
         .filter((r) => r.exitCode !== 0)
         .map((r) => `$ ${r.command}\nexit ${r.exitCode}\n${r.outputTail}`);
-      return fail(`Gates failed; ${a.id} is back in progress.\n\n${failed.join("\n\n")}`);
+      // Check output is whatever the checked code printed: fenced as data, never instructions.
+      const fence = dataFence(failed);
+      const blocks = failed.map((f) => fence.block("failed check and its output", f));
+      return fail(`Gates failed; ${a.id} is back in progress.\n${fence.rule}\n\n${blocks.join("\n\n")}`);
     } catch (error) {
       return fail(errorText(error));
     }
@@ -129,16 +136,25 @@ export const TASK_TOOLS: ToolDef[] = [
   },
   {
     name: "task_claim",
-    description: "Claim the given task, or the best ready one (a lease; do this before working).",
+    description:
+      "Claim a task, or the best ready one: a lease, held before working; claim it again to renew.",
     input: {
       id: taskId().optional().describe("task id to claim; omit to take the best ready task"),
       agent: agentName().describe("your agent name: you become the task's assignee"),
+      ttl: z
+        .number()
+        .int()
+        .min(1)
+        .max(LEASE_MAX_SECONDS)
+        .optional()
+        .describe("lease length in seconds (default 1800); kept when you renew it"),
     },
     run: (a) =>
       guarded(async () => {
         const { claimTask } = await import("../tasks/operations.js");
         const tc = await tasksAs(a.agent);
-        return claimTask(tc, { id: a.id as string | undefined, agent: a.agent as string });
+        const ttlSeconds = a.ttl as number | undefined;
+        return claimTask(tc, { id: a.id as string | undefined, agent: a.agent as string, ttlSeconds });
       }),
   },
   {

@@ -10,7 +10,7 @@ import { completeTask } from "../tasks/verify.js";
 import { rateLimited, runAgent } from "./agent-process.js";
 import { worktreeFingerprint } from "./fingerprint.js";
 import type { AgentCommand } from "./presets.js";
-import { buildPrompt } from "./prompt.js";
+import { buildPrompt, buildReviewPrompt } from "./prompt.js";
 import { loadSkills } from "./skills.js";
 import { type RunState, type RunStatus, runsDir, saveRun } from "./state.js";
 import { taskWorkspace } from "./workspace.js";
@@ -192,7 +192,7 @@ async function review(
       status: "awaiting_review",
       message: `gates passed; approve with \`nexus task approve ${task.id} --by WHO\``,
     };
-  const prompt = `Review task ${task.id} (${task.title}) in this worktree. Exit 0 to approve; otherwise print why and exit non-zero.\n`;
+  const prompt = buildReviewPrompt(task);
   const promptFile = join(args.worktree, ".nexus", "review.md");
   writeFileSync(promptFile, prompt);
   const log = join(runsDir(tc.paths.nexusDir), `${task.id}-review.log`);

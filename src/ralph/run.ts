@@ -34,7 +34,8 @@ export async function runRalph(
     while (!options.signal?.aborted) {
       const id = options.taskIds.length ? queue.shift() : claimNext(tc, agentName);
       if (!id) return;
-      results.push(await runTask(tc, id, { ...options, agentName }));
+      // The worker acts as its agent: the lease it claims is its own, and so is the completion.
+      results.push(await runTask({ ...tc, actor: agentName }, id, { ...options, agentName }));
     }
   };
   const started = new Date().toISOString();

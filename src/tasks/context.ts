@@ -58,10 +58,11 @@ export function record(
 
 export const LEASE_SECONDS = 30 * 60;
 
-/** Any command by the lease holder on its task counts as a heartbeat. */
+/** Any command by the lease holder on its task counts as a heartbeat, for the length it claimed. */
 function extendedLease(tc: TaskContext, task: Task, by: string): string | null {
   if (!task.leaseExpiresAt || task.assignee !== by) return task.leaseExpiresAt;
-  const renewed = new Date(tc.now().getTime() + LEASE_SECONDS * 1000).toISOString();
+  const seconds = task.leaseSeconds ?? LEASE_SECONDS;
+  const renewed = new Date(tc.now().getTime() + seconds * 1000).toISOString();
   return [renewed, task.leaseExpiresAt].sort()[1]!;
 }
 

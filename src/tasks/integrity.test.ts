@@ -168,7 +168,7 @@ describe("checks changed by hand in tasks.jsonl", () => {
     const tc = p.open();
     const task = createTask(tc, { title: "hard", checks: ["false"] });
     expect(task.history[0]).toMatchObject({ type: "created", checksAfter: ["false"] });
-    startTask(tc, task.id);
+    startTask(p.open("bot"), task.id);
     handEdit(tc.store.file, task.id, { checks: ["true"] });
     const edited = p.open("bot");
     const result = await completeTask(edited, { id: task.id });

@@ -34,7 +34,7 @@ describe("task life cycle", () => {
 
   it("is done only through passing gates, and records failures with output", async () => {
     const p = await taskProject({ files: { "fixed.txt": "no" } });
-    const tc = p.open();
+    const tc = p.open("bot");
     const task = createTask(tc, { title: "fix it", checks: ["echo checking; grep -q yes fixed.txt"] });
     assignTask(tc, task.id, "bot");
     startTask(tc, task.id);
@@ -57,7 +57,7 @@ describe("task life cycle", () => {
 
   it("goes through review, rejection and approval", async () => {
     const p = await taskProject();
-    const tc = p.open();
+    const tc = p.open("bot");
     const task = createTask(tc, { title: "reviewed", checks: ["true"], review: true });
     claimTask(tc, { agent: "bot" });
     expect((await completeTask(tc, { id: task.id })).task.status).toBe("awaiting_review");

@@ -143,6 +143,32 @@ export function leaseUntil(tc: TaskContext, seconds = DEFAULT_LEASE_SECONDS): st
   return new Date(tc.now().getTime() + seconds * 1000).toISOString();
 }
 
+/** The fields of a task that holds no lease. */
+export const NO_LEASE = { leaseExpiresAt: null, leaseSeconds: undefined };
+
+/** A claim protects the work while it is being done: in progress or verifying, until it expires. */
+export function leaseLives(task: Task, now: Date): boolean {
+  return (
+    (task.status === "in_progress" || task.status === "verifying") &&
+    Boolean(task.assignee && task.leaseExpiresAt && task.leaseExpiresAt > now.toISOString())
+  );
+}
+
+/**
+ * The one check behind `complete`, `reject` and `heartbeat`: while a lease lives only its holder
+ * acts on the task. Names compare exactly, as claims do.
+ */
+export function requireLeaseHolder(task: Task, actor: string, now: Date, action = "complete"): void {
+  if (!leaseLives(task, now) || task.assignee === actor) return;
+  throw new NexusError(
+    `${actor} cannot ${action} ${task.id}: it is claimed by ${task.assignee} until ${task.leaseExpiresAt}.`,
+    {
+      category: "conflict",
+      hint: `Only the lease holder may ${action} it while the lease lives. Ask ${task.assignee} to finish it, or take it over once the lease has ended (\`nexus task claim ${task.id} --agent NAME\`).`,
+    },
+  );
+}
+
 /** Refuses a dependency list that would close a cycle through `taskId`. */
 export function assertNoCycle(tx: Pick<TaskTx, "find">, taskId: string, dependsOn: string[]): void {
   const seen = new Set<string>();

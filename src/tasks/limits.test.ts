@@ -109,6 +109,7 @@ describe("self-review", () => {
     const carol = p.open("carol");
     rejectTask(carol, { id: task.id, reason: "redo", by: "carol" });
     startTask(carol, task.id);
+    p.advance(31 * 60_000); // bob's lease has ended: carol may complete it
     await completeTask(carol, { id: task.id });
     expect(errorOf(() => approveTask(carol, task.id, "carol")).message).toContain("submitter");
     const solo = { ...p.open("bob"), config: configSchema.parse({ tasks: { allow_self_review: true } }) };

@@ -59,6 +59,11 @@ export interface Task {
   workspace: string | null;
   assignee: string | null;
   leaseExpiresAt: string | null;
+  /**
+   * The lease length the holder asked for (`claim --ttl`), kept by every renewal; absent means the
+   * default (LEASE_SECONDS). Optional, so files written before it existed load unchanged.
+   */
+  leaseSeconds?: number;
   rejections: number;
   createdAt: string;
   updatedAt: string;
@@ -88,6 +93,10 @@ export function validateTask(value: unknown): Task {
     ["workspace", isNullableString(t?.workspace)],
     ["assignee", isNullableString(t?.assignee)],
     ["leaseExpiresAt", isNullableString(t?.leaseExpiresAt)],
+    [
+      "leaseSeconds",
+      t?.leaseSeconds === undefined || (Number.isInteger(t.leaseSeconds) && (t.leaseSeconds as number) > 0),
+    ],
     ["rejections", Number.isInteger(t?.rejections)],
     ["createdAt", isString(t?.createdAt)],
     ["updatedAt", isString(t?.updatedAt)],
@@ -133,6 +142,7 @@ export const KEY_ORDER: (keyof Task)[] = [
   "workspace",
   "assignee",
   "leaseExpiresAt",
+  "leaseSeconds",
   "rejections",
   "createdAt",
   "updatedAt",

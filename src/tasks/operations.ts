@@ -5,9 +5,12 @@ import { checksChange, pendingCheckReview } from "./integrity.js";
 import {
   assertNoCycle,
   checkTaskFields,
+  leaseLives,
   leaseUntil,
   move,
+  NO_LEASE,
   requireDependenciesDone,
+  requireLeaseHolder,
   validPriority,
 } from "./lifecycle.js";
 import { checkAgentName, checkTaskId, checkText } from "./limits.js";
@@ -28,7 +31,7 @@ export function startTask(tc: TaskContext, id: string): Task {
     requireDependenciesDone(tx, task, tc.store.trust);
     const moved = move(
       tc,
-      { ...task, assignee: task.assignee ?? tc.actor, leaseExpiresAt: leaseUntil(tc) },
+      { ...task, assignee: task.assignee ?? tc.actor, ...NO_LEASE, leaseExpiresAt: leaseUntil(tc) },
       "in_progress",
       { type: "started" },
     );
@@ -64,13 +67,17 @@ export function claimTask(
         hint: "See `nexus task list` for blocked and in-progress work.",
       });
     requireDependenciesDone(tx, task, tc.store.trust);
-    if (task.status === "in_progress" && task.assignee && task.assignee !== options.agent) {
+    // Held while in progress, and while its holder's gates run (verifying) until the lease ends.
+    const held = task.status === "in_progress" || leaseLives(task, tc.now());
+    if (held && task.assignee && task.assignee !== options.agent) {
       throw new NexusError(`Task ${task.id} is claimed by ${task.assignee} until ${task.leaseExpiresAt}.`, {
         category: "conflict",
         hint: "Claim another task, or wait for the lease to expire.",
       });
     }
-    const claimed = { ...task, assignee: options.agent, leaseExpiresAt: leaseUntil(tc, options.ttlSeconds) };
+    // The lease length is kept with the task: the holder's later commands renew it for as long.
+    const lease = { leaseExpiresAt: leaseUntil(tc, options.ttlSeconds), leaseSeconds: options.ttlSeconds };
+    const claimed = { ...task, assignee: options.agent, ...lease };
     const next =
       task.status === "in_progress"
         ? record(tc, claimed, { type: "claimed", by: options.agent })
@@ -92,13 +99,15 @@ export function heartbeat(
   checkRequest(tc, options.id, options.agent);
   return tc.store.write((tx) => {
     const task = tx.get(options.id);
+    requireLeaseHolder(task, options.agent, tc.now(), "renew the lease on");
     if (task.assignee !== options.agent || task.status !== "in_progress") {
       throw new NexusError(`Task ${task.id} is not held by ${options.agent}.`, {
         category: "conflict",
         hint: `Claim it: nexus task claim ${task.id} --agent ${options.agent}`,
       });
     }
-    const extended = { ...task, leaseExpiresAt: leaseUntil(tc, options.ttlSeconds) };
+    const seconds = options.ttlSeconds ?? task.leaseSeconds;
+    const extended = { ...task, leaseExpiresAt: leaseUntil(tc, seconds), leaseSeconds: seconds };
     tx.put(extended);
     return extended;
   });
@@ -119,7 +128,7 @@ function expireLeasesIn(tc: TaskContext, tx: TaskTx): string[] {
     if (task.status !== "in_progress" || !task.leaseExpiresAt || task.leaseExpiresAt >= now) continue;
     const note = `lease of ${task.assignee} expired at ${task.leaseExpiresAt}`;
     tx.put(
-      move(tc, { ...task, assignee: null, leaseExpiresAt: null }, "open", {
+      move(tc, { ...task, assignee: null, ...NO_LEASE }, "open", {
         type: "lease_expired",
         note,
         by: "nexus",
@@ -151,16 +160,19 @@ export function approveTask(tc: TaskContext, id: string, by: string, signed?: Ta
         exitCode: 2,
         hint: "Wait for its gates to finish (`nexus task show ID`).",
       });
-    const next = move(tc, { ...task, leaseExpiresAt: null }, "done", { type: "approved", by });
-    refuseSelfReview(tc, task, by);
+    const next = move(tc, { ...task, ...NO_LEASE }, "done", { type: "approved", by });
+    refuseSelfReview(tc, task, by, "approve");
     return signed ? { ...next, updatedAt: signed.at, history: [...task.history, signed] } : next;
   });
   taskEvent("completed", id);
   return approved;
 }
 
-/** A review needs a second person: neither the assignee nor whoever completed it may approve it. */
-function refuseSelfReview(tc: TaskContext, task: Task, by: string): void {
+/**
+ * A review needs a second person: neither the assignee, nor whoever completed it, nor whoever
+ * weakened its checks may approve it, or reject it once it is submitted (awaiting review or done).
+ */
+function refuseSelfReview(tc: TaskContext, task: Task, by: string, verb: "approve" | "reject"): void {
   if (tc.config.tasks.allow_self_review) return;
   const same = (who: string | null | undefined) => who?.trim().toLowerCase() === by.trim().toLowerCase();
   const submitter = [...task.history].reverse().find((e) => e.type === "gates_passed")?.by;
@@ -174,11 +186,11 @@ function refuseSelfReview(tc: TaskContext, task: Task, by: string): void {
         : undefined;
   if (!role) return;
   throw new NexusError(
-    `${by} cannot approve ${task.id}: they are ${role.startsWith("the ") ? role : `its ${role}`}, and the reviewer must be someone else.`,
+    `${by} cannot ${verb} ${task.id}: they are ${role.startsWith("the ") ? role : `its ${role}`}, and the reviewer must be someone else.`,
     {
       category: "validation",
       exitCode: 2,
-      hint: "Ask another agent or person to approve it (`nexus task approve ID --by REVIEWER`), or, on a solo project, set `tasks: { allow_self_review: true }` in .nexus/config.yaml.",
+      hint: `Ask another agent or person to review it (\`nexus task ${verb} ID --by REVIEWER\`), or, on a solo project, set \`tasks: { allow_self_review: true }\` in .nexus/config.yaml.`,
     },
   );
 }
@@ -192,13 +204,17 @@ export function rejectTask(tc: TaskContext, options: { id: string; reason: strin
       "A rejection needs a reason.",
       "Pass --reason TEXT: it is fed back to whoever fixes it.",
     );
-  const rejected = change(tc, options.id, (task) =>
-    move(tc, { ...task, rejections: task.rejections + 1, leaseExpiresAt: null }, "rejected", {
+  const rejected = change(tc, options.id, (task) => {
+    requireLeaseHolder(task, options.by, tc.now(), "reject");
+    const next = move(tc, { ...task, rejections: task.rejections + 1, ...NO_LEASE }, "rejected", {
       type: "rejected",
       note: options.reason,
       by: options.by,
-    }),
-  );
+    });
+    // A rejection of submitted work is a review; the move above has refused anything else.
+    refuseSelfReview(tc, task, options.by, "reject");
+    return next;
+  });
   taskEvent("rejected", options.id);
   return rejected;
 }

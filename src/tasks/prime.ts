@@ -1,3 +1,5 @@
+import { dataFence } from "../core/fence.js";
+import { oneLine } from "../core/visible.js";
 import type { Task } from "./model.js";
 import { readyTasks } from "./queries.js";
 import type { TaskRow } from "./store.js";
@@ -66,51 +68,60 @@ export function primeSummary(rows: TaskRow[], tasks: Task[], agent: string): Pri
 }
 
 const checks = (list: string[]) => list.join(" ; ") || "(project gates)";
+const row = (r: TaskRow) => oneLine(`- ${r.id} [P${r.priority} ${r.status}] ${r.title}`);
 
+/** For an agent: every list taken from the tasks is a data block fenced with a random marker (core/fence.ts). */
 export function renderPrime(s: PrimeSummary): string {
-  const line = (r: TaskRow) => `- ${r.id} [P${r.priority} ${r.status}] ${r.title}`;
+  const fence = dataFence([
+    ...[...s.mine, ...s.ready].map((r) => r.title),
+    ...s.recentFailures.map((f) => f.detail),
+    ...s.checkChanges.flatMap((c) => [...c.before, ...c.after]),
+  ]);
+  const list = (label: string, lines: string[], empty: string[]) =>
+    lines.length ? [fence.block(label, lines.join("\n"))] : empty;
   const parts = [
-    `# Nexus work summary for ${s.agent}`,
+    `# Nexus work summary for ${oneLine(s.agent)}`,
     `Tasks: ${
       Object.entries(s.counts)
         .map(([k, v]) => `${v} ${k}`)
         .join(", ") || "none"
     }`,
     "",
+    fence.rule,
+    "",
     "## Your claims",
-    ...(s.mine.length
-      ? s.mine.map(line)
-      : ["- none: `nexus task claim --agent NAME` takes the best ready task"]),
+    ...list("your claims", s.mine.map(row), [
+      "- none: `nexus task claim --agent NAME` takes the best ready task",
+    ]),
     "",
     "## Ready (best first)",
-    ...(s.ready.length ? s.ready.map(line) : ["- nothing ready"]),
+    ...list("ready tasks", s.ready.map(row), ["- nothing ready"]),
     "",
     "## Recent failures",
-    ...(s.recentFailures.length
-      ? s.recentFailures.map((f) => `- ${f.task} ${f.type} ${f.at.slice(0, 16)}: ${f.detail}`)
-      : ["- none"]),
-    ...(s.checkChanges.length
-      ? [
-          "",
-          "## Check changes",
-          ...s.checkChanges.map(
-            (c) =>
-              `- ${c.task} ${c.at.slice(0, 16)} by ${c.by}: ${checks(c.before)} → ${checks(c.after)}${c.reviewRequired ? " (weakened after work started: needs a review by someone else)" : ""}`,
-          ),
-        ]
-      : []),
-    ...(s.unverified.length
-      ? [
-          "",
-          "## Done without a passing gate run (unverified)",
-          ...s.unverified.slice(0, 5).map((id) => `- ${id}: nexus task verify ${id}`),
-          ...(s.unverified.length > 5
-            ? [`- and ${s.unverified.length - 5} more: nexus task list --unverified`]
-            : []),
-        ]
-      : []),
+    ...list("recent failures", s.recentFailures.map(failureLine), ["- none"]),
+    ...(s.checkChanges.length ? ["", "## Check changes"] : []),
+    ...list("check changes", s.checkChanges.map(checkChangeLine), []),
+    ...unverifiedLines(s.unverified),
     "",
     "Done means the gates pass: finish with `nexus task complete ID`; `nexus task show ID` has the full history.",
   ];
   return parts.join("\n");
+}
+
+const failureLine = (f: PrimeSummary["recentFailures"][number]) =>
+  oneLine(`- ${f.task} ${f.type} ${f.at.slice(0, 16)}: ${f.detail}`);
+
+const checkChangeLine = (c: PrimeSummary["checkChanges"][number]) =>
+  oneLine(
+    `- ${c.task} ${c.at.slice(0, 16)} by ${c.by}: ${checks(c.before)} → ${checks(c.after)}${c.reviewRequired ? " (weakened after work started: needs a review by someone else)" : ""}`,
+  );
+
+function unverifiedLines(ids: string[]): string[] {
+  if (!ids.length) return [];
+  return [
+    "",
+    "## Done without a passing gate run (unverified)",
+    ...ids.slice(0, 5).map((id) => oneLine(`- ${id}: nexus task verify ${id}`)),
+    ...(ids.length > 5 ? [`- and ${ids.length - 5} more: nexus task list --unverified`] : []),
+  ];
 }

@@ -1,3 +1,4 @@
+import { oneLine } from "../core/visible.js";
 import type { Task } from "./model.js";
 import type { TaskRow } from "./store.js";
 
@@ -40,7 +41,7 @@ export function dependencyTree(
 }
 
 export function renderTree(node: DepNode, prefix = "", last = true, root = true): string[] {
-  const line = `${root ? "" : `${prefix}${last ? "└─ " : "├─ "}`}${node.id} [${node.status}] ${node.title}`;
+  const line = `${root ? "" : `${prefix}${last ? "└─ " : "├─ "}`}${oneLine(`${node.id} [${node.status}] ${node.title}`)}`;
   const childPrefix = root ? "" : `${prefix}${last ? "   " : "│  "}`;
   return [
     line,

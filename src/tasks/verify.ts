@@ -6,6 +6,7 @@ import { allowSigner, evidencePayload, loadSigner, signPayload } from "./evidenc
 import { type GateOptions, type GatePlan, type GateRun, planGates, runGates } from "./gates.js";
 import { newEventId } from "./ids.js";
 import { effectiveChecks, reviewReason } from "./integrity.js";
+import { requireLeaseHolder } from "./lifecycle.js";
 import type { Task, TaskEvent, TaskStatus } from "./model.js";
 
 export interface CompleteResult {
@@ -28,6 +29,7 @@ const COMPLETABLE: TaskStatus[] = ["in_progress", "rejected", "verifying"];
  */
 export async function completeTask(tc: TaskContext, options: CompleteOptions): Promise<CompleteResult> {
   const before = tc.store.get(options.id);
+  requireLeaseHolder(before, tc.actor, tc.now());
   if (!COMPLETABLE.includes(before.status)) throw notCompletable(before);
   return gateAndRecord(tc, before, options);
 }
@@ -48,6 +50,7 @@ export async function verifyTask(
       exitCode: 2,
       hint: "Start it first: nexus task start ID",
     });
+  requireLeaseHolder(task, tc.actor, tc.now(), "verify");
   return gateAndRecord(tc, task, { ...options, id });
 }
 
@@ -72,6 +75,8 @@ async function gateAndRecord(
   const signerAdded = allowSigner(tc.paths, key);
   const task = tc.store.write((tx) => {
     const current = tx.get(before.id);
+    // Again under the lock: another agent may have taken the task over while the gates ran.
+    requireLeaseHolder(current, tc.actor, tc.now());
     refuseIfChanged(tc, before, current, gates);
     const next = applyOutcome(current, signed);
     tx.put(next);
