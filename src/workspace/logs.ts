@@ -1,5 +1,6 @@
 import { Writable } from "node:stream";
 import { NexusError } from "../core/errors.js";
+import { terminalSafe } from "../core/visible.js";
 import { listServices } from "./containers.js";
 import type { ProjectContext } from "./context.js";
 import { getDocker } from "./docker.js";
@@ -53,7 +54,8 @@ type LineWriter = { write(chunk: Buffer | string): boolean };
 function prefixer(prefix: string, target: NodeJS.WriteStream): Writable {
   return new Writable({
     write(chunk: Buffer, _encoding, done) {
-      const text = chunk.toString();
+      // A container's output is untrusted: colours pass, other control sequences are shown, not obeyed.
+      const text = terminalSafe(chunk.toString(), { multiline: true, keepStyle: true });
       const lines = text.endsWith("\n") ? text.slice(0, -1).split("\n") : text.split("\n");
       target.write(prefix ? lines.map((l) => `${prefix}${l}\n`).join("") : text);
       done();
