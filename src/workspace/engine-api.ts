@@ -125,3 +125,72 @@ async function modemCall<T>(call: EngineCall): Promise<T> {
     );
   });
 }
+
+/**
+ * Starts an exec with its standard input attached (`Upgrade: tcp`): resolves with the raw socket, which
+ * carries the multiplexed output one way and the command's stdin the other. Ending the socket's write
+ * side closes the command's stdin; so does the connection dying with Nexus.
+ */
+export function engineHijack(
+  socketPath: string,
+  path: string,
+  body: object,
+): Promise<import("node:net").Socket> {
+  return import("node:http").then(
+    ({ request }) =>
+      new Promise((resolve, reject) => {
+        const text = JSON.stringify(body);
+        const headers = {
+          "content-type": "application/json",
+          "content-length": Buffer.byteLength(text),
+          connection: "Upgrade",
+          upgrade: "tcp",
+        };
+        const req = request({ socketPath, path, method: "POST", headers, agent: false });
+        req.on("upgrade", (_res, socket, head) => {
+          if (head.length) socket.unshift(head);
+          resolve(socket);
+        });
+        req.on("response", (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () =>
+            reject(new EngineError(res.statusCode ?? 0, Buffer.concat(chunks).toString().trim())),
+          );
+        });
+        req.on("error", (error) => reject(engineUnreachable(error as NodeJS.ErrnoException)));
+        req.end(text);
+      }),
+  );
+}
+
+/** PUT of a tar archive into a container folder (`/containers/ID/archive?path=…`): it is unpacked there. */
+export async function enginePutArchive(containerId: string, dir: string, archive: Buffer): Promise<void> {
+  const socketPath = engineSocket();
+  if (!socketPath) {
+    const { loadDocker } = await import("./docker.js");
+    await (await loadDocker()).getContainer(containerId).putArchive(archive, { path: dir });
+    return;
+  }
+  const { request } = await import("node:http");
+  const path = `/containers/${containerId}/archive?${new URLSearchParams({ path: dir })}`;
+  const headers = { "content-type": "application/x-tar", "content-length": archive.length };
+  await new Promise<void>((resolve, reject) => {
+    const req = request(
+      { socketPath, path, method: "PUT", headers, agent: false, timeout: 30_000 },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => {
+          const status = res.statusCode ?? 0;
+          if (status < 300) return resolve();
+          const text = Buffer.concat(chunks).toString();
+          reject(new EngineError(status, (/"message":"([^"]*)"/.exec(text)?.[1] ?? text).trim()));
+        });
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error("no answer within 30 s")));
+    req.on("error", (error) => reject(engineUnreachable(error as NodeJS.ErrnoException)));
+    req.end(archive);
+  });
+}
