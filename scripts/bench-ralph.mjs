@@ -46,7 +46,9 @@ function setup() {
 
 /** One `ralph run` of a fresh task in `workspace`; returns the agent's start-to-end time in ms. */
 function iteration(workspace, extra) {
-  const id = JSON.parse(nexus("task", "create", "bench", "--check", "true", "--workspace", workspace, "--json")).id;
+  const id = JSON.parse(
+    nexus("task", "create", "bench", "--check", "true", "--workspace", workspace, "--json"),
+  ).id;
   const [state] = JSON.parse(nexus("ralph", "run", id, "--json", "--agent-cmd", "true", ...extra));
   if (state.status !== "done") throw new Error(`ralph run ended ${state.status}: ${state.message}`);
   return state.iterations[0].durationMs;
@@ -58,7 +60,10 @@ function main() {
   const container = [];
   const host = [];
   for (let i = 0; i < runs; i++) {
-    const pair = [() => container.push(iteration("box", [])), () => host.push(iteration("hostbox", ["--on-host"]))];
+    const pair = [
+      () => container.push(iteration("box", [])),
+      () => host.push(iteration("hostbox", ["--on-host"])),
+    ];
     for (const step of i % 2 ? pair.reverse() : pair) step();
   }
   const inContainer = summary(container);
@@ -66,8 +71,12 @@ function main() {
   const extraMs = inContainer.medianMs - onHost.medianMs;
   const pass = extraMs <= TARGET_EXTRA_MS;
   console.log("ralph iteration, trivial agent, start to end");
-  console.log(`  in the dev container   median ${inContainer.medianMs} ms (min ${inContainer.minMs}, max ${inContainer.maxMs})`);
-  console.log(`  on the host            median ${onHost.medianMs} ms (min ${onHost.minMs}, max ${onHost.maxMs})`);
+  console.log(
+    `  in the dev container   median ${inContainer.medianMs} ms (min ${inContainer.minMs}, max ${inContainer.maxMs})`,
+  );
+  console.log(
+    `  on the host            median ${onHost.medianMs} ms (min ${onHost.minMs}, max ${onHost.maxMs})`,
+  );
   console.log(`  container costs +${extraMs} ms (target ≤ ${TARGET_EXTRA_MS}) ${pass ? "PASS" : "FAIL"}`);
   saveResults("ralph", {
     runs,

@@ -14,7 +14,6 @@ const external = [
   "docker-modem",
   "@modelcontextprotocol/sdk",
   "@devcontainers/cli",
-  "tar-stream",
 ];
 
 await build({

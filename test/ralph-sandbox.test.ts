@@ -32,6 +32,7 @@ function probeScript(hostHome: string, otherWorktree: string): string {
   echo "secret=\${HOST_ONLY_SECRET:-absent}"
   echo "allowed=\${SANDBOX_ALLOWED:-absent}"
   echo "token=$(cat "$HOME/.config/agent/token" 2>/dev/null || echo absent)"
+  echo "filevars=$(env | grep -c NEXUS_AGENT_FILE) mode=$(stat -c %a "$HOME/.config/agent/token")"
   echo "task=$NEXUS_TASK_ID iteration=$NEXUS_ITERATION"
   test -r "$NEXUS_PROMPT_FILE" && echo "prompt-readable $NEXUS_PROMPT_FILE"
 } > report.txt 2>&1
@@ -130,6 +131,7 @@ describe.skipIf(!hasDocker)("the agent runs sandboxed in its workspace's dev con
     expect(report).toContain("secret=absent");
     expect(report).toContain("allowed=given");
     expect(report).toContain("token=TOKEN-FROM-HOST");
+    expect(report).toContain("filevars=0 mode=600");
     expect(report).toContain(`task=${id} iteration=1`);
     expect(report).toContain("prompt-readable /workspace/.nexus/runs/agent/prompt.md");
     // The copy was the agent's to change; the host's original is untouched.

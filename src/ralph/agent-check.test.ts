@@ -81,11 +81,24 @@ describe("ralph run --on-host refuses an agent that is not installed on the host
 
   it("checks --agent-cmd and the review agent too", async () => {
     const { repo } = await project();
-    const custom = await runCli(["ralph", "run", "--on-host", "--agent-cmd", "no-such-agent-x {prompt_file}"], repo);
+    const custom = await runCli(
+      ["ralph", "run", "--on-host", "--agent-cmd", "no-such-agent-x {prompt_file}"],
+      repo,
+    );
     expect(custom.stderr).toContain("Agent command `no-such-agent-x` was not found on PATH.");
     expect(custom.code).toBe(1);
     const review = await runCli(
-      ["ralph", "run", "--on-host", "--agent-cmd", "true", "--review-agent-cmd", "no-such-reviewer", "--template", "none"],
+      [
+        "ralph",
+        "run",
+        "--on-host",
+        "--agent-cmd",
+        "true",
+        "--review-agent-cmd",
+        "no-such-reviewer",
+        "--template",
+        "none",
+      ],
       repo,
     );
     expect(review.stderr).toContain("Review agent command `no-such-reviewer` was not found on PATH.");

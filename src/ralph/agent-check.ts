@@ -104,7 +104,7 @@ export async function assertAgentsInContainer(
   for (const { agent, role } of agents) {
     const program = agentExecutable(agent);
     if (!program) continue;
-    const found = await runTethered(place.target({}), {
+    const found = await runTethered(place.launch([], {}).target, {
       cmd: ["/bin/sh", "-c", 'command -v -- "$1" >/dev/null', "sh", program],
       timeoutMs: 30_000,
       onOutput: () => undefined,

@@ -38,18 +38,16 @@ export async function runAgent(options: {
     output = (output + chunk.toString()).slice(-KEEP_CHARS);
   };
   try {
-    for (const missing of await options.place.prepare())
+    const launch = options.place.launch(argv, { ...options.env, NEXUS_PROMPT_FILE: promptFile });
+    for (const missing of launch.missing)
       collect(Buffer.from(`nexus: ${missing} is not on the host; not copied into the container\n`));
-    const result = await runTethered(
-      options.place.target({ ...options.env, NEXUS_PROMPT_FILE: promptFile }),
-      {
-        cmd: argv,
-        stdinFile: options.agent.stdin ? promptFile : undefined,
-        timeoutMs: options.timeoutMs,
-        signal: options.signal,
-        onOutput: collect,
-      },
-    );
+    const result = await runTethered(launch.target, {
+      cmd: launch.cmd,
+      stdinFile: options.agent.stdin ? promptFile : undefined,
+      timeoutMs: options.timeoutMs,
+      signal: options.signal,
+      onOutput: collect,
+    });
     const durationMs = Math.round(performance.now() - started);
     return { exitCode: result.exitCode, timedOut: result.timedOut, output, durationMs };
   } finally {

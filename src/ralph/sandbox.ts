@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { relative, sep } from "node:path";
 import { type AgentConfig, expandHome } from "../core/config.js";
@@ -8,18 +9,20 @@ import type { RunTarget } from "../workspace/tether.js";
 /**
  * Where a task's agent runs: its workspace's dev container (the default), or the host with --on-host.
  * In the container it gets the container's own environment, the loop's NEXUS_* variables and the
- * allowlisted host variables; the allowlisted files are copied into its home before each run.
+ * allowlisted host variables; the allowlisted files are written into its home before each run.
  */
 export interface AgentPlace {
   kind: "container" | "host";
-  /** The worktree as the agent sees it. */
-  folder: string;
   /** A path in the worktree (on the host) as the agent sees it. */
   visible(hostPath: string): string;
-  /** Copies the allowlisted files in; returns the ones the host does not have. */
-  prepare(): Promise<string[]>;
-  /** The run target with the loop's variables added. */
-  target(loopEnv: Record<string, string>): RunTarget;
+  /** One run: where, the argv (writing the allowlisted files first), and the files the host lacks. */
+  launch(argv: string[], loopEnv: Record<string, string>): Launch;
+}
+
+export interface Launch {
+  target: RunTarget;
+  cmd: string[];
+  missing: string[];
 }
 
 /** The dev container of a workspace as the agent's place; refuses a workspace without one. */
@@ -38,22 +41,15 @@ export async function containerPlace(
     process.env[key] === undefined ? [] : [`${key}=${process.env[key]}`],
   );
   const env = [...remoteEnv(target.env), ...allowed];
-  let user: import("../workspace/container-files.js").ContainerUser | undefined;
   return {
     kind: "container",
-    folder,
     visible: (hostPath) => `${folder}/${relative(worktree, hostPath).split(sep).join("/")}`,
-    prepare: async () => {
-      if (!config.files.length) return [];
-      const files = await import("../workspace/container-files.js");
-      user ??= await files.containerUser({ ...base, env });
-      const copies = config.files.map((f) => ({ source: expandHome(f, homedir()), target: f.slice(2) }));
-      return files.copyIntoHome(base.containerId, user, copies);
+    launch: (argv, loopEnv) => {
+      const files = homeFiles(config.files);
+      const loop = Object.entries(loopEnv).map(([k, v]) => `${k}=${v}`);
+      const cmd = files.script ? ["/bin/sh", "-c", `${files.script}exec "$@"`, "nexus-agent", ...argv] : argv;
+      return { target: { ...base, env: [...env, ...loop, ...files.env] }, cmd, missing: files.missing };
     },
-    target: (loopEnv) => ({
-      ...base,
-      env: [...env, ...Object.entries(loopEnv).map(([k, v]) => `${k}=${v}`)],
-    }),
   };
 }
 
@@ -61,12 +57,46 @@ export async function containerPlace(
 export function hostPlace(worktree: string): AgentPlace {
   return {
     kind: "host",
-    folder: worktree,
     visible: (hostPath) => hostPath,
-    prepare: async () => [],
-    target: (loopEnv) => ({ kind: "host", cwd: worktree, env: { ...process.env, ...loopEnv } }),
+    launch: (argv, loopEnv) => ({
+      target: { kind: "host", cwd: worktree, env: { ...process.env, ...loopEnv } },
+      cmd: argv,
+      missing: [],
+    }),
   };
 }
+
+/** One variable can hold at most 128 KiB (MAX_ARG_STRLEN); credentials are far smaller. */
+const MAX_FILE_BYTES = 100 * 1024;
+
+/**
+ * The allowlisted host files (`~/…`), read now, as variables and a script that writes them into the
+ * container user's home as that user (0600, folders 0700) and then drops the variables. The host's
+ * files are only read; nothing runs as root in the container, so a link the agent planted in its home
+ * can only lead where the agent could write anyway. No extra Engine call: the agent's own exec carries them.
+ */
+export function homeFiles(files: string[]): { env: string[]; script: string; missing: string[] } {
+  const out = { env: [] as string[], script: "", missing: [] as string[] };
+  files.forEach((file, i) => {
+    const source = expandHome(file, homedir());
+    const content = existsSync(source) ? readFileSync(source) : undefined;
+    if (!content) return void out.missing.push(file);
+    if (content.includes(0) || content.length > MAX_FILE_BYTES)
+      throw new NexusError(`${file} is not a text file of at most 100 KiB.`, {
+        category: "validation",
+        hint: "`agent.files` takes credential and config files; give a larger install with `agent.mounts`.",
+      });
+    const target = file.slice(2);
+    const dir = target.includes("/") ? target.slice(0, target.lastIndexOf("/")) : "";
+    const name = `NEXUS_AGENT_FILE_${i}`;
+    out.env.push(`${name}=${content.toString("utf8")}`);
+    const mkdir = dir ? `mkdir -p "$HOME"/${quote(dir)} && ` : "";
+    out.script += `(umask 077 && ${mkdir}printf %s "$${name}" > "$HOME"/${quote(target)}) || echo "nexus: cannot write ~/${target.replace(/[^\w./-]/g, "?")}" >&2; unset ${name}\n`;
+  });
+  return out;
+}
+
+const quote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
 
 /** `what`: a workspace name, or words saying which workspace. */
 export function noDevContainer(what: string): NexusError {

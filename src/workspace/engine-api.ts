@@ -163,34 +163,3 @@ export function engineHijack(
       }),
   );
 }
-
-/** PUT of a tar archive into a container folder (`/containers/ID/archive?path=…`): it is unpacked there. */
-export async function enginePutArchive(containerId: string, dir: string, archive: Buffer): Promise<void> {
-  const socketPath = engineSocket();
-  if (!socketPath) {
-    const { loadDocker } = await import("./docker.js");
-    await (await loadDocker()).getContainer(containerId).putArchive(archive, { path: dir });
-    return;
-  }
-  const { request } = await import("node:http");
-  const path = `/containers/${containerId}/archive?${new URLSearchParams({ path: dir })}`;
-  const headers = { "content-type": "application/x-tar", "content-length": archive.length };
-  await new Promise<void>((resolve, reject) => {
-    const req = request(
-      { socketPath, path, method: "PUT", headers, agent: false, timeout: 30_000 },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => {
-          const status = res.statusCode ?? 0;
-          if (status < 300) return resolve();
-          const text = Buffer.concat(chunks).toString();
-          reject(new EngineError(status, (/"message":"([^"]*)"/.exec(text)?.[1] ?? text).trim()));
-        });
-      },
-    );
-    req.on("timeout", () => req.destroy(new Error("no answer within 30 s")));
-    req.on("error", (error) => reject(engineUnreachable(error as NodeJS.ErrnoException)));
-    req.end(archive);
-  });
-}
