@@ -40,7 +40,7 @@ export async function runAgent(options: {
   try {
     const launch = options.place.launch(argv, { ...options.env, NEXUS_PROMPT_FILE: promptFile });
     for (const missing of launch.missing)
-      collect(Buffer.from(`nexus: ${missing} is not on the host; not copied into the container\n`));
+      collect(Buffer.from(`nexus: ${missing} is not a file on the host; not copied into the container\n`));
     const result = await runTethered(launch.target, {
       cmd: launch.cmd,
       stdinFile: options.agent.stdin ? promptFile : undefined,

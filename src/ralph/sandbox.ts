@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { relative, sep } from "node:path";
 import { type AgentConfig, expandHome } from "../core/config.js";
@@ -77,10 +77,13 @@ const MAX_FILE_BYTES = 100 * 1024;
  */
 export function homeFiles(files: string[]): { env: string[]; script: string; missing: string[] } {
   const out = { env: [] as string[], script: "", missing: [] as string[] };
-  files.forEach((file, i) => {
+  for (const [i, file] of files.entries()) {
     const source = expandHome(file, homedir());
-    const content = existsSync(source) ? readFileSync(source) : undefined;
-    if (!content) return void out.missing.push(file);
+    const content = statSync(source, { throwIfNoEntry: false })?.isFile() ? readFileSync(source) : undefined;
+    if (!content) {
+      out.missing.push(file);
+      continue;
+    }
     if (content.includes(0) || content.length > MAX_FILE_BYTES)
       throw new NexusError(`${file} is not a text file of at most 100 KiB.`, {
         category: "validation",
@@ -92,7 +95,7 @@ export function homeFiles(files: string[]): { env: string[]; script: string; mis
     out.env.push(`${name}=${content.toString("utf8")}`);
     const mkdir = dir ? `mkdir -p "$HOME"/${quote(dir)} && ` : "";
     out.script += `(umask 077 && ${mkdir}printf %s "$${name}" > "$HOME"/${quote(target)}) || echo "nexus: cannot write ~/${target.replace(/[^\w./-]/g, "?")}" >&2; unset ${name}\n`;
-  });
+  }
   return out;
 }
 
