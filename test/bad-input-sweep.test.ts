@@ -57,6 +57,7 @@ const BASE_OPTIONS: Record<string, string[][]> = {
   "ralph run": [
     ["--agent-cmd", "false"],
     ["--template", "none"],
+    ["--on-host"],
     ["--max-iterations", "1"],
     ["--timeout", "30"],
   ],

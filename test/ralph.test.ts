@@ -1,27 +1,54 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { runCli } from "./helpers/cli.js";
-import { git, gitRepo, isolatedHome, tempDir } from "./helpers/fs.js";
+import { dockerAvailable } from "./helpers/docker.js";
+import { git, gitRepo, isolatedHome } from "./helpers/fs.js";
 
-/** A repository whose one check passes when fixed.txt says "yes". */
+const hasDocker = await dockerAvailable();
+
+/** A dev container from a small local image: agents run in their task's workspace container. */
+const TEMPLATE = `services:
+  dev:
+    image: debian:bookworm-slim
+    command: ["sleep", "infinity"]
+    init: true
+x-nexus:
+  dev_service: dev
+  ssh: false
+`;
+
+const repos: string[] = [];
+afterEach(async () => {
+  for (const repo of repos.splice(0)) {
+    const { workspaces } = JSON.parse((await runCli(["workspace", "list", "--json"], repo)).stdout);
+    for (const w of workspaces as { name: string }[])
+      await runCli(["workspace", "destroy", w.name, "--force"], repo);
+  }
+}, 120_000);
+
+/** A repository whose one check passes when fixed.txt says "yes"; new workspaces get a dev container. */
 async function project(): Promise<string> {
   isolatedHome();
   const repo = gitRepo({
     "fixed.txt": "no\n",
     "check.sh": 'grep -q yes fixed.txt || { echo "expected yes in fixed.txt"; exit 1; }\n',
+    ".nexus/templates/slim/compose.yaml": TEMPLATE,
   });
   await runCli(["init"], repo);
+  const config = join(repo, ".nexus/config.yaml");
+  writeFileSync(
+    config,
+    readFileSync(config, "utf8").replace(/^default_template: .*$/m, "default_template: slim"),
+  );
   git(repo, "add", "-A");
   git(repo, "commit", "-qm", "init");
+  repos.push(repo);
   return repo;
 }
 
-function agent(script: string): string {
-  const file = join(tempDir(), "agent.sh");
-  writeFileSync(file, script);
-  return `sh ${file}`;
-}
+/** The agent: a shell script, run by /bin/sh -c in the dev container. */
+const agent = (script: string): string => script;
 
 async function task(repo: string, title = "Fix it"): Promise<string> {
   return JSON.parse(
@@ -30,10 +57,9 @@ async function task(repo: string, title = "Fix it"): Promise<string> {
 }
 
 const json = (text: string) => JSON.parse(text);
-const run = (repo: string, ...args: string[]) =>
-  runCli(["ralph", "run", "--template", "none", "--json", ...args], repo);
+const run = (repo: string, ...args: string[]) => runCli(["ralph", "run", "--json", ...args], repo);
 
-describe("the Ralph loop with scripted agents", () => {
+describe.skipIf(!hasDocker)("the Ralph loop with scripted agents", () => {
   it("ends done after two iterations when the agent fixes it on its second try, with the first failure in its prompt", async () => {
     const repo = await project();
     const id = await task(repo);
@@ -101,7 +127,7 @@ describe("the Ralph loop with scripted agents", () => {
   });
 });
 
-describe("interrupting the loop", () => {
+describe.skipIf(!hasDocker)("interrupting the loop", () => {
   it("stops the agent and leaves the task resumable", async () => {
     const repo = await project();
     const id = await task(repo);
@@ -110,19 +136,26 @@ describe("interrupting the loop", () => {
     const { agentCommand } = await import("../src/ralph/presets.js");
     const tc = await openTasks({ cwd: repo, actor: "ralph-test" });
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 500);
-    const started = Date.now();
+    const worktrees = join(repo, ".nexus/worktrees");
+    const poll = setInterval(() => {
+      const started =
+        existsSync(worktrees) &&
+        readdirSync(worktrees).some((w) => existsSync(join(worktrees, w, "started")));
+      if (started) controller.abort();
+    }, 100);
+    let aborted = 0;
+    controller.signal.addEventListener("abort", () => (aborted = Date.now()));
     const [state] = await runRalph(tc, {
-      agent: agentCommand({ command: "sleep 30" }),
+      agent: agentCommand({ command: "touch started; sleep 30" }),
       agentName: "ralph-test",
       maxIterations: 5,
       timeoutSeconds: 60,
-      template: "none",
       taskIds: [id],
       parallel: 1,
       signal: controller.signal,
-    });
-    expect(Date.now() - started).toBeLessThan(10_000);
+    }).finally(() => clearInterval(poll));
+    expect(aborted).toBeGreaterThan(0);
+    expect(Date.now() - aborted).toBeLessThan(10_000);
     expect(state).toMatchObject({ status: "interrupted" });
     const shown = tc.store.get(id);
     expect(shown.status).toBe("in_progress");
@@ -132,7 +165,7 @@ describe("interrupting the loop", () => {
   });
 });
 
-describe("review in the loop", () => {
+describe.skipIf(!hasDocker)("review in the loop", () => {
   it("sends a --review task to the review agent: a rejection feeds back, an approval finishes it", async () => {
     const repo = await project();
     const id = JSON.parse(
@@ -169,7 +202,7 @@ describe("review in the loop", () => {
   });
 });
 
-describe("more stop conditions", () => {
+describe.skipIf(!hasDocker)("more stop conditions", () => {
   it("stops on the same failure five times in a row, and on a spent wall-clock budget", async () => {
     const repo = await project();
     const busy = agent("date +%N >> work.txt");
@@ -183,5 +216,33 @@ describe("more stop conditions", () => {
     )[0];
     expect(budget).toMatchObject({ status: "budget" });
     expect(budget.iterations).toHaveLength(1);
+  });
+});
+
+describe("--on-host", () => {
+  it("runs the agent in the worktree on the host, with the host's environment (what the flag gives up)", async () => {
+    isolatedHome();
+    const repo = gitRepo({ "fixed.txt": "no\n", "check.sh": "grep -q yes fixed.txt\n" });
+    await runCli(["init"], repo);
+    const id = await task(repo);
+    process.env.ON_HOST_ONLY = "seen";
+    const result = await runCli(
+      [
+        "ralph",
+        "run",
+        id,
+        "--template",
+        "none",
+        "--on-host",
+        "--json",
+        "--agent-cmd",
+        'echo "$ON_HOST_ONLY" > seen.txt; echo yes > fixed.txt',
+      ],
+      repo,
+    ).finally(() => delete process.env.ON_HOST_ONLY);
+    expect(json(result.stdout)[0]).toMatchObject({ status: "done" });
+    expect(
+      readFileSync(join(repo, ".nexus/worktrees", json(result.stdout)[0].workspace, "seen.txt"), "utf8"),
+    ).toBe("seen\n");
   });
 });

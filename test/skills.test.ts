@@ -18,7 +18,18 @@ describe("skills that learn from recurring failures", () => {
         .stdout,
     ).id;
     const first = await runCli(
-      ["ralph", "run", id, "--template", "none", "--max-iterations", "3", "--agent-cmd", `sh ${agent}`],
+      [
+        "ralph",
+        "run",
+        id,
+        "--template",
+        "none",
+        "--on-host",
+        "--max-iterations",
+        "3",
+        "--agent-cmd",
+        `sh ${agent}`,
+      ],
       repo,
     );
     expect(first.stderr).toContain("skill troubleshooting-test updated");
@@ -30,7 +41,18 @@ describe("skills that learn from recurring failures", () => {
     expect(text).toContain("expected 200, got 500");
 
     const second = await runCli(
-      ["ralph", "run", id, "--template", "none", "--max-iterations", "3", "--agent-cmd", `sh ${agent}`],
+      [
+        "ralph",
+        "run",
+        id,
+        "--template",
+        "none",
+        "--on-host",
+        "--max-iterations",
+        "3",
+        "--agent-cmd",
+        `sh ${agent}`,
+      ],
       repo,
     );
     expect(second.code).toBe(1);
@@ -55,7 +77,7 @@ describe("skills that learn from recurring failures", () => {
     expect((await runCli(["skills", "sync", "--to", "../elsewhere"], repo)).code).toBe(2);
 
     const prompt = readFileSync(
-      join(repo, ".nexus/worktrees", `task-${id.slice(3)}`, ".nexus/prompt.md"),
+      join(repo, ".nexus/worktrees", `task-${id.slice(3)}`, ".nexus/runs/agent/prompt.md"),
       "utf8",
     );
     expect(prompt).toContain("## Skills (project knowledge)");

@@ -26,7 +26,7 @@ describe("task figures from domain events", () => {
     const agent = join(tempDir(), "agent.sh");
     writeFileSync(agent, "echo yes > fixed.txt\n");
     const ralph = await runCli(
-      ["ralph", "run", "--template", "none", "--agent-cmd", `sh ${agent}`, "--parallel", "2"],
+      ["ralph", "run", "--template", "none", "--on-host", "--agent-cmd", `sh ${agent}`, "--parallel", "2"],
       repo,
     );
     expect(ralph.code, ralph.stderr).toBe(0);

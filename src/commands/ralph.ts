@@ -15,6 +15,7 @@ interface RunOptions {
   template?: string;
   reviewAgent?: string;
   reviewAgentCmd?: string;
+  onHost?: boolean;
   json?: boolean;
 }
 
@@ -57,6 +58,10 @@ function defineRun(ralph: Command): void {
     .option("-t, --template <template>", "template for workspaces created for tasks")
     .option("--review-agent <preset>", "agent that reviews tasks created with --review")
     .option("--review-agent-cmd <cmd>", "review command: exit 0 approves", nonEmpty("--review-agent-cmd"))
+    .option(
+      "--on-host",
+      "run the agent on the host, not in the workspace's dev container: it then sees your home, keys, every repository, the Docker socket and your whole environment",
+    )
     .action(runAction);
 }
 
@@ -94,6 +99,7 @@ async function runAction(ids: string[], o: RunOptions): Promise<void> {
     controller.abort();
   };
   process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
   const tc = await tasks(`ralph-${agent.name}`);
   const results = await runRalph(tc, {
     ...o,
@@ -105,7 +111,10 @@ async function runAction(ids: string[], o: RunOptions): Promise<void> {
     maxIterations: o.maxIterations,
     timeoutSeconds: o.timeout,
     budgetMinutes: o.budget,
-  }).finally(() => process.off("SIGINT", stop));
+  }).finally(() => {
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
+  });
   if (results.some((r) => r.status !== "done" && r.status !== "awaiting_review"))
     process.exitCode = ExitCode.failure;
   if (o.json) return printJson(results);

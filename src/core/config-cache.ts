@@ -5,7 +5,7 @@ import type { Db } from "./db.js";
 import type { ProjectPaths } from "./paths.js";
 
 /** Bump when the config schema or its defaults change, so old cached parses are dropped. */
-const CACHE_VERSION = 1;
+const CACHE_VERSION = 2;
 
 /**
  * The validated config, from the database when config.yaml is unchanged. Loading yaml and zod costs

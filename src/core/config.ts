@@ -10,6 +10,44 @@ const relativePath = z
     message: "must be a path inside the repository (no leading / and no ..)",
   });
 
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: "must be a variable name" });
+
+/** A file under the user's home, written `~/…`: copied into the container user's home at the same place. */
+const homeFile = z
+  .string()
+  .regex(/^~\/./, {
+    message: "must start with ~/ (a file in your home, copied to the same place in the container's)",
+  })
+  .refine((p) => !p.split("/").includes(".."), { message: "must not contain .." });
+
+const DOCKER_SOCKET = /(^|\/)docker\.sock$|^\/(var\/)?run\/docker(\/|$)/;
+
+/** A host folder or file mounted read-only into the dev container (an agent's install). */
+const agentMount = z
+  .object({
+    source: z.string().regex(/^(~\/|\/)./, { message: "must be absolute or start with ~/" }),
+    target: z.string().startsWith("/"),
+  })
+  .strict()
+  .refine((m) => !DOCKER_SOCKET.test(m.source) && !DOCKER_SOCKET.test(m.target), {
+    message: "the Docker socket is never given to an agent",
+  })
+  .refine((m) => !/^(~|\/root|\/home\/[^/]+)\/?$/.test(m.source), {
+    message: "mount the agent's own folder, not a whole home",
+  });
+
+/** What an agent run in the dev container is given from the host, and nothing else. */
+const agentSchema = z
+  .object({
+    /** Host variables passed to the agent by name (its keys): the rest of the host's environment is not. */
+    env: z.array(envName).default([]),
+    /** Host files (`~/…`) copied into the container user's home before each run; the originals stay untouched. */
+    files: z.array(homeFile).default([]),
+    /** Host paths mounted read-only into the dev container (e.g. an agent installed on the host). */
+    mounts: z.array(agentMount).default([]),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     version: z.literal(1).default(1),
@@ -47,6 +85,7 @@ export const configSchema = z
       .default({ start: 41000, end: 41999 }),
     copy_files: z.array(relativePath).default([".env", ".env.local"]),
     gates: z.array(z.string()).default([]),
+    agent: agentSchema.default({ env: [], files: [], mounts: [] }),
     tasks: z
       .object({
         /** Lets a task's assignee approve its own review (solo projects); off by default. */
@@ -64,6 +103,12 @@ export const configSchema = z
   .strict();
 
 export type NexusConfig = z.output<typeof configSchema>;
+export type AgentConfig = NexusConfig["agent"];
+
+/** `~/x` as a path in `home`; other paths unchanged. */
+export function expandHome(path: string, home: string): string {
+  return path === "~" ? home : path.startsWith("~/") ? `${home}/${path.slice(2)}` : path;
+}
 
 const HINT = "Fix .nexus/config.yaml (see docs/configuration.md), or delete it and run `nexus init`.";
 
@@ -123,6 +168,12 @@ ${gates}
 tasks:
   allow_self_review: false
   allow_check_change: false
+# What an agent run by \`nexus ralph run\` gets from the host inside the dev container, and nothing else
+# (docs/agents.md): variables by name, files copied into the container user's home, read-only mounts.
+# agent:
+#   env: [ANTHROPIC_API_KEY]
+#   files: ["~/.claude/.credentials.json", "~/.claude.json"]
+#   mounts: [{ source: "~/.local/share/claude", target: "/opt/claude" }]
 `,
   );
 }

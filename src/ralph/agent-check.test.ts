@@ -52,12 +52,12 @@ describe("which program an agent command starts", () => {
   });
 });
 
-describe("ralph run refuses an agent that is not installed (issue 8)", () => {
+describe("ralph run --on-host refuses an agent that is not installed on the host (issue 8)", () => {
   it("names the default claude and how to install it, before claiming anything", async () => {
     const { repo, id } = await project();
     const before = readFileSync(join(repo, ".nexus", "tasks.jsonl"), "utf8");
     process.env.PATH = pathWithoutAgents();
-    const result = await runCli(["ralph", "run", "--template", "none"], repo);
+    const result = await runCli(["ralph", "run", "--template", "none", "--on-host"], repo);
     expect(result.stderr).toContain("error: Agent command `claude` was not found on PATH.");
     expect(result.stderr).toContain("npm install -g @anthropic-ai/claude-code");
     expect(result.stderr).toContain("--agent-cmd");
@@ -74,18 +74,31 @@ describe("ralph run refuses an agent that is not installed (issue 8)", () => {
   ])("--agent %s gets its own install hint", async (preset, install) => {
     const { repo } = await project();
     process.env.PATH = pathWithoutAgents();
-    const result = await runCli(["ralph", "run", "--agent", preset, "--template", "none"], repo);
+    const result = await runCli(["ralph", "run", "--agent", preset, "--template", "none", "--on-host"], repo);
     expect(result.stderr).toContain(`Agent command \`${preset}\` was not found on PATH.`);
     expect(result.stderr).toContain(install);
   });
 
   it("checks --agent-cmd and the review agent too", async () => {
     const { repo } = await project();
-    const custom = await runCli(["ralph", "run", "--agent-cmd", "no-such-agent-x {prompt_file}"], repo);
+    const custom = await runCli(
+      ["ralph", "run", "--on-host", "--agent-cmd", "no-such-agent-x {prompt_file}"],
+      repo,
+    );
     expect(custom.stderr).toContain("Agent command `no-such-agent-x` was not found on PATH.");
     expect(custom.code).toBe(1);
     const review = await runCli(
-      ["ralph", "run", "--agent-cmd", "true", "--review-agent-cmd", "no-such-reviewer", "--template", "none"],
+      [
+        "ralph",
+        "run",
+        "--on-host",
+        "--agent-cmd",
+        "true",
+        "--review-agent-cmd",
+        "no-such-reviewer",
+        "--template",
+        "none",
+      ],
       repo,
     );
     expect(review.stderr).toContain("Review agent command `no-such-reviewer` was not found on PATH.");

@@ -1,7 +1,9 @@
 import { accessSync, constants, statSync } from "node:fs";
 import { delimiter, isAbsolute, join, resolve } from "node:path";
 import { NexusError } from "../core/errors.js";
+import { runTethered } from "../workspace/tether.js";
 import { type AgentCommand, PRESETS } from "./presets.js";
+import type { AgentPlace } from "./sandbox.js";
 
 /** How to install each preset's agent. */
 export const INSTALL_HINTS: Record<string, string> = {
@@ -9,6 +11,15 @@ export const INSTALL_HINTS: Record<string, string> = {
   codex: "npm install -g @openai/codex",
   opencode: "npm install -g opencode-ai",
   aider: "pip install aider-chat",
+};
+
+/** How to put each preset's agent into the dev container (docs/agents.md has the whole recipe). */
+const CONTAINER_HINTS: Record<string, string> = {
+  claude:
+    'add the devcontainer feature "ghcr.io/anthropics/devcontainer-features/claude-code:1", or `RUN npm install -g @anthropic-ai/claude-code` in the dev image',
+  codex: "add `RUN npm install -g @openai/codex` to the dev image",
+  opencode: "add `RUN npm install -g opencode-ai` to the dev image",
+  aider: "add `RUN pip install aider-chat` (or `pipx install aider-chat`) to the dev image",
 };
 
 /** Words that start a shell script without naming a program on PATH: those commands are not checked. */
@@ -78,5 +89,34 @@ export function assertAgentsInstalled(agents: AgentToCheck[], cwd: string): void
         : `Install \`${program}\` or fix the command given to ${flags[1]} (it runs through /bin/sh in the task's worktree).`,
       category: "not_found",
     });
+  }
+}
+
+/**
+ * Refuses an agent whose program is not in the dev container, before its first iteration: the check
+ * runs where the agent will (`command -v` as the agent's user, with its environment).
+ */
+export async function assertAgentsInContainer(
+  agents: AgentToCheck[],
+  place: AgentPlace,
+  workspace: string,
+): Promise<void> {
+  for (const { agent, role } of agents) {
+    const program = agentExecutable(agent);
+    if (!program) continue;
+    const found = await runTethered(place.launch([], {}).target, {
+      cmd: ["/bin/sh", "-c", 'command -v -- "$1" >/dev/null', "sh", program],
+      timeoutMs: 30_000,
+      onOutput: () => undefined,
+    });
+    if (found.exitCode === 0) continue;
+    const how = CONTAINER_HINTS[agent.name] ?? `install \`${program}\` in the dev image`;
+    throw new NexusError(
+      `${role === "agent" ? "Agent" : "Review agent"} command \`${program}\` was not found in the dev container of workspace "${workspace}".`,
+      {
+        hint: `Agents run inside the workspace's dev container: ${how}, then restart the workspace (\`nexus workspace down ${workspace}\` and \`up\`: a changed image is rebuilt); or mount a host install read-only with \`agent.mounts\` in .nexus/config.yaml (see docs/agents.md). \`--on-host\` runs it on the host instead.`,
+        category: "not_found",
+      },
+    );
   }
 }

@@ -1,6 +1,7 @@
-import { spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
+import { runTethered } from "../workspace/tether.js";
 import { type AgentCommand, expandArgv } from "./presets.js";
+import type { AgentPlace } from "./sandbox.js";
 
 export interface AgentRun {
   exitCode: number | null;
@@ -11,11 +12,16 @@ export interface AgentRun {
 
 const KEEP_CHARS = 20_000;
 
-/** Runs the agent in the worktree: output streamed to the log, prompt on stdin or as a file. */
-export function runAgent(options: {
+/**
+ * Runs the agent in its place (the dev container, or the host with --on-host): output streamed to the
+ * log, the prompt as a file it can read (and on its standard input when the preset takes it there).
+ * Tethered: at the timeout, on the signal, or if Nexus dies, the agent and all it started end.
+ */
+export async function runAgent(options: {
   agent: AgentCommand;
-  cwd: string;
+  place: AgentPlace;
   prompt: string;
+  /** The prompt file on the host, in the worktree. */
   promptFile: string;
   logFile: string;
   timeoutMs: number;
@@ -23,52 +29,29 @@ export function runAgent(options: {
   signal?: AbortSignal;
 }): Promise<AgentRun> {
   const started = performance.now();
-  const [file, ...args] = expandArgv(options.agent, {
-    promptFile: options.promptFile,
-    prompt: options.prompt,
-  });
+  const promptFile = options.place.visible(options.promptFile);
+  const argv = expandArgv(options.agent, { promptFile, prompt: options.prompt });
   const log = createWriteStream(options.logFile, { flags: "a" });
-  return new Promise((resolve) => {
-    const child = spawn(file!, args, {
-      cwd: options.cwd,
-      env: { ...process.env, ...options.env },
-      stdio: ["pipe", "pipe", "pipe"],
-      detached: true,
-    });
-    let output = "";
-    let timedOut = false;
-    const collect = (chunk: Buffer) => {
-      log.write(chunk);
-      output = (output + chunk.toString()).slice(-KEEP_CHARS);
-    };
-    for (const stream of [child.stdout, child.stderr]) stream.on("data", collect);
-    child.stdin.on("error", () => undefined).end(options.agent.stdin ? options.prompt : "");
-    const kill = () => killGroup(child.pid);
-    const timer = setTimeout(() => {
-      timedOut = true;
-      kill();
-    }, options.timeoutMs);
-    options.signal?.addEventListener("abort", kill, { once: true });
-    const finish = (exitCode: number | null) => {
-      clearTimeout(timer);
-      options.signal?.removeEventListener("abort", kill);
-      log.end();
-      resolve({ exitCode, timedOut, output, durationMs: Math.round(performance.now() - started) });
-    };
-    child.on("error", (error) => {
-      collect(Buffer.from(`nexus: cannot start the agent: ${error.message}\n`));
-      finish(127);
-    });
-    child.on("close", (code) => finish(code));
-  });
-}
-
-/** The agent runs in its own process group, so its children stop with it. */
-function killGroup(pid: number | undefined): void {
+  let output = "";
+  const collect = (chunk: Buffer) => {
+    log.write(chunk);
+    output = (output + chunk.toString()).slice(-KEEP_CHARS);
+  };
   try {
-    if (pid) process.kill(-pid, "SIGTERM");
-  } catch {
-    // already gone
+    const launch = options.place.launch(argv, { ...options.env, NEXUS_PROMPT_FILE: promptFile });
+    for (const missing of launch.missing)
+      collect(Buffer.from(`nexus: ${missing} is not a file on the host; not copied into the container\n`));
+    const result = await runTethered(launch.target, {
+      cmd: launch.cmd,
+      stdinFile: options.agent.stdin ? promptFile : undefined,
+      timeoutMs: options.timeoutMs,
+      signal: options.signal,
+      onOutput: collect,
+    });
+    const durationMs = Math.round(performance.now() - started);
+    return { exitCode: result.exitCode, timedOut: result.timedOut, output, durationMs };
+  } finally {
+    await new Promise((resolve) => log.end(resolve));
   }
 }
 

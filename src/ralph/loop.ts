@@ -7,13 +7,15 @@ import type { Task } from "../tasks/model.js";
 import { claimTask, rejectTask, startTask } from "../tasks/operations.js";
 import { approveSigned } from "../tasks/review.js";
 import { completeTask } from "../tasks/verify.js";
+import { type AgentToCheck, assertAgentsInContainer } from "./agent-check.js";
 import { rateLimited, runAgent } from "./agent-process.js";
 import { worktreeFingerprint } from "./fingerprint.js";
 import type { AgentCommand } from "./presets.js";
 import { buildPrompt, buildReviewPrompt } from "./prompt.js";
+import type { AgentPlace } from "./sandbox.js";
 import { loadSkills } from "./skills.js";
 import { type RunState, type RunStatus, runsDir, saveRun } from "./state.js";
-import { taskWorkspace } from "./workspace.js";
+import { agentPlace, taskWorkspace } from "./workspace.js";
 
 export interface RalphOptions {
   agent: AgentCommand;
@@ -24,6 +26,8 @@ export interface RalphOptions {
   template?: string;
   reviewAgent?: AgentCommand;
   signal?: AbortSignal;
+  /** Run the agent on the host instead of in the workspace's dev container (it then sees everything). */
+  onHost?: boolean;
 }
 
 const NO_CHANGE_LIMIT = 3;
@@ -33,6 +37,7 @@ const SAME_FAILURE_LIMIT = 5;
 export async function runTask(tc: TaskContext, taskId: string, options: RalphOptions): Promise<RunState> {
   const claimed = claimTask(tc, { id: taskId, agent: options.agentName });
   const workspace = await taskWorkspace(tc, claimed, options.template);
+  const place = await checkedPlace(tc, { id: taskId, workspace, options });
   const state: RunState = {
     id: `${new Date().toISOString().replace(/[:.]/g, "-")}-${taskId}`,
     task: taskId,
@@ -48,7 +53,7 @@ export async function runTask(tc: TaskContext, taskId: string, options: RalphOpt
   };
   saveRun(tc.paths.nexusDir, state);
   try {
-    const end = await iterate(tc, { state, worktree: workspace.path, options });
+    const end = await iterate(tc, { state, worktree: workspace.path, place, options });
     return finish(tc, state, end);
   } catch (error) {
     return finish(tc, state, { status: "error", message: (error as Error).message });
@@ -61,9 +66,30 @@ function finish(tc: TaskContext, state: RunState, end: { status: RunStatus; mess
   return state;
 }
 
+/** The agent's place, its programs checked there; a failure releases the claim and stops the run. */
+async function checkedPlace(
+  tc: TaskContext,
+  args: { id: string; workspace: { name: string; path: string }; options: RalphOptions },
+): Promise<AgentPlace> {
+  const { options, workspace } = args;
+  try {
+    const place = await agentPlace(tc, workspace, options.onHost);
+    if (place.kind === "container") {
+      const agents: AgentToCheck[] = [{ agent: options.agent, role: "agent" }];
+      if (options.reviewAgent) agents.push({ agent: options.reviewAgent, role: "review agent" as const });
+      await assertAgentsInContainer(agents, place, workspace.name);
+    }
+    return place;
+  } catch (error) {
+    releaseClaim(tc, args.id, { type: "ralph_refused", note: (error as Error).message });
+    throw error;
+  }
+}
+
 interface LoopArgs {
   state: RunState;
   worktree: string;
+  place: AgentPlace;
   options: RalphOptions;
 }
 
@@ -91,17 +117,17 @@ async function runIteration(
   tc: TaskContext,
   args: LoopArgs & { n: number },
 ): Promise<{ status: RunStatus; message: string } | undefined> {
-  const { state, worktree, options, n } = args;
+  const { state, worktree, place, options, n } = args;
   const task = ensureWorking(tc, state.task);
   info(`${style.bold(`[${task.id}] iteration ${n}`)} ${style.dim(`(${options.agent.name})`)}`);
   const { prompt, promptFile } = writePrompt(tc, { task, worktree, state });
   const before = await worktreeFingerprint(worktree);
   const log = join(runsDir(tc.paths.nexusDir), state.id, `iteration-${n}.log`);
-  const env = agentEnv({ task, state, promptFile, agentName: options.agentName, n });
+  const env = agentEnv({ task, state, agentName: options.agentName, n });
 
   const agent = await runAgent({
     agent: options.agent,
-    cwd: worktree,
+    place,
     prompt,
     promptFile,
     logFile: log,
@@ -132,16 +158,25 @@ async function runIteration(
   noteIteration(tc, task.id, state.iterations.at(-1)!);
   saveRun(tc.paths.nexusDir, state);
   if (!gates.gates.passed) return undefined;
-  return review(tc, { task: gates.task, options, worktree });
+  return review(tc, { task: gates.task, options, worktree, place });
 }
 
-/** The prompt lives in the worktree (.nexus/prompt.md), where any agent can read it. */
+/**
+ * The prompt lives in the worktree's ignored .nexus/runs/agent/: the agent reads it at the same place in
+ * the container (the worktree is its workspace folder), no Engine call copies it, and it neither dirties
+ * the tree the gates record nor counts as the agent's work.
+ */
+export function promptPath(worktree: string, name: string): string {
+  const dir = join(worktree, ".nexus", "runs", "agent");
+  mkdirSync(dir, { recursive: true });
+  return join(dir, name);
+}
+
 function writePrompt(
   tc: TaskContext,
   args: { task: Task; worktree: string; state: RunState },
 ): { prompt: string; promptFile: string } {
-  const promptFile = join(args.worktree, ".nexus", "prompt.md");
-  mkdirSync(join(args.worktree, ".nexus"), { recursive: true });
+  const promptFile = promptPath(args.worktree, "prompt.md");
   const skills = loadSkills(join(tc.paths.nexusDir, "skills"));
   const prompt = buildPrompt({
     task: args.task,
@@ -153,17 +188,11 @@ function writePrompt(
   return { prompt, promptFile };
 }
 
-function agentEnv(a: {
-  task: Task;
-  state: RunState;
-  promptFile: string;
-  agentName: string;
-  n: number;
-}): Record<string, string> {
+/** The loop's NEXUS_* variables (runAgent adds NEXUS_PROMPT_FILE as the agent sees it). */
+function agentEnv(a: { task: Task; state: RunState; agentName: string; n: number }): Record<string, string> {
   return {
     NEXUS_TASK_ID: a.task.id,
     NEXUS_WORKSPACE: a.state.workspace,
-    NEXUS_PROMPT_FILE: a.promptFile,
     NEXUS_AGENT: a.agentName,
     NEXUS_ITERATION: String(a.n),
   };
@@ -183,7 +212,7 @@ function noteIteration(tc: TaskContext, id: string, it: RunState["iterations"][n
 
 async function review(
   tc: TaskContext,
-  args: { task: Task; options: RalphOptions; worktree: string },
+  args: { task: Task; options: RalphOptions; worktree: string; place: AgentPlace },
 ): Promise<{ status: RunStatus; message: string } | undefined> {
   const { task, options } = args;
   if (task.status === "done") return { status: "done", message: "every gate passed" };
@@ -193,12 +222,12 @@ async function review(
       message: `gates passed; approve with \`nexus task approve ${task.id} --by WHO\``,
     };
   const prompt = buildReviewPrompt(task);
-  const promptFile = join(args.worktree, ".nexus", "review.md");
+  const promptFile = promptPath(args.worktree, "review.md");
   writeFileSync(promptFile, prompt);
   const log = join(runsDir(tc.paths.nexusDir), `${task.id}-review.log`);
   const result = await runAgent({
     agent: options.reviewAgent,
-    cwd: args.worktree,
+    place: args.place,
     prompt,
     promptFile,
     logFile: log,
@@ -239,18 +268,19 @@ function circuitBreaker(state: RunState): { status: RunStatus; message: string }
   return undefined;
 }
 
-function interrupted(tc: TaskContext, state: RunState): { status: RunStatus; message: string } {
+/** The lease ends now, so any agent (or `nexus ralph run ID`) can take the task up again at once. */
+function releaseClaim(tc: TaskContext, id: string, event: { type: string; note: string }): void {
   tc.store.write((tx) => {
-    const task = tx.get(state.task);
-    // The lease ends now, so any agent (or `nexus ralph run ID`) can take the task up again at once.
+    const task = tx.get(id);
     const released = { ...task, leaseExpiresAt: new Date(tc.now().getTime() - 1000).toISOString() };
-    tx.put({
-      ...record(tc, released, {
-        type: "ralph_interrupted",
-        note: "stopped by the user; `nexus ralph run ID` resumes it",
-      }),
-      leaseExpiresAt: released.leaseExpiresAt,
-    });
+    tx.put({ ...record(tc, released, event), leaseExpiresAt: released.leaseExpiresAt });
+  });
+}
+
+function interrupted(tc: TaskContext, state: RunState): { status: RunStatus; message: string } {
+  releaseClaim(tc, state.task, {
+    type: "ralph_interrupted",
+    note: "stopped by the user; `nexus ralph run ID` resumes it",
   });
   return {
     status: "interrupted",

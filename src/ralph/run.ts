@@ -9,7 +9,7 @@ import { collectFeedback, saveFeedback } from "./feedback.js";
 import { learnFromPatterns, RECURRENCE } from "./learn.js";
 import { type RalphOptions, runTask } from "./loop.js";
 import type { RunState } from "./state.js";
-import { checkTemplate } from "./workspace.js";
+import { checkDevContainers, checkTemplate } from "./workspace.js";
 
 /**
  * Runs the given tasks, or claims ready tasks one after another, with up to `parallel` at once:
@@ -19,14 +19,17 @@ export async function runRalph(
   tc: TaskContext,
   options: RalphOptions & { taskIds: string[]; parallel: number },
 ): Promise<RunState[]> {
-  assertAgentsInstalled(
-    [
-      { agent: options.agent, role: "agent" as const },
-      ...(options.reviewAgent ? [{ agent: options.reviewAgent, role: "review agent" as const }] : []),
-    ],
-    tc.paths.root,
-  );
+  // On the host the programs are checked now; in a dev container, once its workspace is up.
+  if (options.onHost)
+    assertAgentsInstalled(
+      [
+        { agent: options.agent, role: "agent" as const },
+        ...(options.reviewAgent ? [{ agent: options.reviewAgent, role: "review agent" as const }] : []),
+      ],
+      tc.paths.root,
+    );
   await checkTemplate(tc, options.template);
+  if (!options.onHost) await checkDevContainers(tc, options.taskIds, options.template);
   const queue = [...options.taskIds];
   const results: RunState[] = [];
   const worker = async (index: number) => {

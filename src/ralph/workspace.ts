@@ -1,6 +1,8 @@
 import type { TaskContext } from "../tasks/context.js";
 import type { Task } from "../tasks/model.js";
 import { updateTask } from "../tasks/operations.js";
+import { readyTasks } from "../tasks/queries.js";
+import { type AgentPlace, containerPlace, hostPlace, noDevContainer } from "./sandbox.js";
 
 /** The task's workspace, created (from the task's or the default template) or started when needed. */
 export async function taskWorkspace(
@@ -28,4 +30,40 @@ export async function checkTemplate(tc: TaskContext, template: string | undefine
   const { openProject } = await import("../workspace/context.js");
   const { checkEnvironmentName } = await import("../workspace/environment.js");
   await checkEnvironmentName(await openProject(tc.paths.root), template);
+}
+
+/** Where the task's agent runs: the workspace's dev container, or the worktree on the host with --on-host. */
+export async function agentPlace(
+  tc: TaskContext,
+  workspace: { name: string; path: string },
+  onHost?: boolean,
+): Promise<AgentPlace> {
+  if (onHost) return hostPlace(workspace.path);
+  const { openProject } = await import("../workspace/context.js");
+  const ctx = await openProject(tc.paths.root);
+  return containerPlace(ctx, workspace.name, ctx.config.agent);
+}
+
+/**
+ * Refuses, before anything is claimed or created, a run whose agent would have no dev container:
+ * a named task (or, without names, a ready one) whose workspace is worktree-only, or a template "none".
+ */
+export async function checkDevContainers(
+  tc: TaskContext,
+  taskIds: string[],
+  template: string | undefined,
+): Promise<void> {
+  const { openProject } = await import("../workspace/context.js");
+  const { environmentName } = await import("../workspace/environment.js");
+  const ctx = await openProject(tc.paths.root);
+  const tasks = taskIds.length
+    ? taskIds.map((id) => tc.store.get(id))
+    : readyTasks(tc.store.rows({ status: "open" }), tc.store.rows({ status: "done" }));
+  const fresh = environmentName(ctx, template);
+  if (!taskIds.length && fresh === "none") throw noDevContainer(`for new tasks (template "none")`);
+  for (const task of tasks) {
+    const existing = task.workspace ? ctx.store.find(task.workspace) : undefined;
+    if ((existing ? existing.template : fresh) === "none")
+      throw noDevContainer(existing ? existing.name : `for task ${task.id} (template "none")`);
+  }
 }

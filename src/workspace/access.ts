@@ -9,6 +9,7 @@ import type { Environment } from "./environment-types.js";
 import { execInContainer } from "./exec.js";
 import { execUser } from "./runtime.js";
 import type { WorkspaceRecord } from "./store.js";
+import { type RunTarget, runTethered } from "./tether.js";
 
 export interface RunInWorkspaceOptions {
   name: string;
@@ -19,9 +20,10 @@ export interface RunInWorkspaceOptions {
   env?: string[];
   /** Working directory: relative to the workspace folder, or absolute in the container. */
   workdir?: string;
+  timeoutMs?: number;
 }
 
-interface DevTarget {
+export interface DevTarget {
   record: WorkspaceRecord;
   env: Environment;
   docker: Docker;
@@ -29,8 +31,8 @@ interface DevTarget {
   user: string;
 }
 
-/** The running dev container of a workspace, or undefined for a worktree-only workspace. */
-async function devTarget(
+/** The running dev container of a workspace, or only its record for a worktree-only workspace. */
+export async function devTarget(
   ctx: ProjectContext,
   name: string,
 ): Promise<DevTarget | { record: WorkspaceRecord }> {
@@ -59,9 +61,25 @@ export async function runInWorkspace(ctx: ProjectContext, options: RunInWorkspac
     const cwd = options.workdir
       ? resolveHostDir(target.record.worktreePath, options.workdir)
       : target.record.worktreePath;
-    return runOnHost(cwd, options.cmd, Object.fromEntries(extra.map((p) => p.split(/=(.*)/s).slice(0, 2))));
+    const env = Object.fromEntries(extra.map((p) => p.split(/=(.*)/s).slice(0, 2)));
+    if (options.tty || options.stdin) return runOnHost(cwd, options.cmd, env);
+    const host = { kind: "host" as const, cwd, env: { ...process.env, NEXUS_WORKSPACE_PATH: cwd, ...env } };
+    const timeoutMs = options.timeoutMs ?? DAY_MS;
+    return (await runTethered(host, { cmd: options.cmd, timeoutMs, onOutput: toTerminal })).exitCode;
   }
   const folder = target.env.workspaceFolder;
+  const workdir = options.workdir
+    ? containerDir(folder, options.workdir)
+    : containerCwd(target.record.worktreePath, folder);
+  if (!options.tty && !options.stdin) {
+    // Tethered: an interrupted or killed `workspace exec` leaves nothing running in the container.
+    const container = { kind: "container" as const, containerId: target.dev.id, user: target.user, workdir };
+    const result = await runTethered(
+      { ...container, env: [...remoteEnv(target.env), ...extra] },
+      { cmd: options.cmd, timeoutMs: options.timeoutMs ?? DAY_MS, onOutput: toTerminal },
+    );
+    return result.exitCode;
+  }
   return execInContainer(target.docker, {
     containerId: target.dev.id,
     cmd: options.cmd,
@@ -69,10 +87,14 @@ export async function runInWorkspace(ctx: ProjectContext, options: RunInWorkspac
     stdin: options.stdin,
     user: target.user,
     env: [...remoteEnv(target.env), ...extra],
-    workdir: options.workdir
-      ? containerDir(folder, options.workdir)
-      : containerCwd(target.record.worktreePath, folder),
+    workdir,
   });
+}
+
+const DAY_MS = 24 * 3600_000;
+
+function toTerminal(chunk: Buffer, stream: "stdout" | "stderr"): void {
+  (stream === "stderr" ? process.stderr : process.stdout).write(chunk);
 }
 
 function checkEnvPairs(pairs: string[]): string[] {
@@ -86,7 +108,7 @@ function checkEnvPairs(pairs: string[]): string[] {
   return pairs;
 }
 
-function remoteEnv(env: Environment): string[] {
+export function remoteEnv(env: Environment): string[] {
   return Object.entries(env.remoteEnv).map(([k, v]) => `${k}=${v}`);
 }
 
@@ -125,35 +147,53 @@ export function runOnHost(cwd: string, cmd: string[], env: Record<string, string
   });
 }
 
-/** Like runInWorkspace, but returns the output instead of printing it (gates, MCP tools). */
+export interface CaptureOptions {
+  /** The command and everything it started are ended after this long (default: a day). */
+  timeoutMs?: number;
+  /** Aborting ends the command and everything it started. */
+  signal?: AbortSignal;
+}
+
+export interface Captured {
+  exitCode: number;
+  output: string;
+  timedOut: boolean;
+}
+
+const MAX_OUTPUT = 16 * 1024 * 1024;
+
+/**
+ * Like runInWorkspace, but returns the output (stdout and stderr interleaved) instead of printing it
+ * (gates, MCP tools). Tethered: a timeout, an abort or Nexus dying ends the command and its children.
+ */
 export async function captureInWorkspace(
   ctx: ProjectContext,
   name: string,
   command: string,
-  options: { timeoutMs?: number; signal?: AbortSignal } = {},
-): Promise<{ exitCode: number; output: string; timedOut?: boolean }> {
+  options: CaptureOptions = {},
+): Promise<Captured> {
   const target = await devTarget(ctx, name);
-  if (!("dev" in target)) {
-    const { runShellGroup } = await import("../core/process-group.js");
-    const result = await runShellGroup(command, {
-      cwd: target.record.worktreePath,
-      timeoutMs: options.timeoutMs ?? 24 * 3600_000,
-      signal: options.signal,
-    });
-    return { exitCode: result.exitCode, output: result.output, timedOut: result.timedOut };
-  }
-  const { PassThrough } = await import("node:stream");
-  const out = new PassThrough();
+  const where: RunTarget =
+    "dev" in target
+      ? {
+          kind: "container",
+          containerId: target.dev.id,
+          user: target.user,
+          workdir: target.env.workspaceFolder,
+          env: remoteEnv(target.env),
+        }
+      : { kind: "host", cwd: target.record.worktreePath, env: process.env };
   const chunks: Buffer[] = [];
-  out.on("data", (c: Buffer) => chunks.push(c));
-  const exitCode = await execInContainer(target.docker, {
-    containerId: target.dev.id,
-    cmd: ["/bin/sh", "-c", command],
-    workdir: target.env.workspaceFolder,
-    user: target.user,
-    env: remoteEnv(target.env),
-    stdout: out,
-    stderr: out,
+  let size = 0;
+  const result = await runTethered(where, {
+    cmd: ["/bin/sh", "-c", `exec 2>&1\n${command}`],
+    timeoutMs: options.timeoutMs ?? DAY_MS,
+    signal: options.signal,
+    onOutput: (chunk) => {
+      chunks.push(chunk);
+      size += chunk.length;
+      while (size > MAX_OUTPUT && chunks.length > 1) size -= chunks.shift()!.length;
+    },
   });
-  return { exitCode, output: Buffer.concat(chunks).toString() };
+  return { exitCode: result.exitCode, output: Buffer.concat(chunks).toString(), timedOut: result.timedOut };
 }

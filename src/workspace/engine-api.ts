@@ -125,3 +125,41 @@ async function modemCall<T>(call: EngineCall): Promise<T> {
     );
   });
 }
+
+/**
+ * Starts an exec with its standard input attached (`Upgrade: tcp`): resolves with the raw socket, which
+ * carries the multiplexed output one way and the command's stdin the other. Ending the socket's write
+ * side closes the command's stdin; so does the connection dying with Nexus.
+ */
+export function engineHijack(
+  socketPath: string,
+  path: string,
+  body: object,
+): Promise<import("node:net").Socket> {
+  return import("node:http").then(
+    ({ request }) =>
+      new Promise((resolve, reject) => {
+        const text = JSON.stringify(body);
+        const headers = {
+          "content-type": "application/json",
+          "content-length": Buffer.byteLength(text),
+          connection: "Upgrade",
+          upgrade: "tcp",
+        };
+        const req = request({ socketPath, path, method: "POST", headers, agent: false });
+        req.on("upgrade", (_res, socket, head) => {
+          if (head.length) socket.unshift(head);
+          resolve(socket);
+        });
+        req.on("response", (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () =>
+            reject(new EngineError(res.statusCode ?? 0, Buffer.concat(chunks).toString().trim())),
+          );
+        });
+        req.on("error", (error) => reject(engineUnreachable(error as NodeJS.ErrnoException)));
+        req.end(text);
+      }),
+  );
+}

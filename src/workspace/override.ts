@@ -30,7 +30,14 @@ export interface OverrideInput {
   env: Environment;
   model: ComposeModel;
   ports: PortRecord[];
-  mounts: { worktree: string; gitCommonDir: string; runtimeScript: string; sshDir?: string };
+  mounts: {
+    worktree: string;
+    gitCommonDir: string;
+    runtimeScript: string;
+    sshDir?: string;
+    /** Host paths mounted read-only for the agent (config `agent.mounts`, `~` expanded). */
+    agent?: { source: string; target: string }[];
+  };
   host: HostSetup;
   /** Images Nexus tags for services that build without naming an image (shared across workspaces). */
   images: Record<string, string>;
@@ -144,6 +151,7 @@ function devService(input: OverrideInput): Record<string, unknown> {
   ];
   if (mounts.sshDir) volumes.push(bind(mounts.sshDir, "/run/nexus/ssh", true));
   if (host.caFile) volumes.push(bind(host.caFile, "/run/nexus/ca.crt", true));
+  for (const mount of mounts.agent ?? []) volumes.push(bind(mount.source, mount.target, true));
   // Values are literal (a proxy password, a config value with `$`): Compose must not interpolate them.
   const environment = Object.fromEntries(
     Object.entries(devEnvironment(input)).map(([key, value]) => [key, escapeDollars(value)]),

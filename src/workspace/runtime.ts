@@ -1,5 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
 import { join } from "node:path";
+import { expandHome } from "../core/config.js";
 import { isNexusError } from "../core/errors.js";
 import { warn } from "../core/output.js";
 import { type ComposeProject, compose } from "./compose.js";
@@ -170,6 +172,7 @@ async function writeOverride(input: UpInput, ports: PortRecord[]): Promise<Compo
         gitCommonDir: ctx.paths.gitCommonDir,
         runtimeScript: runtimeScript(),
         sshDir: input.sshDir,
+        agent: ctx.config.agent.mounts.map((m) => ({ ...m, source: expandHome(m.source, homedir()) })),
       },
       extraEnv: { ...ctx.config.env, ...ctx.config.workspaces[ref.workspace]?.env },
     },

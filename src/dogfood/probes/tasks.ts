@@ -117,6 +117,8 @@ async function parallelRun(
     "2",
     "--template",
     "none",
+    // The probe is about ordering, with a scripted agent on the host (no image to build or pull).
+    "--on-host",
     "--max-iterations",
     "2",
     "--agent-cmd",
