@@ -1,7 +1,6 @@
 import { existsSync } from "node:fs";
 import { NexusError } from "../core/errors.js";
 import { gitRaw } from "../core/git.js";
-import { runShellGroup } from "../core/process-group.js";
 import type { TaskContext } from "./context.js";
 import { effectiveChecks } from "./integrity.js";
 import type { CheckResult, Task } from "./model.js";
@@ -138,15 +137,23 @@ function hostRunner(where: string, dir: string): Runner {
     where,
     dir,
     exec: async (command, options) => {
-      const result = await runShellGroup(command, {
-        cwd: dir,
-        timeoutMs: options.timeoutMs ?? 0,
-        signal: options.signal,
-      });
-      return { code: result.exitCode, output: result.output, timedOut: result.timedOut };
+      const { runTethered } = await import("../workspace/tether.js");
+      const chunks: Buffer[] = [];
+      const result = await runTethered(
+        { kind: "host", cwd: dir, env: process.env },
+        {
+          cmd: ["/bin/sh", "-c", `exec 2>&1\n${command}`],
+          timeoutMs: options.timeoutMs ?? DAY_MS,
+          signal: options.signal,
+          onOutput: (chunk) => chunks.push(chunk),
+        },
+      );
+      return { code: result.exitCode, output: Buffer.concat(chunks).toString(), timedOut: result.timedOut };
     },
   };
 }
+
+const DAY_MS = 24 * 3600_000;
 
 /** Nexus's own files change on every command: they never make the checked tree dirty. */
 export const OWN_FILES = [":(exclude).nexus/tasks.jsonl", ":(exclude).nexus/allowed_signers"];

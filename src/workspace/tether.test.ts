@@ -1,7 +1,7 @@
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { runShellGroup, WATCHDOG_SCRIPT } from "./process-group.js";
+import { runTethered, TETHER_SCRIPT } from "./tether.js";
 
 /** Processes whose command line holds the marker (a unique sleep length). */
 function alive(marker: string): string {
@@ -10,6 +10,24 @@ function alive(marker: string): string {
   } catch {
     return "";
   }
+}
+
+/** A shell command line through the tether, its output gathered as the gate runner does. */
+async function runShellGroup(
+  command: string,
+  options: { cwd: string; timeoutMs: number; signal?: AbortSignal },
+) {
+  const chunks: Buffer[] = [];
+  const result = await runTethered(
+    { kind: "host", cwd: options.cwd, env: process.env },
+    {
+      cmd: ["/bin/sh", "-c", `exec 2>&1\n${command}`],
+      timeoutMs: options.timeoutMs,
+      signal: options.signal,
+      onOutput: (c) => chunks.push(c),
+    },
+  );
+  return { ...result, output: Buffer.concat(chunks).toString() };
 }
 
 const marker = () => `sleep 3${randomBytes(3).readUIntBE(0, 3) % 100000}`;
@@ -23,7 +41,7 @@ async function until(check: () => boolean, ms = 8000): Promise<boolean> {
   return check();
 }
 
-describe("runShellGroup", () => {
+describe("runTethered on the host", () => {
   it("combines output and returns the exit code", async () => {
     const r = await runShellGroup("echo out; echo err >&2; exit 3", { cwd: "/tmp", timeoutMs: 10_000 });
     expect(r).toMatchObject({ exitCode: 3, timedOut: false, interrupted: false });
@@ -68,9 +86,9 @@ describe("runShellGroup", () => {
       process.execPath,
       [
         "-e",
-        `require("child_process").spawn("/bin/sh", ["-c", process.env.W, "t", process.env.M], { stdio: ["pipe", "ignore", "ignore"], detached: true }); setInterval(() => {}, 1000);`,
+        `require("child_process").spawn("/bin/sh", ["-c", process.env.W, "t", "/dev/null", "/bin/sh", "-c", process.env.M], { stdio: ["pipe", "ignore", "ignore"], detached: true }); setInterval(() => {}, 1000);`,
       ],
-      { env: { ...process.env, W: WATCHDOG_SCRIPT, M: `${m} & ${m}; wait` }, stdio: "ignore" },
+      { env: { ...process.env, W: TETHER_SCRIPT, M: `${m} & ${m}; wait` }, stdio: "ignore" },
     );
     expect(await until(() => alive(m) !== "")).toBe(true);
     parent.kill("SIGKILL");
