@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { NexusError } from "../core/errors.js";
 import { UndoStack } from "../core/undo.js";
 import { removeWorkspaceResources } from "./containers.js";
-import { type ProjectContext, worktreePath } from "./context.js";
+import { type ProjectContext, workspaceDir, worktreePath } from "./context.js";
 import { loadDocker, pingEngine } from "./docker.js";
 import { checkEnvironmentName, environmentName, loadEnvironment } from "./environment.js";
 import { branchName, validateWorkspaceName } from "./names.js";
@@ -101,8 +101,8 @@ async function makeWorktree(
   args: { name: string; envName: string; from?: string; undo: UndoStack },
 ): Promise<WorkspaceRecord> {
   const path = worktreePath(ctx, args.name);
-  if (existsSync(path)) {
-    throw new NexusError(`${path} already exists but is not a known workspace.`, {
+  if (existsSync(workspaceDir(ctx, args.name))) {
+    throw new NexusError(`${workspaceDir(ctx, args.name)} already exists but is not a known workspace.`, {
       category: "conflict",
       hint: "Run `nexus workspace prune` to remove leftovers, then retry.",
     });

@@ -8,6 +8,7 @@ import type { ServiceState } from "./containers.js";
 import { type ProjectContext, runtimeScript } from "./context.js";
 import { listContainersLight } from "./docker.js";
 import type { Environment } from "./environment-types.js";
+import { writableGitDirs } from "./git-mounts.js";
 import { healthOnStart } from "./health.js";
 import { hostSetup } from "./host.js";
 import { builtImages } from "./images.js";
@@ -168,6 +169,7 @@ async function writeOverride(input: UpInput, ports: PortRecord[]): Promise<Compo
       mounts: {
         worktree: input.record.worktreePath,
         gitCommonDir: ctx.paths.gitCommonDir,
+        gitWritable: writableGitDirs(ctx.paths.gitCommonDir, input.record.worktreePath),
         runtimeScript: runtimeScript(),
         sshDir: input.sshDir,
       },

@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdirSync, statSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { NexusError } from "../core/errors.js";
 import { git, gitFailure, gitOk, gitRaw } from "../core/git.js";
@@ -71,6 +71,16 @@ export async function removeWorktree(root: string, path: string): Promise<void> 
     if (existsSync(path)) await git(["worktree", "remove", "--force", "--force", path], root);
     await gitRaw(["worktree", "prune"], root);
   });
+  // `.nexus/worktrees/NAME/<repo>`: the workspace's own folder goes too once it is empty.
+  const holder = dirname(path);
+  if (dirname(holder) === join(root, ".nexus", "worktrees"))
+    rmSync(holder, { recursive: false, force: true });
+}
+
+/** The worktree inside a workspace's folder: `NAME/<repo>` (new layout) or `NAME` itself (older). */
+export function worktreeIn(dir: string, repoFolder: string): string {
+  const nested = join(dir, repoFolder);
+  return !existsSync(join(dir, ".git")) && existsSync(join(nested, ".git")) ? nested : dir;
 }
 
 export async function branchExists(root: string, branch: string): Promise<boolean> {
