@@ -10,6 +10,9 @@ const relativePath = z
     message: "must be a path inside the repository (no leading / and no ..)",
   });
 
+/** What a service may be allowed to reach past its workspace (`allow:`), see docs/configuration.md. */
+export const SERVICE_RISKS = ["host_network", "host_pid", "host_ipc", "privileged", "docker_socket"] as const;
+
 export const configSchema = z
   .object({
     version: z.literal(1).default(1),
@@ -47,6 +50,8 @@ export const configSchema = z
       .default({ start: 41000, end: 41999 }),
     copy_files: z.array(relativePath).default([".env", ".env.local"]),
     gates: z.array(z.string()).default([]),
+    /** Per service, what it may reach past its workspace (refused without an entry here). */
+    allow: z.record(z.string().min(1), z.array(z.enum(SERVICE_RISKS))).default({}),
     tasks: z
       .object({
         /** Lets a task's assignee approve its own review (solo projects); off by default. */

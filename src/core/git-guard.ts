@@ -87,10 +87,12 @@ export function mainRepositoryOf(
   return commonDir ? { root, commonDir, worktreesDir: join(root, ".nexus", "worktrees"), at } : undefined;
 }
 
-/** The admin folder of the worktree at `top` (must be inside `<common>/worktrees`). */
+/** The admin folder of the worktree at `top` (inside `<common>/worktrees`); a changed link is refused. */
 export function adminDirOf(commonDir: string, top: string): string {
   const link = worktreeLinkOf(top);
   if (!link || link.commonDir !== commonDir) throw tamperError(top, "git does not know it as a worktree");
+  const tampered = tamperedLink(link);
+  if (tampered) throw tamperError(link.top, tampered);
   return link.adminDir;
 }
 

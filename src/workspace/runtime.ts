@@ -18,6 +18,7 @@ import { overrideYaml } from "./override-yaml.js";
 import { ensurePorts } from "./ports.js";
 import { checkBindSources } from "./preflight.js";
 import { devSetupOnStart } from "./prepare.js";
+import { checkRiskyServices } from "./risky-services.js";
 import type { PortRecord, WorkspaceRecord } from "./store.js";
 
 export interface StartOptions {
@@ -47,6 +48,7 @@ export async function startWorkspace(options: StartOptions): Promise<Started> {
   const [model, host] = await Promise.all([readModel(base, modelCache(ctx)), hostSetup(ctx.paths.root)]);
   const services = activeServices(model, env.runServices);
   checkBindSources({ model, services, worktree: record.worktreePath, mainRoot: ctx.paths.root });
+  checkRiskyServices({ model, services, allow: ctx.config.allow, onWarning: warn });
   stage("model", { services: services.length });
   const { ensureSshKeys } = await import("./ssh.js");
   const ssh = env.ssh && env.devService ? await ensureSshKeys() : undefined;

@@ -2,6 +2,7 @@ import { cpSync, existsSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { NexusError } from "../core/errors.js";
 import { git, gitFailure, gitOk, gitRaw } from "../core/git.js";
+import { restoreWorktreeLink } from "../core/git-guard.js";
 import { withLockAsync } from "../core/lock.js";
 import type { ProjectPaths } from "../core/paths.js";
 
@@ -67,6 +68,8 @@ async function requireCommit(root: string, ref: string): Promise<void> {
 
 export async function removeWorktree(root: string, path: string): Promise<void> {
   await withLockAsync(worktreeLock(join(root, ".git")), async () => {
+    // A link the container rewrote would make git refuse to remove the worktree: put it back first.
+    if (existsSync(path)) restoreWorktreeLink(path);
     await gitRaw(["worktree", "unlock", path], root);
     if (existsSync(path)) await git(["worktree", "remove", "--force", "--force", path], root);
     await gitRaw(["worktree", "prune"], root);
