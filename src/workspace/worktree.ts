@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdirSync, rmSync, statSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, rmdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { NexusError } from "../core/errors.js";
 import { git, gitFailure, gitOk, gitRaw } from "../core/git.js";
@@ -76,8 +76,15 @@ export async function removeWorktree(root: string, path: string): Promise<void> 
   });
   // `.nexus/worktrees/NAME/<repo>`: the workspace's own folder goes too once it is empty.
   const holder = dirname(path);
-  if (dirname(holder) === join(root, ".nexus", "worktrees"))
-    rmSync(holder, { recursive: false, force: true });
+  if (dirname(holder) === join(root, ".nexus", "worktrees")) removeIfEmpty(holder);
+}
+
+function removeIfEmpty(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    // not empty (something else lives there) or already gone: left as it is
+  }
 }
 
 /** The worktree inside a workspace's folder: `NAME/<repo>` (new layout) or `NAME` itself (older). */
