@@ -11,7 +11,14 @@ import { type StartOptions, startWorkspace, timer } from "./runtime.js";
 import { hostAlias, removeHostEntry } from "./ssh.js";
 import type { WorkspaceRecord } from "./store.js";
 import { finish, type WorkspaceSummary } from "./summary.js";
-import { branchExists, copyIgnoredFiles, createWorktree, deleteBranch, removeWorktree } from "./worktree.js";
+import {
+  branchExists,
+  copyIgnoredFiles,
+  createWorktree,
+  deleteBranch,
+  removeIfEmpty,
+  removeWorktree,
+} from "./worktree.js";
 
 export { destroyWorkspace, downWorkspace, upWorkspace } from "./lifecycle.js";
 export type { WorkspaceSummary } from "./summary.js";
@@ -121,6 +128,7 @@ async function makeWorktree(
     createdBranch: !(await branchExists(ctx.paths.root, branch)),
   });
   args.undo.push(async () => ctx.store.remove(args.name));
+  args.undo.push(async () => removeIfEmpty(workspaceDir(ctx, args.name)));
   const createdBranch = await createWorktree({
     paths: ctx.paths,
     path,

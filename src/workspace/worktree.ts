@@ -79,7 +79,8 @@ export async function removeWorktree(root: string, path: string): Promise<void> 
   if (dirname(holder) === join(root, ".nexus", "worktrees")) removeIfEmpty(holder);
 }
 
-function removeIfEmpty(dir: string): void {
+/** Removes a folder only when it is empty (a workspace's holder left by a failed create). */
+export function removeIfEmpty(dir: string): void {
   try {
     rmdirSync(dir);
   } catch {
