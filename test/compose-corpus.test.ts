@@ -133,6 +133,7 @@ async function mergedFor(entry: CorpusEntry): Promise<Merged> {
     mounts: {
       worktree: repo,
       gitCommonDir: ctx.paths.gitCommonDir,
+      gitWritable: [join(ctx.paths.gitCommonDir, "objects")],
       runtimeScript: runtimeScript(),
       sshDir: env.ssh ? join(process.env.NEXUS_HOME!, "ssh", "container") : undefined,
     },
@@ -144,7 +145,8 @@ async function mergedFor(entry: CorpusEntry): Promise<Merged> {
   mkdirSync(join(ctx.paths.nexusDir, "compose"), { recursive: true });
   writeFileSync(override, overrideYaml(buildOverride(input, services)));
   const devEnvKeys = Object.keys(devEnvironment(input));
-  const devTargets = [env.workspaceFolder, ctx.paths.gitCommonDir, "/run/nexus/init.sh", "/run/nexus/ssh"];
+  const devTargets = [env.workspaceFolder, ctx.paths.gitCommonDir, join(ctx.paths.gitCommonDir, "objects")];
+  devTargets.push("/run/nexus/init.sh", "/run/nexus/ssh");
   devTargets.push("/run/nexus/ca.crt");
   const merged = { env, model, services, ports, repoId: ctx.repoId, project, override, notes };
   return { ...merged, devEnvKeys, devTargets };

@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { openProject } from "../src/workspace/context.js";
 import { resetDockerClient } from "../src/workspace/docker.js";
@@ -119,7 +119,7 @@ describe("bad input gets a clear error and changes nothing", () => {
     expect(
       (await runCli(["workspace", "create", "from-base", "-t", "none", "--from", "base"], repo)).code,
     ).toBe(0);
-    expect(existsSync(join(repo, ".nexus/worktrees/from-base/base.txt"))).toBe(true);
+    expect(existsSync(join(repo, ".nexus/worktrees/from-base", basename(repo), "base.txt"))).toBe(true);
     const bad = await runCli(
       ["workspace", "create", "from-bad", "-t", "none", "--from", "no-such-ref"],
       repo,

@@ -10,6 +10,9 @@ const relativePath = z
     message: "must be a path inside the repository (no leading / and no ..)",
   });
 
+/** What a service may be allowed to reach past its workspace (`allow:`), see docs/configuration.md. */
+export const SERVICE_RISKS = ["host_network", "host_pid", "host_ipc", "privileged", "docker_socket"] as const;
+
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: "must be a variable name" });
 
 /** A file under the user's home, written `~/…`: copied into the container user's home at the same place. */
@@ -85,6 +88,9 @@ export const configSchema = z
       .default({ start: 41000, end: 41999 }),
     copy_files: z.array(relativePath).default([".env", ".env.local"]),
     gates: z.array(z.string()).default([]),
+    /** Per service, what it may reach past its workspace (refused without an entry here). */
+    allow: z.record(z.string().min(1), z.array(z.enum(SERVICE_RISKS))).default({}),
+
     agent: agentSchema.default({ env: [], files: [], mounts: [] }),
     tasks: z
       .object({

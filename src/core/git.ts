@@ -1,4 +1,5 @@
 import { NexusError } from "./errors.js";
+import { guardedGitEnv, SAFE_GIT_CONFIG } from "./git-guard.js";
 import { type RunResult, run } from "./process.js";
 
 /** The one place git is invoked; every failure becomes a NexusError that quotes git's own words. */
@@ -18,9 +19,16 @@ export function gitFailure(args: string[], result: RunResult): NexusError {
   );
 }
 
+/**
+ * Inside a workspace's worktree, git is told where the repository is (never the `.git` file the
+ * container can rewrite), and no call runs hooks, fsmonitor or other programs the repository names.
+ */
 export async function gitRaw(args: string[], cwd: string): Promise<RunResult> {
+  const guarded = guardedGitEnv(cwd);
+  const base = Object.keys(guarded).length ? withoutGitLocation(process.env) : process.env;
+  const env = { ...base, GIT_TERMINAL_PROMPT: "0", LC_ALL: "C", ...guarded };
   try {
-    return await run("git", args, { cwd, env: { ...process.env, GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" } });
+    return await run("git", [...SAFE_GIT_CONFIG, ...args], { cwd, env });
   } catch (error) {
     throw new NexusError("git is not installed or not on PATH.", {
       category: "git",
@@ -28,6 +36,13 @@ export async function gitRaw(args: string[], cwd: string): Promise<RunResult> {
       cause: error,
     });
   }
+}
+
+/** In a worktree, an inherited GIT_INDEX_FILE (or the like) must not steer the call elsewhere. */
+function withoutGitLocation(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const rest = { ...env };
+  for (const key of ["GIT_DIR", "GIT_COMMON_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"]) delete rest[key];
+  return rest;
 }
 
 export async function gitOk(args: string[], cwd: string): Promise<boolean> {

@@ -4,6 +4,7 @@ import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { NexusError } from "./errors.js";
 import { gitRaw } from "./git.js";
+import { mainRepositoryOf } from "./git-guard.js";
 
 export interface ProjectPaths {
   root: string;
@@ -54,6 +55,9 @@ export async function findRepository(cwd: string = process.cwd()): Promise<Proje
  */
 function discoverWithoutGit(cwd: string): string | undefined {
   if (process.env.GIT_DIR || process.env.GIT_COMMON_DIR) return undefined;
+  // Inside a workspace, the worktree's .git file is the container's to write: the main checkout decides.
+  const main = mainRepositoryOf(cwd);
+  if (main) return main.commonDir.endsWith(`${sep}.git`) ? main.commonDir : undefined;
   for (let dir = resolve(cwd); ; dir = dirname(dir)) {
     const dotGit = join(dir, ".git");
     const stat = statSync(dotGit, { throwIfNoEntry: false });

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import type { NexusConfig } from "../core/config.js";
 import { loadConfigCached } from "../core/config-cache.js";
 import { type Db, openDb } from "../core/db.js";
@@ -44,8 +44,18 @@ export function resolveName(ctx: ProjectContext, name: string | undefined): stri
   );
 }
 
-export function worktreePath(ctx: ProjectContext, name: string): string {
+/** The folder that holds everything of one workspace on disk: `.nexus/worktrees/NAME`. */
+export function workspaceDir(ctx: ProjectContext, name: string): string {
   return join(ctx.paths.worktreesDir, name);
+}
+
+/**
+ * A new workspace's worktree: `.nexus/worktrees/NAME/<repository folder>`, so a compose file's `..`
+ * or `../..` (the usual `../..:/workspaces`) reaches only this workspace, and `/workspaces/<repo>` is
+ * where devcontainer files expect it. Older workspaces keep `.nexus/worktrees/NAME` (their record).
+ */
+export function worktreePath(ctx: ProjectContext, name: string): string {
+  return join(workspaceDir(ctx, name), basename(ctx.paths.root));
 }
 
 export function runtimeScript(): string {

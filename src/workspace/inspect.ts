@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { isNexusError } from "../core/errors.js";
+import { worktreeLinkProblem } from "../core/git-guard.js";
 import { run } from "../core/process.js";
 import { listServices, type ServiceState, serviceFilters, toServiceStates } from "./containers.js";
 import type { ProjectContext } from "./context.js";
@@ -107,6 +108,10 @@ function liveState(
 function drift(record: WorkspaceRecord, input: ViewInput & { expected: number }): string[] {
   const problems: string[] = [];
   if (!existsSync(record.worktreePath)) problems.push("worktree missing");
+  else {
+    const link = worktreeLinkProblem(record.worktreePath);
+    if (link) problems.push(link);
+  }
   if (!input.branches.has(record.branch)) problems.push("branch missing");
   if (input.dockerKnown && input.expected > 0) {
     const missing = input.expected - input.services.length;

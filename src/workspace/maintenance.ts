@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { git, gitRaw } from "../core/git.js";
+import { restoreWorktreeLink } from "../core/git-guard.js";
 import { withLockAsync } from "../core/lock.js";
 import { warn } from "../core/output.js";
 import { removeContainers, removeWorkspaceResources } from "./containers.js";
@@ -8,7 +9,7 @@ import type { ProjectContext } from "./context.js";
 import { getDocker } from "./docker.js";
 import { upWorkspace, type WorkspaceSummary } from "./manager.js";
 import { LABELS } from "./override.js";
-import { branchExists, isDirty, lockReason, removeWorktree, worktreeLock } from "./worktree.js";
+import { branchExists, isDirty, lockReason, removeWorktree, worktreeIn, worktreeLock } from "./worktree.js";
 
 export interface RepairResult {
   actions: string[];
@@ -21,6 +22,8 @@ export async function repairWorkspace(ctx: ProjectContext, name: string): Promis
   const actions: string[] = [];
   const root = ctx.paths.root;
   const hasBranch = await branchExists(root, record.branch);
+  // What the container may have rewritten (the .git file, its admin folder) is put back first.
+  if (existsSync(record.worktreePath)) actions.push(...restoreWorktreeLink(record.worktreePath));
   if (!existsSync(record.worktreePath)) {
     await gitRaw(["worktree", "unlock", record.worktreePath], root);
     await gitRaw(["worktree", "prune"], root);
@@ -67,7 +70,7 @@ export async function pruneWorkspaces(
   };
   const dirs = existsSync(ctx.paths.worktreesDir) ? readdirSync(ctx.paths.worktreesDir) : [];
   for (const dir of dirs.filter((d) => !known.has(d))) {
-    const path = join(ctx.paths.worktreesDir, dir);
+    const path = worktreeIn(join(ctx.paths.worktreesDir, dir), basename(ctx.paths.root));
     if (!options.force && (await isDirty(path))) {
       result.skippedDirty.push(dir);
       continue;

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { NexusError } from "../core/errors.js";
 import { UndoStack } from "../core/undo.js";
 import { removeWorkspaceResources } from "./containers.js";
-import { type ProjectContext, worktreePath } from "./context.js";
+import { type ProjectContext, workspaceDir, worktreePath } from "./context.js";
 import { loadDocker, pingEngine } from "./docker.js";
 import { checkEnvironmentName, environmentName, loadEnvironment } from "./environment.js";
 import { branchName, validateWorkspaceName } from "./names.js";
@@ -11,7 +11,14 @@ import { type StartOptions, startWorkspace, timer } from "./runtime.js";
 import { hostAlias, removeHostEntry } from "./ssh.js";
 import type { WorkspaceRecord } from "./store.js";
 import { finish, type WorkspaceSummary } from "./summary.js";
-import { branchExists, copyIgnoredFiles, createWorktree, deleteBranch, removeWorktree } from "./worktree.js";
+import {
+  branchExists,
+  copyIgnoredFiles,
+  createWorktree,
+  deleteBranch,
+  removeIfEmpty,
+  removeWorktree,
+} from "./worktree.js";
 
 export { destroyWorkspace, downWorkspace, upWorkspace } from "./lifecycle.js";
 export type { WorkspaceSummary } from "./summary.js";
@@ -101,8 +108,8 @@ async function makeWorktree(
   args: { name: string; envName: string; from?: string; undo: UndoStack },
 ): Promise<WorkspaceRecord> {
   const path = worktreePath(ctx, args.name);
-  if (existsSync(path)) {
-    throw new NexusError(`${path} already exists but is not a known workspace.`, {
+  if (existsSync(workspaceDir(ctx, args.name))) {
+    throw new NexusError(`${workspaceDir(ctx, args.name)} already exists but is not a known workspace.`, {
       category: "conflict",
       hint: "Run `nexus workspace prune` to remove leftovers, then retry.",
     });
@@ -121,6 +128,7 @@ async function makeWorktree(
     createdBranch: !(await branchExists(ctx.paths.root, branch)),
   });
   args.undo.push(async () => ctx.store.remove(args.name));
+  args.undo.push(async () => removeIfEmpty(workspaceDir(ctx, args.name)));
   const createdBranch = await createWorktree({
     paths: ctx.paths,
     path,

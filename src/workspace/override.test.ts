@@ -52,6 +52,7 @@ const input: OverrideInput = {
   mounts: {
     worktree: "/w",
     gitCommonDir: "/repo/.git",
+    gitWritable: ["/repo/.git/objects", "/repo/.git/worktrees/feat"],
     runtimeScript: "/nexus/init.sh",
     sshDir: "/home/u/.nexus/ssh/c",
   },
@@ -115,7 +116,22 @@ describe("override", () => {
     const web = (buildOverride(input, ["web"]) as { services: Record<string, Record<string, unknown>> })
       .services.web!;
     expect(web.volumes).toContainEqual({ type: "bind", source: "/w", target: "/app" });
-    expect(web.volumes).toContainEqual({ type: "bind", source: "/repo/.git", target: "/repo/.git" });
+    expect(web.volumes).toContainEqual({
+      type: "bind",
+      source: "/repo/.git",
+      target: "/repo/.git",
+      read_only: true,
+    });
+    expect(web.volumes).toContainEqual({
+      type: "bind",
+      source: "/repo/.git/objects",
+      target: "/repo/.git/objects",
+    });
+    expect(web.volumes).toContainEqual({
+      type: "bind",
+      source: "/repo/.git/worktrees/feat",
+      target: "/repo/.git/worktrees/feat",
+    });
     expect(web.volumes).toContainEqual(
       expect.objectContaining({ target: "/run/nexus/ssh", read_only: true }),
     );

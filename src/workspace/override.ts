@@ -33,6 +33,8 @@ export interface OverrideInput {
   mounts: {
     worktree: string;
     gitCommonDir: string;
+    /** Inside gitCommonDir, what committing writes: objects/, refs/, logs/ and this worktree's admin folder. */
+    gitWritable: string[];
     runtimeScript: string;
     sshDir?: string;
     /** Host paths mounted read-only for the agent (config `agent.mounts`, `~` expanded). */
@@ -146,7 +148,9 @@ function devService(input: OverrideInput): Record<string, unknown> {
   const { env, mounts, host } = input;
   const volumes = [
     bind(mounts.worktree, env.workspaceFolder),
-    bind(mounts.gitCommonDir, mounts.gitCommonDir),
+    // Read-only: config, hooks, info/ and other worktrees' folders configure the host's git.
+    bind(mounts.gitCommonDir, mounts.gitCommonDir, true),
+    ...mounts.gitWritable.map((dir) => bind(dir, dir)),
     bind(mounts.runtimeScript, "/run/nexus/init.sh", true),
   ];
   if (mounts.sshDir) volumes.push(bind(mounts.sshDir, "/run/nexus/ssh", true));
@@ -171,6 +175,10 @@ export function devEnvironment(input: OverrideInput): Record<string, string> {
   const vars: Record<string, string> = {
     NEXUS_WORKSPACE: ref.workspace,
     NEXUS_WORKSPACE_FOLDER: input.env.workspaceFolder,
+    // The common dir is read-only: automatic gc would fail to write its lock there.
+    GIT_CONFIG_COUNT: "1",
+    GIT_CONFIG_KEY_0: "gc.auto",
+    GIT_CONFIG_VALUE_0: "0",
   };
   for (const port of input.ports) vars[portEnvName(port.name)] = String(port.hostPort);
   if (host.gitName) Object.assign(vars, { GIT_AUTHOR_NAME: host.gitName, GIT_COMMITTER_NAME: host.gitName });

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
-import { join, relative, sep } from "node:path";
+import { basename, join, relative, sep } from "node:path";
 import { parse } from "yaml";
 import type { Db } from "../core/db.js";
 import { gitRaw } from "../core/git.js";
@@ -51,16 +51,25 @@ async function nexusWorktrees(ctx: RebuildContext): Promise<FoundWorktree[]> {
     const path = /^worktree (.+)$/m.exec(entry)?.[1];
     const branch = /^branch refs\/heads\/(.+)$/m.exec(entry)?.[1];
     if (!path || !branch) continue;
-    const rel = relative(ctx.paths.worktreesDir, path);
-    if (!rel || rel.startsWith("..") || rel.includes(sep) || branch !== branchName(rel)) continue;
+    const name = workspaceNameOf(ctx.paths, path);
+    if (!name || branch !== branchName(name)) continue;
     const reason = /^locked (.+)$/m.exec(entry)?.[1] ?? "";
     found.push({
-      name: rel,
-      path: join(ctx.paths.worktreesDir, rel),
+      name,
+      path,
       template: templateFromLockReason(reason),
     });
   }
   return found;
+}
+
+/** `.nexus/worktrees/NAME` (older layout) or `.nexus/worktrees/NAME/<repository folder>`. */
+function workspaceNameOf(paths: ProjectPaths, path: string): string | undefined {
+  const rel = relative(paths.worktreesDir, path);
+  if (!rel || rel.startsWith("..")) return undefined;
+  const [name, nested, ...rest] = rel.split(sep);
+  if (rest.length || (nested !== undefined && nested !== basename(paths.root))) return undefined;
+  return name;
 }
 
 async function restore(ctx: RebuildContext, worktrees: FoundWorktree[]): Promise<string[]> {

@@ -10,6 +10,7 @@ import type { ServiceState } from "./containers.js";
 import { type ProjectContext, runtimeScript } from "./context.js";
 import { listContainersLight } from "./docker.js";
 import type { Environment } from "./environment-types.js";
+import { writableGitDirs } from "./git-mounts.js";
 import { healthOnStart } from "./health.js";
 import { hostSetup } from "./host.js";
 import { builtImages } from "./images.js";
@@ -19,6 +20,7 @@ import { overrideYaml } from "./override-yaml.js";
 import { ensurePorts } from "./ports.js";
 import { checkBindSources } from "./preflight.js";
 import { devSetupOnStart } from "./prepare.js";
+import { checkRiskyServices } from "./risky-services.js";
 import type { PortRecord, WorkspaceRecord } from "./store.js";
 
 export interface StartOptions {
@@ -48,6 +50,7 @@ export async function startWorkspace(options: StartOptions): Promise<Started> {
   const [model, host] = await Promise.all([readModel(base, modelCache(ctx)), hostSetup(ctx.paths.root)]);
   const services = activeServices(model, env.runServices);
   checkBindSources({ model, services, worktree: record.worktreePath, mainRoot: ctx.paths.root });
+  checkRiskyServices({ model, services, allow: ctx.config.allow, onWarning: warn });
   stage("model", { services: services.length });
   const { ensureSshKeys } = await import("./ssh.js");
   const ssh = env.ssh && env.devService ? await ensureSshKeys() : undefined;
@@ -170,6 +173,7 @@ async function writeOverride(input: UpInput, ports: PortRecord[]): Promise<Compo
       mounts: {
         worktree: input.record.worktreePath,
         gitCommonDir: ctx.paths.gitCommonDir,
+        gitWritable: writableGitDirs(ctx.paths.gitCommonDir, input.record.worktreePath),
         runtimeScript: runtimeScript(),
         sshDir: input.sshDir,
         agent: ctx.config.agent.mounts.map((m) => ({ ...m, source: expandHome(m.source, homedir()) })),

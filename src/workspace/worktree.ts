@@ -1,7 +1,8 @@
-import { cpSync, existsSync, mkdirSync, statSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, rmdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { NexusError } from "../core/errors.js";
 import { git, gitFailure, gitOk, gitRaw } from "../core/git.js";
+import { restoreWorktreeLink } from "../core/git-guard.js";
 import { withLockAsync } from "../core/lock.js";
 import type { ProjectPaths } from "../core/paths.js";
 
@@ -67,10 +68,30 @@ async function requireCommit(root: string, ref: string): Promise<void> {
 
 export async function removeWorktree(root: string, path: string): Promise<void> {
   await withLockAsync(worktreeLock(join(root, ".git")), async () => {
+    // A link the container rewrote would make git refuse to remove the worktree: put it back first.
+    if (existsSync(path)) restoreWorktreeLink(path);
     await gitRaw(["worktree", "unlock", path], root);
     if (existsSync(path)) await git(["worktree", "remove", "--force", "--force", path], root);
     await gitRaw(["worktree", "prune"], root);
   });
+  // `.nexus/worktrees/NAME/<repo>`: the workspace's own folder goes too once it is empty.
+  const holder = dirname(path);
+  if (dirname(holder) === join(root, ".nexus", "worktrees")) removeIfEmpty(holder);
+}
+
+/** Removes a folder only when it is empty (a workspace's holder left by a failed create). */
+export function removeIfEmpty(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    // not empty (something else lives there) or already gone: left as it is
+  }
+}
+
+/** The worktree inside a workspace's folder: `NAME/<repo>` (new layout) or `NAME` itself (older). */
+export function worktreeIn(dir: string, repoFolder: string): string {
+  const nested = join(dir, repoFolder);
+  return !existsSync(join(dir, ".git")) && existsSync(join(nested, ".git")) ? nested : dir;
 }
 
 export async function branchExists(root: string, branch: string): Promise<boolean> {

@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { NexusError } from "../../core/errors.js";
 import { warn } from "../../core/output.js";
 import type { ProjectContext } from "../../workspace/context.js";
-import { worktreePath } from "../../workspace/context.js";
+import { workspaceDir } from "../../workspace/context.js";
 import { destroyWorkspace } from "../../workspace/manager.js";
 import { branchName } from "../../workspace/names.js";
 import { branchExists } from "../../workspace/worktree.js";
@@ -28,7 +28,7 @@ export class ProbeNames {
     const name = `${PROBE_PREFIX}${this.suffix}-${++this.count}`;
     const taken =
       this.ctx.store.find(name) !== undefined ||
-      existsSync(worktreePath(this.ctx, name)) ||
+      existsSync(workspaceDir(this.ctx, name)) ||
       (await branchExists(this.ctx.paths.root, branchName(name)));
     if (taken) {
       throw new NexusError(`A workspace, branch or worktree named "${name}" already exists.`, {
