@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "./helpers/cli.js";
 import { containerId, dockerAvailable, execCapture } from "./helpers/docker.js";
@@ -96,7 +96,10 @@ describe.skipIf(!hasDocker)("the agent runs sandboxed in its workspace's dev con
     git(repo, "commit", "-qm", "init");
     const other = await runCli(["workspace", "create", "other", "--json"], repo);
     expect(other.code, other.stderr).toBe(0);
-    writeFileSync(join(repo, ".nexus/worktrees/other/secret.txt"), "OTHER-WORKTREE-SECRET\n");
+    writeFileSync(
+      join(repo, ".nexus/worktrees/other", basename(repo), "secret.txt"),
+      "OTHER-WORKTREE-SECRET\n",
+    );
     expect((await runCli(["workspace", "create", "box"], repo)).code).toBe(0);
   }, 180_000);
 
@@ -118,8 +121,11 @@ describe.skipIf(!hasDocker)("the agent runs sandboxed in its workspace's dev con
     ).id as string;
 
   it("cannot read the host's ~/.ssh, another worktree, the Docker socket or an unlisted variable; gets what is allowlisted", async () => {
-    const worktree = join(repo, ".nexus/worktrees/box");
-    writeFileSync(join(worktree, "probe.sh"), probeScript(home, join(repo, ".nexus/worktrees/other")));
+    const worktree = join(repo, ".nexus/worktrees/box", basename(repo));
+    writeFileSync(
+      join(worktree, "probe.sh"),
+      probeScript(home, join(repo, ".nexus/worktrees/other", basename(repo))),
+    );
     const id = await task("probe");
     const result = await runCli(["ralph", "run", id, "--json", "--agent-cmd", "sh probe.sh"], repo);
     expect(result.code, result.stderr).toBe(0);

@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { runCli } from "./helpers/cli.js";
 import { dockerAvailable } from "./helpers/docker.js";
@@ -140,7 +140,7 @@ describe.skipIf(!hasDocker)("interrupting the loop", () => {
     const poll = setInterval(() => {
       const started =
         existsSync(worktrees) &&
-        readdirSync(worktrees).some((w) => existsSync(join(worktrees, w, "started")));
+        readdirSync(worktrees).some((w) => existsSync(join(worktrees, w, basename(repo), "started")));
       if (started) controller.abort();
     }, 100);
     let aborted = 0;
@@ -242,7 +242,10 @@ describe("--on-host", () => {
     ).finally(() => delete process.env.ON_HOST_ONLY);
     expect(json(result.stdout)[0]).toMatchObject({ status: "done" });
     expect(
-      readFileSync(join(repo, ".nexus/worktrees", json(result.stdout)[0].workspace, "seen.txt"), "utf8"),
+      readFileSync(
+        join(repo, ".nexus/worktrees", json(result.stdout)[0].workspace, basename(repo), "seen.txt"),
+        "utf8",
+      ),
     ).toBe("seen\n");
   });
 });

@@ -154,7 +154,7 @@ describe("untrusted text stays data (issue 18, point 7)", () => {
     const script = join(tempDir(), "agent.sh");
     writeFileSync(script, `cp "$NEXUS_PROMPT_FILE" ${copy}\necho yes > fixed.txt\n`);
     const run = await runCli(
-      ["ralph", "run", id, "--template", "none", "--agent-cmd", `sh ${script}`, "--json"],
+      ["ralph", "run", id, "--template", "none", "--on-host", "--agent-cmd", `sh ${script}`, "--json"],
       repo,
     );
     // The loop completes the task as the agent that holds its lease.
