@@ -77,3 +77,39 @@ describe("a gate that does not end", () => {
     });
   }
 });
+
+describe("a gate that does not end, in the Ralph loop", () => {
+  it("is stopped, records nothing, and comes back to the agent as the iteration's failure", async () => {
+    const check = sleeper();
+    isolatedHome();
+    const repo = gitRepo();
+    await runCli(["init"], repo);
+    appendFileSync(join(repo, ".nexus", "config.yaml"), "  gate_timeout: 1\n");
+    const id = JSON.parse(
+      (await runCli(["task", "create", "hangs", "--check", check, "--json"], repo)).stdout,
+    ).id;
+    const run = await runCli(
+      [
+        "ralph",
+        "run",
+        id,
+        "--template",
+        "none",
+        "--on-host",
+        "--agent-cmd",
+        "true",
+        "--max-iterations",
+        "1",
+        "--json",
+      ],
+      repo,
+    );
+    expect(run.stdout, run.stderr).not.toBe("");
+    const [state] = JSON.parse(run.stdout);
+    expect(state.iterations[0]).toMatchObject({ passed: false });
+    expect(state.iterations[0].failures[0]).toContain("did not finish within 1 s");
+    expect(await until(() => !running(check))).toBe(true);
+    const after = JSON.parse((await runCli(["task", "show", id, "--json"], repo)).stdout);
+    expect(after.history.map((e: { type: string }) => e.type)).not.toContain("gate_failed");
+  });
+});

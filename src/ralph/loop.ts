@@ -6,10 +6,10 @@ import { checksFor } from "../tasks/gates.js";
 import type { Task } from "../tasks/model.js";
 import { claimTask, rejectTask, startTask } from "../tasks/operations.js";
 import { approveSigned } from "../tasks/review.js";
-import { completeTask } from "../tasks/verify.js";
 import { type AgentToCheck, assertAgentsInContainer } from "./agent-check.js";
 import { rateLimited, runAgent } from "./agent-process.js";
 import { worktreeFingerprint } from "./fingerprint.js";
+import { iterationGates } from "./gate-run.js";
 import type { AgentCommand } from "./presets.js";
 import { buildPrompt, buildReviewPrompt } from "./prompt.js";
 import type { AgentPlace } from "./sandbox.js";
@@ -142,23 +142,27 @@ async function runIteration(
       message: "the agent reported a usage or rate limit; run `nexus ralph run` again once it resets",
     };
   const changed = (await worktreeFingerprint(worktree)) !== before;
-  const gates = await completeTask(tc, { id: task.id, note: `ralph iteration ${n}` });
-  const failures = gates.gates.results
-    .filter((r) => r.exitCode !== 0)
-    .map((r) => `${r.command} (exit ${r.exitCode})`);
+  const gates = await iterationGates(tc, { id: task.id, iteration: n, signal: options.signal }).catch(
+    (error: Error) => {
+      if (options.signal?.aborted) return undefined;
+      throw error;
+    },
+  );
+  if (!gates) return interrupted(tc, state);
+  const passed = gates.recorded && gates.result.gates.passed;
   state.iterations.push({
     iteration: n,
     agentExitCode: agent.timedOut ? null : agent.exitCode,
     changed,
-    passed: gates.gates.passed,
-    failures,
+    passed,
+    failures: gates.failures,
     durationMs: agent.durationMs,
     log,
   });
   noteIteration(tc, task.id, state.iterations.at(-1)!);
   saveRun(tc.paths.nexusDir, state);
-  if (!gates.gates.passed) return undefined;
-  return review(tc, { task: gates.task, options, worktree, place });
+  if (!gates.recorded || !passed) return undefined;
+  return review(tc, { task: gates.result.task, options, worktree, place });
 }
 
 /**
