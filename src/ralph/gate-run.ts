@@ -10,12 +10,12 @@ export type IterationGates =
 /**
  * Runs the task's gates for the loop. A check that times out leaves the task as it was (`complete`
  * records nothing then), but the agent must hear of it: it comes back as this iteration's failure.
- * An interrupt (the loop's signal) and every other error go up.
+ * An interrupt (the loop's signal) resolves with nothing; every other error goes up.
  */
 export async function iterationGates(
   tc: TaskContext,
   options: { id: string; iteration: number; signal?: AbortSignal },
-): Promise<IterationGates> {
+): Promise<IterationGates | undefined> {
   try {
     const result = await completeTask(tc, {
       id: options.id,
@@ -27,7 +27,8 @@ export async function iterationGates(
       .map((r) => `${r.command} (exit ${r.exitCode})`);
     return { recorded: true, result, failures };
   } catch (error) {
-    if (options.signal?.aborted || !isNexusError(error) || error.category !== "timeout") throw error;
+    if (options.signal?.aborted) return undefined;
+    if (!isNexusError(error) || error.category !== "timeout") throw error;
     return { recorded: false, failures: [error.message.split("\n")[0]!] };
   }
 }

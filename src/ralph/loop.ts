@@ -142,12 +142,7 @@ async function runIteration(
       message: "the agent reported a usage or rate limit; run `nexus ralph run` again once it resets",
     };
   const changed = (await worktreeFingerprint(worktree)) !== before;
-  const gates = await iterationGates(tc, { id: task.id, iteration: n, signal: options.signal }).catch(
-    (error: Error) => {
-      if (options.signal?.aborted) return undefined;
-      throw error;
-    },
-  );
+  const gates = await iterationGates(tc, { id: task.id, iteration: n, signal: options.signal });
   if (!gates) return interrupted(tc, state);
   const passed = gates.recorded && gates.result.gates.passed;
   state.iterations.push({
