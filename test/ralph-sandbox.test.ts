@@ -5,19 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "./helpers/cli.js";
 import { containerId, dockerAvailable, execCapture } from "./helpers/docker.js";
 import { git, gitRepo, isolatedHome } from "./helpers/fs.js";
+import { SLIM_TEMPLATE } from "./helpers/workspaces.js";
 
 const hasDocker = await dockerAvailable();
-
-/** A dev container from a small image that is already local (no build, no database). */
-const TEMPLATE = `services:
-  dev:
-    image: debian:bookworm-slim
-    command: ["sleep", "infinity"]
-    init: true
-x-nexus:
-  dev_service: dev
-  ssh: false
-`;
 
 /** What a hostile agent tries; it writes what it found to report.txt in its worktree, then fixes the task. */
 function probeScript(hostHome: string, otherWorktree: string): string {
@@ -83,7 +73,7 @@ describe.skipIf(!hasDocker)("the agent runs sandboxed in its workspace's dev con
     repo = gitRepo({
       "fixed.txt": "no\n",
       "check.sh": 'grep -q yes fixed.txt || { echo "expected yes"; exit 1; }\n',
-      ".nexus/templates/slim/compose.yaml": TEMPLATE,
+      ".nexus/templates/slim/compose.yaml": SLIM_TEMPLATE,
     });
     await runCli(["init"], repo);
     const config = join(repo, ".nexus/config.yaml");

@@ -4,19 +4,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { runCli } from "./helpers/cli.js";
 import { dockerAvailable } from "./helpers/docker.js";
 import { git, gitRepo, isolatedHome } from "./helpers/fs.js";
+import { SLIM_TEMPLATE } from "./helpers/workspaces.js";
 
 const hasDocker = await dockerAvailable();
-
-/** A dev container from a small local image: agents run in their task's workspace container. */
-const TEMPLATE = `services:
-  dev:
-    image: debian:bookworm-slim
-    command: ["sleep", "infinity"]
-    init: true
-x-nexus:
-  dev_service: dev
-  ssh: false
-`;
 
 const repos: string[] = [];
 afterEach(async () => {
@@ -33,7 +23,7 @@ async function project(): Promise<string> {
   const repo = gitRepo({
     "fixed.txt": "no\n",
     "check.sh": 'grep -q yes fixed.txt || { echo "expected yes in fixed.txt"; exit 1; }\n',
-    ".nexus/templates/slim/compose.yaml": TEMPLATE,
+    ".nexus/templates/slim/compose.yaml": SLIM_TEMPLATE,
   });
   await runCli(["init"], repo);
   const config = join(repo, ".nexus/config.yaml");

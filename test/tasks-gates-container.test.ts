@@ -1,48 +1,20 @@
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { randomInt } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli, spawnCli } from "./helpers/cli.js";
 import { dockerAvailable, execCapture } from "./helpers/docker.js";
-import { initialisedRepo } from "./helpers/workspaces.js";
-
-/** A check that sleeps for a length no other process uses, so it is found by its command line. */
-const sleeper = () => `sleep ${300 + randomInt(1, 99_999) / 100_000}`;
-
-function running(pattern: string): boolean {
-  try {
-    execFileSync("pgrep", ["-f", pattern]);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function until(check: () => boolean | Promise<boolean>, ms = 10_000): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end && !(await check())) await new Promise((r) => setTimeout(r, 100));
-  return check();
-}
+import { runningOnHost, uniqueSleep, until } from "./helpers/processes.js";
+import { initialisedRepo, SLIM_TEMPLATE } from "./helpers/workspaces.js";
 
 /** A workspace name no other run on the shared engine uses at the same time. */
 const WORKSPACE = `gates-end-${randomInt(1, 1_000_000).toString(36)}`;
 
-/** A dev container from a small image that is already local (no build, no database). */
-const SLIM = `services:
-  dev:
-    image: debian:bookworm-slim
-    command: ["sleep", "infinity"]
-    init: true
-x-nexus:
-  dev_service: dev
-  ssh: false
-`;
-
 describe("a gate in a workspace's dev container that does not end", () => {
   const { repo, made } = initialisedRepo((dir) => {
     mkdirSync(join(dir, ".nexus/templates/slim"), { recursive: true });
-    writeFileSync(join(dir, ".nexus/templates/slim/compose.yaml"), SLIM);
+    writeFileSync(join(dir, ".nexus/templates/slim/compose.yaml"), SLIM_TEMPLATE);
   });
 
   async function containerHas(pattern: string): Promise<boolean> {
@@ -55,7 +27,7 @@ describe("a gate in a workspace's dev container that does not end", () => {
     made.push(WORKSPACE);
     const created = await runCli(["workspace", "create", WORKSPACE, "--template", "slim"], repo());
     expect(created.code, created.stderr).toBe(0);
-    const check = sleeper();
+    const check = uniqueSleep();
     const create = ["task", "create", "hangs in the container", "--check", check, "-w", WORKSPACE, "--json"];
     const id = JSON.parse((await runCli(create, repo())).stdout).id;
     await runCli(["task", "start", id], repo());
@@ -65,7 +37,7 @@ describe("a gate in a workspace's dev container that does not end", () => {
     const result = await spawnCli(["task", "complete", id, "--timeout", "2"], repo());
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(result.stderr).toContain("did not finish within 2 s");
-    expect(await until(() => !running(check))).toBe(true);
+    expect(await until(() => !runningOnHost(check))).toBe(true);
     expect(await until(async () => !(await containerHas(check)))).toBe(true);
 
     const cli = new URL("../dist/cli.js", import.meta.url).pathname;

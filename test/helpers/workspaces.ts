@@ -24,3 +24,14 @@ export function initialisedRepo(prepare?: (repo: string) => void): { repo: () =>
   });
   return { repo: () => repo, made };
 }
+
+/** A project template whose dev container is a small image that is already local (no build, no database). */
+export const SLIM_TEMPLATE = `services:
+  dev:
+    image: debian:bookworm-slim
+    command: ["sleep", "infinity"]
+    init: true
+x-nexus:
+  dev_service: dev
+  ssh: false
+`;
