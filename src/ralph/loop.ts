@@ -1,5 +1,5 @@
-import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { writeInside } from "../core/inside.js";
 import { info, style } from "../core/output.js";
 import { record, type TaskContext } from "../tasks/context.js";
 import { checksFor } from "../tasks/gates.js";
@@ -165,17 +165,15 @@ async function runIteration(
  * the container (the worktree is its workspace folder), no Engine call copies it, and it neither dirties
  * the tree the gates record nor counts as the agent's work.
  */
-export function promptPath(worktree: string, name: string): string {
-  const dir = join(worktree, ".nexus", "runs", "agent");
-  mkdirSync(dir, { recursive: true });
-  return join(dir, name);
+/** Writes a prompt where the agent reads it; a link the agent planted there is replaced, never followed. */
+export function writePromptFile(worktree: string, name: string, prompt: string): string {
+  return writeInside(worktree, join(".nexus", "runs", "agent", name), prompt);
 }
 
 function writePrompt(
   tc: TaskContext,
   args: { task: Task; worktree: string; state: RunState },
 ): { prompt: string; promptFile: string } {
-  const promptFile = promptPath(args.worktree, "prompt.md");
   const skills = loadSkills(join(tc.paths.nexusDir, "skills"));
   const prompt = buildPrompt({
     task: args.task,
@@ -183,8 +181,7 @@ function writePrompt(
     skills,
     iterations: args.state.iterations,
   });
-  writeFileSync(promptFile, prompt);
-  return { prompt, promptFile };
+  return { prompt, promptFile: writePromptFile(args.worktree, "prompt.md", prompt) };
 }
 
 /** The loop's NEXUS_* variables (runAgent adds NEXUS_PROMPT_FILE as the agent sees it). */
@@ -221,8 +218,7 @@ async function review(
       message: `gates passed; approve with \`nexus task approve ${task.id} --by WHO\``,
     };
   const prompt = buildReviewPrompt(task);
-  const promptFile = promptPath(args.worktree, "review.md");
-  writeFileSync(promptFile, prompt);
+  const promptFile = writePromptFile(args.worktree, "review.md", prompt);
   const log = join(runsDir(tc.paths.nexusDir), `${task.id}-review.log`);
   const result = await runAgent({
     agent: options.reviewAgent,

@@ -3,6 +3,7 @@ import { dirname, join } from "node:path";
 import { NexusError } from "../core/errors.js";
 import { git, gitFailure, gitOk, gitRaw } from "../core/git.js";
 import { restoreWorktreeLink } from "../core/git-guard.js";
+import { linkFree } from "../core/inside.js";
 import { withLockAsync } from "../core/lock.js";
 import type { ProjectPaths } from "../core/paths.js";
 
@@ -120,7 +121,8 @@ export function copyIgnoredFiles(options: { from: string; to: string; files: str
     const source = join(options.from, file);
     if (!existsSync(source)) continue;
     const target = join(options.to, file);
-    if (existsSync(target)) continue;
+    // The branch may hold a link at that place (to ~/.bashrc): never copy through it.
+    if (existsSync(target) || !linkFree(options.to, file)) continue;
     mkdirSync(dirname(target), { recursive: true });
     cpSync(source, target, { recursive: statSync(source).isDirectory() });
     copied.push(file);
