@@ -132,6 +132,41 @@ describe.skipIf(!hasDocker || !isRoot)("a non-root user's workspace", () => {
     ]);
   });
 
+  it("completes a task checked in the dev container, signed with a key made in the user's fresh home", () => {
+    const made = as.nexus(
+      "task",
+      "create",
+      "as the user",
+      "--check",
+      "test -w /workspace",
+      "-w",
+      NAME,
+      "--json",
+    );
+    const id = JSON.parse(made.stdout).id;
+    expect(as.nexus("task", "start", id).code).toBe(0);
+    const done = as.nexus("task", "complete", id);
+    expect(done.code, done.stderr).toBe(0);
+    expect(JSON.parse(as.nexus("task", "show", id, "--json").stdout)).toMatchObject({
+      status: "done",
+      unverified: false,
+    });
+    expect(existsSync(join(as.home, ".nexus/keys/evidence/id_ed25519"))).toBe(true);
+
+    // A home Nexus cannot write: a clear error saying what to do, no stack trace, nothing recorded.
+    as.sh('mkdir -p "$HOME/ro-home" && chmod 500 "$HOME/ro-home"');
+    const second = JSON.parse(
+      as.nexus("task", "create", "read-only home", "--check", "true", "--json").stdout,
+    ).id;
+    expect(as.nexus("task", "start", second).code).toBe(0);
+    const refused = as.nexus("task", "complete", second, { NEXUS_HOME: join(as.home, "ro-home") });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("Cannot make Nexus's signing key");
+    expect(refused.stderr).toContain("hint:");
+    expect(refused.stderr).not.toMatch(/\n\s+at .*:\d+:\d+/);
+    expect(JSON.parse(as.nexus("task", "show", second, "--json").stdout).status).toBe("in_progress");
+  });
+
   it("destroys as the user and leaves nothing behind", async () => {
     const destroyed = as.nexus("workspace", "destroy", NAME, "--force");
     expect(destroyed.code, destroyed.stderr).toBe(0);
