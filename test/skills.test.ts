@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "./helpers/cli.js";
 import { git, gitRepo, isolatedHome, tempDir } from "./helpers/fs.js";
@@ -77,7 +77,7 @@ describe("skills that learn from recurring failures", () => {
     expect((await runCli(["skills", "sync", "--to", "../elsewhere"], repo)).code).toBe(2);
 
     const prompt = readFileSync(
-      join(repo, ".nexus/worktrees", `task-${id.slice(3)}`, ".nexus/runs/agent/prompt.md"),
+      join(repo, ".nexus/worktrees", `task-${id.slice(3)}`, basename(repo), ".nexus/runs/agent/prompt.md"),
       "utf8",
     );
     expect(prompt).toContain("## Skills (project knowledge)");

@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { appendFileSync, existsSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import Dockerode from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dockerAvailable } from "./helpers/docker.js";
@@ -75,12 +75,10 @@ describe.skipIf(!hasDocker || !isRoot)("a non-root user's workspace", () => {
     const [uid, author] = inside.stdout.trim().split("\n");
     expect(uid).toBe(String(as.uid));
     expect(author).toBe("Dev User/dev@example.test");
-    const worktree = join(as.repo, ".nexus/worktrees", NAME);
-    for (const file of [
-      join(worktree, "made.txt"),
-      join(worktree, "node_modules/x"),
-      join(as.repo, ".git/worktrees", NAME, "index"),
-    ])
+    // New worktrees live at .nexus/worktrees/NAME/<repository folder>; git names their admin folder.
+    const worktree = join(as.repo, ".nexus/worktrees", NAME, basename(as.repo));
+    const admin = as.sh(`git -C ${worktree} rev-parse --absolute-git-dir`).stdout.trim();
+    for (const file of [join(worktree, "made.txt"), join(worktree, "node_modules/x"), join(admin, "index")])
       expect(Number(execFileSync("stat", ["-c", "%u", file], { encoding: "utf8" }).trim()), file).toBe(
         as.uid,
       );

@@ -51,6 +51,17 @@ describe("signed evidence", () => {
     expect(p.open().store.isUnverified(p.open().store.get(done.id))).toBe(false);
   });
 
+  it("counts the first signed run at once in the same process (a dependent becomes ready)", async () => {
+    const p = await taskProject();
+    const tc = p.open();
+    const first = createTask(tc, { title: "first", checks: ["true"] });
+    const after = createTask(tc, { title: "after", checks: ["true"], dependsOn: [first.id] });
+    startTask(tc, first.id);
+    expect((await completeTask(tc, { id: first.id })).signerAdded).toBe(true);
+    expect(tc.store.isUnverified(tc.store.get(first.id))).toBe(false);
+    expect(startTask(tc, after.id).status).toBe("in_progress");
+  });
+
   it("does not count a hand-written passing record, unsigned or signed by an unknown key", async () => {
     const { p, tc, done } = await doneTask();
     const other = createTask(tc, { title: "forged", checks: ["false"] });

@@ -30,7 +30,7 @@ export async function approveSigned(
     signer: signer.principal,
   };
   const signature = await signPayload(signer, evidencePayload(id, event));
-  allowSigner(tc.paths, signer);
+  if (allowSigner(tc.paths, signer)) tc.store.refreshTrust();
   return approveTask(tc, id, reviewer, { ...event, signature });
 }
 

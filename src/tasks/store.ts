@@ -1,11 +1,11 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { Db } from "../core/db.js";
 import { NotFoundError } from "../core/errors.js";
 import { withLock } from "../core/lock.js";
 import { warn } from "../core/output.js";
 import type { ProjectPaths } from "../core/paths.js";
-import type { Trust } from "./evidence.js";
+import { loadTrust, type Trust } from "./evidence.js";
 import { isUnverified } from "./integrity.js";
 import {
   conflictError,
@@ -34,11 +34,8 @@ export interface TaskRow {
   unverified: boolean;
 }
 
-/**
- * Bumped when what the index derives from a task changes (now: the unverified set), so an index
- * built by an older Nexus is rebuilt once.
- */
-const INDEX_FORMAT = "2";
+/** Bumped when what the index derives from a task changes (the unverified set: now signed evidence). */
+const INDEX_FORMAT = "3";
 
 /** The changes one locked write makes; applied to the file and the index together. */
 export interface TaskTx {
@@ -64,7 +61,7 @@ export class TaskStore {
     private readonly db: Db,
     paths: ProjectPaths,
     /** Allowed signers and project gates: what "verified" is judged against (see integrity.ts). */
-    readonly trust: Trust,
+    public trust: Trust,
   ) {
     this.file = join(paths.nexusDir, "tasks.jsonl");
     this.lockFile = join(paths.nexusDir, "tasks.lock");
@@ -147,6 +144,11 @@ export class TaskStore {
       unverified: unverified.has(r.id),
     }));
     return filter.unverified ? result.filter((r) => r.unverified) : result;
+  }
+
+  /** After a new key was allowed: the index is judged again against the signers file as it is now. */
+  refreshTrust(): void {
+    this.trust = loadTrust({ nexusDir: dirname(this.file) }, this.trust.gates);
   }
 
   /** Done, but without a passing, signed gate run of its current checks (integrity.ts). */

@@ -73,6 +73,7 @@ async function gateAndRecord(
   const signature = await signPayload(key, evidencePayload(before.id, { ...event, signer: key.principal }));
   const signed: TaskEvent = { ...event, signer: key.principal, signature };
   const signerAdded = allowSigner(tc.paths, key);
+  if (signerAdded) tc.store.refreshTrust();
   const task = tc.store.write((tx) => {
     const current = tx.get(before.id);
     // Again under the lock: another agent may have taken the task over while the gates ran.
