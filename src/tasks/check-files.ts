@@ -38,6 +38,13 @@ export const DEFAULT_CHECK_FILES = [
   ".nexus/allowed_signers",
 ];
 
+/**
+ * Nexus's own files, committed on a task's branch: whatever merges them changes the project's tasks
+ * (their checks and history), gates, `allow` entries or these very globs. Nexus writes them in the
+ * main checkout, never on a branch, so a branch that commits one is the agent's doing.
+ */
+const NEXUS_FILES = [".nexus/tasks.jsonl", ".nexus/config.yaml"];
+
 const INTERPRETERS = /^(sh|bash|zsh|dash|python[0-9.]*|node|deno|bun|ruby|perl|php|pwsh|tsx|ts-node)$/;
 
 /**
@@ -83,12 +90,14 @@ export async function touchedCheckFiles(options: {
     gitRaw(["diff", "--name-only", "--no-renames", "HEAD", "--", ".", ...OWN_FILES], dir),
     gitRaw(["ls-files", "--others", "--exclude-standard", "--", ".", ...OWN_FILES], dir),
   ]);
-  const changed = [committed, diff, untracked].flatMap((r) => r.stdout.split("\n")).filter(Boolean);
+  const onBranch = committed.stdout.split("\n").filter(Boolean);
+  const changed = [...onBranch, ...[diff, untracked].flatMap((r) => r.stdout.split("\n"))].filter(Boolean);
   if (!changed.length) return [];
   const { default: picomatch } = await import("picomatch");
   const matches = picomatch(options.globs, { dot: true });
   const named = new Set(scriptsNamed(options.checks, dir));
   const touched = changed.filter((file) => matches(file) || named.has(file));
+  touched.push(...onBranch.filter((file) => NEXUS_FILES.includes(file)));
   const manifests = changed.filter((f) => f === "package.json" || f.endsWith("/package.json"));
   for (const manifest of manifests)
     if (await scriptsChanged(dir, base, manifest)) touched.push(`${manifest} (scripts)`);

@@ -2,7 +2,8 @@ import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { git } from "../../test/helpers/fs.js";
+import { git, gitRepo } from "../../test/helpers/fs.js";
+import { DEFAULT_CHECK_FILES, touchedCheckFiles } from "./check-files.js";
 import { evidencePayload } from "./evidence.js";
 import { taskProject } from "./fixtures.test-helper.js";
 import { unverifiedReason } from "./integrity.js";
@@ -204,6 +205,20 @@ describe("changes to what the checks depend on", () => {
     writeFileSync(join(p.root, "package.json"), '{"scripts":{"test":"true"},"version":"2"}');
     writeFileSync(join(p.root, "fixed.txt"), "yes");
     expect((await completeTask(tc, { id: task.id })).task.status).toBe("done");
+  });
+
+  it("count Nexus's own files committed on a task's branch (a merge would rewrite tasks or config)", async () => {
+    const root = gitRepo({ ".nexus/tasks.jsonl": "", ".nexus/config.yaml": "gates: []\n", "a.txt": "" });
+    const base = git(root, "rev-parse", "HEAD");
+    writeFileSync(join(root, ".nexus/tasks.jsonl"), '{"forged":true}\n');
+    writeFileSync(join(root, ".nexus/config.yaml"), "tasks:\n  check_files: []\n");
+    const globs = DEFAULT_CHECK_FILES;
+    expect(await touchedCheckFiles({ dir: root, base, checks: ["true"], globs })).toEqual([]);
+    git(root, "commit", "-qam", "the agent's branch");
+    expect(await touchedCheckFiles({ dir: root, base, checks: ["true"], globs })).toEqual([
+      ".nexus/config.yaml",
+      ".nexus/tasks.jsonl",
+    ]);
   });
 
   it("need a review when the project's gates were weakened in an uncommitted config", async () => {
