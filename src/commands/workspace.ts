@@ -200,7 +200,12 @@ function definePrune(ws: Command): void {
       for (const w of result.containers) info(`${verb} containers, network and volumes of ${w}`);
       for (const w of result.skippedDirty)
         warn(`kept orphaned worktree ${w}: it has uncommitted changes (use --force)`);
-      if (!result.worktrees.length && !result.containers.length) success("Nothing to prune.");
+      if (result.trash.length)
+        info(
+          `${opts.dryRun ? "would delete" : "deleting"} ${result.trash.length} folder(s) left in .nexus/trash`,
+        );
+      if (!result.worktrees.length && !result.containers.length && !result.trash.length)
+        success("Nothing to prune.");
     });
 }
 

@@ -1,11 +1,12 @@
-import { cpSync, existsSync, mkdirSync, rmdirSync, statSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { cpSync, existsSync, lstatSync, mkdirSync, rmdirSync, statSync } from "node:fs";
+import { dirname, isAbsolute, join, relative, sep } from "node:path";
 import { NexusError } from "../core/errors.js";
 import { git, gitFailure, gitOk, gitRaw } from "../core/git.js";
 import { restoreWorktreeLink } from "../core/git-guard.js";
 import { linkFree } from "../core/inside.js";
 import { withLockAsync } from "../core/lock.js";
 import type { ProjectPaths } from "../core/paths.js";
+import { emptyTrashInBackground, moveToTrash } from "./trash.js";
 
 /** The lock's reason also records the template in git, so records can be rebuilt without the database. */
 export function lockReason(template: string): string {
@@ -67,17 +68,32 @@ async function requireCommit(root: string, ref: string): Promise<void> {
   throw new NexusError(`Cannot start a workspace from "${ref}": no such commit.`, { category: "git", hint });
 }
 
+/**
+ * Unregisters a worktree and takes its folder off the critical path: a worktree under
+ * `.nexus/worktrees` is renamed into `.nexus/trash` and deleted there by a background process, so
+ * this returns at once whatever the tree holds. Anywhere else, git removes it as before.
+ */
 export async function removeWorktree(root: string, path: string): Promise<void> {
+  const worktrees = join(root, ".nexus", "worktrees");
+  const label = relative(worktrees, path).split(sep)[0];
+  const ours = Boolean(label) && !label!.startsWith("..") && !isAbsolute(label!);
   await withLockAsync(worktreeLock(join(root, ".git")), async () => {
-    // A link the container rewrote would make git refuse to remove the worktree: put it back first.
-    if (existsSync(path)) restoreWorktreeLink(path);
     await gitRaw(["worktree", "unlock", path], root);
-    if (existsSync(path)) await git(["worktree", "remove", "--force", "--force", path], root);
+    // Renamed as it is: a link in its place (made by a container) moves as a link, never followed.
+    const present = lstatSync(path, { throwIfNoEntry: false }) !== undefined;
+    const moved = present && ours && moveToTrash(root, path, label!);
+    if (!moved && existsSync(path)) {
+      // A link the container rewrote would make git refuse to remove the worktree: put it back first.
+      restoreWorktreeLink(path);
+      await git(["worktree", "remove", "--force", "--force", path], root);
+    }
+    // The moved worktree's admin entry now names a missing folder: prune drops it.
     await gitRaw(["worktree", "prune"], root);
   });
   // `.nexus/worktrees/NAME/<repo>`: the workspace's own folder goes too once it is empty.
   const holder = dirname(path);
-  if (dirname(holder) === join(root, ".nexus", "worktrees")) removeIfEmpty(holder);
+  if (dirname(holder) === worktrees) removeIfEmpty(holder);
+  emptyTrashInBackground(root);
 }
 
 /** Removes a folder only when it is empty (a workspace's holder left by a failed create). */
