@@ -202,7 +202,7 @@ function definePrune(ws: Command): void {
         warn(`kept orphaned worktree ${w}: it has uncommitted changes (use --force)`);
       if (result.trash.length)
         info(
-          `${opts.dryRun ? "would delete" : "deleting"} ${result.trash.length} folder(s) left in .nexus/trash`,
+          `${opts.dryRun ? "would delete" : "deleted"} ${result.trash.length} folder(s) left in .nexus/trash`,
         );
       if (!result.worktrees.length && !result.containers.length && !result.trash.length)
         success("Nothing to prune.");

@@ -9,7 +9,7 @@ import type { ProjectContext } from "./context.js";
 import { getDocker } from "./docker.js";
 import { upWorkspace, type WorkspaceSummary } from "./manager.js";
 import { LABELS } from "./override.js";
-import { emptyTrashInBackground, trashEntries } from "./trash.js";
+import { emptyTrash, trashEntries } from "./trash.js";
 import { branchExists, isDirty, lockReason, removeWorktree, worktreeIn, worktreeLock } from "./worktree.js";
 
 export interface RepairResult {
@@ -54,7 +54,7 @@ export interface PruneResult {
   worktrees: string[];
   skippedDirty: string[];
   containers: string[];
-  /** Entries of `.nexus/trash` (destroyed worktrees not yet deleted) a background process deletes. */
+  /** Entries of `.nexus/trash` (destroyed worktrees a crashed or running deletion left) deleted now. */
   trash: string[];
   dryRun: boolean;
 }
@@ -90,7 +90,7 @@ export async function pruneWorkspaces(
     if (!options.dryRun) await removeWorkspaceResources(docker!, { repoId: ctx.repoId, workspace });
   }
   if (!options.dryRun) await gitRaw(["worktree", "prune"], ctx.paths.root);
-  result.trash = options.dryRun ? trashEntries(ctx.paths.root) : emptyTrashInBackground(ctx.paths.root);
+  result.trash = options.dryRun ? trashEntries(ctx.paths.root) : await emptyTrash(ctx.paths.root);
   return result;
 }
 

@@ -9,6 +9,7 @@ import {
   rmdirSync,
   writeFileSync,
 } from "node:fs";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { NexusError } from "../core/errors.js";
 import { debug } from "../core/output.js";
@@ -27,7 +28,8 @@ export function trashDir(root: string): string {
   return join(root, ".nexus", "trash");
 }
 
-function ensureTrash(root: string): string {
+/** Makes the trash (a real folder, never a link) or throws before anything is changed. */
+export function ensureTrash(root: string): string {
   const trash = trashDir(root);
   mkdirSync(trash, { recursive: true });
   if (!lstatSync(trash).isDirectory()) {
@@ -65,6 +67,20 @@ export function trashEntries(root: string): string[] {
   const trash = trashDir(root);
   if (!lstatSync(trash, { throwIfNoEntry: false })?.isDirectory()) return [];
   return readdirSync(trash).filter((entry) => !entry.startsWith(SELF_IGNORE));
+}
+
+/** Empties the trash now, for `workspace prune`: returns the entries deleted (rm never follows a link). */
+export async function emptyTrash(root: string): Promise<string[]> {
+  const entries = trashEntries(root);
+  const removed: string[] = [];
+  for (const entry of entries) {
+    const target = join(trashDir(root), entry);
+    await rm(target, { recursive: true, force: true, maxRetries: 2 }).catch((error: Error) =>
+      debug(`could not delete ${target}: ${error.message}`),
+    );
+    if (!existsSync(target)) removed.push(entry);
+  }
+  return removed;
 }
 
 /**

@@ -6,7 +6,7 @@ import { restoreWorktreeLink } from "../core/git-guard.js";
 import { linkFree } from "../core/inside.js";
 import { withLockAsync } from "../core/lock.js";
 import type { ProjectPaths } from "../core/paths.js";
-import { emptyTrashInBackground, moveToTrash } from "./trash.js";
+import { emptyTrashInBackground, ensureTrash, moveToTrash } from "./trash.js";
 
 /** The lock's reason also records the template in git, so records can be rebuilt without the database. */
 export function lockReason(template: string): string {
@@ -77,6 +77,7 @@ export async function removeWorktree(root: string, path: string): Promise<void> 
   const worktrees = join(root, ".nexus", "worktrees");
   const label = relative(worktrees, path).split(sep)[0];
   const ours = Boolean(label) && !label!.startsWith("..") && !isAbsolute(label!);
+  if (ours) ensureTrash(root);
   await withLockAsync(worktreeLock(join(root, ".git")), async () => {
     await gitRaw(["worktree", "unlock", path], root);
     // Renamed as it is: a link in its place (made by a container) moves as a link, never followed.
