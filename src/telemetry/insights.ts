@@ -102,7 +102,7 @@ export function computeInsights(events: EventRow[], now: Date, minErrors = 3): I
       ...span(rows),
     });
   }
-  insights.push(...outcomeNotes(events, minErrors));
+  insights.push(...outcomeNotes(events));
   return insights.sort((a, b) => b.frequency - a.frequency);
 }
 
@@ -123,11 +123,11 @@ const NOTES: Record<Exclude<Outcome, "ok" | "failed">, { what: string; suggestio
 };
 
 /** One line per outcome that ended non-zero without Nexus failing: shown, never counted as a failure. */
-function outcomeNotes(events: EventRow[], minCount: number): Insight[] {
+function outcomeNotes(events: EventRow[]): Insight[] {
   const notes: Insight[] = [];
   for (const [outcome, note] of Object.entries(NOTES) as [keyof typeof NOTES, (typeof NOTES)["refused"]][]) {
     const rows = events.filter((e) => outcomeOfEvent(e) === outcome);
-    if (rows.length < minCount) continue;
+    if (!rows.length) continue;
     const counts = [...groupBy(rows, (e) => e.command)]
       .sort((a, b) => b[1].length - a[1].length)
       .slice(0, 3)
