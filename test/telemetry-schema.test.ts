@@ -102,8 +102,10 @@ describe("the product plan's schema", () => {
       commands_executed: 3,
       workspaces_created: 1,
       tasks_completed: 1,
-      errors_encountered: 1,
+      // The one failed command was a refusal (`task show` of no task): not an error of Nexus's.
+      errors_encountered: 0,
     });
+    expect(commands.map((e) => e.outcome)).toEqual(["ok", "ok", "refused"]);
     expect(Math.round(Number(session.duration_ms) / 60_000)).toBe(20);
     expect(db.prepare("SELECT pattern_type, suggested_fix FROM patterns").get()).toEqual({
       pattern_type: "error",
@@ -112,6 +114,54 @@ describe("the product plan's schema", () => {
     const stats = statsFor(db, 7);
     expect(stats).toMatchObject({ commands: 3, workspacesCreated: 1, tasksCompleted: 1 });
     expect(Math.round(stats.averageSessionMinutes)).toBe(20);
+    db.close();
+  });
+});
+
+describe("outcomes of commands recorded before they were kept", () => {
+  it("gives each old command its outcome from its exit and category, and stats count only Nexus's failures", async () => {
+    isolatedHome();
+    const before = await openTelemetry();
+    before.exec("ALTER TABLE events DROP COLUMN outcome; PRAGMA user_version = 2;");
+    const insert = before.prepare(
+      `INSERT INTO events (timestamp, session_id, command, duration_ms, success, exit_code, error_category, nexus_version)
+       VALUES (?, 's1', ?, 10, ?, ?, ?, '0.1.0')`,
+    );
+    const old: [string, number, string | null][] = [
+      ["task list", 0, null],
+      ["workspace exec", 3, null],
+      ["task claim", 1, "conflict"],
+      ["task complete", 1, "gate_failed"],
+      ["task create", 2, "validation"],
+      ["workspace exec", 1, "not_found"],
+      ["workspace up", 1, "docker"],
+    ];
+    for (const [command, code, category] of old)
+      insert.run(ago(10).toISOString(), command, code ? 0 : 1, code, category);
+    before
+      .prepare(
+        "INSERT INTO sessions (session_id, source, started_at, last_seen_at, errors_encountered) VALUES ('s1', 'local', ?, ?, 6)",
+      )
+      .run(ago(10).toISOString(), ago(10).toISOString());
+    before.close();
+
+    const db = await openTelemetry();
+    expect(db.prepare("SELECT outcome FROM events ORDER BY id").pluck().all()).toEqual([
+      "ok",
+      "passed_through",
+      "refused",
+      "gate_failed",
+      "refused",
+      "refused",
+      "failed",
+    ]);
+    expect(db.prepare("SELECT errors_encountered FROM sessions").pluck().get()).toBe(1);
+    expect(statsFor(db, 1)).toMatchObject({
+      commands: 7,
+      failureRate: 1 / 7,
+      outcomes: { ok: 1, failed: 1, refused: 3, passed_through: 1, gate_failed: 1 },
+    });
+    expect(() => db.prepare("UPDATE events SET outcome = 'fine'").run()).toThrow(/CHECK/);
     db.close();
   });
 });

@@ -111,21 +111,34 @@ describe("local telemetry", () => {
 
   it("reports stats and insights, and stores insights as patterns", async () => {
     const { repo, db } = await project();
-    for (let i = 0; i < 3; i++) await runCli(["task", "show", `nx-none${i}`], repo);
+    // Nexus's own failure (the engine cannot be reached); a refusal (`task show` of no task) is not one.
+    process.env.DOCKER_HOST = "unix:///nonexistent/docker.sock";
+    try {
+      for (let i = 0; i < 3; i++) await runCli(["workspace", "create", `w${i}`, "-t", "node-postgres"], repo);
+    } finally {
+      delete process.env.DOCKER_HOST;
+    }
+    await runCli(["task", "show", "nx-none"], repo);
     const stats = JSON.parse((await runCli(["stats", "--days", "1", "--json"], repo)).stdout);
-    expect(stats.byCommand.find((c: { command: string }) => c.command === "task show")).toMatchObject({
+    expect(stats.byCommand.find((c: { command: string }) => c.command === "workspace create")).toMatchObject({
       count: 3,
       failures: 3,
     });
+    expect(stats.byCommand.find((c: { command: string }) => c.command === "task show")).toMatchObject({
+      failures: 0,
+      refused: 1,
+    });
     const insights = JSON.parse((await runCli(["insights", "--errors", "--json"], repo)).stdout);
-    expect(insights[0]).toMatchObject({ id: "error:not_found", frequency: 3 });
-    expect(db().prepare("SELECT frequency FROM patterns WHERE id = 'error:not_found'").pluck().get()).toBe(3);
+    expect(insights[0]).toMatchObject({ id: "error:docker_unavailable", frequency: 3 });
+    expect(
+      db().prepare("SELECT frequency FROM patterns WHERE id = 'error:docker_unavailable'").pluck().get(),
+    ).toBe(3);
     const box = (await runCli(["dashboard"], repo)).stdout;
     expect(box).toContain("Common Issues:");
-    expect(box).toContain("• Not found (3 occurrences)");
+    expect(box).toContain("• Docker daemon not running (3 occurrences)");
     const json = JSON.parse((await runCli(["dashboard", "--days", "1", "--json"], repo)).stdout);
     expect(json.stats).toMatchObject({ days: 1, failureRateMet: false });
-    expect(json.insights.map((i: { id: string }) => i.id)).toContain("error:not_found");
+    expect(json.insights.map((i: { id: string }) => i.id)).toContain("error:docker_unavailable");
     expect((await runCli(["stats"], repo)).stdout).toMatch(
       /Operation failure rate: \d+\.\d% \(target < 5%\): not met/,
     );

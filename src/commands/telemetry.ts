@@ -106,11 +106,17 @@ function defineStats(program: Command): void {
     printLine(
       `Operation failure rate: ${(stats.failureRate * 100).toFixed(1)}% (target < ${stats.failureRateTarget * 100}%): ${stats.failureRateMet ? "met" : "not met"}`,
     );
+    const { notFailures } = await import("../telemetry/dashboard.js");
+    const others = notFailures(stats);
+    if (others) printLine(`Not counted as failures: ${others}`);
     if (!stats.byCommand.length) return;
     await printTable(stats.byCommand, [
       { header: "COMMAND", value: (c) => c.command },
       { header: "COUNT", value: (c) => c.count },
       { header: "FAILED", value: (c) => c.failures },
+      { header: "REFUSED", value: (c) => c.refused },
+      { header: "PASSED THROUGH", value: (c) => c.passedThrough },
+      { header: "GATE FAILED", value: (c) => c.gateFailed },
       { header: "P50 MS", value: (c) => Math.round(c.p50Ms) },
       { header: "P95 MS", value: (c) => Math.round(c.p95Ms) },
     ]);

@@ -35,7 +35,9 @@ function defineShell(ws: Command): void {
       const { runInWorkspace } = await import("../workspace/access.js");
       const cmd = ["/bin/sh", "-c", "if command -v bash >/dev/null; then exec bash -l; else exec sh -l; fi"];
       const tty = Boolean(process.stdin.isTTY && process.stdout.isTTY);
-      process.exitCode = await runInWorkspace(ctx, { name: resolveName(ctx, name), cmd, tty, stdin: true });
+      process.exitCode = await passThrough(
+        runInWorkspace(ctx, { name: resolveName(ctx, name), cmd, tty, stdin: true }),
+      );
     });
 }
 
@@ -76,14 +78,16 @@ function defineExec(ws: Command): void {
       const { resolveName } = await import("../workspace/context.js");
       const { runInWorkspace } = await import("../workspace/access.js");
       const cmd = args.slice(args.length - commandLength);
-      process.exitCode = await runInWorkspace(ctx, {
-        name: resolveName(ctx, name),
-        cmd,
-        tty: Boolean(opts.tty),
-        stdin: Boolean(opts.interactive || opts.tty),
-        env: opts.env,
-        workdir: opts.workdir,
-      });
+      process.exitCode = await passThrough(
+        runInWorkspace(ctx, {
+          name: resolveName(ctx, name),
+          cmd,
+          tty: Boolean(opts.tty),
+          stdin: Boolean(opts.interactive || opts.tty),
+          env: opts.env,
+          workdir: opts.workdir,
+        }),
+      );
     });
 }
 
@@ -157,8 +161,15 @@ function defineUse(ws: Command): void {
       const { runOnHost } = await import("../workspace/access.js");
       info(`Entering ${record.name} (${record.worktreePath}); exit the shell to return.`);
       process.env.NEXUS_WORKSPACE = record.name;
-      process.exitCode = await runOnHost(record.worktreePath, [process.env.SHELL ?? "/bin/sh"]);
+      process.exitCode = await passThrough(runOnHost(record.worktreePath, [process.env.SHELL ?? "/bin/sh"]));
     });
+}
+
+/** The user's own command's exit code: telemetry records a non-zero one as passed through, not a failure. */
+async function passThrough(run: Promise<number>): Promise<number> {
+  const code = await run;
+  if (code !== 0) (await import("../telemetry/recorder.js")).noteTelemetry({ outcome: "passed_through" });
+  return code;
 }
 
 export function printEnv(env: Record<string, string>): void {

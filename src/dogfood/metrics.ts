@@ -1,3 +1,4 @@
+import { isNexusFailure } from "../telemetry/outcome.js";
 import type { StatEvent } from "../telemetry/store.js";
 import type { FrictionEntry } from "./friction-format.js";
 
@@ -40,7 +41,7 @@ export function successMetrics(events: StatEvent[], assignDelaysMs: number[] = [
   const quick = events.filter((e) => !LONG_RUNNING.includes(e.command));
   const slow = [...new Set(quick.filter((e) => e.duration_ms >= 5000).map((e) => e.command))];
   const switches = events.filter((e) => SWITCHES.includes(e.command)).map((e) => e.duration_ms);
-  const failed = events.filter((e) => !e.success).length;
+  const failed = events.filter(isNexusFailure).length;
   const rate = events.length ? failed / events.length : 0;
   const none = (metric: string, target: string): SuccessMetric => ({ metric, target, value: "no data yet" });
   return [

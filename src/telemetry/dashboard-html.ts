@@ -19,6 +19,9 @@ function cards(stats: DashboardData["stats"]): string {
     ["Avg session length", sessionLength(stats.averageSessionMinutes), ""],
     ["Success rate", `${Math.round(stats.successRate * 100)}%`, ""],
     ["Failure rate (target < 5%)", `${(stats.failureRate * 100).toFixed(1)}%`, met ? "ok" : "bad"],
+    ["Refused (did their job)", String(stats.outcomes.refused), ""],
+    ["Passed-through exits", String(stats.outcomes.passed_through), ""],
+    ["Failed gates", String(stats.outcomes.gate_failed), ""],
   ]
     .map(
       ([k, v, cls]) =>

@@ -26,6 +26,14 @@ export const ISSUE_NAMES: Record<string, string> = {
 
 export const issueName = (category: string) => ISSUE_NAMES[category] ?? category;
 
+/** The commands that ended non-zero without Nexus failing, or undefined when there were none. */
+export function notFailures(stats: Stats): string | undefined {
+  const { refused, passed_through, gate_failed } = stats.outcomes;
+  if (!refused && !passed_through && !gate_failed) return undefined;
+  const refusals = stats.refusals.map((r) => `${r.category} ${r.count}`).join(", ");
+  return `${refused} refused${refusals ? ` (${refusals})` : ""}, ${passed_through} passed through (your commands' own exits), ${gate_failed} failed gates`;
+}
+
 /** Minutes as the plan's mock-up shows them: "12.5 min", "2.3 hours". */
 export function sessionLength(minutes: number): string {
   return minutes >= 60 ? `${(minutes / 60).toFixed(1)} hours` : `${minutes.toFixed(1)} min`;
@@ -46,6 +54,7 @@ function lines(data: DashboardData): string[] {
     `Tasks Completed: ${stats.tasksCompleted}`,
     `Avg Session Length: ${sessionLength(stats.averageSessionMinutes)} (${stats.sessions} sessions)`,
     `Success Rate: ${Math.round(stats.successRate * 100)}% of ${stats.commands} commands (${rate})`,
+    ...(notFailures(stats) ? [`Not Nexus failures: ${notFailures(stats)}`] : []),
     "",
     "Top Templates:",
     ...(stats.topTemplates.length
@@ -65,7 +74,7 @@ function lines(data: DashboardData): string[] {
           .slice(0, 5)
           .map(
             (i) =>
-              `  ${i.kind === "improvement" ? "•" : "⚠"} ${plain(i.description)} → ${plain(i.suggestion)}`,
+              `  ${i.kind === "improvement" || i.kind === "note" ? "•" : "⚠"} ${plain(i.description)} → ${plain(i.suggestion)}`,
           )
       : ["  nothing stands out"]),
   ];

@@ -1,4 +1,5 @@
 import { type Insight, span } from "./insights.js";
+import { isNexusFailure } from "./outcome.js";
 import { FAILURE_RATE_TARGET, percentile } from "./stats.js";
 import type { DomainEvent, StatEvent } from "./store.js";
 
@@ -81,7 +82,7 @@ function portInsight(events: StatEvent[]): Insight | undefined {
 }
 
 function failureRateInsight(events: StatEvent[]): Insight | undefined {
-  const failed = events.filter((e) => !e.success);
+  const failed = events.filter(isNexusFailure);
   if (events.length < 20 || failed.length / events.length < FAILURE_RATE_TARGET) return undefined;
   const causes = new Map<string, number>();
   for (const e of failed)

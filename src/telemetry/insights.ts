@@ -1,9 +1,11 @@
+import { isNexusFailure, type Outcome, outcomeOfEvent } from "./outcome.js";
 import { percentile } from "./stats.js";
 import type { StatEvent as EventRow } from "./store.js";
 
 export interface Insight {
   id: string;
-  kind: "slow" | "error" | "improvement";
+  /** `note`: commands that ended non-zero without Nexus failing (see outcome.ts); nothing to fix in Nexus. */
+  kind: "slow" | "error" | "improvement" | "note";
   subject: string;
   description: string;
   suggestion: string;
@@ -85,7 +87,8 @@ export function computeInsights(events: EventRow[], now: Date, minErrors = 3): I
         ...span(rows),
       });
   }
-  const byCategory = groupBy(events, (e) => e.error_category);
+  // Advice is about Nexus's own failures; refusals, failed gates and the user's exits are noted apart.
+  const byCategory = groupBy(events.filter(isNexusFailure), (e) => e.error_category);
   for (const [category, rows] of byCategory) {
     if (rows.length < minErrors) continue;
     const commands = [...new Set(rows.map((r) => r.command))].slice(0, 3).join(", ");
@@ -99,7 +102,48 @@ export function computeInsights(events: EventRow[], now: Date, minErrors = 3): I
       ...span(rows),
     });
   }
+  insights.push(...outcomeNotes(events));
   return insights.sort((a, b) => b.frequency - a.frequency);
+}
+
+const NOTES: Record<Exclude<Outcome, "ok" | "failed">, { what: string; suggestion: string }> = {
+  refused: {
+    what: "refusals that did their job (a claim lost to another agent, bad input, a missing name)",
+    suggestion:
+      "Not a Nexus failure: each refusal's hint says what to do (claim another task, fix the input).",
+  },
+  passed_through: {
+    what: "non-zero exits of your own commands, passed through",
+    suggestion: "Not a Nexus failure: the exit code is your command's own (a red `npm test`).",
+  },
+  gate_failed: {
+    what: "failed gates that kept unverified work from being completed",
+    suggestion: FIXES.gate_failed!,
+  },
+};
+
+/** One line per outcome that ended non-zero without Nexus failing: shown, never counted as a failure. */
+function outcomeNotes(events: EventRow[]): Insight[] {
+  const notes: Insight[] = [];
+  for (const [outcome, note] of Object.entries(NOTES) as [keyof typeof NOTES, (typeof NOTES)["refused"]][]) {
+    const rows = events.filter((e) => outcomeOfEvent(e) === outcome);
+    if (!rows.length) continue;
+    const counts = [...groupBy(rows, (e) => e.command)]
+      .sort((a, b) => b[1].length - a[1].length)
+      .slice(0, 3)
+      .map(([command, list]) => `${list.length} in ${command}`)
+      .join(", ");
+    notes.push({
+      id: `outcome:${outcome}`,
+      kind: "note",
+      subject: outcome,
+      description: `${rows.length} ${note.what} (${counts}): not counted as Nexus failures.`,
+      suggestion: note.suggestion,
+      frequency: rows.length,
+      ...span(rows),
+    });
+  }
+  return notes;
 }
 
 function groupBy(events: EventRow[], key: (e: EventRow) => string | null): Map<string, EventRow[]> {

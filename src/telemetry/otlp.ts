@@ -61,6 +61,7 @@ function logRecord(e: EventRow) {
       attribute("nexus.command", e.command),
       attribute("nexus.duration_ms", e.duration_ms, "double"),
       attribute("nexus.success", !failed),
+      attribute("nexus.outcome", e.outcome ?? null),
       attribute("process.exit.code", e.exit_code, "int"),
       attribute("error.type", failed ? (e.error_category ?? "_OTHER") : null),
       attribute("nexus.workspace.hash", e.workspace_hash),

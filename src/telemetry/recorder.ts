@@ -1,6 +1,7 @@
 import type { Db } from "../core/db.js";
 import { debug } from "../core/output.js";
 import { keyedHash } from "./key.js";
+import { type Outcome, outcomeOf } from "./outcome.js";
 import { touchSession } from "./session.js";
 import { isEnabled, openTelemetry } from "./store.js";
 
@@ -10,6 +11,8 @@ type Extra = {
   services?: number;
   ports?: number;
   errorCategory?: string;
+  /** `passed_through`: the non-zero exit is the user's own command's, passed through. */
+  outcome?: Outcome;
   /** The task or workspace the command was about, when only the capability knows it (a new task's id). */
   task?: string;
   workspace?: string;
@@ -18,7 +21,15 @@ type Extra = {
 const extra: Extra & { raw: Record<string, unknown> } = { raw: {} };
 
 export function noteTelemetry(data: Extra): void {
-  for (const key of ["errorCategory", "template", "services", "ports", "task", "workspace"] as const)
+  for (const key of [
+    "errorCategory",
+    "outcome",
+    "template",
+    "services",
+    "ports",
+    "task",
+    "workspace",
+  ] as const)
     if (data[key] !== undefined) (extra as Record<string, unknown>)[key] = data[key];
   Object.assign(extra.raw, data.raw ?? {});
 }
@@ -32,6 +43,7 @@ export interface CommandRecord {
   command: string;
   durationMs: number;
   exitCode: number;
+  /** The category of the error the command threw, if any. */
   errorCategory?: string;
   workspace?: string;
   task?: string;
@@ -65,27 +77,34 @@ function forgetNoted(): void {
 }
 
 function insertCommand(db: Db, record: CommandRecord, now: Date): void {
-  const failed = record.exitCode !== 0;
+  const outcome = outcomeOf({
+    exitCode: record.exitCode,
+    thrownCategory: record.errorCategory,
+    notedCategory: extra.errorCategory,
+    notedOutcome: extra.outcome,
+  });
+  // A session's errors are Nexus's own: a refusal, a failed gate or the user's exit code is not one.
   const session = touchSession(
     db,
     { start: new Date(now.getTime() - record.durationMs), end: now },
-    { commands: 1, errors: failed ? 1 : 0 },
+    { commands: 1, errors: outcome === "failed" ? 1 : 0 },
   );
   // The capability's subject wins: `task create` knows the new task's id, the command only its title.
   const task = extra.task ?? record.task;
   const workspace = extra.workspace ?? record.workspace;
   db.prepare(
     `INSERT INTO events (timestamp, session_id, event_type, command, duration_ms, success, exit_code, error_category,
-       workspace_hash, task_hash, template_used, services_count, ports_used, nexus_version, raw_data)
-     VALUES (?, ?, 'command', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       outcome, workspace_hash, task_hash, template_used, services_count, ports_used, nexus_version, raw_data)
+     VALUES (?, ?, 'command', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   ).run(
     now.toISOString(),
     session,
     record.command,
     Math.round(record.durationMs * 10) / 10,
-    failed ? 0 : 1,
+    record.exitCode === 0 ? 1 : 0,
     record.exitCode,
-    extra.errorCategory ?? record.errorCategory ?? null,
+    record.errorCategory ?? extra.errorCategory ?? null,
+    outcome,
     workspace ? hashName(workspace) : null,
     task ? hashName(task) : null,
     extra.template ?? record.template ?? null,

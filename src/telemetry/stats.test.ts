@@ -105,6 +105,9 @@ describe("stats (pure)", () => {
       command: "workspace create",
       count: 3,
       failures: 1,
+      refused: 0,
+      passedThrough: 0,
+      gateFailed: 0,
       p50Ms: 2000,
       p95Ms: 4000,
     });

@@ -1,9 +1,14 @@
+import { isNexusFailure, OUTCOMES, type Outcome, outcomeOfEvent } from "./outcome.js";
 import type { DomainEvent, StatEvent as EventRow, SessionRow } from "./store.js";
 
 export interface CommandStats {
   command: string;
   count: number;
+  /** Nexus's own failures: refusals, failed gates and passed-through exits are counted apart. */
   failures: number;
+  refused: number;
+  passedThrough: number;
+  gateFailed: number;
   p50Ms: number;
   p95Ms: number;
 }
@@ -17,8 +22,10 @@ export interface Stats {
   days: number;
   commands: number;
   successRate: number;
-  /** Failed commands / commands: the plan's "< 5 % operation failure rate". */
+  /** Nexus's own failures / commands: the plan's "< 5 % operation failure rate". */
   failureRate: number;
+  /** Commands by outcome (see outcome.ts); only `failed` counts in the failure rate. */
+  outcomes: Record<Outcome, number>;
   failureRateTarget: number;
   failureRateMet: boolean;
   workspacesCreated: number;
@@ -27,7 +34,10 @@ export interface Stats {
   averageSessionMinutes: number;
   byCommand: CommandStats[];
   topTemplates: { template: string; count: number; percent: number }[];
+  /** Categories of Nexus's own failures. */
   errors: { category: string; count: number }[];
+  /** Categories of refusals that did their job (a lost claim, bad input, a missing name). */
+  refusals: { category: string; count: number }[];
   perDay: { day: string; commands: number; failures: number }[];
   /** The slowest commands' p50/p95 per day: a regression shows as a step. */
   durationTrends: { command: string; days: { day: string; count: number; p50Ms: number; p95Ms: number }[] }[];
@@ -73,7 +83,8 @@ export function computeStats(
   window: { since: string; until: string },
   domain: DomainEvent[] = [],
 ): Stats {
-  const failed = events.filter((e) => !e.success).length;
+  const outcomes = countOutcomes(events);
+  const failed = outcomes.failed;
   const failureRate = events.length ? failed / events.length : 0;
   const created = domain.filter((e) => e.type === "workspace" && e.action === "created");
   const byCommand = commandStats(events);
@@ -83,6 +94,7 @@ export function computeStats(
     commands: events.length,
     successRate: 1 - failureRate,
     failureRate,
+    outcomes,
     failureRateTarget: FAILURE_RATE_TARGET,
     failureRateMet: failureRate < FAILURE_RATE_TARGET,
     workspacesCreated: created.length,
@@ -91,11 +103,26 @@ export function computeStats(
     byCommand,
     topTemplates: templateShares(created),
     errors: ranked(
-      countBy([...events, ...domain.filter((e) => e.type === "error")], (e) => e.error_category),
+      countBy(
+        [...events.filter(isNexusFailure), ...domain.filter((e) => e.type === "error")],
+        (e) => e.error_category,
+      ),
+    ).map(([category, count]) => ({ category, count })),
+    refusals: ranked(
+      countBy(
+        events.filter((e) => outcomeOfEvent(e) === "refused"),
+        (e) => e.error_category,
+      ),
     ).map(([category, count]) => ({ category, count })),
     perDay: perDay(events),
     durationTrends: durationTrends(events, byCommand),
   };
+}
+
+function countOutcomes(events: EventRow[]): Record<Outcome, number> {
+  const counts = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
+  for (const e of events) counts[outcomeOfEvent(e)]++;
+  return counts;
 }
 
 /** Average session length from each session's start and end (an idle gap ends a session). */
@@ -121,10 +148,17 @@ function templateShares(created: DomainEvent[]): Stats["topTemplates"] {
 
 function commandStats(events: EventRow[]): CommandStats[] {
   const durations = new Map<string, number[]>();
-  const failures = countBy(
-    events.filter((e) => !e.success),
-    (e) => e.command,
-  );
+  const ended = (outcome: Outcome) =>
+    countBy(
+      events.filter((e) => outcomeOfEvent(e) === outcome),
+      (e) => e.command,
+    );
+  const [failures, refused, passedThrough, gateFailed] = [
+    ended("failed"),
+    ended("refused"),
+    ended("passed_through"),
+    ended("gate_failed"),
+  ];
   for (const e of events) {
     const list = durations.get(e.command);
     if (list) list.push(e.duration_ms);
@@ -137,6 +171,9 @@ function commandStats(events: EventRow[]): CommandStats[] {
         command,
         count: sorted.length,
         failures: failures.get(command) ?? 0,
+        refused: refused.get(command) ?? 0,
+        passedThrough: passedThrough.get(command) ?? 0,
+        gateFailed: gateFailed.get(command) ?? 0,
         p50Ms: percentile(sorted, 50),
         p95Ms: percentile(sorted, 95),
       };
@@ -149,7 +186,7 @@ function perDay(events: EventRow[]): Stats["perDay"] {
   for (const e of events) {
     const day = days.get(e.ts.slice(0, 10)) ?? { commands: 0, failures: 0 };
     day.commands++;
-    if (!e.success) day.failures++;
+    if (isNexusFailure(e)) day.failures++;
     days.set(e.ts.slice(0, 10), day);
   }
   return [...days].sort((a, b) => a[0].localeCompare(b[0])).map(([day, v]) => ({ day, ...v }));

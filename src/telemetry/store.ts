@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { type Db, migrate } from "../core/db.js";
 import { nexusHome } from "../core/paths.js";
 import { keyedHash } from "./key.js";
+import { BACKFILL_OUTCOME, type Outcome, storedOutcome } from "./outcome.js";
 
 const MIGRATIONS = [
   `CREATE TABLE events (
@@ -80,6 +81,14 @@ const MIGRATIONS = [
    ALTER TABLE patterns RENAME COLUMN kind TO pattern_type;
    ALTER TABLE patterns RENAME COLUMN suggestion TO suggested_fix;
    ALTER TABLE patterns ADD COLUMN affected_sessions INTEGER NOT NULL DEFAULT 0;`,
+  // Each command's outcome (see outcome.ts): only `failed` is Nexus's failure. Earlier commands get
+  // theirs from their exit and error category; a session's errors no longer count the others.
+  `ALTER TABLE events ADD COLUMN outcome TEXT
+     CHECK (outcome IN ('ok', 'failed', 'refused', 'passed_through', 'gate_failed'));
+   UPDATE events SET outcome = ${BACKFILL_OUTCOME} WHERE event_type = 'command';
+   UPDATE sessions SET errors_encountered = MAX(0, errors_encountered - (SELECT COUNT(*) FROM events e
+     WHERE e.session_id = sessions.session_id AND e.event_type = 'command' AND e.outcome <> 'ok'
+       AND e.outcome <> 'failed'));`,
 ];
 
 export function telemetryFile(): string {
@@ -148,6 +157,8 @@ export interface EventRow {
   success: number;
   exit_code: number;
   error_category: string | null;
+  /** Null on domain and error events; see outcome.ts. */
+  outcome?: Outcome | null;
   workspace_hash: string | null;
   task_hash: string | null;
   template_used: string | null;
@@ -164,6 +175,8 @@ export interface StatEvent {
   duration_ms: number;
   success: number;
   error_category: string | null;
+  /** What the command's end was (`outcomeOfEvent`): only `failed` counts against Nexus's failure rate. */
+  outcome?: Outcome;
   template: string | null;
   session_id?: string;
 }
@@ -193,18 +206,19 @@ function readEventsSince(db: Db, since: string): StatEvent[] {
   if (first === null) return [];
   const rows = db
     .prepare(
-      `SELECT timestamp, command, duration_ms, success, error_category, template_used FROM events
+      `SELECT timestamp, command, duration_ms, success, error_category, outcome, template_used FROM events
        WHERE id >= ? AND timestamp >= ? AND event_type = 'command' ORDER BY id`,
     )
     .raw()
-    .all(first, since) as [string, string, number, number, string | null, string | null][];
+    .all(first, since) as [string, string, number, number, string | null, string | null, string | null][];
   // session_id is left out: reading it costs a third more; `sessionsByCategory` counts them.
-  return rows.map(([ts, command, duration_ms, success, error_category, template]) => ({
+  return rows.map(([ts, command, duration_ms, success, error_category, outcome, template]) => ({
     ts,
     command,
     duration_ms,
     success,
     error_category,
+    outcome: storedOutcome(outcome, success),
     template,
   }));
 }
