@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { NexusError } from "../core/errors.js";
 import { gitRaw } from "../core/git.js";
+import type { Captured } from "../workspace/access.js";
 import type { TaskContext } from "./context.js";
 import { effectiveChecks } from "./integrity.js";
 import type { CheckResult, Task } from "./model.js";
@@ -36,10 +37,7 @@ export function checksFor(tc: TaskContext, task: Task): string[] {
   });
 }
 
-type Exec = (
-  command: string,
-  options: GateOptions,
-) => Promise<{ code: number; output: string; timedOut: boolean }>;
+type Exec = (command: string, options: GateOptions) => Promise<Captured>;
 
 interface Runner {
   where: string;
@@ -75,7 +73,7 @@ export async function runGates(tc: TaskContext, plan: GatePlan, options: GateOpt
   for (const command of checks) {
     options.onCheck?.({ command, where: runner.where });
     const started = performance.now();
-    const { code, output, timedOut } = await runner.exec(command, { ...options, timeoutMs });
+    const { exitCode: code, output, timedOut } = await runner.exec(command, { ...options, timeoutMs });
     if (options.signal?.aborted) throw interruptedError(command);
     if (timedOut) throw timeoutError(command, timeoutMs, tail(output));
     const result = {
@@ -125,10 +123,7 @@ async function runnerFor(tc: TaskContext, task: Task): Promise<Runner> {
   return {
     where: `workspace ${workspace}`,
     dir: record.worktreePath,
-    exec: async (command, options) => {
-      const result = await captureInWorkspace(ctx, workspace, command, options);
-      return { code: result.exitCode, output: result.output, timedOut: Boolean(result.timedOut) };
-    },
+    exec: (command, options) => captureInWorkspace(ctx, workspace, command, options),
   };
 }
 
@@ -137,23 +132,11 @@ function hostRunner(where: string, dir: string): Runner {
     where,
     dir,
     exec: async (command, options) => {
-      const { runTethered } = await import("../workspace/tether.js");
-      const chunks: Buffer[] = [];
-      const result = await runTethered(
-        { kind: "host", cwd: dir, env: process.env },
-        {
-          cmd: ["/bin/sh", "-c", `exec 2>&1\n${command}`],
-          timeoutMs: options.timeoutMs ?? DAY_MS,
-          signal: options.signal,
-          onOutput: (chunk) => chunks.push(chunk),
-        },
-      );
-      return { code: result.exitCode, output: Buffer.concat(chunks).toString(), timedOut: result.timedOut };
+      const { captureOn } = await import("../workspace/access.js");
+      return captureOn({ kind: "host", cwd: dir, env: process.env }, command, options);
     },
   };
 }
-
-const DAY_MS = 24 * 3600_000;
 
 /** Nexus's own files change on every command: they never make the checked tree dirty. */
 export const OWN_FILES = [":(exclude).nexus/tasks.jsonl", ":(exclude).nexus/allowed_signers"];

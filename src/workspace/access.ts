@@ -183,6 +183,15 @@ export async function captureInWorkspace(
           env: remoteEnv(target.env),
         }
       : { kind: "host", cwd: target.record.worktreePath, env: process.env };
+  return captureOn(where, command, options);
+}
+
+/** A shell command line where `where` says (a container, or a folder on the host), its output captured. */
+export async function captureOn(
+  where: RunTarget,
+  command: string,
+  options: CaptureOptions = {},
+): Promise<Captured> {
   const chunks: Buffer[] = [];
   let size = 0;
   const result = await runTethered(where, {
