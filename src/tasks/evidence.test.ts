@@ -139,6 +139,21 @@ describe("signed evidence", () => {
     expect(after.history.map((e) => e.type)).toEqual(["created", "started", "checks_changed"]);
   });
 
+  it("counts a run recorded after a title edit that landed while it was signed, not after a change of state", async () => {
+    const { p, done } = await doneTask();
+    const proof = done.history.at(-1)!;
+    const later = new Date(Date.parse(proof.at) + 5).toISOString();
+    const edit = { id: "edit1", at: later, by: "ann", type: "updated", note: "title" };
+    const insert = (event: object) =>
+      forge(p.open().store.file, (t) =>
+        t.id === done.id ? { ...t, history: [...t.history.slice(0, -1), event as never, proof] } : t,
+      );
+    insert(edit);
+    expect(unverifiedReason(p.open().store.get(done.id), p.open().store.trust)).toBeUndefined();
+    insert({ ...edit, id: "block1", type: "blocked", from: "in_progress", to: "blocked" });
+    expect(unverifiedReason(p.open().store.get(done.id), p.open().store.trust)).toMatch(/older than/);
+  });
+
   it("a check that writes tasks.jsonl cannot mark another task done", async () => {
     const p = await taskProject();
     const tc = p.open();

@@ -48,7 +48,8 @@ export function effectiveChecks(task: Pick<Task, "checks">, gates: string[]): st
 /**
  * Why a done task does not count as verified, or undefined when it does: its proof must be a
  * passing gate run, of exactly the checks the task has now, signed by an allowed key, and not
- * older than anything recorded before it (an old record copied to the end proves nothing).
+ * older than any change of state or checks recorded before it (an old record copied to the end
+ * proves nothing). Other events (a title edit, a claim renewal) may land while the gates run.
  */
 export function unverifiedReason(task: Task, trust: Trust): string | undefined {
   if (task.status !== "done") return undefined;
@@ -59,7 +60,10 @@ export function unverifiedReason(task: Task, trust: Trust): string | undefined {
   if (JSON.stringify(proof.checks) !== JSON.stringify(now))
     return `its checks changed since they passed (passed: ${proof.checks.join(" ; ") || "none"}; now: ${now.join(" ; ") || "none"})`;
   const index = task.history.indexOf(proof);
-  if (task.history.slice(0, index).some((e) => e.at > proof.at))
+  const changes = task.history
+    .slice(0, index)
+    .filter((e) => e.to !== undefined || e.type === "checks_changed");
+  if (changes.some((e) => e.at > proof.at))
     return "its passing gate run is older than events recorded before it";
   if (!proof.signature) return "its gate run is not signed";
   if (!signatureVerifies(trust, task.id, proof))
