@@ -13,3 +13,26 @@ export async function project() {
 export function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
+
+/**
+ * Runs `work` with a signal that Ctrl-C or SIGTERM aborts (what it runs then ends, tethered), instead
+ * of the process dying mid-step; `onStop` says so on the terminal.
+ */
+export async function withInterrupt<T>(
+  work: (signal: AbortSignal) => Promise<T>,
+  onStop?: () => void,
+): Promise<T> {
+  const controller = new AbortController();
+  const stop = () => {
+    onStop?.();
+    controller.abort();
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  try {
+    return await work(controller.signal);
+  } finally {
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
+  }
+}

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { ExitCode } from "../core/errors.js";
 import { nonEmpty, positiveInt, positiveNumber, seconds } from "../core/options.js";
 import { info, oneLine, printJson, printTable, style, success, warn } from "../core/output.js";
-import { jsonOption } from "./common.js";
+import { jsonOption, withInterrupt } from "./common.js";
 import { tasks } from "./task.js";
 
 interface RunOptions {
@@ -93,28 +93,23 @@ async function runAction(ids: string[], o: RunOptions): Promise<void> {
     o.reviewAgent || o.reviewAgentCmd
       ? agentCommand({ preset: o.reviewAgent, command: o.reviewAgentCmd })
       : undefined;
-  const controller = new AbortController();
-  const stop = () => {
-    warn("stopping after the current step; the task stays resumable");
-    controller.abort();
-  };
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
-  const tc = await tasks(`ralph-${agent.name}`);
-  const results = await runRalph(tc, {
-    ...o,
-    agent,
-    reviewAgent,
-    agentName: tc.actor,
-    taskIds: ids,
-    signal: controller.signal,
-    maxIterations: o.maxIterations,
-    timeoutSeconds: o.timeout,
-    budgetMinutes: o.budget,
-  }).finally(() => {
-    process.off("SIGINT", stop);
-    process.off("SIGTERM", stop);
-  });
+  const results = await withInterrupt(
+    async (signal) => {
+      const tc = await tasks(`ralph-${agent.name}`);
+      return runRalph(tc, {
+        ...o,
+        agent,
+        reviewAgent,
+        agentName: tc.actor,
+        taskIds: ids,
+        signal,
+        maxIterations: o.maxIterations,
+        timeoutSeconds: o.timeout,
+        budgetMinutes: o.budget,
+      });
+    },
+    () => warn("stopping after the current step; the task stays resumable"),
+  );
   if (results.some((r) => r.status !== "done" && r.status !== "awaiting_review"))
     process.exitCode = ExitCode.failure;
   if (o.json) return printJson(results);

@@ -14,7 +14,7 @@ import {
 } from "../core/output.js";
 import type { GateOptions } from "../tasks/gates.js";
 import type { CompleteResult } from "../tasks/verify.js";
-import { jsonOption } from "./common.js";
+import { jsonOption, withInterrupt } from "./common.js";
 import { tasks } from "./task.js";
 
 export function registerTaskFlow(task: Command): void {
@@ -148,20 +148,6 @@ function gateOptions(o: { timeout?: number; json?: boolean }, signal: AbortSigna
       info(`  ${result.exitCode === 0 ? style.ok("pass") : style.error(`fail (exit ${result.exitCode})`)}`);
     },
   };
-}
-
-/** Ctrl-C or SIGTERM while the gates run stops them (their whole process group) and records nothing. */
-async function withInterrupt<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const controller = new AbortController();
-  const stop = () => controller.abort();
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
-  try {
-    return await work(controller.signal);
-  } finally {
-    process.off("SIGINT", stop);
-    process.off("SIGTERM", stop);
-  }
 }
 
 function defineVerify(task: Command): void {
