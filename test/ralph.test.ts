@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { runCli } from "./helpers/cli.js";
+import { ralphOnHost, runCli } from "./helpers/cli.js";
 import { dockerAvailable } from "./helpers/docker.js";
 import { git, gitRepo, isolatedHome } from "./helpers/fs.js";
 import { SLIM_TEMPLATE } from "./helpers/workspaces.js";
@@ -216,19 +216,11 @@ describe("--on-host", () => {
     await runCli(["init"], repo);
     const id = await task(repo);
     process.env.ON_HOST_ONLY = "seen";
-    const result = await runCli(
-      [
-        "ralph",
-        "run",
-        id,
-        "--template",
-        "none",
-        "--on-host",
-        "--json",
-        "--agent-cmd",
-        'echo "$ON_HOST_ONLY" > seen.txt; echo yes > fixed.txt',
-      ],
+    const result = await ralphOnHost(
       repo,
+      id,
+      'echo "$ON_HOST_ONLY" > seen.txt; echo yes > fixed.txt',
+      "--json",
     ).finally(() => delete process.env.ON_HOST_ONLY);
     expect(json(result.stdout)[0]).toMatchObject({ status: "done" });
     expect(

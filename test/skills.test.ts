@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "./helpers/cli.js";
+import { ralphOnHost, runCli } from "./helpers/cli.js";
 import { git, gitRepo, isolatedHome, tempDir } from "./helpers/fs.js";
 
 describe("skills that learn from recurring failures", () => {
@@ -17,21 +17,7 @@ describe("skills that learn from recurring failures", () => {
       (await runCli(["task", "create", "Fix the API", "--check", "npm test || sh check.sh", "--json"], repo))
         .stdout,
     ).id;
-    const first = await runCli(
-      [
-        "ralph",
-        "run",
-        id,
-        "--template",
-        "none",
-        "--on-host",
-        "--max-iterations",
-        "3",
-        "--agent-cmd",
-        `sh ${agent}`,
-      ],
-      repo,
-    );
+    const first = await ralphOnHost(repo, id, `sh ${agent}`, "--max-iterations", "3");
     expect(first.stderr).toContain("skill troubleshooting-test updated");
     const skill = join(repo, ".nexus/skills/troubleshooting-test/SKILL.md");
     const text = readFileSync(skill, "utf8");
@@ -40,21 +26,7 @@ describe("skills that learn from recurring failures", () => {
     expect(text).toContain("Seen 3 times");
     expect(text).toContain("expected 200, got 500");
 
-    const second = await runCli(
-      [
-        "ralph",
-        "run",
-        id,
-        "--template",
-        "none",
-        "--on-host",
-        "--max-iterations",
-        "3",
-        "--agent-cmd",
-        `sh ${agent}`,
-      ],
-      repo,
-    );
+    const second = await ralphOnHost(repo, id, `sh ${agent}`, "--max-iterations", "3");
     expect(second.code).toBe(1);
     const updated = readFileSync(skill, "utf8");
     expect(updated.match(/nexus:pattern check:/g)).toHaveLength(1);

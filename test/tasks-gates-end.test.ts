@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { appendFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli, spawnCli } from "./helpers/cli.js";
+import { ralphOnHost, runCli, spawnCli } from "./helpers/cli.js";
 import { gitRepo, isolatedHome } from "./helpers/fs.js";
 import { runningOnHost, uniqueSleep, until } from "./helpers/processes.js";
 
@@ -70,22 +70,7 @@ describe("a gate that does not end, in the Ralph loop", () => {
     const id = JSON.parse(
       (await runCli(["task", "create", "hangs", "--check", check, "--json"], repo)).stdout,
     ).id;
-    const run = await runCli(
-      [
-        "ralph",
-        "run",
-        id,
-        "--template",
-        "none",
-        "--on-host",
-        "--agent-cmd",
-        "true",
-        "--max-iterations",
-        "1",
-        "--json",
-      ],
-      repo,
-    );
+    const run = await ralphOnHost(repo, id, "true", "--max-iterations", "1", "--json");
     expect(run.stdout, run.stderr).not.toBe("");
     const [state] = JSON.parse(run.stdout);
     expect(state.iterations[0]).toMatchObject({ passed: false });

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { hasTerminalControl } from "../src/core/visible.js";
-import { runCli } from "./helpers/cli.js";
+import { ralphOnHost, runCli } from "./helpers/cli.js";
 import { git, gitRepo, isolatedHome, tempDir } from "./helpers/fs.js";
 
 async function project(files?: Record<string, string>): Promise<string> {
@@ -153,10 +153,7 @@ describe("untrusted text stays data (issue 18, point 7)", () => {
     const copy = join(tempDir(), "prompt.md");
     const script = join(tempDir(), "agent.sh");
     writeFileSync(script, `cp "$NEXUS_PROMPT_FILE" ${copy}\necho yes > fixed.txt\n`);
-    const run = await runCli(
-      ["ralph", "run", id, "--template", "none", "--on-host", "--agent-cmd", `sh ${script}`, "--json"],
-      repo,
-    );
+    const run = await ralphOnHost(repo, id, `sh ${script}`, "--json");
     // The loop completes the task as the agent that holds its lease.
     expect(run.code, run.stderr).toBe(0);
     expect(json(run.stdout)[0]).toMatchObject({ status: "done" });

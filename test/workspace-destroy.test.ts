@@ -6,6 +6,7 @@ import { destroyWorkspace } from "../src/workspace/manager.js";
 import { trashDir, trashEntries } from "../src/workspace/trash.js";
 import { runCli } from "./helpers/cli.js";
 import { git, gitRepo, isolatedHome, tempDir } from "./helpers/fs.js";
+import { until } from "./helpers/processes.js";
 
 const FILES = 200_000;
 
@@ -17,15 +18,6 @@ function fillNodeModules(worktree: string): void {
     mkdirSync(dir, { recursive: true });
     for (let f = 0; f < perPackage; f++) writeFileSync(join(dir, `f${f}.js`), "module.exports = 1;\n");
   }
-}
-
-async function waitUntil(check: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  return check();
 }
 
 describe("workspace destroy of a big worktree", () => {
@@ -60,9 +52,9 @@ describe("workspace destroy of a big worktree", () => {
     expect(git(repo, "worktree", "list")).not.toContain("big");
     expect(git(repo, "branch", "--list", "nexus/big")).toContain("nexus/big");
     expect(git(repo, "status", "--porcelain")).toBe("");
-    expect(await waitUntil(() => trashEntries(repo).length === 0, 60_000)).toBe(true);
+    expect(await until(() => trashEntries(repo).length === 0, 60_000)).toBe(true);
     expect(readdirSync(outside)).toEqual(["precious.txt"]);
-    expect(await waitUntil(() => trashEntries(repo).length === 0, 1)).toBe(true);
+    expect(await until(() => trashEntries(repo).length === 0, 1)).toBe(true);
   }, 180_000);
 
   it("prune clears trash left by a crashed deletion, and never deletes through a trash that is a link", async () => {

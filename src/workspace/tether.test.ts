@@ -1,16 +1,7 @@
-import { execFileSync, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { spawn } from "node:child_process";
 import { describe, expect, it } from "vitest";
+import { runningOnHost, uniqueSleep, until } from "../../test/helpers/processes.js";
 import { runTethered, TETHER_SCRIPT } from "./tether.js";
-
-/** Processes whose command line holds the marker (a unique sleep length). */
-function alive(marker: string): string {
-  try {
-    return execFileSync("pgrep", ["-f", marker]).toString().trim();
-  } catch {
-    return "";
-  }
-}
 
 /** A shell command line through the tether, its output gathered as the gate runner does. */
 async function runShellGroup(
@@ -30,17 +21,6 @@ async function runShellGroup(
   return { ...result, output: Buffer.concat(chunks).toString() };
 }
 
-const marker = () => `sleep 3${randomBytes(3).readUIntBE(0, 3) % 100000}`;
-
-async function until(check: () => boolean, ms = 8000): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (check()) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return check();
-}
-
 describe("runTethered on the host", () => {
   it("combines output and returns the exit code", async () => {
     const r = await runShellGroup("echo out; echo err >&2; exit 3", { cwd: "/tmp", timeoutMs: 10_000 });
@@ -55,33 +35,33 @@ describe("runTethered on the host", () => {
   });
 
   it("ends the whole group at the timeout, children included", async () => {
-    const m = marker();
+    const m = uniqueSleep();
     const started = Date.now();
     const r = await runShellGroup(`${m} & ${m}; wait`, { cwd: "/tmp", timeoutMs: 500 });
     expect(r.timedOut).toBe(true);
     expect(r.exitCode).not.toBe(0);
     expect(Date.now() - started).toBeLessThan(5000);
-    expect(await until(() => alive(m) === "")).toBe(true);
+    expect(await until(() => !runningOnHost(m), 8000)).toBe(true);
   });
 
   it("ends a command that ignores SIGTERM", async () => {
-    const m = marker();
+    const m = uniqueSleep();
     const r = await runShellGroup(`trap '' TERM; ${m}`, { cwd: "/tmp", timeoutMs: 300 });
     expect(r.timedOut).toBe(true);
-    expect(await until(() => alive(m) === "")).toBe(true);
+    expect(await until(() => !runningOnHost(m), 8000)).toBe(true);
   });
 
   it("ends on abort", async () => {
-    const m = marker();
+    const m = uniqueSleep();
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 300);
     const r = await runShellGroup(m, { cwd: "/tmp", timeoutMs: 60_000, signal: controller.signal });
     expect(r.interrupted).toBe(true);
-    expect(await until(() => alive(m) === "")).toBe(true);
+    expect(await until(() => !runningOnHost(m), 8000)).toBe(true);
   });
 
   it("leaves nothing behind when its parent is killed with SIGKILL", async () => {
-    const m = marker();
+    const m = uniqueSleep();
     const parent = spawn(
       process.execPath,
       [
@@ -90,8 +70,8 @@ describe("runTethered on the host", () => {
       ],
       { env: { ...process.env, W: TETHER_SCRIPT, M: `${m} & ${m}; wait` }, stdio: "ignore" },
     );
-    expect(await until(() => alive(m) !== "")).toBe(true);
+    expect(await until(() => runningOnHost(m), 8000)).toBe(true);
     parent.kill("SIGKILL");
-    expect(await until(() => alive(m) === "")).toBe(true);
+    expect(await until(() => !runningOnHost(m), 8000)).toBe(true);
   });
 });

@@ -46,3 +46,16 @@ export function spawnCli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {
     );
   });
 }
+
+/** `ralph run ID` with a scripted agent on the host and no containers: tests about the loop itself. */
+export function ralphOnHost(
+  repo: string,
+  id: string,
+  agentCmd: string,
+  ...extra: string[]
+): Promise<CliResult> {
+  return runCli(
+    ["ralph", "run", id, "--template", "none", "--on-host", "--agent-cmd", agentCmd, ...extra],
+    repo,
+  );
+}
