@@ -68,6 +68,13 @@ export interface AgentToCheck {
   role: "agent" | "review agent";
 }
 
+/** The programs a run needs: its agent, and its review agent when it has one. */
+export function agentsOf(options: { agent: AgentCommand; reviewAgent?: AgentCommand }): AgentToCheck[] {
+  const agents: AgentToCheck[] = [{ agent: options.agent, role: "agent" }];
+  if (options.reviewAgent) agents.push({ agent: options.reviewAgent, role: "review agent" });
+  return agents;
+}
+
 /**
  * Refuses, before any task is claimed or workspace created, an agent whose program is not
  * installed: otherwise every iteration would fail with `spawn claude ENOENT` hidden in its log.

@@ -6,7 +6,7 @@ import { checksFor } from "../tasks/gates.js";
 import type { Task } from "../tasks/model.js";
 import { claimTask, rejectTask, startTask } from "../tasks/operations.js";
 import { approveSigned } from "../tasks/review.js";
-import { type AgentToCheck, assertAgentsInContainer } from "./agent-check.js";
+import { agentsOf, assertAgentsInContainer } from "./agent-check.js";
 import { rateLimited, runAgent } from "./agent-process.js";
 import { worktreeFingerprint } from "./fingerprint.js";
 import { iterationGates } from "./gate-run.js";
@@ -75,9 +75,7 @@ async function checkedPlace(
   try {
     const place = await agentPlace(tc, workspace, options.onHost);
     if (place.kind === "container") {
-      const agents: AgentToCheck[] = [{ agent: options.agent, role: "agent" }];
-      if (options.reviewAgent) agents.push({ agent: options.reviewAgent, role: "review agent" as const });
-      await assertAgentsInContainer(agents, place, workspace.name);
+      await assertAgentsInContainer(agentsOf(options), place, workspace.name);
     }
     return place;
   } catch (error) {
@@ -161,11 +159,11 @@ async function runIteration(
 }
 
 /**
- * The prompt lives in the worktree's ignored .nexus/runs/agent/: the agent reads it at the same place in
+ * Writes a prompt into the worktree's ignored .nexus/runs/agent/: the agent reads it at the same place in
  * the container (the worktree is its workspace folder), no Engine call copies it, and it neither dirties
- * the tree the gates record nor counts as the agent's work.
+ * the tree the gates record nor counts as the agent's work. A link the agent planted there is replaced,
+ * never followed.
  */
-/** Writes a prompt where the agent reads it; a link the agent planted there is replaced, never followed. */
 export function writePromptFile(worktree: string, name: string, prompt: string): string {
   return writeInside(worktree, join(".nexus", "runs", "agent", name), prompt);
 }

@@ -4,7 +4,7 @@ import { info } from "../core/output.js";
 import type { TaskContext } from "../tasks/context.js";
 import { claimTask } from "../tasks/operations.js";
 import { failurePatterns } from "../tasks/patterns.js";
-import { assertAgentsInstalled } from "./agent-check.js";
+import { agentsOf, assertAgentsInstalled } from "./agent-check.js";
 import { collectFeedback, saveFeedback } from "./feedback.js";
 import { learnFromPatterns, RECURRENCE } from "./learn.js";
 import { type RalphOptions, runTask } from "./loop.js";
@@ -20,14 +20,7 @@ export async function runRalph(
   options: RalphOptions & { taskIds: string[]; parallel: number },
 ): Promise<RunState[]> {
   // On the host the programs are checked now; in a dev container, once its workspace is up.
-  if (options.onHost)
-    assertAgentsInstalled(
-      [
-        { agent: options.agent, role: "agent" as const },
-        ...(options.reviewAgent ? [{ agent: options.reviewAgent, role: "review agent" as const }] : []),
-      ],
-      tc.paths.root,
-    );
+  if (options.onHost) assertAgentsInstalled(agentsOf(options), tc.paths.root);
   await checkTemplate(tc, options.template);
   if (!options.onHost) await checkDevContainers(tc, options.taskIds, options.template);
   const queue = [...options.taskIds];
