@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, lstatSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gitRaw } from "../core/git.js";
 import { OWN_FILES } from "./gates.js";
@@ -113,7 +113,9 @@ async function scriptsChanged(dir: string, base: string, file: string): Promise<
       return "unreadable";
     }
   };
-  const now = existsSync(join(dir, file)) ? readFileSync(join(dir, file), "utf8") : undefined;
+  // Only a regular file is read: a FIFO or a link to /dev/zero the agent made there would never end.
+  const stat = lstatSync(join(dir, file), { throwIfNoEntry: false });
+  const now = stat?.isFile() ? readFileSync(join(dir, file), "utf8") : stat ? "not a file" : undefined;
   return scripts(before.exitCode === 0 ? before.stdout : undefined) !== scripts(now);
 }
 

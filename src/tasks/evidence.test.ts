@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { git, gitRepo } from "../../test/helpers/fs.js";
@@ -235,6 +235,18 @@ describe("changes to what the checks depend on", () => {
       ".nexus/tasks.jsonl",
     ]);
   });
+
+  it("never hang on a package.json the agent replaced with a FIFO", async () => {
+    const p = await taskProject({ files: { "package.json": '{"scripts":{"test":"true"}}' } });
+    const tc = p.open();
+    const task = createTask(tc, { title: "fifo", checks: ["true"] });
+    startTask(tc, task.id);
+    rmSync(join(p.root, "package.json"));
+    execFileSync("mkfifo", [join(p.root, "package.json")]);
+    const result = await completeTask(tc, { id: task.id });
+    expect(result.task.status).toBe("awaiting_review");
+    expect(result.task.history.at(-1)!.reviewFiles).toContain("package.json (scripts)");
+  }, 20_000);
 
   it("need a review when the project's gates were weakened in an uncommitted config", async () => {
     const p = await taskProject({ gates: ["true"] });
