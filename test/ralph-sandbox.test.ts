@@ -31,10 +31,10 @@ echo yes > fixed.txt
 `;
 }
 
-/** The command lines of the processes in a workspace's dev container. */
-async function containerProcesses(workspace: string): Promise<string> {
+/** The command lines of the processes in a workspace's dev container (found by repository and name). */
+async function containerProcesses(repo: string, workspace: string): Promise<string> {
   const list = 'for p in /proc/[0-9]*; do tr "\\0" " " < "$p/cmdline" 2>/dev/null; echo; done';
-  return (await execCapture(workspace, "dev", ["/bin/sh", "-c", list])).stdout;
+  return (await execCapture(workspace, "dev", ["/bin/sh", "-c", list], repo)).stdout;
 }
 
 function hostProcesses(): string {
@@ -155,7 +155,7 @@ describe.skipIf(!hasDocker)("the agent runs sandboxed in its workspace's dev con
     );
     expect(Date.now() - started).toBeLessThan(30_000);
     expect(json(result.stdout)[0].iterations[0].agentExitCode).toBe(null);
-    expect(await containerProcesses("box")).not.toContain(sleep);
+    expect(await containerProcesses(repo, "box")).not.toContain(sleep);
     expect(hostProcesses()).not.toContain(sleep);
   }, 60_000);
 
@@ -168,9 +168,9 @@ describe.skipIf(!hasDocker)("the agent runs sandboxed in its workspace's dev con
       ["workspace", "exec", "box", "--", "sh", "-c", `${sleep} & ${sleep}`],
     ]) {
       const nexus = spawn(process.execPath, [CLI, ...args], { cwd: repo, env, stdio: "ignore" });
-      await eventually(async () => (await containerProcesses("box")).includes(sleep), 60_000);
+      await eventually(async () => (await containerProcesses(repo, "box")).includes(sleep), 60_000);
       nexus.kill("SIGKILL");
-      await eventually(async () => !(await containerProcesses("box")).includes(sleep), 8000);
+      await eventually(async () => !(await containerProcesses(repo, "box")).includes(sleep), 8000);
       expect(hostProcesses()).not.toContain(sleep);
     }
   }, 150_000);
@@ -191,7 +191,7 @@ describe.skipIf(!hasDocker)("the agent runs sandboxed in its workspace's dev con
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(result.timedOut).toBe(true);
     expect(result.output).toMatch(/^before\n/);
-    expect(await containerProcesses("box")).not.toContain(sleep);
+    expect(await containerProcesses(repo, "box")).not.toContain(sleep);
     expect(hostProcesses()).not.toContain(sleep);
   }, 30_000);
 
@@ -203,7 +203,7 @@ describe.skipIf(!hasDocker)("the agent runs sandboxed in its workspace's dev con
     expect(result.stderr).toContain("npm install -g @openai/codex");
     const shown = json((await runCli(["task", "show", id, "--json"], repo)).stdout);
     expect(shown.history.at(-1)).toMatchObject({ type: "ralph_refused" });
-    expect(await containerId("box", "dev")).toBeTruthy();
+    expect(await containerId("box", "dev", repo)).toBeTruthy();
   }, 60_000);
 });
 

@@ -19,7 +19,7 @@ describe("a gate in a workspace's dev container that does not end", () => {
 
   async function containerHas(pattern: string): Promise<boolean> {
     const list = 'for p in /proc/[0-9]*; do tr "\\0" " " < "$p/cmdline" 2>/dev/null; echo; done';
-    return (await execCapture(WORKSPACE, "dev", ["/bin/sh", "-c", list])).stdout.includes(pattern);
+    return (await execCapture(WORKSPACE, "dev", ["/bin/sh", "-c", list], repo())).stdout.includes(pattern);
   }
 
   it("is stopped at --timeout and on SIGKILL, in the container and on the host, the task unchanged", async () => {

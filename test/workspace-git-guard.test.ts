@@ -29,7 +29,8 @@ function gitDevTemplate(repo: string): void {
   );
 }
 
-const sh = (name: string, script: string) => execCapture(name, "dev", ["sh", "-c", script]);
+const sh = (repo: string, name: string, script: string) =>
+  execCapture(name, "dev", ["sh", "-c", script], repo);
 
 async function taskWithCheck(repo: string, workspace: string): Promise<string> {
   const created = await runCli(
@@ -65,6 +66,7 @@ function gitGuard(repo: Repo, made: string[]): void {
     }
     const common = join(repo(), ".git");
     const work = await sh(
+      repo(),
       "gg-one",
       "echo x > a.txt && git add a.txt && git commit -qm add && git branch gg-side && git log --oneline -1 && git diff HEAD~1 --stat",
     );
@@ -81,11 +83,11 @@ function gitGuard(repo: Repo, made: string[]): void {
       `${otherAdmin}/HEAD`,
     ]) {
       const file = target.startsWith("/") ? target : join(common, target);
-      const wrote = await sh("gg-one", `echo evil >> '${file}'`);
+      const wrote = await sh(repo(), "gg-one", `echo evil >> '${file}'`);
       expect(wrote.code, `${file} must be read-only`).not.toBe(0);
       expect(wrote.stdout).toContain("Read-only file system");
     }
-    const config = await sh("gg-one", "git config core.fsmonitor 'touch /tmp/x; false'");
+    const config = await sh(repo(), "gg-one", "git config core.fsmonitor 'touch /tmp/x; false'");
     expect(config.code).not.toBe(0);
   });
 
@@ -97,7 +99,7 @@ function gitGuard(repo: Repo, made: string[]): void {
       chmodSync(join(repo(), ".git/hooks", hook), 0o755);
     }
     try {
-      await sh("gg-one", "echo dirty > dirty.txt");
+      await sh(repo(), "gg-one", "echo dirty > dirty.txt");
       expect((await runCli(["workspace", "status", "gg-one"], repo())).code).toBe(0);
       expect((await runCli(["workspace", "list"], repo())).code).toBe(0);
       const id = await taskWithCheck(repo(), "gg-one");
@@ -116,6 +118,7 @@ function gitGuard(repo: Repo, made: string[]): void {
     const escaped = marker();
     // The container learns the host paths from git's own files, then points the worktree at a repository it made.
     const planted = await sh(
+      repo(),
       "gg-two",
       [
         "ADMIN=$(sed 's/^gitdir: //' .git)",
@@ -139,9 +142,13 @@ function gitGuard(repo: Repo, made: string[]): void {
     const repaired = await runCli(["workspace", "repair", "gg-two"], repo());
     expect(repaired.code, repaired.stderr).toBe(0);
     expect(repaired.stdout + repaired.stderr).toContain("restored the git link");
-    const admin = await sh("gg-two", "sed 's/^gitdir: //' .git");
+    const admin = await sh(repo(), "gg-two", "sed 's/^gitdir: //' .git");
     const commondir = join(admin.stdout.trim(), "commondir");
-    const rewrote = await sh("gg-two", `mkdir -p .fakecommon && echo "$(pwd)/.fakecommon" > '${commondir}'`);
+    const rewrote = await sh(
+      repo(),
+      "gg-two",
+      `mkdir -p .fakecommon && echo "$(pwd)/.fakecommon" > '${commondir}'`,
+    );
     expect(rewrote.code).toBe(0);
     expect((await runCli(["task", "complete", id], repo())).stderr).toMatch(/commondir points elsewhere/);
     expect((await runCli(["workspace", "repair", "gg-two"], repo())).code).toBe(0);
@@ -182,11 +189,12 @@ function parentMount(repo: Repo, made: string[]): void {
     }
     const ctx = await openProject(repo());
     writeFileSync(join(ctx.store.get("dc-b").worktreePath, "secret-of-b.txt"), "b\n");
-    const seen = await execCapture("dc-a", "app", [
-      "sh",
-      "-c",
-      "ls -A /workspaces; find /workspaces -name secret-of-b.txt",
-    ]);
+    const seen = await execCapture(
+      "dc-a",
+      "app",
+      ["sh", "-c", "ls -A /workspaces; find /workspaces -name secret-of-b.txt"],
+      repo(),
+    );
     expect(seen.stdout.trim().split("\n")).toEqual([basename(repo())]);
   });
 }

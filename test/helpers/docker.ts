@@ -59,16 +59,17 @@ export function probeTcp(port: number, send?: Buffer, timeoutMs = 5000): Promise
 /** PostgreSQL's SSLRequest: a live server answers one byte, 'S' or 'N'. */
 export const POSTGRES_SSL_REQUEST = Buffer.from([0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f]);
 
-/** Runs a command in one service's container and captures its output. */
+/** Runs a command in one service's container and captures its output (`repo`: see containerId). */
 export async function execCapture(
   workspace: string,
   service: string,
   cmd: string[],
+  repo?: string,
 ): Promise<{ code: number; stdout: string }> {
   const { PassThrough } = await import("node:stream");
   const { execInContainer } = await import("../../src/workspace/exec.js");
   const docker = new Dockerode();
-  const target = { id: await containerId(workspace, service) };
+  const target = { id: await containerId(workspace, service, repo) };
   const out = new PassThrough();
   const chunks: Buffer[] = [];
   out.on("data", (c: Buffer) => chunks.push(c));
@@ -76,9 +77,18 @@ export async function execCapture(
   return { code, stdout: Buffer.concat(chunks).toString() };
 }
 
-/** The one container of a service in the test's workspace (tests use names no other test uses). */
-export async function containerId(workspace: string, service: string): Promise<string> {
-  const filters = { label: [`nexus.workspace=${workspace}`, `com.docker.compose.service=${service}`] };
+/**
+ * The one container of a service in the test's workspace. With `repo` (the repository's folder) it is
+ * found by repository and workspace, so another repository's workspace of the same name on the shared
+ * engine does not count; without, the test must use a name no other run uses.
+ */
+export async function containerId(workspace: string, service: string, repo?: string): Promise<string> {
+  const labels = [`nexus.workspace=${workspace}`, `com.docker.compose.service=${service}`];
+  if (repo) {
+    const { openProject } = await import("../../src/workspace/context.js");
+    labels.push(`nexus.repo=${(await openProject(repo)).repoId}`);
+  }
+  const filters = { label: labels };
   const found = await new Dockerode().listContainers({ all: true, filters });
   if (found.length !== 1) throw new Error(`${found.length} ${service} containers for workspace ${workspace}`);
   return found[0]!.Id;
