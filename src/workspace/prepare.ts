@@ -8,7 +8,7 @@ import type { Environment } from "./environment-types.js";
 import { runInContainer } from "./exec.js";
 import { projectName, type WorkspaceRef } from "./names.js";
 import type { HostSetup } from "./override.js";
-import { hostAlias, removeHostEntry, writeHostEntry } from "./ssh.js";
+import { hasHostEntry, hostAlias, removeHostEntry, writeHostEntry } from "./ssh.js";
 import type { PortRecord } from "./store.js";
 
 interface PrepareOptions {
@@ -93,7 +93,7 @@ async function sshEntry(
     writeHostEntry({ alias: hostAlias(ref), route: { port: sshPort.hostPort }, user });
     await waitForBanner(sshPort.hostPort, "SSH-");
   } else if (sshd === "inetd") writeHostEntry({ alias: hostAlias(ref), route: { container: dev.id }, user });
-  else removeHostEntry(hostAlias(ref));
+  else if (hasHostEntry(hostAlias(ref))) removeHostEntry(hostAlias(ref));
 }
 
 async function exitedDevContainer(ref: WorkspaceRef, dev: ServiceState): Promise<NexusError> {
