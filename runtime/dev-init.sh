@@ -1,10 +1,12 @@
 #!/bin/sh
 # Nexus's setup of a workspace's dev container, run as root with `docker exec` after every start and
 # mounted read-only at /run/nexus/init.sh. The image's own ENTRYPOINT and command are left alone.
-#   init.sh UID GID [REMOTE_USER] [ssh|nossh]
+#   init.sh UID GID [REMOTE_USER] [ssh|inetd|nossh]
 # Maps the host user (UID/GID) onto a container user, so files written in the worktree belong to the
 # host user; exports the container environment for SSH sessions; trusts the host's CA bundle; starts a
-# key-only sshd when the image has one. Prints user=NAME and sshd=started|absent.
+# key-only sshd when the image has one (inetd: only its setup, for `docker exec … sshd -i`, which the
+# host's ssh runs for an image that is not Nexus's own and so has no port). Prints user=NAME and
+# sshd=started|inetd|absent.
 set -eu
 uid=$1
 gid=$2
@@ -73,12 +75,12 @@ trust_host_ca() {
 }
 
 start_sshd() {
-  if [ "$ssh" != ssh ] || [ ! -x /usr/sbin/sshd ] || [ ! -f /run/nexus/ssh/authorized_keys ]; then
+  if [ "$ssh" = nossh ] || [ ! -x /usr/sbin/sshd ] || [ ! -f /run/nexus/ssh/authorized_keys ]; then
     echo "sshd=absent"
     return
   fi
   # After a restart the old pid file names a pid that another process may have now: ask for sshd by name.
-  if [ -f /run/nexus-sshd.pid ] && [ "$(cat "/proc/$(cat /run/nexus-sshd.pid)/comm" 2>/dev/null)" = sshd ]; then
+  if [ "$ssh" = ssh ] && [ -f /run/nexus-sshd.pid ] && [ "$(cat "/proc/$(cat /run/nexus-sshd.pid)/comm" 2>/dev/null)" = sshd ]; then
     echo "sshd=started"
     return
   fi
@@ -118,6 +120,10 @@ ForceCommand /etc/nexus/ssh-session.sh
 SSHD
   mkdir -p /run/sshd
   chmod 755 /run/sshd
+  if [ "$ssh" = inetd ]; then
+    echo "sshd=inetd"
+    return
+  fi
   /usr/sbin/sshd -f /etc/ssh/sshd_config.nexus -E /var/log/nexus-sshd.log
   echo "sshd=started"
 }

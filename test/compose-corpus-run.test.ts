@@ -15,7 +15,7 @@ import {
   setEnvironment,
   sqlIn,
 } from "./helpers/corpus.js";
-import { containerId, dockerAvailable, probeTcp, resourcesOf } from "./helpers/docker.js";
+import { containerId, dockerAvailable, resourcesOf } from "./helpers/docker.js";
 import { git, isolatedHome } from "./helpers/fs.js";
 
 /**
@@ -148,17 +148,25 @@ describe.skipIf(!hasDocker)("real compose files as workspaces (docker compose up
     },
   );
 
-  it("offers an SSH alias only where sshd answers (a dev image without sshd gets none)", async () => {
+  it("leases no SSH port for a project's own dev image, and offers an alias only where ssh works", async () => {
     const offered: string[] = [];
     for (const run of RUNS)
       for (const ws of run.workspaces) {
         const out = JSON.parse((await cli(repos.get(run.dir)!, "workspace", "ports", ws, "--json")).stdout);
         const ssh = (out as Ports).ports.find((p) => p.service === run.dev && p.containerPort === 22);
-        if (!out.sshAlias) continue;
-        const banner = ssh ? await probeTcp(ssh.hostPort, undefined, 3000).catch(() => Buffer.from("")) : "";
-        if (!banner.toString().startsWith("SSH-")) offered.push(`${ws}: ${out.sshAlias}`);
+        if (ssh) offered.push(`${ws}: a port for SSH (${ssh.hostPort})`);
+        if (!out.sshAlias) {
+          expect(out.sshUnavailable, ws).toMatch(/nexus workspace shell/);
+          continue;
+        }
+        const args = ["-F", `${home}/.ssh/config`, "-o", "BatchMode=yes", out.sshAlias, "--", "true"];
+        try {
+          execFileSync("ssh", args, { timeout: 20_000, stdio: "ignore" });
+        } catch {
+          offered.push(`${ws}: ${out.sshAlias}`);
+        }
       }
-    expect(offered, "SSH aliases printed where no sshd answers").toEqual([]);
+    expect(offered, "SSH aliases or ports where no sshd answers").toEqual([]);
   });
 
   it.each(RUNS.filter((r) => r.db).map((r) => [r.dir, r] as const))(

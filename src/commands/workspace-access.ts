@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { UsageError } from "../core/errors.js";
 import { nonNegativeInt } from "../core/options.js";
-import { info, printJson, printLine, printTable } from "../core/output.js";
+import { info, printJson, printLine, printTable, style } from "../core/output.js";
 import { jsonOption, project } from "./common.js";
 
 export function registerAccessCommands(ws: Command): void {
@@ -100,7 +100,12 @@ function definePorts(ws: Command): void {
     const { workspacePorts } = await import("../workspace/summary.js");
     const result = await workspacePorts(ctx, resolveName(ctx, name));
     if (opts.json)
-      return printJson({ ports: result.ports, env: result.env, sshAlias: result.sshAlias ?? null });
+      return printJson({
+        ports: result.ports,
+        env: result.env,
+        sshAlias: result.sshAlias ?? null,
+        ...(result.sshUnavailable ? { sshUnavailable: result.sshUnavailable } : {}),
+      });
     if (result.ports.length === 0) info("This workspace publishes no ports.");
     else {
       await printTable(result.ports, [
@@ -112,7 +117,8 @@ function definePorts(ws: Command): void {
     }
     printLine("");
     printEnv(result.env);
-    if (result.sshAlias) printLine(`\nssh ${result.sshAlias}`);
+    printLine("");
+    printSsh(result, "");
   });
 }
 
@@ -174,4 +180,10 @@ async function passThrough(run: Promise<number>): Promise<number> {
 
 export function printEnv(env: Record<string, string>): void {
   for (const [key, value] of Object.entries(env)) printLine(`${key}=${value}`);
+}
+
+/** `ssh ALIAS`, or why there is none and what to use instead. */
+export function printSsh(result: { sshAlias?: string; sshUnavailable?: string }, prefix: string): void {
+  if (result.sshAlias) printLine(`${prefix}ssh ${result.sshAlias}`);
+  else if (result.sshUnavailable) printLine(`${prefix}${style.dim(`no SSH: ${result.sshUnavailable}`)}`);
 }

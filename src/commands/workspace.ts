@@ -12,7 +12,7 @@ import {
 } from "../core/output.js";
 import type { WorkspaceSummary } from "../workspace/manager.js";
 import { jsonOption, project, seconds } from "./common.js";
-import { printEnv, registerAccessCommands } from "./workspace-access.js";
+import { printEnv, printSsh, registerAccessCommands } from "./workspace-access.js";
 
 export function registerWorkspace(program: Command): void {
   const ws = program
@@ -165,6 +165,7 @@ function defineStatus(ws: Command): void {
           { header: "CONTAINER", value: (c) => c.container },
         ]);
       }
+      printSsh(status, "ssh       ");
       printEnv(status.env);
     },
   );
@@ -187,7 +188,13 @@ function defineRepair(ws: Command): void {
 }
 
 function definePrune(ws: Command): void {
-  jsonOption(ws.command("prune").description("remove orphaned worktrees, containers, networks and volumes"))
+  jsonOption(
+    ws
+      .command("prune")
+      .description(
+        "remove orphaned worktrees, containers, networks and volumes, and unused images Nexus built",
+      ),
+  )
     .option("-f, --force", "also remove orphaned worktrees with uncommitted changes")
     .option("-n, --dry-run", "only show what would be removed")
     .action(async (opts: { json?: boolean; force?: boolean; dryRun?: boolean }) => {
@@ -200,11 +207,12 @@ function definePrune(ws: Command): void {
       for (const w of result.containers) info(`${verb} containers, network and volumes of ${w}`);
       for (const w of result.skippedDirty)
         warn(`kept orphaned worktree ${w}: it has uncommitted changes (use --force)`);
+      for (const image of result.images) info(`${verb} unused image ${image}`);
       if (result.trash.length)
         info(
           `${opts.dryRun ? "would delete" : "deleted"} ${result.trash.length} folder(s) left in .nexus/trash`,
         );
-      if (!result.worktrees.length && !result.containers.length && !result.trash.length)
+      if (![result.worktrees, result.containers, result.trash, result.images].some((list) => list.length))
         success("Nothing to prune.");
     });
 }
@@ -232,5 +240,5 @@ export async function printSummary(result: WorkspaceSummary): Promise<void> {
       { header: "HOST", value: (p) => `127.0.0.1:${p.hostPort}` },
     ]);
   }
-  if (result.sshAlias) printLine(`ssh       ssh ${result.sshAlias}`);
+  printSsh(result, "ssh       ");
 }

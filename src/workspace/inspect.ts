@@ -140,6 +140,7 @@ export interface WorkspaceStatus extends WorkspaceView {
   env: Record<string, string>;
   containers: ServiceState[];
   sshAlias?: string;
+  sshUnavailable?: string;
 }
 
 export async function workspaceStatus(ctx: ProjectContext, name: string): Promise<WorkspaceStatus> {
@@ -162,6 +163,6 @@ export async function workspaceStatus(ctx: ProjectContext, name: string): Promis
     diskUsage([record.worktreePath]),
   ]);
   const base = view(ctx, { record, services: containers, dockerKnown, branches, disk });
-  const { env: vars, sshAlias } = summary(ctx, name, env);
-  return { ...base, env: vars, containers, sshAlias };
+  const { env: vars, sshAlias, sshUnavailable } = summary(ctx, name, env);
+  return { ...base, env: vars, containers, sshAlias, sshUnavailable };
 }

@@ -56,6 +56,8 @@ export interface PruneResult {
   containers: string[];
   /** Entries of `.nexus/trash` (destroyed worktrees a crashed or running deletion left) deleted now. */
   trash: string[];
+  /** Images Nexus built that no container on the engine uses (any repository's), removed. */
+  images: string[];
   dryRun: boolean;
 }
 
@@ -70,6 +72,7 @@ export async function pruneWorkspaces(
     skippedDirty: [],
     containers: [],
     trash: [],
+    images: [],
     dryRun: Boolean(options.dryRun),
   };
   const dirs = existsSync(ctx.paths.worktreesDir) ? readdirSync(ctx.paths.worktreesDir) : [];
@@ -88,6 +91,11 @@ export async function pruneWorkspaces(
   for (const workspace of orphans) {
     result.containers.push(workspace);
     if (!options.dryRun) await removeWorkspaceResources(docker!, { repoId: ctx.repoId, workspace });
+  }
+  if (docker) {
+    const { removeImages, unusedImages } = await import("./image-prune.js");
+    const unused = await unusedImages(docker);
+    result.images = options.dryRun ? unused : await removeImages(docker, unused);
   }
   if (!options.dryRun) await gitRaw(["worktree", "prune"], ctx.paths.root);
   result.trash = options.dryRun ? trashEntries(ctx.paths.root) : await emptyTrash(ctx.paths.root);

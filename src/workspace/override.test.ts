@@ -64,18 +64,23 @@ const input: OverrideInput = {
     gitEmail: "u@x",
     proxy: { HTTPS_PROXY: "http://p:3128" },
   },
-  images: { web: "nexus/w-web:123" },
+  images: { web: { tag: "nexus/build:123", labels: { "nexus.image": "1", "nexus.image.content": "123" } } },
   extraEnv: { POSTGRES_HOST: "db" },
 };
 
 describe("override", () => {
-  it("leases every published port, forwarded dev ports and SSH, named by service", () => {
-    expect(portRequestsFor(env, model, ["web", "db"])).toEqual([
+  it("leases every published port, forwarded dev ports and SSH for Nexus's own dev image, named by service", () => {
+    expect(portRequestsFor({ ...env, sshPort: true }, model, ["web", "db"])).toEqual([
       { service: "web", name: "web-3000", containerPort: 3000 },
       { service: "web", name: "web-9229", containerPort: 9229 },
       { service: "web", name: "ssh", containerPort: 22 },
       { service: "db", name: "db", containerPort: 5432 },
     ]);
+  });
+
+  it("leases no SSH port for a dev image that is not Nexus's own (ssh goes through docker exec)", () => {
+    const names = portRequestsFor(env, model, ["web"]).map((r) => r.name);
+    expect(names).toEqual(["web-3000", "web-9229"]);
   });
 
   it("remaps ports to 127.0.0.1, resets fixed names, labels everything, keeps the rest", () => {
@@ -96,9 +101,12 @@ describe("override", () => {
     const web = out.services.web!;
     expect(web.container_name).toEqual(new Tagged("!reset", null));
     expect(web).toMatchObject({
-      image: "nexus/w-web:123",
+      image: "nexus/build:123",
       pull_policy: "never",
-      build: { args: { HTTPS_PROXY: "http://p:3128" } },
+      build: {
+        args: { HTTPS_PROXY: "http://p:3128" },
+        labels: { "nexus.image": "1", "nexus.image.content": "123" },
+      },
     });
     expect(out.services.worker).toBeUndefined();
   });

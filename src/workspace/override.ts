@@ -1,5 +1,6 @@
 import type { ComposeModel, PortModel, ServiceModel } from "./compose-model.js";
 import type { Environment } from "./environment-types.js";
+import type { BuiltImage } from "./images.js";
 import { projectName, type WorkspaceRef } from "./names.js";
 import { type PortRequest, portEnvName } from "./ports.js";
 import type { PortRecord } from "./store.js";
@@ -42,7 +43,7 @@ export interface OverrideInput {
   };
   host: HostSetup;
   /** Images Nexus tags for services that build without naming an image (shared across workspaces). */
-  images: Record<string, string>;
+  images: Record<string, BuiltImage>;
   /** Per-workspace variables from .nexus/config.yaml. */
   extraEnv: Record<string, string>;
 }
@@ -61,7 +62,7 @@ const KEEP_ALIVE = [
   'echo Container started; trap "exit 0" TERM INT; while sleep 1 & wait $!; do :; done',
 ];
 
-/** Ports each active service publishes (plus forwarded dev ports and SSH): what gets a lease. */
+/** Ports each active service publishes (plus forwarded dev ports, and SSH for Nexus's own dev images): what gets a lease. */
 export function portRequestsFor(env: Environment, model: ComposeModel, services: string[]): PortRequest[] {
   const requests: PortRequest[] = [];
   for (const service of services) {
@@ -69,7 +70,8 @@ export function portRequestsFor(env: Environment, model: ComposeModel, services:
     if (service === env.devService) {
       for (const port of env.forwardPorts)
         if (!ports.some((p) => p.target === port)) ports.push({ target: port });
-      if (env.ssh && !ports.some((p) => p.target === 22)) ports.push({ target: 22, name: "ssh" });
+      if (env.ssh && env.sshPort && !ports.some((p) => p.target === 22))
+        ports.push({ target: 22, name: "ssh" });
     }
     const seen = new Set<number>();
     for (const port of ports) {
@@ -105,9 +107,11 @@ export function buildOverride(input: OverrideInput, services: string[]): Record<
         ports.flatMap((p) => portEntries(p, service)),
       );
     if (service.container_name) own.container_name = new Tagged("!reset", null);
-    // Nexus's content-tagged image is built here, never pulled (no registry has it).
-    if (input.images[name]) Object.assign(own, { image: input.images[name], pull_policy: "never" });
-    if (service.build && Object.keys(input.host.proxy).length) own.build = { args: input.host.proxy };
+    // Nexus's content-tagged image is built here, never pulled (no registry has it), and labelled: prune finds it.
+    const image = input.images[name];
+    if (image) Object.assign(own, { image: image.tag, pull_policy: "never" });
+    const build = service.build && buildExtras(input.host.proxy, image);
+    if (build) own.build = build;
     if (name === env.devService) Object.assign(own, devService(input));
     out[name] = own;
   }
@@ -117,6 +121,13 @@ export function buildOverride(input: OverrideInput, services: string[]): Record<
     ...labelled("networks", model, labels),
     ...labelled("volumes", model, labels),
   };
+}
+
+function buildExtras(proxy: Record<string, string>, image?: BuiltImage): Record<string, unknown> | undefined {
+  const extras: Record<string, unknown> = {};
+  if (Object.keys(proxy).length) extras.args = proxy;
+  if (image) extras.labels = image.labels;
+  return Object.keys(extras).length ? extras : undefined;
 }
 
 /** One lease per container port; the file's protocols for it (a DNS server's 53 has tcp and udp) share it. */

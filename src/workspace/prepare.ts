@@ -8,7 +8,7 @@ import type { Environment } from "./environment-types.js";
 import { runInContainer } from "./exec.js";
 import { projectName, type WorkspaceRef } from "./names.js";
 import type { HostSetup } from "./override.js";
-import { hostAlias, removeHostEntry, writeHostEntry } from "./ssh.js";
+import { hasHostEntry, hostAlias, removeHostEntry, writeHostEntry } from "./ssh.js";
 import type { PortRecord } from "./store.js";
 
 interface PrepareOptions {
@@ -51,7 +51,8 @@ export async function prepareDevContainer(options: PrepareOptions): Promise<stri
   const { ref, env, dev, host } = options;
   if (dev.state !== "running") throw await exitedDevContainer(ref, dev);
   const sshPort = options.ports.find((p) => p.service === env.devService && p.containerPort === 22);
-  const args = [String(host.uid), String(host.gid), env.remoteUser ?? "", sshPort ? "ssh" : "nossh"];
+  const sshMode = sshPort ? "ssh" : env.ssh ? "inetd" : "nossh";
+  const args = [String(host.uid), String(host.gid), env.remoteUser ?? "", sshMode];
   const out = new PassThrough();
   const chunks: Buffer[] = [];
   out.on("data", (c: Buffer) => chunks.push(c));
@@ -76,13 +77,23 @@ export async function prepareDevContainer(options: PrepareOptions): Promise<stri
         "Run `nexus workspace logs` for the container's output.",
     });
   }
-  const user = /^user=(\S+)$/m.exec(output)?.[1] ?? "root";
-  if (sshPort && !/^sshd=started$/m.test(output)) removeHostEntry(hostAlias(ref));
-  if (sshPort && /^sshd=started$/m.test(output)) {
-    writeHostEntry({ alias: hostAlias(ref), port: sshPort.hostPort, user });
-    await waitForBanner(sshPort.hostPort, "SSH-");
-  }
+  // The container prints it: only a plain user name goes into the host's ssh config.
+  const user = /^user=([A-Za-z_][A-Za-z0-9_.-]*)$/m.exec(output)?.[1] ?? "root";
+  await sshEntry({ ref, dev, user, sshPort }, /^sshd=(\w+)$/m.exec(output)?.[1]);
   return user;
+}
+
+/** `ssh ALIAS` only where it works: a port when sshd listens, `docker exec sshd -i` when the image has sshd. */
+async function sshEntry(
+  target: { ref: WorkspaceRef; dev: ServiceState; user: string; sshPort?: PortRecord },
+  sshd: string | undefined,
+): Promise<void> {
+  const { ref, dev, user, sshPort } = target;
+  if (sshPort && sshd === "started") {
+    writeHostEntry({ alias: hostAlias(ref), route: { port: sshPort.hostPort }, user });
+    await waitForBanner(sshPort.hostPort, "SSH-");
+  } else if (sshd === "inetd") writeHostEntry({ alias: hostAlias(ref), route: { container: dev.id }, user });
+  else if (hasHostEntry(hostAlias(ref))) removeHostEntry(hostAlias(ref));
 }
 
 async function exitedDevContainer(ref: WorkspaceRef, dev: ServiceState): Promise<NexusError> {

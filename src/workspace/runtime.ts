@@ -13,7 +13,7 @@ import type { Environment } from "./environment-types.js";
 import { writableGitDirs } from "./git-mounts.js";
 import { healthOnStart } from "./health.js";
 import { hostSetup } from "./host.js";
-import { builtImages } from "./images.js";
+import { type BuiltImage, builtImages } from "./images.js";
 import { projectName, type WorkspaceRef } from "./names.js";
 import { buildOverride, type HostSetup, portRequestsFor } from "./override.js";
 import { overrideYaml } from "./override-yaml.js";
@@ -73,7 +73,7 @@ interface UpInput {
   model: ComposeModel;
   ref: WorkspaceRef;
   host: HostSetup;
-  images: Record<string, string>;
+  images: Record<string, BuiltImage>;
   services: string[];
   sshDir?: string;
   record: WorkspaceRecord;

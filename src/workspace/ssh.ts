@@ -1,6 +1,6 @@
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { delimiter, join } from "node:path";
 import { NexusError } from "../core/errors.js";
 import { withLock, withLockAsync } from "../core/lock.js";
 import { nexusHome } from "../core/paths.js";
@@ -83,10 +83,13 @@ export function hostAlias(ref: WorkspaceRef): string {
   return projectName(ref);
 }
 
+/** How `ssh ALIAS` reaches the dev container: a leased port, or `sshd -i` run through `docker exec`. */
+export type SshRoute = { port: number } | { container: string };
+
 /** Adds or replaces the workspace's Host block and makes sure ~/.ssh/config includes Nexus's file. */
 export function writeHostEntry(options: {
   alias: string;
-  port: number;
+  route: SshRoute;
   user?: string;
   paths?: SshPaths;
 }): void {
@@ -96,13 +99,13 @@ export function writeHostEntry(options: {
   withLock(join(paths.dir, "config.lock"), () => writeHostBlock(paths, options));
 }
 
-function writeHostBlock(paths: SshPaths, options: { alias: string; port: number; user?: string }): void {
-  const { alias } = options;
+function writeHostBlock(paths: SshPaths, options: { alias: string; route: SshRoute; user?: string }): void {
+  const { alias, route } = options;
   const block = [
     begin(alias),
     `Host ${alias}`,
     "  HostName 127.0.0.1",
-    `  Port ${options.port}`,
+    "port" in route ? `  Port ${route.port}` : `  ProxyCommand ${proxyCommand(route.container)}`,
     `  User ${options.user ?? "root"}`,
     `  IdentityFile ${paths.userKey}`,
     "  IdentitiesOnly yes",
@@ -114,6 +117,31 @@ function writeHostBlock(paths: SshPaths, options: { alias: string; port: number;
   ].join("\n");
   writeConfig(paths, `${stripBlock(readConfig(paths), alias)}${block}\n`);
   ensureInclude(paths);
+}
+
+/**
+ * A dev image that is not Nexus's own gets no SSH port (whether it has sshd is known only once it
+ * runs): ssh runs the container's sshd in inetd mode over the stdio of `docker exec`. Every word is
+ * Nexus's own (the docker binary, a container id checked to be hex, fixed paths): nothing the
+ * container wrote ever reaches the host's shell. The host key stays pinned as for a port.
+ */
+export function proxyCommand(container: string, env: NodeJS.ProcessEnv = process.env): string {
+  if (!/^[0-9a-f]{12,64}$/.test(container)) throw new Error(`not a container id: ${container.slice(0, 80)}`);
+  const docker = dockerBinary(env);
+  // The engine Nexus used, when DOCKER_HOST names it: ssh's environment (an editor's) may not have it.
+  const host = env.DOCKER_HOST && SAFE_WORD.test(env.DOCKER_HOST) ? ` -H ${env.DOCKER_HOST}` : "";
+  return `${docker}${host} exec -i -u 0 ${container} /usr/sbin/sshd -i -f /etc/ssh/sshd_config.nexus -E /var/log/nexus-sshd.log`;
+}
+
+/** Words ssh passes to the shell unchanged: no quotes, spaces, `%` tokens or shell syntax. */
+const SAFE_WORD = /^[A-Za-z0-9_./:@+=,-]+$/;
+
+function dockerBinary(env: NodeJS.ProcessEnv): string {
+  for (const dir of (env.PATH ?? "").split(delimiter)) {
+    const file = join(dir, "docker");
+    if (dir.startsWith("/") && SAFE_WORD.test(file) && existsSync(file)) return file;
+  }
+  return "docker";
 }
 
 export function hasHostEntry(alias: string, paths: SshPaths = sshPaths()): boolean {

@@ -12,6 +12,8 @@ export interface WorkspaceSummary {
   copiedFiles?: string[];
   /** `ssh <alias>` reaches the dev container; unique per repository and workspace. */
   sshAlias?: string;
+  /** Why there is no `ssh <alias>`, and what to use instead (when the workspace has a dev container). */
+  sshUnavailable?: string;
 }
 
 /** Host-side values of the port variables and the environment's host_env, as `ports` prints them. */
@@ -40,11 +42,20 @@ export function hostEnvironment(
 
 export function summary(ctx: ProjectContext, name: string, env?: Environment): WorkspaceSummary {
   const ports = ctx.store.ports(name);
-  const hasSsh = ports.some((p) => p.service === env?.devService && p.containerPort === 22);
+  const workspace = ctx.store.get(name);
   const alias = hostAlias({ repoId: ctx.repoId, workspace: name });
-  // Only when sshd really started (the image has one): its Host entry is written then.
-  const sshAlias = hasSsh && hasHostEntry(alias) ? alias : undefined;
-  return { workspace: ctx.store.get(name), ports, env: hostEnvironment(env, name, ports), sshAlias };
+  // Only where sshd answers (the image has one): its Host entry is written then.
+  const sshAlias = env?.devService && env.ssh && hasHostEntry(alias) ? alias : undefined;
+  const sshUnavailable = env?.devService && !sshAlias ? noSshReason(env, workspace) : undefined;
+  return { workspace, ports, env: hostEnvironment(env, name, ports), sshAlias, sshUnavailable };
+}
+
+function noSshReason(env: Environment, workspace: WorkspaceRecord): string {
+  const shell = `use \`nexus workspace shell ${workspace.name}\``;
+  if (!env.ssh) return `SSH is turned off for this environment (ssh: false): ${shell}.`;
+  if (workspace.state !== "running")
+    return `the workspace is not running: \`nexus workspace up ${workspace.name}\` starts it.`;
+  return `the dev image (service ${env.devService}) has no sshd (/usr/sbin/sshd): ${shell}, or install openssh-server in the image.`;
 }
 
 /** `ports` of an existing workspace: its leases and the host-side variables its environment names. */

@@ -86,6 +86,8 @@ async function readTemplate(name: string, file: string, projectTemplatesDir: str
     devService,
     workspaceFolder: block.workspace_folder,
     ssh: block.ssh,
+    // Nexus's own dev images install sshd; a project template's image may not.
+    sshPort: own.services.includes(devService ?? "") ? file.startsWith(builtinTemplatesDir()) : base?.sshPort,
     postCreate: [...(base?.postCreate ?? []), ...block.post_create],
     postStart: [...(base?.postStart ?? []), ...block.post_start],
     updateRemoteUserUID: true,
