@@ -68,22 +68,28 @@ function unreadable(project: ComposeProject, stderr: string): NexusError {
     {
       category: "config",
       exitCode: 2,
-      hint: `Fix the file (\`${configCommand(project)}\` shows the same error), then retry. Nothing was created.`,
+      hint: `Fix the file (at the repository's root, \`${configCommand(project)}\` shows the same error), then retry. Nothing was created.`,
     },
   );
 }
 
-/** The `docker compose … config` that reads the files as Nexus does, to run in a shell. */
+/**
+ * The `docker compose … config` that reads the files as Nexus does, to run at the repository's root
+ * (paths relative to the worktree: a failed create leaves no worktree, the checkout has the same files).
+ */
 export function configCommand(project: ComposeProject): string {
   const quote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`);
+  const root = project.root;
+  const rel = (p: string) =>
+    !root ? p : p === root ? "." : p.startsWith(`${root}/`) ? p.slice(root.length + 1) : p;
   const dir = project.files[0] ? dirname(project.files[0]) : project.projectDir;
   const args = [
-    ...(dir === project.projectDir ? [] : ["--project-directory", project.projectDir]),
-    ...project.files.flatMap((f) => ["-f", f]),
+    ...(dir === project.projectDir ? [] : ["--project-directory", rel(project.projectDir)]),
+    ...project.files.flatMap((f) => ["-f", rel(f)]),
     ...(project.profiles ?? []).flatMap((p) => ["--profile", p]),
   ];
-  // With no --profile, COMPOSE_PROFILES (a variable or `.env`) would enable some: Nexus empties it.
-  const env = project.profiles?.length === 0 ? "COMPOSE_PROFILES= " : "";
+  // With no --profile, a COMPOSE_PROFILES in the shell would enable some: Nexus empties it.
+  const env = project.profiles?.length === 0 && process.env.COMPOSE_PROFILES ? "COMPOSE_PROFILES= " : "";
   return `${env}docker compose ${args.map(quote).join(" ")} config`;
 }
 

@@ -112,9 +112,20 @@ describe("profiles and the project directory reach Compose", () => {
       "config",
     ]);
     expect(configCommand(project)).toBe("docker compose -f /w/server/compose.yaml --profile tools config");
-    expect(configCommand({ ...project, projectDir: "/w", profiles: [] })).toBe(
-      "COMPOSE_PROFILES= docker compose --project-directory /w -f /w/server/compose.yaml config",
+    const inWorktree = { ...project, root: "/w", projectDir: "/w", profiles: [] };
+    expect(configCommand(inWorktree)).toBe(
+      "docker compose --project-directory . -f server/compose.yaml config",
     );
+    const saved = process.env.COMPOSE_PROFILES;
+    process.env.COMPOSE_PROFILES = "tools";
+    try {
+      expect(configCommand({ ...inWorktree, files: ["/w/x y/compose.yaml"] })).toBe(
+        "COMPOSE_PROFILES= docker compose --project-directory . -f 'x y/compose.yaml' config",
+      );
+    } finally {
+      if (saved === undefined) delete process.env.COMPOSE_PROFILES;
+      else process.env.COMPOSE_PROFILES = saved;
+    }
   });
 
   it("relocates a cached model by the worktree, so `context: ..` above the file's folder moves too", () => {
