@@ -6,6 +6,7 @@ import { findComposeFiles } from "./compose-files.js";
 import { configSchema } from "./config.js";
 import { detectEnvironment, initProject } from "./init.js";
 import { composeOverrideFor } from "./project-files.js";
+import { choose } from "./prompt.js";
 
 const SERVICES = "services:\n  db:\n    image: postgres\n";
 
@@ -130,5 +131,27 @@ describe("init proposes the compose file it found", () => {
       },
     });
     expect(again.alreadyInitialised).toBe(true);
+  });
+});
+
+describe("asking which one", () => {
+  async function answer(text: string): Promise<number> {
+    const { Readable } = await import("node:stream");
+    const saved = Object.getOwnPropertyDescriptor(process, "stdin")!;
+    const write = process.stderr.write;
+    Object.defineProperty(process, "stdin", { value: Readable.from([text]), configurable: true });
+    process.stderr.write = (() => true) as typeof process.stderr.write;
+    try {
+      return await choose("Which?", ["compose.yaml", "server/compose.yaml"]);
+    } finally {
+      Object.defineProperty(process, "stdin", saved);
+      process.stderr.write = write;
+    }
+  }
+
+  it("takes a number from 1, the first on an empty answer, and refuses anything else", async () => {
+    expect(await answer("2\n")).toBe(1);
+    expect(await answer("\n")).toBe(0);
+    await expect(answer("3\n")).rejects.toThrow(/"3" is not one of 1 to 2/);
   });
 });
