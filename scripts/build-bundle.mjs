@@ -14,6 +14,7 @@ const external = [
   "docker-modem",
   "@modelcontextprotocol/sdk",
   "@devcontainers/cli",
+  "jsonc-parser",
 ];
 
 await build({

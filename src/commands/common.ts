@@ -5,6 +5,9 @@ export function jsonOption(command: Command): Command {
   return command.option("--json", "print machine-readable JSON on stdout");
 }
 
+/** A repeatable option's parser: every value, in order. */
+export const collect = (value: string, previous: string[] = []) => [...previous, value];
+
 export async function project() {
   const { openProject } = await import("../workspace/context.js");
   return openProject();

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { nonNegativeInt } from "../core/options.js";
 import { info, oneLine, printJson, style, success, warn } from "../core/output.js";
-import { jsonOption } from "./common.js";
+import { collect, jsonOption } from "./common.js";
 import { registerTaskFlow } from "./task-flow.js";
 import { registerTaskViews } from "./task-view.js";
 
@@ -14,7 +14,6 @@ export async function tasks(actor?: string, id?: string) {
   return openTasks({ actor });
 }
 
-const collect = (value: string, previous: string[] = []) => [...previous, value];
 const list = (value: string) =>
   value
     .split(",")

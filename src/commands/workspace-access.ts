@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { UsageError } from "../core/errors.js";
 import { nonNegativeInt } from "../core/options.js";
 import { info, printJson, printLine, printTable, style } from "../core/output.js";
-import { jsonOption, project } from "./common.js";
+import { collect, jsonOption, project } from "./common.js";
 
 export function registerAccessCommands(ws: Command): void {
   defineShell(ws);
@@ -47,8 +47,6 @@ interface ExecFlags {
   env: string[];
   workdir?: string;
 }
-
-const collect = (value: string, previous: string[]) => [...previous, value];
 
 function defineExec(ws: Command): void {
   ws.command("exec [args...]")

@@ -11,7 +11,7 @@ import {
   warn,
 } from "../core/output.js";
 import type { WorkspaceSummary } from "../workspace/manager.js";
-import { jsonOption, project, seconds } from "./common.js";
+import { collect, jsonOption, project, seconds } from "./common.js";
 import { printEnv, printSsh, registerAccessCommands } from "./workspace-access.js";
 
 export function registerWorkspace(program: Command): void {
@@ -30,6 +30,8 @@ export function registerWorkspace(program: Command): void {
   registerAccessCommands(ws);
 }
 
+const PROFILE_HELP = "also start the compose file's services of this Compose profile (repeatable)";
+
 function defineCreate(ws: Command): void {
   jsonOption(
     ws
@@ -38,20 +40,24 @@ function defineCreate(ws: Command): void {
   )
     .option("-t, --template <template>", "template name, or `none` for a worktree only")
     .option("--from <branch>", "start the branch from this branch, tag or commit (default: HEAD)")
-    .action(async (name: string, opts: { template?: string; from?: string; json?: boolean }) => {
-      const ctx = await project();
-      const { createWorkspace } = await import("../workspace/manager.js");
-      const started = performance.now();
-      const result = await createWorkspace(ctx, {
-        name,
-        template: opts.template,
-        from: opts.from,
-        onStage: reportStage,
-      });
-      if (opts.json) return printJson(result);
-      success(`Workspace ${style.bold(name)} ready in ${seconds(performance.now() - started)}`);
-      await printSummary(result);
-    });
+    .option("--profile <name>", PROFILE_HELP, collect, [])
+    .action(
+      async (name: string, opts: { template?: string; from?: string; profile: string[]; json?: boolean }) => {
+        const ctx = await project();
+        const { createWorkspace } = await import("../workspace/manager.js");
+        const started = performance.now();
+        const result = await createWorkspace(ctx, {
+          name,
+          template: opts.template,
+          from: opts.from,
+          profiles: opts.profile,
+          onStage: reportStage,
+        });
+        if (opts.json) return printJson(result);
+        success(`Workspace ${style.bold(name)} ready in ${seconds(performance.now() - started)}`);
+        await printSummary(result);
+      },
+    );
 }
 
 function defineUp(ws: Command): void {
@@ -59,13 +65,14 @@ function defineUp(ws: Command): void {
     ws
       .command("up [name]")
       .alias("start")
-      .description("start a workspace's containers (recreating any that are missing)"),
-  ).action(async (name: string | undefined, opts: { json?: boolean }) => {
+      .description("start a workspace's containers (recreating any that are missing)")
+      .option("--profile <name>", `${PROFILE_HELP}; kept for later starts`, collect, []),
+  ).action(async (name: string | undefined, opts: { profile: string[]; json?: boolean }) => {
     const ctx = await project();
     const { resolveName } = await import("../workspace/context.js");
     const { upWorkspace } = await import("../workspace/manager.js");
     const started = performance.now();
-    const result = await upWorkspace(ctx, resolveName(ctx, name), reportStage);
+    const result = await upWorkspace(ctx, resolveName(ctx, name), reportStage, opts.profile);
     if (opts.json) return printJson(result);
     success(`Workspace ${style.bold(result.workspace.name)} up in ${seconds(performance.now() - started)}`);
     await printSummary(result);

@@ -60,6 +60,12 @@ export const configSchema = z
     compose: z
       .object({
         files: z.array(relativePath).min(1).optional(),
+        /** Where relative paths in the files resolve (and `.env` is read); default: the first file's folder. */
+        project_directory: relativePath.optional(),
+        /** Compose profiles every workspace starts (`--profile` adds more per workspace). */
+        profiles: z
+          .array(z.string().regex(/^[a-zA-Z0-9*][a-zA-Z0-9_.-]*$/, { message: "must be a profile name" }))
+          .optional(),
         dev_service: z.string().optional(),
         workspace_folder: z.string().startsWith("/").default("/workspace"),
         ssh: z.boolean().default(true),
@@ -127,8 +133,15 @@ export function loadConfig(paths: ProjectPaths): NexusConfig {
 export interface DetectedEnvironment {
   kind: "devcontainer" | "compose" | "template";
   file?: string;
+  /** compose: what `compose.files` gets, the file and the override Compose reads with it. */
+  files?: string[];
   devService?: string;
+  /** compose: every compose file found (with its override), in the order init looks. */
+  candidates?: { file: string; override?: string }[];
 }
+
+/** A path as a YAML scalar: plain when it is only path characters, else quoted. */
+const scalar = (text: string) => (/^[\w./-]+$/.test(text) ? text : JSON.stringify(text));
 
 function environmentLines(found: DetectedEnvironment | undefined): string {
   const head =
@@ -140,9 +153,28 @@ function environmentLines(found: DetectedEnvironment | undefined): string {
     const dev = found.devService
       ? `  dev_service: ${found.devService}   # the service you work in (exec, shell, ssh, gates)`
       : "  # dev_service: app   # the service you work in (exec, shell, ssh, gates)";
-    return `${head}\n# Found ${found.file}.\ndefault_template: compose\ncompose:\n  files: [${found.file}]\n${dev}`;
+    const files = found.files ?? [found.file ?? ""];
+    return `${head}\n${foundLines(found)}default_template: compose\ncompose:\n  files: [${files.map(scalar).join(", ")}]\n${dev}`;
   }
   return `${head}\ndefault_template: node-postgres`;
+}
+
+/** Which compose file init chose, and the others it saw (a comment: list one in compose.files to use it). */
+function foundLines(found: DetectedEnvironment): string {
+  const others = (found.candidates ?? []).filter((c) => c.file !== found.file);
+  let text = `# Found ${scalar(found.file ?? "")}${found.files?.[1] ? ` with its override ${scalar(found.files[1])}` : ""}.\n`;
+  if (others.length)
+    text +=
+      `# Other compose files: ${others.map((c) => scalar(c.file)).join(", ")}. To use one, list it (and its\n` +
+      "# override) under compose.files; its relative paths resolve from its folder (compose.project_directory).\n";
+  return text;
+}
+
+/** Compose reads `.env` from the project directory: a compose file in a folder gets that folder's copied. */
+function copyFiles(found: DetectedEnvironment | undefined): string[] {
+  const dir =
+    found?.kind === "compose" && found.file?.includes("/") ? found.file.replace(/\/[^/]*$/, "") : "";
+  return dir ? [".env", ".env.local", `${dir}/.env`] : [".env", ".env.local"];
 }
 
 export function writeDefaultConfig(
@@ -163,8 +195,9 @@ ports:
   end: 41999
 # Gitignored files copied from the main checkout into every new worktree.
 copy_files:
-  - .env
-  - .env.local
+${copyFiles(options.environment)
+  .map((f) => `  - ${scalar(f)}`)
+  .join("\n")}
 # Default verification gates for tasks without their own checks.
 gates:
 ${gates}

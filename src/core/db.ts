@@ -54,6 +54,8 @@ const MIGRATIONS: string[] = [
   // Parsed settings keyed by a hash of the file: most commands then load neither yaml nor zod.
   `CREATE TABLE cache (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
   `CREATE TABLE feedback (id INTEGER PRIMARY KEY AUTOINCREMENT, created_at TEXT NOT NULL, source TEXT NOT NULL, data TEXT NOT NULL);`,
+  // The Compose profiles a workspace was created (or last started) with, a JSON list: `up` reuses them.
+  `ALTER TABLE workspaces ADD COLUMN profiles TEXT NOT NULL DEFAULT '[]';`,
 ];
 
 /**

@@ -1,8 +1,9 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { type ComposeCandidate, findComposeFiles } from "./compose-files.js";
 import { type DetectedEnvironment, writeDefaultConfig } from "./config.js";
 import { findRepository } from "./paths.js";
-import { COMPOSE_FILES, DEVCONTAINER_FILES } from "./project-files.js";
+import { DEVCONTAINER_FILES } from "./project-files.js";
 
 export interface InitResult {
   root: string;
@@ -23,11 +24,21 @@ const IGNORE_LINES = [
   ".nexus/cache/",
 ];
 
+export interface InitOptions {
+  /** Asked when several compose files are found (index into them); without it, the first is used. */
+  choose?: (candidates: ComposeCandidate[]) => Promise<number>;
+}
+
 /** Idempotent: a second run only adds what is missing and never overwrites the user's config. */
-export async function initProject(cwd: string = process.cwd()): Promise<InitResult> {
+export async function initProject(
+  cwd: string = process.cwd(),
+  options: InitOptions = {},
+): Promise<InitResult> {
   const paths = await findRepository(cwd);
   const created: string[] = [];
   const alreadyInitialised = existsSync(paths.configFile);
+  // Asked before anything is written: a question the user abandons leaves the repository untouched.
+  const environment = await detectEnvironment(paths.root, alreadyInitialised ? undefined : options.choose);
   for (const dir of [paths.nexusDir, paths.templatesDir, join(paths.nexusDir, "dogfooding")]) {
     if (!existsSync(dir)) {
       mkdirSync(dir, { recursive: true });
@@ -35,7 +46,6 @@ export async function initProject(cwd: string = process.cwd()): Promise<InitResu
     }
   }
   const gates = detectGates(paths.root);
-  const environment = await detectEnvironment(paths.root);
   if (!alreadyInitialised) {
     writeDefaultConfig(paths.configFile, { gates, environment });
     created.push(paths.configFile);
@@ -85,19 +95,32 @@ export function detectGates(root: string): string[] {
   return gates;
 }
 
-/** The repository's own environment, proposed by init: its devcontainer.json, else its compose file. */
-export async function detectEnvironment(root: string): Promise<DetectedEnvironment | undefined> {
+/**
+ * The repository's own environment, proposed by init: its devcontainer.json, else a compose file
+ * (findComposeFiles: the root first). With several, `choose` picks one; without it, the first.
+ */
+export async function detectEnvironment(
+  root: string,
+  choose?: InitOptions["choose"],
+): Promise<DetectedEnvironment | undefined> {
   const devcontainer = DEVCONTAINER_FILES.find((f) => existsSync(join(root, f)));
   if (devcontainer) return { kind: "devcontainer", file: devcontainer };
-  const file = COMPOSE_FILES.find((f) => existsSync(join(root, f)));
-  if (!file) return undefined;
-  let services: string[] = [];
+  const candidates = findComposeFiles(root);
+  if (candidates.length === 0) return undefined;
+  const index = candidates.length > 1 && choose ? await choose(candidates) : 0;
+  const chosen = candidates[index] ?? candidates[0]!;
+  const files = chosen.override ? [chosen.file, chosen.override] : [chosen.file];
+  const services = new Set<string>();
+  for (const file of files) for (const name of await serviceNames(join(root, file))) services.add(name);
+  const devService = ["dev", "app", "web", "workspace"].find((s) => services.has(s));
+  return { kind: "compose", file: chosen.file, files, devService, candidates };
+}
+
+async function serviceNames(file: string): Promise<string[]> {
   try {
     const { parse } = await import("yaml");
-    services = Object.keys(parse(readFileSync(join(root, file), "utf8"))?.services ?? {});
+    return Object.keys(parse(readFileSync(file, "utf8"))?.services ?? {});
   } catch {
-    // Compose will say what is wrong with the file when a workspace starts.
+    return []; // Compose will say what is wrong with the file when a workspace starts.
   }
-  const devService = ["dev", "app", "web", "workspace"].find((s) => services.includes(s));
-  return { kind: "compose", file, devService };
 }

@@ -51,12 +51,18 @@ export const WORKSPACE_TOOLS: ToolDef[] = [
         .describe(
           'environment to start: a built-in (node-postgres, go-postgres, python-postgres) or .nexus/templates/NAME; "none" makes a plain git worktree with no containers. Omitted: the project\'s default_template (node-postgres unless .nexus/config.yaml says otherwise), which starts Docker containers',
         ),
+      profiles: z
+        .array(z.string().min(1).max(64))
+        .max(20)
+        .optional()
+        .describe("Compose profiles whose services start too (as `--profile`); kept for later starts"),
     },
     run: (a) =>
       guarded(async () =>
         (await import("../workspace/manager.js")).createWorkspace(await project(a.name), {
           name: a.name as string,
           template: a.template as string | undefined,
+          profiles: a.profiles as string[] | undefined,
         }),
       ),
   },

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { NexusError } from "../core/errors.js";
 import { type ComposeProject, compose, composeFailure } from "./compose.js";
 
@@ -37,8 +38,10 @@ export async function readModel(project: ComposeProject, modelCache?: ModelCache
   // env_file contents are folded into the model, and their names are only known after parsing.
   const cache = texts.some((t) => t.includes("env_file")) ? undefined : modelCache;
   const key = modelKey(project, texts);
+  // Relative to the worktree, not projectDir: a file in server/ may name `..` (the worktree) as context.
+  const here = { name: project.name, projectDir: project.root ?? project.projectDir };
   const cached = cache?.get(key);
-  if (cached) return JSON.parse(relocate(cached, PLACEHOLDERS, project)) as ComposeModel;
+  if (cached) return JSON.parse(relocate(cached, PLACEHOLDERS, here)) as ComposeModel;
   const result = await compose(project, ["config", "--format", "json"]);
   if (result.exitCode !== 0) throw unreadable(project, result.stderr);
   let model: ComposeModel;
@@ -51,7 +54,7 @@ export async function readModel(project: ComposeProject, modelCache?: ModelCache
       cause: error,
     });
   }
-  cache?.set(key, relocate(JSON.stringify(model), project, PLACEHOLDERS));
+  cache?.set(key, relocate(JSON.stringify(model), here, PLACEHOLDERS));
   return model;
 }
 
@@ -65,9 +68,29 @@ function unreadable(project: ComposeProject, stderr: string): NexusError {
     {
       category: "config",
       exitCode: 2,
-      hint: "Fix the file (`docker compose -f FILE config` shows the same error), then retry. Nothing was created.",
+      hint: `Fix the file (at the repository's root, \`${configCommand(project)}\` shows the same error), then retry. Nothing was created.`,
     },
   );
+}
+
+/**
+ * The `docker compose … config` that reads the files as Nexus does, to run at the repository's root
+ * (paths relative to the worktree: a failed create leaves no worktree, the checkout has the same files).
+ */
+export function configCommand(project: ComposeProject): string {
+  const quote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`);
+  const root = project.root;
+  const rel = (p: string) =>
+    !root ? p : p === root ? "." : p.startsWith(`${root}/`) ? p.slice(root.length + 1) : p;
+  const dir = project.files[0] ? dirname(project.files[0]) : project.projectDir;
+  const args = [
+    ...(dir === project.projectDir ? [] : ["--project-directory", rel(project.projectDir)]),
+    ...project.files.flatMap((f) => ["-f", rel(f)]),
+    ...(project.profiles ?? []).flatMap((p) => ["--profile", p]),
+  ];
+  // With no --profile, a COMPOSE_PROFILES in the shell would enable some: Nexus empties it.
+  const env = project.profiles?.length === 0 && process.env.COMPOSE_PROFILES ? "COMPOSE_PROFILES= " : "";
+  return `${env}docker compose ${args.map(quote).join(" ")} config`;
 }
 
 export interface ModelCache {
@@ -77,10 +100,12 @@ export interface ModelCache {
 
 /** The files' bytes, their paths and the variables Compose interpolates decide the model. */
 function modelKey(project: ComposeProject, texts: string[]): string {
-  const files = project.files.map((f) =>
-    f.startsWith(`${project.projectDir}/`) ? f.slice(project.projectDir.length) : f,
+  const base = project.root ?? project.projectDir;
+  const local = (f: string) => (f === base ? "." : f.startsWith(`${base}/`) ? f.slice(base.length) : f);
+  const files = project.files.map(local);
+  const hash = createHash("sha256").update(
+    JSON.stringify([files, local(project.projectDir), project.profiles]),
   );
-  const hash = createHash("sha256").update(JSON.stringify(files));
   for (const text of texts) hash.update(text);
   for (const file of [".env"]) {
     try {
@@ -115,17 +140,23 @@ export function relocate(
 
 /**
  * Services `up` starts: runServices (and what they depend on, which Compose starts too), else every
- * service without a profile.
+ * service without a profile; plus, either way, those of the active profiles (`*`: every profile).
  */
-export function activeServices(model: ComposeModel, runServices?: string[]): string[] {
+export function activeServices(
+  model: ComposeModel,
+  runServices?: string[],
+  profiles: string[] = [],
+): string[] {
   const names = Object.keys(model.services);
-  if (!runServices?.length) return names.filter((n) => !model.services[n]?.profiles?.length);
+  const enabled = (n: string) =>
+    model.services[n]?.profiles?.some((p) => profiles.includes(p) || profiles.includes("*")) ?? false;
+  if (!runServices?.length) return names.filter((n) => !model.services[n]?.profiles?.length || enabled(n));
   const wanted = new Set<string>();
   const add = (name: string) => {
     if (wanted.has(name) || !model.services[name]) return;
     wanted.add(name);
     for (const dep of Object.keys((model.services[name]?.depends_on ?? {}) as object)) add(dep);
   };
-  for (const name of runServices) add(name);
+  for (const name of [...runServices, ...names.filter(enabled)]) add(name);
   return names.filter((n) => wanted.has(n));
 }

@@ -12,6 +12,13 @@ export interface ComposeProject {
   name: string;
   files: string[];
   projectDir: string;
+  /**
+   * The profiles Compose enables (`--profile` each). When set, COMPOSE_PROFILES from the environment
+   * or `.env` is not read: the services Compose starts are exactly those the override covers.
+   */
+  profiles?: string[];
+  /** The worktree the files come from (projectDir when absent): cached models are relocated by it. */
+  root?: string;
 }
 
 export interface ComposeRun {
@@ -64,7 +71,17 @@ export function beginOnStart<T>(project: string, services: string[], work: (serv
 /** `docker compose -p NAME --project-directory DIR -f A -f B <args>`: every workspace goes through here. */
 export function composeArgs(project: ComposeProject, args: string[]): string[] {
   const files = project.files.flatMap((f) => ["-f", f]);
-  return ["compose", "-p", project.name, "--project-directory", project.projectDir, ...files, ...args];
+  const profiles = (project.profiles ?? []).flatMap((p) => ["--profile", p]);
+  return [
+    "compose",
+    "-p",
+    project.name,
+    "--project-directory",
+    project.projectDir,
+    ...files,
+    ...profiles,
+    ...args,
+  ];
 }
 
 export async function compose(
@@ -73,7 +90,8 @@ export async function compose(
   options: ComposeOptions = {},
 ): Promise<ComposeRun> {
   const started = performance.now();
-  const result = await runDocker(composeArgs(project, args), options);
+  const own = project.profiles ? { env: { COMPOSE_PROFILES: "", ...options.env } } : {};
+  const result = await runDocker(composeArgs(project, args), { ...options, ...own });
   debug(`docker compose ${args[0]} (${project.name}): ${Math.round(performance.now() - started)} ms`);
   if (result.exitCode !== 0 && options.failure) throw composeFailure(options.failure, result.stderr);
   return result;

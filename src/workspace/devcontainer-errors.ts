@@ -89,3 +89,28 @@ function reason(lines: string[], result: CliResult): string {
     .at(-1);
   return last?.trim() ?? `the devcontainers CLI exited with code ${result.exitCode}`;
 }
+
+/**
+ * The devcontainer CLI reads JSONC leniently: an object closed early is taken as the whole file and
+ * what follows is dropped without a word. Nexus reads it first with the same parser (comments and
+ * trailing commas allowed, as the specification does) and refuses anything it had to skip.
+ */
+export async function checkJsonc(text: string, file: string): Promise<void> {
+  const { parse, printParseErrorCode } = await import("jsonc-parser");
+  const errors: import("jsonc-parser").ParseError[] = [];
+  parse(text, errors, { allowTrailingComma: true, allowEmptyContent: false });
+  const first = errors[0];
+  if (!first) return;
+  const before = text.slice(0, first.offset).split("\n");
+  const where = `line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1}`;
+  const code = printParseErrorCode(first.error);
+  const what =
+    code === "EndOfFileExpected"
+      ? "text after the end of the top-level object (is a } too many, closing it early?)"
+      : `not valid JSON with comments (${code})`;
+  throw new NexusError(`${file}:${before.length}: ${what}, at ${where}`, {
+    category: "config",
+    exitCode: ExitCode.usage,
+    hint: "Fix the file (see https://containers.dev/implementors/json_reference/); nothing after the error would be read.",
+  });
+}

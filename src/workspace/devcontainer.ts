@@ -17,6 +17,7 @@ import {
   runArgsExtras,
   serviceExtras,
 } from "./devcontainer-compose.js";
+import { checkJsonc } from "./devcontainer-errors.js";
 import {
   type ConfigKind,
   type DevcontainerConfig,
@@ -75,6 +76,7 @@ export async function loadDevcontainer(
 ): Promise<Environment> {
   const source = sourceName(options.worktree, options.configFile);
   const text = readConfigText(options.configFile, source);
+  await checkJsonc(text, source);
   const cli = devcontainerCli();
   const key = configKey({
     worktree: options.worktree,

@@ -22,6 +22,8 @@ export interface Environment {
   devService?: string;
   /** Services `up` starts (devcontainer.json `runServices`); all when absent. */
   runServices?: string[];
+  /** Compose profiles enabled for this workspace (its record's); their services start too. */
+  profiles?: string[];
   /** Where the worktree is mounted in the dev service. */
   workspaceFolder: string;
   /** Key-only sshd in the dev container (when the image has one). */

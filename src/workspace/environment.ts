@@ -1,10 +1,11 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { findComposeFiles } from "../core/compose-files.js";
 import type { NexusConfig } from "../core/config.js";
 import { NexusError, UsageError } from "../core/errors.js";
 import type { ProjectPaths } from "../core/paths.js";
-import { COMPOSE_FILES, DEVCONTAINER_FILES } from "../core/project-files.js";
+import { composeFileIn, composeOverrideFor, DEVCONTAINER_FILES } from "../core/project-files.js";
 import type { Environment } from "./environment-types.js";
 import { loadTemplate } from "./templates.js";
 
@@ -33,6 +34,16 @@ export async function loadEnvironment(
   ctx: EnvironmentContext,
   name: string,
   worktree: string,
+  profiles: string[] = [],
+): Promise<Environment | undefined> {
+  const env = await environmentOf(ctx, name, worktree);
+  return env && { ...env, profiles };
+}
+
+async function environmentOf(
+  ctx: EnvironmentContext,
+  name: string,
+  worktree: string,
 ): Promise<Environment | undefined> {
   if (name === "none") return undefined;
   if (name === "devcontainer") return devcontainerEnvironment(ctx, worktree);
@@ -41,6 +52,34 @@ export async function loadEnvironment(
   const dir = existsSync(join(branchTemplates, name)) ? branchTemplates : ctx.paths.templatesDir;
   // Relative paths in a template name the repository's files, as in its own compose.yaml.
   return { ...(await loadTemplate(name, dir)), projectDir: worktree };
+}
+
+const PROFILE = /^[a-zA-Z0-9*][a-zA-Z0-9_.-]*$/;
+
+/**
+ * The Compose profiles a new workspace records: `--profile`, the config's `compose.profiles` (for the
+ * compose environment) and COMPOSE_PROFILES from the environment, each once. `up` reuses them.
+ */
+export function workspaceProfiles(
+  ctx: EnvironmentContext,
+  envName: string,
+  requested: string[] = [],
+): string[] {
+  const fromEnv = (process.env.COMPOSE_PROFILES ?? "").split(",").map((p) => p.trim());
+  const configured = envName === "compose" ? (ctx.config.compose?.profiles ?? []) : [];
+  return checkProfiles([...requested, ...configured, ...fromEnv]);
+}
+
+/** Each profile once, in order; a name Compose would refuse is a usage error before anything starts. */
+export function checkProfiles(profiles: string[]): string[] {
+  const all = [...new Set(profiles.filter(Boolean))];
+  const bad = all.find((p) => !PROFILE.test(p));
+  if (bad !== undefined)
+    throw new UsageError(
+      `"${bad}" is not a Compose profile name.`,
+      "Use letters, digits, `_`, `.` and `-` (see --profile and COMPOSE_PROFILES).",
+    );
+  return all;
 }
 
 /** Checks a name before anything is made: unknown templates and missing files fail early. */
@@ -71,9 +110,13 @@ async function devcontainerEnvironment(ctx: EnvironmentContext, worktree: string
   });
 }
 
-function composeFiles(ctx: EnvironmentContext, worktree: string): string[] {
+/**
+ * `compose.files`, else what `docker compose` finds: the first compose file (the root first, then
+ * where init looks) and the override Compose reads next to it.
+ */
+export function composeFiles(ctx: EnvironmentContext, worktree: string): string[] {
   const configured = ctx.config.compose?.files;
-  const names = configured ?? [COMPOSE_FILES.find((f) => existsSync(join(worktree, f))) ?? COMPOSE_FILES[0]!];
+  const names = configured ?? defaultComposeFiles(worktree);
   const files = names.map((f) => join(worktree, f));
   const missing = files.find((f) => !existsSync(f));
   if (missing) {
@@ -82,11 +125,26 @@ function composeFiles(ctx: EnvironmentContext, worktree: string): string[] {
       "Commit it, or list your files under `compose.files` in .nexus/config.yaml.",
     );
   }
-  if (!configured) {
-    for (const extra of ["compose.override.yaml", "compose.override.yml", "docker-compose.override.yml"])
-      if (existsSync(join(worktree, extra))) files.push(join(worktree, extra));
-  }
   return files;
+}
+
+function defaultComposeFiles(worktree: string): string[] {
+  const file = composeFileIn(worktree, "") ?? findComposeFiles(worktree)[0]?.file ?? "compose.yaml";
+  const override = composeOverrideFor(worktree, file);
+  return override ? [file, override] : [file];
+}
+
+/** Compose's project directory: `compose.project_directory`, else the first file's folder. */
+export function composeProjectDir(ctx: EnvironmentContext, worktree: string, files: string[]): string {
+  const configured = ctx.config.compose?.project_directory;
+  if (!configured) return dirname(files[0]!);
+  const dir = join(worktree, configured);
+  if (!existsSync(dir))
+    throw new UsageError(
+      `compose.project_directory: no folder ${configured} in ${worktree}.`,
+      "Set it to a folder of the repository (relative paths in the compose files resolve from it), or remove it.",
+    );
+  return dir;
 }
 
 function composeEnvironment(ctx: EnvironmentContext, worktree: string): Environment {
@@ -107,7 +165,7 @@ function composeEnvironment(ctx: EnvironmentContext, worktree: string): Environm
     source: files[0]!,
     description: `the repository's ${files.map((f) => f.slice(worktree.length + 1)).join(" + ")}`,
     files,
-    projectDir: worktree,
+    projectDir: composeProjectDir(ctx, worktree, files),
     devService: settings.dev_service,
     workspaceFolder: settings.workspace_folder,
     ssh: settings.ssh,
@@ -128,12 +186,12 @@ const loaded = new WeakMap<object, Map<string, Promise<Environment | undefined>>
 /** An existing workspace's environment, read once per command from its own worktree. */
 export function environmentFor(
   ctx: EnvironmentContext,
-  record: { template: string; worktreePath: string },
+  record: { template: string; worktreePath: string; profiles: string[] },
 ): Promise<Environment | undefined> {
   const cache = loaded.get(ctx) ?? new Map<string, Promise<Environment | undefined>>();
   loaded.set(ctx, cache);
-  const key = `${record.template}\0${record.worktreePath}`;
-  const found = cache.get(key) ?? loadEnvironment(ctx, record.template, record.worktreePath);
+  const key = `${record.template}\0${record.worktreePath}\0${record.profiles.join(",")}`;
+  const found = cache.get(key) ?? loadEnvironment(ctx, record.template, record.worktreePath, record.profiles);
   cache.set(key, found);
   return found;
 }

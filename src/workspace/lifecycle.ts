@@ -3,7 +3,7 @@ import { NexusError } from "../core/errors.js";
 import { removeWorkspaceResources, stopServices } from "./containers.js";
 import type { ProjectContext } from "./context.js";
 import { getDocker, pingEngine } from "./docker.js";
-import { environmentFor } from "./environment.js";
+import { checkProfiles, environmentFor } from "./environment.js";
 import { runPostCommands } from "./post-commands.js";
 import { type StartOptions, startWorkspace } from "./runtime.js";
 import { hostAlias, removeHostEntry } from "./ssh.js";
@@ -15,8 +15,14 @@ export async function upWorkspace(
   ctx: ProjectContext,
   name: string,
   onStage?: StartOptions["onStage"],
+  profiles: string[] = [],
 ): Promise<WorkspaceSummary> {
-  const record = ctx.store.get(name);
+  let record = ctx.store.get(name);
+  if (profiles.some((p) => !record.profiles.includes(p))) {
+    // Added to those recorded at create (the config's and COMPOSE_PROFILES were read then).
+    ctx.store.update(name, { profiles: checkProfiles([...record.profiles, ...profiles]) });
+    record = ctx.store.get(name);
+  }
   if (!existsSync(record.worktreePath)) {
     throw new NexusError(`The worktree of "${name}" is missing: ${record.worktreePath}`, {
       category: "git",

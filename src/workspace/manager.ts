@@ -4,7 +4,7 @@ import { UndoStack } from "../core/undo.js";
 import { removeWorkspaceResources } from "./containers.js";
 import { type ProjectContext, workspaceDir, worktreePath } from "./context.js";
 import { loadDocker, pingEngine } from "./docker.js";
-import { checkEnvironmentName, environmentName, loadEnvironment } from "./environment.js";
+import { checkEnvironmentName, environmentName, loadEnvironment, workspaceProfiles } from "./environment.js";
 import { branchName, validateWorkspaceName } from "./names.js";
 import { runPostCommands } from "./post-commands.js";
 import { type StartOptions, startWorkspace, timer } from "./runtime.js";
@@ -28,6 +28,8 @@ export interface CreateOptions {
   name: string;
   template?: string;
   from?: string;
+  /** Compose profiles to enable (`--profile`), added to the config's and COMPOSE_PROFILES. */
+  profiles?: string[];
   onStage?: StartOptions["onStage"];
 }
 
@@ -78,10 +80,11 @@ async function create(ctx: ProjectContext, options: CreateOptions): Promise<Work
   const engineReady = envName === "none" ? undefined : pingEngine();
   engineReady?.catch(() => undefined);
   await checkEnvironmentName(ctx, envName);
+  const profiles = workspaceProfiles(ctx, envName, options.profiles);
   stage("template", { template: envName });
   const undo = new UndoStack();
   return undo.guard(async () => {
-    const record = await makeWorktree(ctx, { name, envName, from: options.from, undo });
+    const record = await makeWorktree(ctx, { name, envName, profiles, from: options.from, undo });
     await engineReady;
     stage("worktree");
     const copiedFiles = copyIgnoredFiles({
@@ -89,7 +92,7 @@ async function create(ctx: ProjectContext, options: CreateOptions): Promise<Work
       to: record.worktreePath,
       files: ctx.config.copy_files,
     });
-    const env = await loadEnvironment(ctx, envName, record.worktreePath);
+    const env = await loadEnvironment(ctx, envName, record.worktreePath, profiles);
     if (!env || !engineReady) return finish(ctx, record, { copiedFiles });
     const ref = { repoId: ctx.repoId, workspace: name };
     undo.push(async () => removeWorkspaceResources(await loadDocker(), ref));
@@ -105,7 +108,7 @@ async function create(ctx: ProjectContext, options: CreateOptions): Promise<Work
 
 async function makeWorktree(
   ctx: ProjectContext,
-  args: { name: string; envName: string; from?: string; undo: UndoStack },
+  args: { name: string; envName: string; profiles: string[]; from?: string; undo: UndoStack },
 ): Promise<WorkspaceRecord> {
   const path = worktreePath(ctx, args.name);
   if (existsSync(workspaceDir(ctx, args.name))) {
@@ -120,6 +123,7 @@ async function makeWorktree(
     name: args.name,
     branch,
     template: args.envName,
+    profiles: args.profiles,
     templateHash: null,
     worktreePath: path,
     baseRef: args.from ?? "HEAD",

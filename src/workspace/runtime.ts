@@ -46,9 +46,9 @@ export async function startWorkspace(options: StartOptions): Promise<Started> {
   const { ctx, record, env } = options;
   const stage = timer(options.onStage);
   const ref = { repoId: ctx.repoId, workspace: record.name };
-  const base = { name: projectName(ref), files: env.files, projectDir: env.projectDir };
+  const base = { ...composeProject(ref, env, env.files), root: record.worktreePath };
   const [model, host] = await Promise.all([readModel(base, modelCache(ctx)), hostSetup(ctx.paths.root)]);
-  const services = activeServices(model, env.runServices);
+  const services = activeServices(model, env.runServices, env.profiles);
   checkBindSources({ model, services, worktree: record.worktreePath, mainRoot: ctx.paths.root });
   checkRiskyServices({ model, services, allow: ctx.config.allow, onWarning: warn });
   stage("model", { services: services.length });
@@ -183,18 +183,19 @@ async function writeOverride(input: UpInput, ports: PortRecord[]): Promise<Compo
     input.services,
   );
   writeFileSync(file, overrideYaml(override));
-  return { name: projectName(ref), files: [...env.files, file], projectDir: env.projectDir };
+  return composeProject(ref, env, [...env.files, file]);
+}
+
+/** Every Compose call of a workspace: its files, project directory and profiles (Nexus's own, only). */
+function composeProject(ref: WorkspaceRef, env: Environment, files: string[]): ComposeProject {
+  return { name: projectName(ref), files, projectDir: env.projectDir, profiles: env.profiles ?? [] };
 }
 
 /** The Compose project of an existing workspace, override included (it is written at every start). */
 export function workspaceProject(ctx: ProjectContext, workspace: string, env: Environment): ComposeProject {
   const ref = { repoId: ctx.repoId, workspace };
   const file = overridePath(ctx, workspace);
-  return {
-    name: projectName(ref),
-    files: existsSync(file) ? [...env.files, file] : env.files,
-    projectDir: env.projectDir,
-  };
+  return composeProject(ref, env, existsSync(file) ? [...env.files, file] : env.files);
 }
 
 function healthChecked(model: ComposeModel, services: string[]): string[] {

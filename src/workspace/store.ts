@@ -14,6 +14,8 @@ export interface WorkspaceRecord {
   postCreateDone: boolean;
   createdBranch: boolean;
   services: number;
+  /** Compose profiles passed to every `up` (from --profile, config and COMPOSE_PROFILES at create). */
+  profiles: string[];
   createdAt: string;
   updatedAt: string;
 }
@@ -37,6 +39,7 @@ interface WorkspaceRow {
   post_create_done: number;
   created_branch: number;
   services: number;
+  profiles: string;
   created_at: string;
   updated_at: string;
 }
@@ -53,6 +56,7 @@ function fromRow(row: WorkspaceRow): WorkspaceRecord {
     postCreateDone: row.post_create_done === 1,
     createdBranch: row.created_branch === 1,
     services: row.services,
+    profiles: JSON.parse(row.profiles ?? "[]") as string[],
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -61,17 +65,22 @@ function fromRow(row: WorkspaceRow): WorkspaceRecord {
 export class WorkspaceStore {
   constructor(private readonly db: Db) {}
 
-  insert(record: Omit<WorkspaceRecord, "createdAt" | "updatedAt" | "services">): void {
+  insert(
+    record: Omit<WorkspaceRecord, "createdAt" | "updatedAt" | "services" | "profiles"> & {
+      profiles?: string[];
+    },
+  ): void {
     const now = new Date().toISOString();
     this.db
       .prepare(
         `INSERT INTO workspaces (name, branch, template, template_hash, worktree_path, base_ref, state,
-           post_create_done, created_branch, created_at, updated_at)
+           post_create_done, created_branch, profiles, created_at, updated_at)
          VALUES (@name, @branch, @template, @templateHash, @worktreePath, @baseRef, @state,
-           @postCreateDone, @createdBranch, @now, @now)`,
+           @postCreateDone, @createdBranch, @profiles, @now, @now)`,
       )
       .run({
         ...record,
+        profiles: JSON.stringify(record.profiles ?? []),
         postCreateDone: record.postCreateDone ? 1 : 0,
         createdBranch: record.createdBranch ? 1 : 0,
         now,
@@ -101,19 +110,26 @@ export class WorkspaceStore {
 
   update(
     name: string,
-    fields: { state?: WorkspaceState; postCreateDone?: boolean; templateHash?: string; services?: number },
+    fields: {
+      state?: WorkspaceState;
+      postCreateDone?: boolean;
+      templateHash?: string;
+      services?: number;
+      profiles?: string[];
+    },
   ): void {
     const current = this.get(name);
     this.db
       .prepare(
-        `UPDATE workspaces SET state = ?, post_create_done = ?, template_hash = ?, services = ?, updated_at = ?
-         WHERE name = ?`,
+        `UPDATE workspaces SET state = ?, post_create_done = ?, template_hash = ?, services = ?, profiles = ?,
+           updated_at = ? WHERE name = ?`,
       )
       .run(
         fields.state ?? current.state,
         (fields.postCreateDone ?? current.postCreateDone) ? 1 : 0,
         fields.templateHash ?? current.templateHash,
         fields.services ?? current.services,
+        JSON.stringify(fields.profiles ?? current.profiles),
         new Date().toISOString(),
         name,
       );

@@ -29,7 +29,7 @@ export const ENVIRONMENT_SOURCES: SourceRow[] = [
   {
     source: "your compose file",
     choose: "`compose`",
-    runs: "`compose.files` from config (default: the first of `compose.yaml`, `compose.yml`, `docker-compose.yml`, `docker-compose.yaml`, plus its `*.override.*` file)",
+    runs: "`compose.files` from config (default: the file `nexus init` finds, plus the override Compose reads next to it), run from the first file's folder",
   },
   { source: "nothing", choose: "`none`", runs: "a worktree without containers" },
 ];
