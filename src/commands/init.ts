@@ -17,7 +17,9 @@ export function registerInit(program: Command): void {
       if (found?.kind === "devcontainer") info(`environment: ${found.file} (default_template: devcontainer)`);
       if (found?.kind === "compose")
         info(
-          `environment: ${found.file}, dev service ${found.devService ?? "not found: set compose.dev_service in .nexus/config.yaml"}`,
+          found.devService
+            ? `environment: ${found.file}, dev service ${found.devService}`
+            : `environment: ${found.file}, no service to work in: Nexus adds its own dev container for ${found.ownDev?.label} (set compose.dev_service to use one of the file's)`,
         );
       info(
         "Next: nexus workspace create NAME [--template node-postgres|go-postgres|python-postgres|devcontainer|compose|none]",

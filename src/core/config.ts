@@ -1,5 +1,6 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { z } from "zod";
+import type { DevLanguage } from "./dev-language.js";
 import type { ProjectPaths } from "./paths.js";
 import { readYamlFile } from "./yaml-file.js";
 
@@ -128,6 +129,8 @@ export interface DetectedEnvironment {
   kind: "devcontainer" | "compose" | "template";
   file?: string;
   devService?: string;
+  /** No service to work in: the language and version of the dev container Nexus adds. */
+  ownDev?: DevLanguage;
 }
 
 function environmentLines(found: DetectedEnvironment | undefined): string {
@@ -139,7 +142,7 @@ function environmentLines(found: DetectedEnvironment | undefined): string {
   if (found?.kind === "compose") {
     const dev = found.devService
       ? `  dev_service: ${found.devService}   # the service you work in (exec, shell, ssh, gates)`
-      : "  # dev_service: app   # the service you work in (exec, shell, ssh, gates)";
+      : `  # dev_service: app   # the service you work in; unset: Nexus adds its own (${found.ownDev?.label ?? "Debian"})`;
     return `${head}\n# Found ${found.file}.\ndefault_template: compose\ncompose:\n  files: [${found.file}]\n${dev}`;
   }
   return `${head}\ndefault_template: node-postgres`;

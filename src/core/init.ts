@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type DetectedEnvironment, writeDefaultConfig } from "./config.js";
+import { detectDevLanguage } from "./dev-language.js";
 import { findRepository } from "./paths.js";
 import { COMPOSE_FILES, DEVCONTAINER_FILES } from "./project-files.js";
 
@@ -99,5 +100,6 @@ export async function detectEnvironment(root: string): Promise<DetectedEnvironme
     // Compose will say what is wrong with the file when a workspace starts.
   }
   const devService = ["dev", "app", "web", "workspace"].find((s) => services.includes(s));
-  return { kind: "compose", file, devService };
+  // No service to work in: Nexus adds its own dev container, for the language the repository is in.
+  return { kind: "compose", file, devService, ownDev: devService ? undefined : detectDevLanguage(root) };
 }

@@ -2,10 +2,12 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { NexusConfig } from "../core/config.js";
-import { NexusError, UsageError } from "../core/errors.js";
+import { type DevLanguage, detectDevLanguage } from "../core/dev-language.js";
+import { UsageError } from "../core/errors.js";
 import type { ProjectPaths } from "../core/paths.js";
 import { COMPOSE_FILES, DEVCONTAINER_FILES } from "../core/project-files.js";
 import type { Environment } from "./environment-types.js";
+import { OWN_DEV_SERVICE } from "./own-dev.js";
 import { loadTemplate } from "./templates.js";
 
 export interface EnvironmentContext {
@@ -92,15 +94,10 @@ function composeFiles(ctx: EnvironmentContext, worktree: string): string[] {
 function composeEnvironment(ctx: EnvironmentContext, worktree: string): Environment {
   const files = composeFiles(ctx, worktree);
   const settings = ctx.config.compose;
-  const hash = createHash("sha256").update(JSON.stringify(settings ?? {}));
+  // No service to work in named: Nexus adds its own, for the language the repository is written in.
+  const ownDev: DevLanguage | undefined = settings?.dev_service ? undefined : detectDevLanguage(worktree);
+  const hash = createHash("sha256").update(JSON.stringify([settings ?? {}, ownDev ?? {}]));
   for (const file of files) hash.update(readFileSync(file));
-  if (!settings?.dev_service) {
-    throw new NexusError("The repository's compose file is the environment, but no dev service is named.", {
-      category: "config",
-      exitCode: 2,
-      hint: "Set `compose.dev_service` in .nexus/config.yaml to the service you work in (exec, shell, ssh, gates).",
-    });
-  }
   return {
     name: "compose",
     kind: "compose",
@@ -108,9 +105,10 @@ function composeEnvironment(ctx: EnvironmentContext, worktree: string): Environm
     description: `the repository's ${files.map((f) => f.slice(worktree.length + 1)).join(" + ")}`,
     files,
     projectDir: worktree,
-    devService: settings.dev_service,
-    workspaceFolder: settings.workspace_folder,
-    ssh: settings.ssh,
+    devService: settings?.dev_service ?? OWN_DEV_SERVICE,
+    ownDev,
+    workspaceFolder: settings?.workspace_folder ?? "/workspace",
+    ssh: settings?.ssh ?? true,
     postCreate: [],
     postStart: [],
     updateRemoteUserUID: true,

@@ -1,6 +1,7 @@
 import type { ComposeModel, PortModel, ServiceModel } from "./compose-model.js";
 import type { Environment } from "./environment-types.js";
 import { projectName, type WorkspaceRef } from "./names.js";
+import { ownDevEntry } from "./own-dev.js";
 import { type PortRequest, portEnvName } from "./ports.js";
 import type { PortRecord } from "./store.js";
 
@@ -109,7 +110,7 @@ export function buildOverride(input: OverrideInput, services: string[]): Record<
     if (input.images[name]) Object.assign(own, { image: input.images[name], pull_policy: "never" });
     if (service.build && Object.keys(input.host.proxy).length) own.build = { args: input.host.proxy };
     if (name === env.devService) Object.assign(own, devService(input));
-    out[name] = own;
+    out[name] = name === env.devService && env.ownDev ? ownDevEntry(service, own) : own;
   }
   return {
     name: projectName(ref),
