@@ -1,0 +1,104 @@
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openProject } from "../src/workspace/context.js";
+import { destroyWorkspace } from "../src/workspace/manager.js";
+import { runCli } from "./helpers/cli.js";
+import { dockerAvailable } from "./helpers/docker.js";
+import { gitRepo, isolatedHome } from "./helpers/fs.js";
+
+const hasDocker = await dockerAvailable();
+
+/**
+ * The shape of a library's compose file: only the database its tests run against, no place to work.
+ * (Nexus's PostgreSQL image has its cluster made at build time, for these credentials.)
+ */
+const COMPOSE = `services:
+  postgres:
+    build:
+      context: \${NEXUS_TEMPLATES}/_shared/postgres
+    environment:
+      POSTGRES_USER: nexus
+      POSTGRES_PASSWORD: nexus
+      POSTGRES_DB: app
+    ports:
+      - "5432"
+    healthcheck:
+      test: ["CMD", "pg_isready", "-h", "127.0.0.1", "-U", "nexus", "-d", "app"]
+      interval: 10s
+      start_period: 60s
+`;
+
+/** A PostgreSQL login with the variables the dev container got: prints the server's answer to a query. */
+const CONNECT = `
+const { Client } = require("pg");
+const client = new Client();
+client.connect().then(() => client.query("select current_user, current_database()"))
+  .then((r) => { console.log(JSON.stringify(r.rows[0])); return client.end(); })
+  .catch((e) => { console.error(e.message); process.exit(1); });
+`;
+
+describe.skipIf(!hasDocker)("a compose file with no dev service", () => {
+  let repo = "";
+  const name = `own-${randomBytes(3).toString("hex")}`;
+
+  beforeAll(async () => {
+    isolatedHome();
+    repo = gitRepo({
+      "compose.yaml": COMPOSE,
+      "package.json": `${JSON.stringify({ name: "lib", private: true, scripts: { test: "node -e 1" } })}\n`,
+      ".nvmrc": "22\n",
+    });
+  });
+
+  afterAll(async () => {
+    if (!repo) return;
+    const ctx = await openProject(repo);
+    await destroyWorkspace(ctx, name, { force: true }).catch(() => undefined);
+  });
+
+  it("init writes a config that works and says Nexus adds its own dev container", async () => {
+    const init = await runCli(["init"], repo);
+    expect(init.code, init.stderr).toBe(0);
+    expect(init.stdout + init.stderr).toMatch(/Nexus adds its own dev container for Node 22/);
+    const config = readFileSync(join(repo, ".nexus/config.yaml"), "utf8");
+    expect(config).toMatch(/^default_template: compose$/m);
+    expect(config).not.toMatch(/^\s+dev_service:/m);
+  });
+
+  it("create gives a Node 22 container beside the database, which it reaches by name", async () => {
+    const created = await runCli(["workspace", "create", name], repo);
+    expect(created.code, created.stderr).toBe(0);
+    const version = await runCli(["workspace", "exec", name, "--", "node", "--version"], repo);
+    expect(version.code, version.stderr).toBe(0);
+    expect(version.stdout.trim()).toMatch(/^v22\./);
+    const vars = await runCli(
+      ["workspace", "exec", name, "--", "sh", "-c", 'echo "$PGHOST $PGPORT $PGUSER $PGDATABASE $DATABASE_URL"'],
+      repo,
+    );
+    expect(vars.stdout.trim()).toBe("postgres 5432 nexus app postgres://nexus:nexus@postgres:5432/app");
+    const login = await runCli(
+      [
+        "workspace",
+        "exec",
+        name,
+        "--",
+        "sh",
+        "-c",
+        `cd /tmp && npm install --silent --no-audit --no-fund pg >/dev/null && node -e '${CONNECT}'`,
+      ],
+      repo,
+    );
+    expect(login.code, login.stderr).toBe(0);
+    expect(JSON.parse(login.stdout.trim())).toEqual({ current_user: "nexus", current_database: "app" });
+  });
+
+  it("lists SSH and the database's own port among the workspace's ports", async () => {
+    const ports = await runCli(["workspace", "ports", name, "--json"], repo);
+    expect(ports.code, ports.stderr).toBe(0);
+    const listed = JSON.parse(ports.stdout) as { ports: { service: string }[] };
+    const services = listed.ports.map((p) => p.service);
+    expect(services).toEqual(expect.arrayContaining(["nexus-dev", "postgres"]));
+  });
+});
