@@ -3,7 +3,7 @@ import type { ComposeModel } from "./compose-model.js";
 import { databaseVariables } from "./database-env.js";
 import type { Environment } from "./environment-types.js";
 import { buildOverride } from "./override.js";
-import { devImageTag, OWN_DEV_SERVICE, ownDevEntry, withOwnDevService } from "./own-dev.js";
+import { devImage, OWN_DEV_SERVICE, ownDevEntry, withOwnDevService } from "./own-dev.js";
 
 const model = (services: ComposeModel["services"]): ComposeModel => ({ name: "p", services });
 
@@ -112,7 +112,7 @@ describe("Nexus's own dev service", () => {
     const added = withOwnDevService(model(services), env);
     const dev = added.model.services[OWN_DEV_SERVICE]!;
     expect(dev).toMatchObject({
-      image: devImageTag(env.ownDev!),
+      image: devImage(env.ownDev!).tag,
       build: { args: { LANGUAGE: "node", VERSION: "22" } },
       networks: { default: null, back: null },
       command: ["sleep", "infinity"],
@@ -123,8 +123,11 @@ describe("Nexus's own dev service", () => {
   });
 
   it("shares one image tag per language and version", () => {
-    expect(devImageTag({ language: "node", version: "22", label: "" })).toBe(devImageTag(env.ownDev!));
-    expect(devImageTag({ language: "node", version: "24", label: "" })).not.toBe(devImageTag(env.ownDev!));
+    expect(devImage({ language: "node", version: "22", label: "" }).tag).toBe(devImage(env.ownDev!).tag);
+    expect(devImage({ language: "node", version: "24", label: "" }).tag).not.toBe(devImage(env.ownDev!).tag);
+    expect(devImage(env.ownDev!)).toMatchObject({
+      tag: expect.stringMatching(/^nexus\/build:[0-9a-f]{16}$/),
+    });
   });
 
   it("leaves an environment with its own dev service alone", () => {
@@ -160,7 +163,7 @@ describe("Nexus's own dev service", () => {
       [...Object.keys(added.model.services)],
     ) as { services: Record<string, Record<string, unknown>> };
     const dev = override.services[OWN_DEV_SERVICE]!;
-    expect(dev).toMatchObject({ image: devImageTag(env.ownDev!), init: true, networks: { back: null } });
+    expect(dev).toMatchObject({ image: devImage(env.ownDev!).tag, init: true, networks: { back: null } });
     expect(dev.environment).toMatchObject({ PGHOST: "db", NEXUS_WORKSPACE: "w1" });
     expect(override.services.db).not.toHaveProperty("build");
   });

@@ -28,6 +28,11 @@ export interface Environment {
   workspaceFolder: string;
   /** Key-only sshd in the dev container (when the image has one). */
   ssh: boolean;
+  /**
+   * The dev image is Nexus's own and always runs sshd: SSH gets a leased port. Any other image gets
+   * none (whether it has sshd is known only once it runs); `ssh` then runs its sshd through `docker exec`.
+   */
+  sshPort?: boolean;
   postCreate: LifecycleCommand[];
   postStart: LifecycleCommand[];
   /** The user commands run as in the dev container; the host's uid/gid is mapped onto it. */

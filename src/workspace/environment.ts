@@ -109,6 +109,8 @@ function composeEnvironment(ctx: EnvironmentContext, worktree: string): Environm
     ownDev,
     workspaceFolder: settings?.workspace_folder ?? "/workspace",
     ssh: settings?.ssh ?? true,
+    // Nexus's own dev image runs sshd.
+    sshPort: ownDev ? true : undefined,
     postCreate: [],
     postStart: [],
     updateRemoteUserUID: true,

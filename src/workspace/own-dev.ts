@@ -20,16 +20,17 @@ export function devImageBuild(language: DevLanguage): { context: string; args: R
 
 /**
  * One tag per image content (the Dockerfile and script, the language and version): every workspace of
- * every repository asking for Node 22 uses the one image, built once.
+ * every repository asking for Node 22 uses the one image, built once. Tag and labels are those of every
+ * image Nexus builds (images.ts), so `prune` removes it when no workspace uses it.
  */
-export function devImageTag(language: DevLanguage): string {
+export function devImage(language: DevLanguage): { tag: string; labels: Record<string, string> } {
   const build = devImageBuild(language);
-  const hash = createHash("sha256")
+  const digest = createHash("sha256")
     .update(hashDirectory(build.context))
     .update(JSON.stringify(build.args))
     .digest("hex")
-    .slice(0, 12);
-  return `nexus/dev-${language.language}:${hash}`;
+    .slice(0, 16);
+  return { tag: `nexus/build:${digest}`, labels: { "nexus.image": "1", "nexus.image.content": digest } };
 }
 
 /**
@@ -46,10 +47,12 @@ export function withOwnDevService(
   const networks = new Set<string>();
   for (const service of Object.values(model.services))
     for (const name of Object.keys((service.networks ?? {}) as object)) networks.add(name);
+  const image = devImage(language);
   const dev: ServiceModel = {
-    image: devImageTag(language),
+    image: image.tag,
     pull_policy: "never",
-    build: devImageBuild(language),
+    // Labelled as every image Nexus builds (ServiceModel reads no labels).
+    build: { ...devImageBuild(language), labels: image.labels } as ServiceModel["build"],
     // A dev container is a place to work: it stays up (init reaps processes and stops it at once).
     command: ["sleep", "infinity"],
     init: true,
