@@ -20,7 +20,7 @@ function gitDevTemplate(repo: string): void {
       "  dev:",
       "    build:",
       "      context: ${NEXUS_TEMPLATES}/_dev",
-      "      args: { LANGUAGE: node, VERSION: \"24\" }",
+      '      args: { LANGUAGE: node, VERSION: "24" }',
       '    command: ["sleep", "infinity"]',
       "    init: true",
       "x-nexus:",

@@ -74,7 +74,15 @@ describe.skipIf(!hasDocker)("a compose file with no dev service", () => {
     expect(version.code, version.stderr).toBe(0);
     expect(version.stdout.trim()).toMatch(/^v22\./);
     const vars = await runCli(
-      ["workspace", "exec", name, "--", "sh", "-c", 'echo "$PGHOST $PGPORT $PGUSER $PGDATABASE $DATABASE_URL"'],
+      [
+        "workspace",
+        "exec",
+        name,
+        "--",
+        "sh",
+        "-c",
+        'echo "$PGHOST $PGPORT $PGUSER $PGDATABASE $DATABASE_URL"',
+      ],
       repo,
     );
     expect(vars.stdout.trim()).toBe("postgres 5432 nexus app postgres://nexus:nexus@postgres:5432/app");
