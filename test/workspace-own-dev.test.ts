@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openProject } from "../src/workspace/context.js";
@@ -7,6 +7,7 @@ import { destroyWorkspace } from "../src/workspace/manager.js";
 import { runCli } from "./helpers/cli.js";
 import { dockerAvailable } from "./helpers/docker.js";
 import { gitRepo, isolatedHome } from "./helpers/fs.js";
+import { nonRootUser, type Runner } from "./helpers/nonroot.js";
 
 const hasDocker = await dockerAvailable();
 
@@ -108,5 +109,49 @@ describe.skipIf(!hasDocker)("a compose file with no dev service", () => {
     const listed = JSON.parse(ports.stdout) as { ports: { service: string }[] };
     const services = listed.ports.map((p) => p.service);
     expect(services).toEqual(expect.arrayContaining(["nexus-dev", "postgres"]));
+  });
+});
+
+const isRoot = process.getuid?.() === 0;
+
+/** The same repository for a developer who is not root: the container runs their commands as them. */
+describe.skipIf(!hasDocker || !isRoot)("a compose file with no dev service, for a non-root user", () => {
+  let as: Runner;
+  const name = `own-nr-${randomBytes(3).toString("hex")}`;
+
+  beforeAll(() => {
+    as = nonRootUser("nexus-ci-dev");
+    as.sh("git init -q -b main && git config user.name 'Dev User' && git config user.email dev@example.test");
+    writeFileSync(join(as.repo, "compose.yaml"), COMPOSE);
+    writeFileSync(join(as.repo, "package.json"), '{"name":"lib","private":true}\n');
+    writeFileSync(join(as.repo, ".node-version"), "v22\n");
+    as.sh("git add -A && git commit -qm init");
+  });
+
+  afterAll(() => {
+    as?.nexus("workspace", "destroy", name, "--force");
+    as?.cleanup();
+  });
+
+  it("init and create alone give a Node 22 container that runs commands as them", () => {
+    const init = as.nexus("init");
+    expect(init.code, init.stderr).toBe(0);
+    expect(init.stdout + init.stderr).toMatch(/Nexus adds its own dev container for Node 22/);
+    const created = as.nexus("workspace", "create", name);
+    expect(created.code, created.stderr).toBe(0);
+    const inside = as.nexus(
+      "workspace",
+      "exec",
+      name,
+      "--",
+      "sh",
+      "-c",
+      `id -u; node --version; cd /tmp && npm install --silent --no-audit --no-fund pg >/dev/null && node -e '${CONNECT}'`,
+    );
+    expect(inside.code, inside.stderr).toBe(0);
+    const [uid, version, row] = inside.stdout.trim().split("\n");
+    expect(uid).toBe(String(as.uid));
+    expect(version).toMatch(/^v22\./);
+    expect(JSON.parse(row!)).toEqual({ current_user: "nexus", current_database: "app" });
   });
 });
