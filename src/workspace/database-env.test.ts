@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ComposeModel } from "./compose-model.js";
-import { databaseVariables } from "./database-env.js";
+import { databaseClients, databaseVariables } from "./database-env.js";
 import type { Environment } from "./environment-types.js";
 import { buildOverride } from "./override.js";
 import { devImage, OWN_DEV_SERVICE, ownDevEntry, withOwnDevService } from "./own-dev.js";
@@ -89,6 +89,21 @@ describe("database connection variables", () => {
 
   it("nothing for a file without databases", () => {
     expect(databaseVariables(model({ web: { image: "nginx" } }))).toEqual({});
+    expect(databaseClients(model({ web: { image: "nginx" } }))).toEqual([]);
+  });
+
+  it("names the Debian client packages for the file's databases", () => {
+    const services = {
+      c: { image: "redis" },
+      p: { image: "postgres" },
+      m: { image: "mongo" },
+      q: { image: "mariadb" },
+    };
+    expect(databaseClients(model(services))).toEqual([
+      "default-mysql-client",
+      "postgresql-client",
+      "redis-tools",
+    ]);
   });
 });
 
@@ -102,6 +117,9 @@ const env = {
   files: [],
 } as unknown as Environment;
 
+/** What the file below needs: PostgreSQL's and Redis's clients. */
+const CLIENTS = ["postgresql-client", "redis-tools"];
+
 describe("Nexus's own dev service", () => {
   const services = {
     db: { image: "postgres:16", environment: { POSTGRES_PASSWORD: "pw" }, networks: { default: null } },
@@ -112,19 +130,25 @@ describe("Nexus's own dev service", () => {
     const added = withOwnDevService(model(services), env);
     const dev = added.model.services[OWN_DEV_SERVICE]!;
     expect(dev).toMatchObject({
-      image: devImage(env.ownDev!).tag,
+      image: devImage(env.ownDev!, CLIENTS).tag,
       build: { args: { LANGUAGE: "node", VERSION: "22" } },
       networks: { default: null, back: null },
       command: ["sleep", "infinity"],
       init: true,
     });
     expect(dev.build?.context).toMatch(/templates\/_dev$/);
+    expect(dev.build?.args).toEqual({
+      LANGUAGE: "node",
+      VERSION: "22",
+      CLIENTS: "postgresql-client redis-tools",
+    });
     expect(added.env.containerEnv).toMatchObject({ PGHOST: "db", PGPASSWORD: "pw", REDIS_HOST: "cache" });
   });
 
   it("shares one image tag per language and version", () => {
     expect(devImage({ language: "node", version: "22", label: "" }).tag).toBe(devImage(env.ownDev!).tag);
     expect(devImage({ language: "node", version: "24", label: "" }).tag).not.toBe(devImage(env.ownDev!).tag);
+    expect(devImage(env.ownDev!, CLIENTS).tag).not.toBe(devImage(env.ownDev!).tag);
     expect(devImage(env.ownDev!)).toMatchObject({
       tag: expect.stringMatching(/^nexus\/build:[0-9a-f]{16}$/),
     });
@@ -163,7 +187,11 @@ describe("Nexus's own dev service", () => {
       [...Object.keys(added.model.services)],
     ) as { services: Record<string, Record<string, unknown>> };
     const dev = override.services[OWN_DEV_SERVICE]!;
-    expect(dev).toMatchObject({ image: devImage(env.ownDev!).tag, init: true, networks: { back: null } });
+    expect(dev).toMatchObject({
+      image: devImage(env.ownDev!, CLIENTS).tag,
+      init: true,
+      networks: { back: null },
+    });
     expect(dev.environment).toMatchObject({ PGHOST: "db", NEXUS_WORKSPACE: "w1" });
     expect(override.services.db).not.toHaveProperty("build");
   });

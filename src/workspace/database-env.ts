@@ -10,21 +10,26 @@ const KINDS: { kind: Kind; name: RegExp; env: RegExp }[] = [
   { kind: "mongo", name: /mongo/i, env: /^MONGO_INITDB_/ },
 ];
 
+/** Debian's client package for each kind: `psql`, `mysql`, `redis-cli` in the dev container. */
+const CLIENTS: Partial<Record<Kind, string>> = {
+  postgres: "postgresql-client",
+  mysql: "default-mysql-client",
+  redis: "redis-tools",
+};
+
+/** The client packages the dev image gets for the file's databases, in a stable order. */
+export function databaseClients(model: ComposeModel): string[] {
+  const kinds = databaseServices(model).keys();
+  return [...kinds].flatMap((kind) => CLIENTS[kind] ?? []).sort();
+}
+
 /**
  * Connection variables for each database service of the file, as a client in the dev container
  * reaches it: the service's name as host, its container port, and the credentials its own environment
  * gives its image (the images' defaults otherwise). The first service of each kind wins.
  */
 export function databaseVariables(model: ComposeModel): Record<string, string> {
-  const found = new Map<Kind, [string, Record<string, string>]>();
-  // By image name first: an application's own POSTGRES_PASSWORD makes it a client, not a server.
-  for (const byEnv of [false, true]) {
-    for (const [name, service] of Object.entries(model.services)) {
-      const env = environmentOf(service);
-      const kind = kindOf(service, env, byEnv);
-      if (kind && !found.has(kind)) found.set(kind, [name, env]);
-    }
-  }
+  const found = databaseServices(model);
   const vars: Record<string, string> = {};
   const mongo = found.get("mongo");
   if (mongo) Object.assign(vars, mongoVariables(...mongo));
@@ -36,6 +41,20 @@ export function databaseVariables(model: ComposeModel): Record<string, string> {
   // DATABASE_URL names PostgreSQL when the file has both.
   if (postgres) Object.assign(vars, postgresVariables(...postgres));
   return vars;
+}
+
+/** The first service of each kind: its name and environment. */
+function databaseServices(model: ComposeModel): Map<Kind, [string, Record<string, string>]> {
+  const found = new Map<Kind, [string, Record<string, string>]>();
+  // By image name first: an application's own POSTGRES_PASSWORD makes it a client, not a server.
+  for (const byEnv of [false, true]) {
+    for (const [name, service] of Object.entries(model.services)) {
+      const env = environmentOf(service);
+      const kind = kindOf(service, env, byEnv);
+      if (kind && !found.has(kind)) found.set(kind, [name, env]);
+    }
+  }
+  return found;
 }
 
 function environmentOf(service: ServiceModel): Record<string, string> {

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { DevLanguage } from "../core/dev-language.js";
 import type { ComposeModel, ServiceModel } from "./compose-model.js";
-import { databaseVariables } from "./database-env.js";
+import { databaseClients, databaseVariables } from "./database-env.js";
 import type { Environment } from "./environment-types.js";
 import { hashDirectory } from "./template-files.js";
 import { builtinTemplatesDir } from "./templates.js";
@@ -10,21 +10,31 @@ import { builtinTemplatesDir } from "./templates.js";
 /** The service Nexus adds to a compose file that has none to work in. */
 export const OWN_DEV_SERVICE = "nexus-dev";
 
-/** Nexus's dev image build: templates/_dev with the language and version as build arguments. */
-export function devImageBuild(language: DevLanguage): { context: string; args: Record<string, string> } {
+/**
+ * Nexus's dev image build: templates/_dev with the language and version as build arguments, and the
+ * Debian packages of the file's database clients (psql, mysql, redis-cli) when it has databases.
+ */
+export function devImageBuild(
+  language: DevLanguage,
+  clients: string[] = [],
+): { context: string; args: Record<string, string> } {
+  const args = { LANGUAGE: language.language, VERSION: language.version };
   return {
     context: join(builtinTemplatesDir(), "_dev"),
-    args: { LANGUAGE: language.language, VERSION: language.version },
+    args: clients.length ? { ...args, CLIENTS: clients.join(" ") } : args,
   };
 }
 
 /**
- * One tag per image content (the Dockerfile and script, the language and version): every workspace of
- * every repository asking for Node 22 uses the one image, built once. Tag and labels are those of every
- * image Nexus builds (images.ts), so `prune` removes it when no workspace uses it.
+ * One tag per image content (the Dockerfile and script, the language, version and clients): every
+ * workspace of every repository asking for Node 22 uses the one image, built once. Tag and labels are
+ * those of every image Nexus builds (images.ts), so `prune` removes it when no workspace uses it.
  */
-export function devImage(language: DevLanguage): { tag: string; labels: Record<string, string> } {
-  const build = devImageBuild(language);
+export function devImage(
+  language: DevLanguage,
+  clients: string[] = [],
+): { tag: string; labels: Record<string, string> } {
+  const build = devImageBuild(language, clients);
   const digest = createHash("sha256")
     .update(hashDirectory(build.context))
     .update(JSON.stringify(build.args))
@@ -47,12 +57,13 @@ export function withOwnDevService(
   const networks = new Set<string>();
   for (const service of Object.values(model.services))
     for (const name of Object.keys((service.networks ?? {}) as object)) networks.add(name);
-  const image = devImage(language);
+  const clients = databaseClients(model);
+  const image = devImage(language, clients);
   const dev: ServiceModel = {
     image: image.tag,
     pull_policy: "never",
     // Labelled as every image Nexus builds (ServiceModel reads no labels).
-    build: { ...devImageBuild(language), labels: image.labels } as ServiceModel["build"],
+    build: { ...devImageBuild(language, clients), labels: image.labels } as ServiceModel["build"],
     // A dev container is a place to work: it stays up (init reaps processes and stops it at once).
     command: ["sleep", "infinity"],
     init: true,
