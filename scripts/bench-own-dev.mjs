@@ -12,7 +12,8 @@ const home = mkdtempSync(join(tmpdir(), "nexus-bench-home-"));
 const { NEXUS_TEMPLATES: _ignored, ...hostEnv } = process.env;
 const env = { ...hostEnv, HOME: home, NEXUS_HOME: join(home, ".nexus"), NO_COLOR: "1" };
 const { devImage } = await import("../dist/workspace/own-dev.js");
-const image = devImage({ language: "node", version: "22", label: "Node 22" }).tag;
+// The image Nexus builds for the file without a dev service: Node 22 and the PostgreSQL client.
+const image = devImage({ language: "node", version: "22", label: "Node 22" }, ["postgresql-client"]).tag;
 
 const db = `  postgres:
     build:
