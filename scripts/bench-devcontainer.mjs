@@ -26,7 +26,7 @@ export function workspaceImages(filters) {
 }
 
 /**
- * Writes a repository with .devcontainer/{templates/node-postgres,templates/_shared} copied from ours
+ * Writes a repository with .devcontainer/{templates/node-postgres,templates/_shared} (and _dev) copied from ours
  * and a small second compose file: the project name, Nexus's image tags (so nothing is rebuilt or
  * pulled), the repository mounted at /workspace (Nexus mounts the worktree there too), and PostgreSQL
  * published on 127.0.0.1:pgPort (Nexus publishes on a leased 127.0.0.1 port). With `build: "reset"`
@@ -37,7 +37,7 @@ export function devcontainerRepo({ images, pgPort, project, build }) {
   const dir = mkdtempSync(join(tmpdir(), "nexus-bench-dc-"));
   const dc = join(dir, ".devcontainer");
   mkdirSync(join(dc, "templates"), { recursive: true });
-  for (const t of ["node-postgres", "_shared"])
+  for (const t of ["node-postgres", "_shared", "_dev"])
     cpSync(resolve("templates", t), join(dc, "templates", t), { recursive: true });
   const reset = build === "reset" ? "    build: !reset null\n" : "";
   writeFileSync(

@@ -43,7 +43,9 @@ function renderEnvironment(result: InitResult): void {
   if (found?.kind !== "compose") return;
   const files = (found.files ?? []).join(" + ");
   info(
-    `environment: ${files}, dev service ${found.devService ?? "not found: set compose.dev_service in .nexus/config.yaml"}`,
+    found.devService
+      ? `environment: ${files}, dev service ${found.devService}`
+      : `environment: ${files}, no service to work in: Nexus adds its own dev container for ${found.ownDev?.label ?? "Debian"} (set compose.dev_service to use one of the file's)`,
   );
   const others = (found.candidates ?? []).filter((c) => c.file !== found.file);
   if (!others.length || result.alreadyInitialised) return;

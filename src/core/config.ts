@@ -1,5 +1,6 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { z } from "zod";
+import type { DevLanguage } from "./dev-language.js";
 import type { ProjectPaths } from "./paths.js";
 import { readYamlFile } from "./yaml-file.js";
 
@@ -138,6 +139,8 @@ export interface DetectedEnvironment {
   devService?: string;
   /** compose: every compose file found (with its override), in the order init looks. */
   candidates?: { file: string; override?: string }[];
+  /** No service to work in: the language and version of the dev container Nexus adds. */
+  ownDev?: DevLanguage;
 }
 
 /** A path as a YAML scalar: plain when it is only path characters, else quoted. */
@@ -152,7 +155,7 @@ function environmentLines(found: DetectedEnvironment | undefined): string {
   if (found?.kind === "compose") {
     const dev = found.devService
       ? `  dev_service: ${found.devService}   # the service you work in (exec, shell, ssh, gates)`
-      : "  # dev_service: app   # the service you work in (exec, shell, ssh, gates)";
+      : `  # dev_service: app   # the service you work in; unset: Nexus adds its own (${found.ownDev?.label ?? "Debian"})`;
     const files = found.files ?? [found.file ?? ""];
     return `${head}\n${foundLines(found)}default_template: compose\ncompose:\n  files: [${files.map(scalar).join(", ")}]\n${dev}`;
   }

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type ComposeCandidate, findComposeFiles } from "./compose-files.js";
 import { type DetectedEnvironment, writeDefaultConfig } from "./config.js";
+import { detectDevLanguage } from "./dev-language.js";
 import { findRepository } from "./paths.js";
 import { DEVCONTAINER_FILES } from "./project-files.js";
 
@@ -113,7 +114,9 @@ export async function detectEnvironment(
   const services = new Set<string>();
   for (const file of files) for (const name of await serviceNames(join(root, file))) services.add(name);
   const devService = ["dev", "app", "web", "workspace"].find((s) => services.has(s));
-  return { kind: "compose", file: chosen.file, files, devService, candidates };
+  // No service to work in: Nexus adds its own dev container, for the language the repository is in.
+  const ownDev = devService ? undefined : detectDevLanguage(root);
+  return { kind: "compose", file: chosen.file, files, devService, candidates, ownDev };
 }
 
 async function serviceNames(file: string): Promise<string[]> {

@@ -1,3 +1,5 @@
+import type { DevLanguage } from "../core/dev-language.js";
+
 /** A lifecycle command as devcontainer.json and x-nexus write it: a shell string or an argv array. */
 export type LifecycleCommand = string | string[];
 
@@ -50,6 +52,11 @@ export interface Environment {
   overrideCommand: boolean;
   /** Content hash of everything above and the files it read: a cache key. */
   hash: string;
+  /**
+   * Set when the compose file has no service to work in: Nexus adds its own dev service (own-dev.ts),
+   * built for this language and version.
+   */
+  ownDev?: DevLanguage;
   /** Service names, where known without asking Compose (templates list them). */
   services?: string[];
 }

@@ -3,10 +3,12 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { findComposeFiles } from "../core/compose-files.js";
 import type { NexusConfig } from "../core/config.js";
-import { NexusError, UsageError } from "../core/errors.js";
+import { type DevLanguage, detectDevLanguage } from "../core/dev-language.js";
+import { UsageError } from "../core/errors.js";
 import type { ProjectPaths } from "../core/paths.js";
 import { composeFileIn, composeOverrideFor, DEVCONTAINER_FILES } from "../core/project-files.js";
 import type { Environment } from "./environment-types.js";
+import { OWN_DEV_SERVICE } from "./own-dev.js";
 import { loadTemplate } from "./templates.js";
 
 export interface EnvironmentContext {
@@ -150,15 +152,10 @@ export function composeProjectDir(ctx: EnvironmentContext, worktree: string, fil
 function composeEnvironment(ctx: EnvironmentContext, worktree: string): Environment {
   const files = composeFiles(ctx, worktree);
   const settings = ctx.config.compose;
-  const hash = createHash("sha256").update(JSON.stringify(settings ?? {}));
+  // No service to work in named: Nexus adds its own, for the language the repository is written in.
+  const ownDev: DevLanguage | undefined = settings?.dev_service ? undefined : detectDevLanguage(worktree);
+  const hash = createHash("sha256").update(JSON.stringify([settings ?? {}, ownDev ?? {}]));
   for (const file of files) hash.update(readFileSync(file));
-  if (!settings?.dev_service) {
-    throw new NexusError("The repository's compose file is the environment, but no dev service is named.", {
-      category: "config",
-      exitCode: 2,
-      hint: "Set `compose.dev_service` in .nexus/config.yaml to the service you work in (exec, shell, ssh, gates).",
-    });
-  }
   return {
     name: "compose",
     kind: "compose",
@@ -166,9 +163,12 @@ function composeEnvironment(ctx: EnvironmentContext, worktree: string): Environm
     description: `the repository's ${files.map((f) => f.slice(worktree.length + 1)).join(" + ")}`,
     files,
     projectDir: composeProjectDir(ctx, worktree, files),
-    devService: settings.dev_service,
-    workspaceFolder: settings.workspace_folder,
-    ssh: settings.ssh,
+    devService: settings?.dev_service ?? OWN_DEV_SERVICE,
+    ownDev,
+    workspaceFolder: settings?.workspace_folder ?? "/workspace",
+    ssh: settings?.ssh ?? true,
+    // Nexus's own dev image runs sshd.
+    sshPort: ownDev ? true : undefined,
     postCreate: [],
     postStart: [],
     updateRemoteUserUID: true,

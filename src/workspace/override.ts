@@ -2,6 +2,7 @@ import type { ComposeModel, PortModel, ServiceModel } from "./compose-model.js";
 import type { Environment } from "./environment-types.js";
 import type { BuiltImage } from "./images.js";
 import { projectName, type WorkspaceRef } from "./names.js";
+import { ownDevEntry } from "./own-dev.js";
 import { type PortRequest, portEnvName } from "./ports.js";
 import type { PortRecord } from "./store.js";
 
@@ -113,7 +114,7 @@ export function buildOverride(input: OverrideInput, services: string[]): Record<
     const build = service.build && buildExtras(input.host.proxy, image);
     if (build) own.build = build;
     if (name === env.devService) Object.assign(own, devService(input));
-    out[name] = own;
+    out[name] = name === env.devService && env.ownDev ? ownDevEntry(service, own) : own;
   }
   return {
     name: projectName(ref),

@@ -17,6 +17,7 @@ import { type BuiltImage, builtImages } from "./images.js";
 import { projectName, type WorkspaceRef } from "./names.js";
 import { buildOverride, type HostSetup, portRequestsFor } from "./override.js";
 import { overrideYaml } from "./override-yaml.js";
+import { withOwnDevService } from "./own-dev.js";
 import { ensurePorts } from "./ports.js";
 import { checkBindSources } from "./preflight.js";
 import { devSetupOnStart } from "./prepare.js";
@@ -43,11 +44,13 @@ export interface Started {
 
 /** Ports, override, `docker compose up`, then health, host user and SSH: shared by create, up and repair. */
 export async function startWorkspace(options: StartOptions): Promise<Started> {
-  const { ctx, record, env } = options;
+  const { ctx, record } = options;
   const stage = timer(options.onStage);
   const ref = { repoId: ctx.repoId, workspace: record.name };
-  const base = { ...composeProject(ref, env, env.files), root: record.worktreePath };
-  const [model, host] = await Promise.all([readModel(base, modelCache(ctx)), hostSetup(ctx.paths.root)]);
+  const base = { ...composeProject(ref, options.env, options.env.files), root: record.worktreePath };
+  const [read, host] = await Promise.all([readModel(base, modelCache(ctx)), hostSetup(ctx.paths.root)]);
+  const { model, env } = withOwnDevService(read, options.env);
+  if (env.ownDev?.note) warn(env.ownDev.note);
   const services = activeServices(model, env.runServices, env.profiles);
   checkBindSources({ model, services, worktree: record.worktreePath, mainRoot: ctx.paths.root });
   checkRiskyServices({ model, services, allow: ctx.config.allow, onWarning: warn });
