@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { realpathSync, statSync } from "node:fs";
 import { userInfo } from "node:os";
 import { gitRaw } from "../core/git.js";
 import type { HostSetup } from "./override.js";
@@ -12,6 +12,17 @@ const CA_VARS = [
   "SSL_CERT_FILE",
   "REQUESTS_CA_BUNDLE",
   "CURL_CA_BUNDLE",
+];
+
+/**
+ * The bundle OpenSSL trusts by default on each family of systems (Debian/Ubuntu/Alpine, Fedora/RHEL,
+ * openSUSE, macOS): a CA the user added to the system store is in it, so a workspace trusts it too.
+ */
+export const SYSTEM_CA_STORES = [
+  "/etc/ssl/certs/ca-certificates.crt",
+  "/etc/pki/tls/certs/ca-bundle.crt",
+  "/etc/ssl/ca-bundle.pem",
+  "/etc/ssl/cert.pem",
 ];
 
 /**
@@ -49,10 +60,18 @@ export function proxyVars(env: NodeJS.ProcessEnv): Record<string, string> {
   return vars;
 }
 
-export function caBundle(env: NodeJS.ProcessEnv): string | undefined {
-  for (const name of CA_VARS) {
-    const file = env[name];
-    if (file && existsSync(file)) return file;
+/**
+ * The CA bundle workspaces trust: one a variable names (NEXUS_CA_BUNDLE, or one tools read, SSL_CERT_FILE
+ * being OpenSSL's own store), else the host's system store. Links are resolved: Docker mounts files.
+ */
+export function caBundle(env: NodeJS.ProcessEnv, stores: string[] = SYSTEM_CA_STORES): string | undefined {
+  const named = CA_VARS.map((name) => env[name]).filter((file): file is string => Boolean(file));
+  for (const file of [...named, ...stores]) {
+    try {
+      if (statSync(file).isFile() && statSync(file).size > 0) return realpathSync(file);
+    } catch {
+      // not there: the next one
+    }
   }
   return undefined;
 }

@@ -21,7 +21,7 @@ export interface HostSetup {
   gitEmail?: string;
   /** HTTP(S)_PROXY / NO_PROXY in both cases, as the host has them. */
   proxy: Record<string, string>;
-  /** A CA bundle file on the host to trust inside containers (corporate proxies). */
+  /** The CA bundle containers and builds trust: a variable's, else the host's system store (host.ts). */
   caFile?: string;
 }
 
@@ -107,16 +107,32 @@ export function buildOverride(input: OverrideInput, services: string[]): Record<
     if (service.container_name) own.container_name = new Tagged("!reset", null);
     // Nexus's content-tagged image is built here, never pulled (no registry has it).
     if (input.images[name]) Object.assign(own, { image: input.images[name], pull_policy: "never" });
-    if (service.build && Object.keys(input.host.proxy).length) own.build = { args: input.host.proxy };
+    const build = service.build && buildExtras(input.host);
+    if (build) own.build = build;
     if (name === env.devService) Object.assign(own, devService(input));
     out[name] = own;
   }
+  const builds = services.some((name) => model.services[name]?.build);
   return {
     name: projectName(ref),
     services: out,
+    ...(builds && input.host.caFile
+      ? { secrets: { [CA_SECRET]: { file: escapeDollars(input.host.caFile) } } }
+      : {}),
     ...labelled("networks", model, labels),
     ...labelled("volumes", model, labels),
   };
+}
+
+/** The build secret holding the host's CA bundle (docs/templates.md): RUN --mount=type=secret,id=nexus_ca. */
+export const CA_SECRET = "nexus_ca";
+
+/** What every build gets from the host: the proxy as build arguments, the CA bundle as a secret. */
+function buildExtras(host: HostSetup): Record<string, unknown> | undefined {
+  const extras: Record<string, unknown> = {};
+  if (Object.keys(host.proxy).length) extras.args = host.proxy;
+  if (host.caFile) extras.secrets = [CA_SECRET];
+  return Object.keys(extras).length ? extras : undefined;
 }
 
 /** One lease per container port; the file's protocols for it (a DNS server's 53 has tcp and udp) share it. */
@@ -184,7 +200,7 @@ export function devEnvironment(input: OverrideInput): Record<string, string> {
   if (host.gitName) Object.assign(vars, { GIT_AUTHOR_NAME: host.gitName, GIT_COMMITTER_NAME: host.gitName });
   if (host.gitEmail)
     Object.assign(vars, { GIT_AUTHOR_EMAIL: host.gitEmail, GIT_COMMITTER_EMAIL: host.gitEmail });
-  Object.assign(vars, host.proxy);
+  Object.assign(vars, withServicesUnproxied(host.proxy, Object.keys(input.model.services)));
   if (host.caFile) {
     for (const key of [
       "NODE_EXTRA_CA_CERTS",
@@ -196,6 +212,15 @@ export function devEnvironment(input: OverrideInput): Record<string, string> {
       vars[key] = "/run/nexus/ca.crt";
   }
   return { ...vars, ...input.env.containerEnv, ...input.extraEnv };
+}
+
+/** Behind a proxy, the project's own services (`db`) and loopback are still reached directly. */
+function withServicesUnproxied(proxy: Record<string, string>, services: string[]): Record<string, string> {
+  if (!Object.keys(proxy).some((key) => /^(https?|all)_proxy$/i.test(key))) return proxy;
+  const listed = (proxy.NO_PROXY ?? "").split(",").map((entry) => entry.trim());
+  const direct = ["localhost", "127.0.0.1", ...services].filter((name) => !listed.includes(name));
+  const noProxy = [...listed.filter(Boolean), ...direct].join(",");
+  return { ...proxy, NO_PROXY: noProxy, no_proxy: noProxy };
 }
 
 /**
