@@ -66,7 +66,7 @@ describe("BuildLog", () => {
 
   it("says a failure once: the step cut to ~200 characters, its last 20 lines, the log's path", () => {
     const log = new BuildLog();
-    BUILDKIT.forEach((line) => log.feed(line));
+    for (const line of BUILDKIT) log.feed(line);
     const lines = Array.from({ length: 30 }, (_, i) => `out ${i}`);
     const error = buildFailure(
       'Cannot start workspace "w"',
