@@ -101,8 +101,9 @@ describe.skipIf(!hasDocker || !isRoot)("a non-root user's workspace", () => {
     );
     expect(shown.code, shown.stderr).toBe(0);
     const [vars, certs, installed] = shown.stdout.trim().split("\n");
+    // NO_PROXY keeps the host's entries and adds loopback and the project's services (db is reached directly).
     expect(vars).toBe(
-      "http://proxy.corp.test:3128|http://proxy.corp.test:3128|localhost,db|db|yes|1|/workspace/node_modules",
+      "http://proxy.corp.test:3128|http://proxy.corp.test:3128|localhost,db,127.0.0.1,dev|db|yes|1|/workspace/node_modules",
     );
     expect(certs).toBe("1");
     expect(installed).toContain("nexus-host-ca.crt");

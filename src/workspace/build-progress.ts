@@ -57,7 +57,7 @@ export function buildFailure(what: string, step: BuildStep, logFile?: string): N
     step.error ?? "",
   );
   const why = ranAndFailed ? `exit code ${code ?? "?"}` : truncate(step.error ?? "failed", COMMAND_SHOWN);
-  const service = step.service ? `service "${step.service}"` : "an image";
+  const failed = step.service ? `building service "${step.service}" failed` : "the build failed";
   const command = oneLine(truncate(step.command, COMMAND_SHOWN));
   const output = step.output.filter((l) => l.trim()).slice(-OUTPUT_SHOWN);
   const hint = [
@@ -65,11 +65,11 @@ export function buildFailure(what: string, step: BuildStep, logFile?: string): N
       ? `Its last output:\n${output.map((l) => `  | ${visible(l)}`).join("\n")}`
       : "It printed nothing.",
     logFile
-      ? `Full log: ${logFile} (run the command again with -v to see Compose's output as it comes).`
-      : "Run the command again with -v to see Compose's full output.",
+      ? `Full log: ${logFile} (run the command again with -v to see the build's output as it comes).`
+      : "Run the command again with -v to see the build's whole output.",
     trouble(output),
   ];
-  return new NexusError(`${what}: building ${service} failed at [${step.position}] ${command} (${why})`, {
+  return new NexusError(`${what}: ${failed} at [${step.position}] ${command} (${why})`, {
     category: "docker",
     hint: hint.filter(Boolean).join("\n"),
   });
