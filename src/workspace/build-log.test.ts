@@ -87,3 +87,31 @@ describe("BuildLog", () => {
     expect(error.exitCode).toBe(1);
   });
 });
+
+describe("progressPrinter", () => {
+  it("prints a line per step, not their output, and notes a step silent for 30 s", async () => {
+    const { vi } = await import("vitest");
+    const { progressPrinter } = await import("./build-progress.js");
+    vi.useFakeTimers();
+    const written: string[] = [];
+    const write = vi
+      .spyOn(process.stderr, "write")
+      .mockImplementation((chunk) => written.push(String(chunk)) > 0);
+    try {
+      const printer = progressPrinter(new BuildLog());
+      printer.line("#1 [dev internal] load build definition from Dockerfile");
+      printer.line("#5 [dev 2/3] RUN npm install \u001b[2J\u0007");
+      printer.line("#5 0.100 npm http fetch GET https://registry.npmjs.org/pg");
+      vi.advanceTimersByTime(31_000);
+      printer.stop();
+      const text = written.join("");
+      expect(text).toContain("dev: [2/3] RUN npm install \\x07");
+      expect(text).not.toContain("internal");
+      expect(text).not.toContain("npm http fetch");
+      expect(text).toMatch(/dev: \[2\/3\] RUN npm install .* still running \(3\d s\)/);
+    } finally {
+      write.mockRestore();
+      vi.useRealTimers();
+    }
+  });
+});
