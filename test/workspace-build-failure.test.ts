@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildTemplate, noteImage, removeImages } from "./helpers/builds.js";
 import { runCli } from "./helpers/cli.js";
-import { dockerAvailable } from "./helpers/docker.js";
+import { dockerAvailable, resourcesOf } from "./helpers/docker.js";
 import { initialisedRepo } from "./helpers/workspaces.js";
 
 const hasDocker = await dockerAvailable();
@@ -41,5 +41,6 @@ describe.skipIf(!hasDocker)("a failing build", () => {
     expect(statSync(log).mode & 0o777).toBe(0o600);
     expect(readFileSync(log, "utf8")).toContain(`long output line 60 ${suffix}`);
     expect(err).not.toMatch(/\n\s+at /);
+    expect(await resourcesOf(name)).toEqual({ containers: 0, networks: 0, volumes: 0 }); // the create was undone
   });
 });
