@@ -57,7 +57,6 @@ export function buildFailure(what: string, step: BuildStep, logFile?: string): N
     step.error ?? "",
   );
   const why = ranAndFailed ? `exit code ${code ?? "?"}` : truncate(step.error ?? "failed", COMMAND_SHOWN);
-  const failed = step.service ? `building service "${step.service}" failed` : "the build failed";
   const command = oneLine(truncate(step.command, COMMAND_SHOWN));
   const output = step.output.filter((l) => l.trim()).slice(-OUTPUT_SHOWN);
   const hint = [
@@ -69,7 +68,11 @@ export function buildFailure(what: string, step: BuildStep, logFile?: string): N
       : "Run the command again with -v to see the build's whole output.",
     trouble(output),
   ];
-  return new NexusError(`${what}: ${failed} at [${step.position}] ${command} (${why})`, {
+  const at = `[${step.position}] ${command} (${why})`;
+  const message = step.service
+    ? `${what}: building service "${step.service}" failed at ${at}`
+    : `${what}: the build failed at ${at}`;
+  return new NexusError(message, {
     category: "docker",
     hint: hint.filter(Boolean).join("\n"),
   });
