@@ -1,18 +1,23 @@
-import { realpathSync, statSync } from "node:fs";
+import { createHash } from "node:crypto";
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { userInfo } from "node:os";
+import { join } from "node:path";
 import { gitRaw } from "../core/git.js";
+import { nexusHome } from "../core/paths.js";
 import type { HostSetup } from "./override.js";
 
 const PROXY_VARS = ["HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY"];
 
-/** Bundles a host may trust beyond the system's defaults, in the order tools look for them. */
-const CA_VARS = [
-  "NEXUS_CA_BUNDLE",
-  "NODE_EXTRA_CA_CERTS",
-  "SSL_CERT_FILE",
-  "REQUESTS_CA_BUNDLE",
-  "CURL_CA_BUNDLE",
-];
+/** Whole bundles (they replace the store), in the order they are looked for; Nexus's own first. */
+const CA_VARS = ["NEXUS_CA_BUNDLE", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"];
 
 /**
  * The bundle OpenSSL trusts by default on each family of systems (Debian/Ubuntu/Alpine, Fedora/RHEL,
@@ -61,12 +66,37 @@ export function proxyVars(env: NodeJS.ProcessEnv): Record<string, string> {
 }
 
 /**
- * The CA bundle workspaces trust: one a variable names (NEXUS_CA_BUNDLE, or one tools read, SSL_CERT_FILE
- * being OpenSSL's own store), else the host's system store. Links are resolved: Docker mounts files.
+ * The CA bundle workspaces trust, as a whole bundle (containers point SSL_CERT_FILE at it): one a
+ * variable names (NEXUS_CA_BUNDLE, or SSL_CERT_FILE, OpenSSL's own store, ...), else the host's system
+ * store; NODE_EXTRA_CA_CERTS, which only adds to Node's CAs, is added to it (a file under
+ * ~/.nexus/ca named by its content). Links are resolved: Docker mounts files.
  */
-export function caBundle(env: NodeJS.ProcessEnv, stores: string[] = SYSTEM_CA_STORES): string | undefined {
+export function caBundle(
+  env: NodeJS.ProcessEnv,
+  stores: string[] = SYSTEM_CA_STORES,
+  dir: string = join(nexusHome(), "ca"),
+): string | undefined {
   const named = CA_VARS.map((name) => env[name]).filter((file): file is string => Boolean(file));
-  for (const file of [...named, ...stores]) {
+  const store = firstFile([...named, ...stores]);
+  const extra = firstFile(env.NODE_EXTRA_CA_CERTS ? [env.NODE_EXTRA_CA_CERTS] : []);
+  if (!extra || !store || extra === store) return store ?? extra;
+  const [whole, added] = [readFileSync(store, "utf8"), readFileSync(extra, "utf8")];
+  if (whole.includes(added.trim())) return store;
+  const text = `${whole.trimEnd()}\n${added.trim()}\n`;
+  const file = join(dir, `bundle-${createHash("sha256").update(text).digest("hex").slice(0, 16)}.pem`);
+  if (existsSync(file)) return file;
+  try {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(`${file}.${process.pid}.tmp`, text, { mode: 0o644 });
+    renameSync(`${file}.${process.pid}.tmp`, file);
+    return file;
+  } catch {
+    return extra; // a read-only home: the added CAs alone, as before
+  }
+}
+
+function firstFile(files: string[]): string | undefined {
+  for (const file of files) {
     try {
       if (statSync(file).isFile() && statSync(file).size > 0) return realpathSync(file);
     } catch {
