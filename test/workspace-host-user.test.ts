@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { appendFileSync, existsSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import Dockerode from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -97,14 +97,18 @@ describe.skipIf(!hasDocker || !isRoot)("a non-root user's workspace", () => {
       "--",
       "sh",
       "-c",
-      'echo "$HTTPS_PROXY|$https_proxy|$NO_PROXY|$POSTGRES_HOST|$ONLY_HERE|$EXTRA|$(pwd)"; grep -c BEGIN "$NODE_EXTRA_CA_CERTS"; ls /usr/local/share/ca-certificates',
+      'echo "$HTTPS_PROXY|$https_proxy|$NO_PROXY|$POSTGRES_HOST|$ONLY_HERE|$EXTRA|$(pwd)"; grep -c BEGIN "$NODE_EXTRA_CA_CERTS"; tail -n 2 "$NODE_EXTRA_CA_CERTS" | head -n 1; ls /usr/local/share/ca-certificates',
     );
     expect(shown.code, shown.stderr).toBe(0);
-    const [vars, certs, installed] = shown.stdout.trim().split("\n");
+    const [vars, certs, lastLine, installed] = shown.stdout.trim().split("\n");
+    // NO_PROXY keeps the host's entries and adds loopback and the project's services (db is reached directly).
     expect(vars).toBe(
-      "http://proxy.corp.test:3128|http://proxy.corp.test:3128|localhost,db|db|yes|1|/workspace/node_modules",
+      "http://proxy.corp.test:3128|http://proxy.corp.test:3128|localhost,db,127.0.0.1,dev|db|yes|1|/workspace/node_modules",
     );
-    expect(certs).toBe("1");
+    // NODE_EXTRA_CA_CERTS only adds: the container gets the host's store with the corporate CA at its end.
+    expect(Number(certs)).toBeGreaterThan(1);
+    const corp = readFileSync(join(as.home, "corp-ca.pem"), "utf8").trim().split("\n");
+    expect(lastLine).toBe(corp.at(-2));
     expect(installed).toContain("nexus-host-ca.crt");
     const bad = as.nexus("workspace", "exec", NAME, "-e", "not a pair", "--", "true");
     expect(bad.code).toBe(2);

@@ -4,7 +4,9 @@ import { jsonOption } from "./common.js";
 
 export function registerDoctor(program: Command): void {
   jsonOption(
-    program.command("doctor").description("check Docker, git, ports and SSH, and say what to fix"),
+    program
+      .command("doctor")
+      .description("check Docker, git, ports, SSH and HTTPS from a container, and say what to fix"),
   ).action(async (opts: { json?: boolean }) => {
     const { runDoctor } = await import("../core/doctor.js");
     const checks = await runDoctor();

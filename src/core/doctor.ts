@@ -15,7 +15,15 @@ type CheckFn = () => Promise<Check>;
 
 /** Each check says what it found and, when something is wrong, the one thing to do about it. */
 export async function runDoctor(): Promise<Check[]> {
-  const checks: CheckFn[] = [checkGit, checkProject, checkDocker, checkCompose, checkPorts, checkSsh];
+  const checks: CheckFn[] = [
+    checkGit,
+    checkProject,
+    checkDocker,
+    checkCompose,
+    checkPorts,
+    checkSsh,
+    checkTls,
+  ];
   return Promise.all(
     checks.map((c) => c().catch((e: Error): Check => ({ name: c.name, status: "fail", detail: e.message }))),
   );
@@ -96,6 +104,12 @@ async function checkCompose(): Promise<Check> {
   if (major < 2 || (major === 2 && minor < 24))
     return { name: "compose", status: "fail", detail: `Docker Compose ${version} is too old`, fix };
   return { name: "compose", status: "ok", detail: `Docker Compose ${version}` };
+}
+
+/** HTTPS from inside a container, trusting the CA and using the proxy a workspace would get. */
+async function checkTls(): Promise<Check> {
+  const { checkTlsInContainer } = await import("../workspace/tls-check.js");
+  return { name: "tls", ...(await checkTlsInContainer()) };
 }
 
 async function checkPorts(): Promise<Check> {

@@ -27,6 +27,11 @@ export function setOutputMode(mode: { quiet?: boolean; verbose?: boolean }): voi
   verbose = Boolean(mode.verbose);
 }
 
+/** With `-v`: tools' own output (Compose's build log) is shown in full. */
+export function isVerbose(): boolean {
+  return verbose;
+}
+
 /** Human progress and logs go to stderr so stdout stays clean for --json and `path`. */
 export function info(message: string): void {
   if (!quiet) process.stderr.write(`${safe(message)}\n`);

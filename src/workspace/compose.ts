@@ -3,7 +3,9 @@ import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { NexusError } from "../core/errors.js";
-import { debug, info, style } from "../core/output.js";
+import { debug } from "../core/output.js";
+import { BuildLog } from "./build-log.js";
+import { buildFailure, progressPrinter, saveLog } from "./build-progress.js";
 import { explainDockerError } from "./docker-errors.js";
 import { builtinTemplatesDir } from "./templates.js";
 
@@ -24,6 +26,8 @@ export interface ComposeProject {
 export interface ComposeRun {
   stdout: string;
   stderr: string;
+  /** Both streams' lines in the order they came (a build's log is on stdout, Compose's on stderr). */
+  output: string;
   exitCode: number;
 }
 
@@ -35,6 +39,8 @@ export interface ComposeOptions {
   failure?: string;
   /** Every line Compose writes to stderr (its progress), as it comes. */
   onLine?: (line: string) => void;
+  /** Where a failed build's whole output is saved (with `failure`). */
+  logFile?: string;
 }
 
 /** The service of `services` whose container Compose's progress line says just started, if any. */
@@ -91,10 +97,13 @@ export async function compose(
 ): Promise<ComposeRun> {
   const started = performance.now();
   const own = project.profiles ? { env: { COMPOSE_PROFILES: "", ...options.env } } : {};
-  const result = await runDocker(composeArgs(project, args), { ...options, ...own });
+  const build = options.progress ? new BuildLog() : undefined;
+  const result = await runDocker(composeArgs(project, args), { ...options, ...own }, build);
   debug(`docker compose ${args[0]} (${project.name}): ${Math.round(performance.now() - started)} ms`);
-  if (result.exitCode !== 0 && options.failure) throw composeFailure(options.failure, result.stderr);
-  return result;
+  if (result.exitCode === 0 || !options.failure) return result;
+  const log = build?.built && options.logFile ? saveLog(options.logFile, result.output) : undefined;
+  if (build?.failed) throw buildFailure(options.failure, build.failed, log);
+  throw composeFailure(options.failure, result.stderr);
 }
 
 /**
@@ -122,43 +131,52 @@ function dockerCommand(args: string[]): [string, string[]] {
   return args[0] === "compose" && plugin ? [plugin, args.slice(1)] : ["docker", args];
 }
 
-function runDocker(args: string[], options: ComposeOptions): Promise<ComposeRun> {
+function runDocker(args: string[], options: ComposeOptions, build?: BuildLog): Promise<ComposeRun> {
   return new Promise((resolve, reject) => {
     const [file, fileArgs] = dockerCommand(args);
+    // Built-in templates name their build contexts ${NEXUS_TEMPLATES:-..}/NAME: absolute under Nexus.
+    // Builds print BuildKit's plain progress: one line per event, each naming its step.
+    const env = { NEXUS_TEMPLATES: builtinTemplatesDir(), ...process.env, ...options.env };
     const child = spawn(file, fileArgs, {
-      // Built-in templates name their build contexts ${NEXUS_TEMPLATES:-..}/NAME: absolute under Nexus.
-      env: { NEXUS_TEMPLATES: builtinTemplatesDir(), ...process.env, ...options.env },
+      env: build ? { ...env, BUILDKIT_PROGRESS: "plain" } : env,
       stdio: ["ignore", "pipe", "pipe"],
     });
-    const out: Buffer[] = [];
+    const printer = build ? progressPrinter(build) : undefined;
+    const out: string[] = [];
     const err: string[] = [];
-    child.stdout.on("data", (chunk: Buffer) => out.push(chunk));
-    let partial = "";
-    const onLine = (raw: string) => {
-      const line = raw.trim();
-      if (options.progress) showProgress(line);
-      options.onLine?.(line);
-    };
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-      err.push(chunk);
-      const lines = (partial + chunk).split("\n");
-      partial = lines.pop() ?? "";
-      lines.forEach(onLine);
+    const log: string[] = [];
+    // Compose writes its own progress to stderr, but a build's (BuildKit's) to stdout.
+    eachLine(child.stdout, out, (line) => {
+      if (!build) return;
+      log.push(line);
+      printer?.line(line);
     });
-    child.stderr.on("end", () => onLine(partial));
-    for (const stream of [child.stdout, child.stderr]) stream.on("error", () => undefined);
+    eachLine(child.stderr, err, (line) => {
+      log.push(line);
+      printer?.line(line);
+      options.onLine?.(line.trim());
+    });
     child.on("error", (error: NodeJS.ErrnoException) => reject(missingDocker(error)));
-    child.on("close", (code) =>
-      resolve({ stdout: Buffer.concat(out).toString("utf8"), stderr: err.join(""), exitCode: code ?? 1 }),
-    );
+    child.on("close", (code) => {
+      printer?.stop();
+      const output = log.join("\n");
+      resolve({ stdout: out.join(""), stderr: err.join(""), output, exitCode: code ?? 1 });
+    });
   });
 }
 
-/** Build steps and pulls are worth watching; Compose's per-container chatter goes to --verbose. */
-function showProgress(line: string): void {
-  if (!line) return;
-  if (/^#\d+ \[[^\]]+\]|Pulling|Pulled|Building|Built\b/.test(line)) info(style.dim(`  ${line}`));
-  else debug(`  ${line}`);
+/** Collects a stream's text into `chunks` and calls `onLine` with each whole line as it comes. */
+function eachLine(stream: NodeJS.ReadableStream, chunks: string[], onLine: (line: string) => void): void {
+  let partial = "";
+  stream.setEncoding("utf8");
+  stream.on("data", (chunk: string) => {
+    chunks.push(chunk);
+    const lines = (partial + chunk).split("\n");
+    partial = lines.pop() ?? "";
+    lines.forEach(onLine);
+  });
+  stream.on("end", () => onLine(partial));
+  stream.on("error", () => undefined);
 }
 
 function missingDocker(error: NodeJS.ErrnoException): NexusError {
@@ -185,7 +203,8 @@ export function composeFailure(what: string, stderr: string): NexusError {
     });
   }
   const portTaken = /port is already allocated|address already in use/i.test(last);
-  return new NexusError(`${what}: ${lines.at(-1) ?? "docker compose failed"}`, {
+  const said = lines.at(-1) ?? "docker compose failed";
+  return new NexusError(`${what}: ${said.length > 300 ? `${said.slice(0, 299)}…` : said}`, {
     category: portTaken ? "port_conflict" : "docker",
     hint: portTaken
       ? "Another program took the port; run `nexus workspace up` again to pick a new one."

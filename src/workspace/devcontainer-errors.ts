@@ -1,4 +1,6 @@
 import { ExitCode, NexusError } from "../core/errors.js";
+import { BuildLog } from "./build-log.js";
+import { buildFailure } from "./build-progress.js";
 import { type CliResult, lastJson, stripStamp } from "./devcontainer-cli.js";
 
 /** What failed, for the message: "read-configuration" or "build". */
@@ -26,6 +28,8 @@ export function cliFailure(step: CliStep, file: string, result: CliResult, timeo
       hint: `Pull it while the registry is reachable (docker pull ${pull}), or docker load it from a saved archive.`,
     });
   const buildFailed = step === "build";
+  const failedStep = buildFailed ? failingStep(lines) : undefined;
+  if (failedStep) return buildFailure(file, failedStep);
   return new NexusError(
     `${file}: ${buildFailed ? "building the image failed: " : ""}${reason(lines, result)}`,
     {
@@ -36,6 +40,13 @@ export function cliFailure(step: CliStep, file: string, result: CliResult, timeo
         : "Fix the file (see https://containers.dev/implementors/json_reference/) and try again.",
     },
   );
+}
+
+/** The Dockerfile step that failed, from the build output the CLI logs (classic builder or BuildKit). */
+function failingStep(lines: string[]) {
+  const log = new BuildLog();
+  for (const line of lines) log.feed(line);
+  return log.failed;
 }
 
 /** The feature the CLI was resolving when it failed: registry features only, not local folders. */

@@ -2,6 +2,8 @@ import { existsSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { NexusError } from "../core/errors.js";
 import { run } from "../core/process.js";
+import { BuildLog } from "./build-log.js";
+import { progressPrinter } from "./build-progress.js";
 import { type CliRunner, lastJson, runDevcontainerCli } from "./devcontainer-cli.js";
 import type { ImageCommand } from "./devcontainer-compose.js";
 import { cliFailure } from "./devcontainer-errors.js";
@@ -86,7 +88,15 @@ export async function buildImage(ctx: StepContext, tag: string): Promise<void> {
   if (!existsSync(lockFileOf(ctx.configFile))) args.push("--no-lockfile");
   ctx.onProgress?.(`devcontainer build ${ctx.source} → ${tag}`);
   const stall = { pattern: FETCHING_FEATURE, ms: ctx.registryTimeoutMs };
-  const result = await ctx.deps.cli(args, { timeoutMs: ctx.buildTimeoutMs, onLine: ctx.onProgress, stall });
+  // A line per Dockerfile step on the terminal (every line with -v), as for Compose's builds.
+  const printer = progressPrinter(new BuildLog());
+  const onLine = (line: string) => {
+    printer.line(line);
+    ctx.onProgress?.(line);
+  };
+  const result = await ctx.deps
+    .cli(args, { timeoutMs: ctx.buildTimeoutMs, onLine, stall })
+    .finally(printer.stop);
   const outcome = lastJson(result.stdout);
   if (result.exitCode !== 0 || result.timedOut || outcome?.outcome !== "success")
     throw cliFailure("build", ctx.source, result, ctx.buildTimeoutMs);

@@ -1,17 +1,33 @@
-import { existsSync } from "node:fs";
+import { createHash } from "node:crypto";
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { userInfo } from "node:os";
+import { join } from "node:path";
 import { gitRaw } from "../core/git.js";
+import { nexusHome } from "../core/paths.js";
 import type { HostSetup } from "./override.js";
 
 const PROXY_VARS = ["HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY"];
 
-/** Bundles a host may trust beyond the system's defaults, in the order tools look for them. */
-const CA_VARS = [
-  "NEXUS_CA_BUNDLE",
-  "NODE_EXTRA_CA_CERTS",
-  "SSL_CERT_FILE",
-  "REQUESTS_CA_BUNDLE",
-  "CURL_CA_BUNDLE",
+/** Whole bundles (they replace the store), in the order they are looked for; Nexus's own first. */
+const CA_VARS = ["NEXUS_CA_BUNDLE", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"];
+
+/**
+ * The bundle OpenSSL trusts by default on each family of systems (Debian/Ubuntu/Alpine, Fedora/RHEL,
+ * openSUSE, macOS): a CA the user added to the system store is in it, so a workspace trusts it too.
+ */
+export const SYSTEM_CA_STORES = [
+  "/etc/ssl/certs/ca-certificates.crt",
+  "/etc/pki/tls/certs/ca-bundle.crt",
+  "/etc/ssl/ca-bundle.pem",
+  "/etc/ssl/cert.pem",
 ];
 
 /**
@@ -49,10 +65,43 @@ export function proxyVars(env: NodeJS.ProcessEnv): Record<string, string> {
   return vars;
 }
 
-export function caBundle(env: NodeJS.ProcessEnv): string | undefined {
-  for (const name of CA_VARS) {
-    const file = env[name];
-    if (file && existsSync(file)) return file;
+/**
+ * The CA bundle workspaces trust, as a whole bundle (containers point SSL_CERT_FILE at it): one a
+ * variable names (NEXUS_CA_BUNDLE, or SSL_CERT_FILE, OpenSSL's own store, ...), else the host's system
+ * store; NODE_EXTRA_CA_CERTS, which only adds to Node's CAs, is added to it (a file under
+ * ~/.nexus/ca named by its content). Links are resolved: Docker mounts files.
+ */
+export function caBundle(
+  env: NodeJS.ProcessEnv,
+  stores: string[] = SYSTEM_CA_STORES,
+  dir: string = join(nexusHome(), "ca"),
+): string | undefined {
+  const named = CA_VARS.map((name) => env[name]).filter((file): file is string => Boolean(file));
+  const store = firstFile([...named, ...stores]);
+  const extra = firstFile(env.NODE_EXTRA_CA_CERTS ? [env.NODE_EXTRA_CA_CERTS] : []);
+  if (!extra || !store || extra === store) return store ?? extra;
+  const [whole, added] = [readFileSync(store, "utf8"), readFileSync(extra, "utf8")];
+  if (whole.includes(added.trim())) return store;
+  const text = `${whole.trimEnd()}\n${added.trim()}\n`;
+  const file = join(dir, `bundle-${createHash("sha256").update(text).digest("hex").slice(0, 16)}.pem`);
+  if (existsSync(file)) return file;
+  try {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(`${file}.${process.pid}.tmp`, text, { mode: 0o644 });
+    renameSync(`${file}.${process.pid}.tmp`, file);
+    return file;
+  } catch {
+    return extra; // a read-only home: the added CAs alone, as before
+  }
+}
+
+function firstFile(files: string[]): string | undefined {
+  for (const file of files) {
+    try {
+      if (statSync(file).isFile() && statSync(file).size > 0) return realpathSync(file);
+    } catch {
+      // not there: the next one
+    }
   }
   return undefined;
 }

@@ -155,6 +155,38 @@ describe("override", () => {
     });
   });
 
+  it("gives builds the CA as the nexus_ca secret, the dev container the CA and a NO_PROXY naming the services", () => {
+    const withCa: OverrideInput = { ...input, host: { ...input.host, caFile: "/etc/ssl/certs/ca.crt" } };
+    const out = buildOverride(withCa, ["web", "db"]) as Record<
+      string,
+      Record<string, Record<string, unknown>>
+    >;
+    expect(out.secrets).toEqual({ nexus_ca: { file: "/etc/ssl/certs/ca.crt" } });
+    expect(out.services!.web!.build).toEqual({
+      args: { HTTPS_PROXY: "http://p:3128" },
+      secrets: ["nexus_ca"],
+    });
+    expect(out.services!.db!.build).toBeUndefined();
+    expect(out.services!.web!.volumes).toContainEqual({
+      type: "bind",
+      source: "/etc/ssl/certs/ca.crt",
+      target: "/run/nexus/ca.crt",
+      read_only: true,
+    });
+    expect(devEnvironment(withCa)).toMatchObject({
+      NODE_EXTRA_CA_CERTS: "/run/nexus/ca.crt",
+      SSL_CERT_FILE: "/run/nexus/ca.crt",
+      NO_PROXY: "localhost,127.0.0.1,web,db,worker",
+      no_proxy: "localhost,127.0.0.1,web,db,worker",
+    });
+    const listed = {
+      ...withCa,
+      host: { ...withCa.host, proxy: { HTTP_PROXY: "http://p", NO_PROXY: "corp,db" } },
+    };
+    expect(devEnvironment(listed).NO_PROXY).toBe("corp,db,localhost,127.0.0.1,web,worker");
+    expect(buildOverride(input, ["db"])).not.toHaveProperty("secrets");
+  });
+
   it("escapes `$` in what it copies in, so Compose never interpolates a password or a path", () => {
     const dollars: OverrideInput = {
       ...input,

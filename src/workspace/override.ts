@@ -23,7 +23,7 @@ export interface HostSetup {
   gitEmail?: string;
   /** HTTP(S)_PROXY / NO_PROXY in both cases, as the host has them. */
   proxy: Record<string, string>;
-  /** A CA bundle file on the host to trust inside containers (corporate proxies). */
+  /** The CA bundle containers and builds trust: a variable's, else the host's system store (host.ts). */
   caFile?: string;
 }
 
@@ -111,22 +111,31 @@ export function buildOverride(input: OverrideInput, services: string[]): Record<
     // Nexus's content-tagged image is built here, never pulled (no registry has it), and labelled: prune finds it.
     const image = input.images[name];
     if (image) Object.assign(own, { image: image.tag, pull_policy: "never" });
-    const build = service.build && buildExtras(input.host.proxy, image);
+    const build = service.build && buildExtras(input.host, image);
     if (build) own.build = build;
     if (name === env.devService) Object.assign(own, devService(input));
     out[name] = name === env.devService && env.ownDev ? ownDevEntry(service, own) : own;
   }
+  const builds = services.some((name) => model.services[name]?.build);
   return {
     name: projectName(ref),
     services: out,
+    ...(builds && input.host.caFile
+      ? { secrets: { [CA_SECRET]: { file: escapeDollars(input.host.caFile) } } }
+      : {}),
     ...labelled("networks", model, labels),
     ...labelled("volumes", model, labels),
   };
 }
 
-function buildExtras(proxy: Record<string, string>, image?: BuiltImage): Record<string, unknown> | undefined {
+/** The build secret holding the host's CA bundle (docs/templates.md): RUN --mount=type=secret,id=nexus_ca. */
+export const CA_SECRET = "nexus_ca";
+
+/** What every build gets from the host: the proxy as build arguments, the CA bundle as a secret; Nexus's image labels. */
+function buildExtras(host: HostSetup, image?: BuiltImage): Record<string, unknown> | undefined {
   const extras: Record<string, unknown> = {};
-  if (Object.keys(proxy).length) extras.args = proxy;
+  if (Object.keys(host.proxy).length) extras.args = host.proxy;
+  if (host.caFile) extras.secrets = [CA_SECRET];
   if (image) extras.labels = image.labels;
   return Object.keys(extras).length ? extras : undefined;
 }
@@ -196,7 +205,7 @@ export function devEnvironment(input: OverrideInput): Record<string, string> {
   if (host.gitName) Object.assign(vars, { GIT_AUTHOR_NAME: host.gitName, GIT_COMMITTER_NAME: host.gitName });
   if (host.gitEmail)
     Object.assign(vars, { GIT_AUTHOR_EMAIL: host.gitEmail, GIT_COMMITTER_EMAIL: host.gitEmail });
-  Object.assign(vars, host.proxy);
+  Object.assign(vars, withServicesUnproxied(host.proxy, Object.keys(input.model.services)));
   if (host.caFile) {
     for (const key of [
       "NODE_EXTRA_CA_CERTS",
@@ -208,6 +217,15 @@ export function devEnvironment(input: OverrideInput): Record<string, string> {
       vars[key] = "/run/nexus/ca.crt";
   }
   return { ...vars, ...input.env.containerEnv, ...input.extraEnv };
+}
+
+/** Behind a proxy, the project's own services (`db`) and loopback are still reached directly. */
+function withServicesUnproxied(proxy: Record<string, string>, services: string[]): Record<string, string> {
+  if (!Object.keys(proxy).some((key) => /^(https?|all)_proxy$/i.test(key))) return proxy;
+  const listed = (proxy.NO_PROXY ?? "").split(",").map((entry) => entry.trim());
+  const direct = ["localhost", "127.0.0.1", ...services].filter((name) => !listed.includes(name));
+  const noProxy = [...listed.filter(Boolean), ...direct].join(",");
+  return { ...proxy, NO_PROXY: noProxy, no_proxy: noProxy };
 }
 
 /**

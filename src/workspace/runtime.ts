@@ -131,6 +131,7 @@ async function composeUp(input: UpInput, ports: PortRecord[]): Promise<Up | Erro
   const up = compose(project, ["up", "-d", "--remove-orphans", ...services], {
     progress: true,
     failure: `Cannot start workspace "${ref.workspace}"`,
+    logFile: buildLogPath(input.ctx, ref.workspace),
     onLine: (line) => {
       health.onLine(line);
       setup.onLine(line);
@@ -161,6 +162,11 @@ async function publishedPorts(ref: WorkspaceRef): Promise<{ owned: Set<number>; 
 /** `.nexus/compose/NAME.yaml`: inspectable (`nexus workspace config NAME`), rewritten on every start. */
 export function overridePath(ctx: ProjectContext, workspace: string): string {
   return join(ctx.paths.nexusDir, "compose", `${workspace}.yaml`);
+}
+
+/** `.nexus/logs/build-NAME.log`: the whole output of the last failed build (mode 0600). */
+export function buildLogPath(ctx: ProjectContext, workspace: string): string {
+  return join(ctx.paths.nexusDir, "logs", `build-${workspace}.log`);
 }
 
 async function writeOverride(input: UpInput, ports: PortRecord[]): Promise<ComposeProject> {
