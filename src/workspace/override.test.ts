@@ -165,6 +165,7 @@ describe("override", () => {
     expect(out.services!.web!.build).toEqual({
       args: { HTTPS_PROXY: "http://p:3128" },
       secrets: ["nexus_ca"],
+      labels: { "nexus.image": "1", "nexus.image.content": "123" },
     });
     expect(out.services!.db!.build).toBeUndefined();
     expect(out.services!.web!.volumes).toContainEqual({
