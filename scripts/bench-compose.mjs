@@ -18,25 +18,34 @@ const { NEXUS_TEMPLATES: _ignored, ...hostEnv } = process.env;
 const env = { ...hostEnv, HOME: home, NEXUS_HOME: join(home, ".nexus"), NO_COLOR: "1" };
 const repos = [];
 
-const DB = `  db:
-    build: ./db
-    command: ["sleep", "infinity"]
-    init: true
+const { devImage } = await import("../dist/workspace/own-dev.js");
+// The image Nexus builds for the file without a dev service (Node 22 and the PostgreSQL client): the
+// file with its own dev service runs the same image, so only what Nexus adds is compared.
+const image = devImage({ language: "node", version: "22", label: "Node 22" }, ["postgresql-client"]).tag;
+const DB = `  postgres:
+    build:
+      context: \${NEXUS_TEMPLATES}/_shared/postgres
+    environment: { POSTGRES_USER: nexus, POSTGRES_PASSWORD: nexus, POSTGRES_DB: app }
     ports: ["5432"]
+    healthcheck:
+      test: ["CMD", "pg_isready", "-h", "127.0.0.1", "-U", "nexus", "-d", "app"]
+      interval: 10s
+      start_period: 60s
 `;
 const DEV = `  dev:
-    build: ./db
+    image: ${image}
+    pull_policy: never
     command: ["sleep", "infinity"]
     init: true
 `;
 
-/** A git repository with a compose file (and `dev` when asked), initialised by `nexus init`. */
+/** A Node library's repository with a compose file (and `dev` when asked), initialised by `nexus init`. */
 function composeRepo(name, withDev) {
   const repo = realpathSync(mkdtempSync(join(tmpdir(), `nexus-bench-${name}-`)));
   repos.push(repo);
-  mkdirSync(join(repo, "db"));
-  writeFileSync(join(repo, "db", "Dockerfile"), "FROM debian:bookworm-slim\n");
   writeFileSync(join(repo, "compose.yaml"), `services:\n${withDev ? DEV : ""}${DB}`);
+  writeFileSync(join(repo, "package.json"), '{"name":"lib","private":true}\n');
+  writeFileSync(join(repo, ".nvmrc"), "22\n");
   const git = (...args) => execFileSync("git", args, { cwd: repo, stdio: "ignore" });
   git("init", "-q", "-b", "main");
   git("add", ".");
