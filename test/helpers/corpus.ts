@@ -21,6 +21,12 @@ export interface CorpusEntry {
   devcontainerJson?: string;
   images?: Record<string, string>;
   composeConfigDrops?: string;
+  /** Where the first compose file is: the repository root, or a subfolder (`scripts/`, `docker/`, `.devcontainer/`, …). */
+  location?: "root" | "sub";
+  /** An override file Compose reads by default (`compose.override.yaml`, `docker-compose.override.yml`) is among files. */
+  override?: boolean;
+  /** The profiles the file's services declare (none: every service starts by default). */
+  profiles?: string[];
 }
 
 export function manifest(): CorpusEntry[] {
