@@ -49,6 +49,7 @@ project() {
   git -C "$dir" config user.name "Nexus real-project check"
   git -C "$dir" config user.email nexus-real@example.test
   sed -i -E "$rewrite" "$dir/$compose"
+  if [ -n "${DROP:-}" ]; then echo "DROP=$DROP: removing it from the copy"; git -C "$dir" rm -rq -- "$DROP"; fi
   echo "registry images -> local stand-ins in $compose:"; git -C "$dir" diff -U0 -- "$compose" | grep '^[-+] ' || true
   git -C "$dir" commit -qam "nexus-real: registry images -> local stand-ins (no registry is reachable)"
 
@@ -77,12 +78,19 @@ project() {
   [ "${KEEP:-0}" = 1 ] || (cd "$dir" && nexus workspace destroy "$ws" --force >/dev/null 2>&1)
 }
 
+# A virtualenv with pip, also where the image has no ensurepip (Debian's python3 without python3-venv):
+# pip's wheel from PyPI then installs pip itself.
+PY_VENV='rm -rf /tmp/venv; python3 -m venv /tmp/venv 2>/dev/null || { python3 -m venv --without-pip /tmp/venv && /tmp/venv/bin/python -c "import json, urllib.request as u; d = json.load(u.urlopen(\"https://pypi.org/pypi/pip/json\")); w = [f[\"url\"] for f in d[\"urls\"] if f[\"filename\"].endswith(\".whl\")][0]; open(\"/tmp/pip.whl\", \"wb\").write(u.urlopen(w).read())" && /tmp/venv/bin/python /tmp/pip.whl/pip install -q /tmp/pip.whl; }'
+
 sh "$ROOT/test/fixtures/real/images/build.sh" >/dev/null 2>&1 || echo "warning: building the stand-in images failed"
 
 if [ "$WHICH" = node ] || [ "$WHICH" = all ]; then
   # node-postgres: docker-compose.yml holds one PostgreSQL (tests read PG* variables). The commit is the
   # one that added that file (an ESM/vitest/pnpm migration in the repository's fork network).
-  project node-postgres brianc/node-postgres 0d7653e3ebc711926189f5bf41ea269c33c77d84 docker-compose.yml \
+  # Its .devcontainer/ (a dev service `web` built FROM node:22, plus postgres:14) is what init picks first;
+  # NODE_PG_DEVCONTAINER=drop removes it from the copy to exercise the database-only file alone.
+  [ "${NODE_PG_DEVCONTAINER:-keep}" = drop ] && DROP=.devcontainer
+  DROP="${DROP:-}" project node-postgres brianc/node-postgres 0d7653e3ebc711926189f5bf41ea269c33c77d84 docker-compose.yml \
     's#ghcr.io/railwayapp-templates/postgres-ssl:latest#nexus-fixture/postgres:local#' \
     'npx --yes pnpm@10.33.2 install --frozen-lockfile && npx --yes pnpm@10.33.2 -r --filter "./packages/**" run build; npx --yes pnpm@10.33.2 -r --no-bail --filter "./packages/**" run test'
 fi
@@ -90,7 +98,7 @@ if [ "$WHICH" = python ] || [ "$WHICH" = all ]; then
   # ormar: scripts/docker-compose.yml holds PostgreSQL and MySQL (tests read DATABASE_URL, default sqlite).
   project ormar collerek/ormar caeb4a17df34fa60fadd9143a1d0aaecadec9472 scripts/docker-compose.yml \
     's#image: postgres:10.8#image: nexus-fixture/postgres:local#; s#image: mysql:5.7#image: nexus-fixture/mysql:local#' \
-    'python3 -m venv /tmp/venv && /tmp/venv/bin/pip install -q -e ".[postgresql,mysql,sqlite,orjson,crypto]" "pytest>=8.2,<10" "pytest-asyncio>=1.1,<2" fastapi httpx nest-asyncio && /tmp/venv/bin/python -m pytest tests -q -p no:cacheprovider'
+    "$PY_VENV"' && /tmp/venv/bin/pip install -q -e ".[postgresql,mysql,sqlite,orjson,crypto]" "pytest>=8.2,<10" "pytest-asyncio>=1.1,<2" fastapi httpx nest-asyncio && /tmp/venv/bin/python -m pytest tests -q -p no:cacheprovider'
 fi
 
 say "summary (temp copies in $WORK)"
