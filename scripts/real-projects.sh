@@ -19,6 +19,7 @@ WHICH="${1:-all}"
 WORK="$(mktemp -d /tmp/nexus-real-XXXXXX)"
 SUFFIX="$(od -An -N2 -tx1 /dev/urandom | tr -d ' \n')"
 SUMMARY=()
+FAILED=0
 
 say() { printf '\n== %s\n' "$*"; }
 nexus() { # shellcheck disable=SC2086
@@ -32,7 +33,7 @@ source_of() { # owner/name
 
 # Sums "N passed / N failed / N skipped" over every vitest "Tests" line and pytest summary line.
 counts() { # logfile
-  sed 's/\x1b\[[0-9;]*m//g' "$1" | grep -E '^\s*Tests\s+[0-9]|^=+ .*(passed|failed|error).* in [0-9.]+s' |
+  sed 's/\x1b\[[0-9;]*m//g' "$1" | grep -E '^\s*Tests\s+[0-9]|^(=+ )?[0-9]+ (passed|failed|skipped|errors?|deselected|xfailed|xpassed|warnings?)\b.* in [0-9.]+s' |
     awk '{ for (i = 2; i <= NF; i++) { w = $i; gsub(/[,|=()]/, "", w);
              if (w ~ /^passed/) p += $(i-1); else if (w ~ /^failed/) f += $(i-1);
              else if (w ~ /^skipped/) s += $(i-1); else if (w ~ /^errors?$/) e += $(i-1) } }
@@ -45,7 +46,7 @@ project() {
   local dir="$WORK/$name" ws="$name-$SUFFIX" log="$WORK/$name-test.log" started
   say "$name: $repo @ $commit"
   git clone -q --no-checkout "$(source_of "$repo")" "$dir" && git -C "$dir" checkout -q -b nexus-real "$commit" || {
-    SUMMARY+=("$name: could not check out $repo @ $commit"); return; }
+    FAILED=1; SUMMARY+=("$name: could not check out $repo @ $commit"); return; }
   git -C "$dir" config user.name "Nexus real-project check"
   git -C "$dir" config user.email nexus-real@example.test
   sed -i -E "$rewrite" "$dir/$compose"
@@ -63,6 +64,7 @@ project() {
   say "$name: nexus workspace create $ws"
   started=$(date +%s)
   if ! (cd "$dir" && nexus workspace create "$ws") 2>&1 | tee "$WORK/$name-create.log" || ! (cd "$dir" && nexus workspace ports "$ws" >/dev/null 2>&1); then
+    FAILED=1
     SUMMARY+=("$name: workspace create FAILED after $(($(date +%s) - started)) s: $(tail -n 3 "$WORK/$name-create.log" | tr '\n' ' ')")
     return
   fi
@@ -74,13 +76,14 @@ project() {
   (cd "$dir" && nexus workspace exec "$ws" -- env NO_COLOR=1 FORCE_COLOR=0 CI=1 sh -c "$test") >"$log" 2>&1
   local code=$?
   tail -n 40 "$log"
+  [ "$code" = 0 ] || FAILED=1
   SUMMARY+=("$name: exit $code in $(($(date +%s) - started)) s: $(counts "$log")  (log: $log)")
   [ "${KEEP:-0}" = 1 ] || (cd "$dir" && nexus workspace destroy "$ws" --force >/dev/null 2>&1)
 }
 
 # A virtualenv with pip, also where the image has no ensurepip (Debian's python3 without python3-venv):
 # pip's wheel from PyPI then installs pip itself.
-PY_VENV='rm -rf /tmp/venv; python3 -m venv /tmp/venv 2>/dev/null || { python3 -m venv --without-pip /tmp/venv && /tmp/venv/bin/python -c "import json, urllib.request as u; d = json.load(u.urlopen(\"https://pypi.org/pypi/pip/json\")); w = [f[\"url\"] for f in d[\"urls\"] if f[\"filename\"].endswith(\".whl\")][0]; open(\"/tmp/pip.whl\", \"wb\").write(u.urlopen(w).read())" && /tmp/venv/bin/python /tmp/pip.whl/pip install -q /tmp/pip.whl; }'
+PY_VENV='rm -rf /tmp/venv; python3 -m venv /tmp/venv 2>/dev/null || { python3 -m venv --without-pip /tmp/venv && /tmp/venv/bin/python -c "import json, urllib.parse as p, urllib.request as u; j = \"https://pypi.org/pypi/pip/json\"; d = json.load(u.urlopen(j)); f = [f for f in d[\"urls\"] if f[\"filename\"].endswith(\".whl\")][0]; open(\"/tmp/\" + f[\"filename\"], \"wb\").write(u.urlopen(p.urljoin(j, f[\"url\"])).read())" && w="$(ls /tmp/pip-*.whl | head -n 1)" && /tmp/venv/bin/python "$w/pip" install -q "$w"; }'
 
 sh "$ROOT/test/fixtures/real/images/build.sh" >/dev/null 2>&1 || echo "warning: building the stand-in images failed"
 
@@ -104,3 +107,4 @@ fi
 say "summary (temp copies in $WORK)"
 printf '%s\n' "${SUMMARY[@]}"
 [ "${KEEP:-0}" = 1 ] || rm -rf "$WORK"
+exit "$FAILED"
