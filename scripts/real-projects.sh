@@ -33,7 +33,7 @@ source_of() { # owner/name
 
 # Sums "N passed / N failed / N skipped" over every vitest "Tests" line and pytest summary line.
 counts() { # logfile
-  sed 's/\x1b\[[0-9;]*m//g' "$1" | grep -E '^\s*Tests\s+[0-9]|^(=+ )?[0-9]+ (passed|failed|skipped|errors?|deselected|xfailed|xpassed|warnings?)\b.* in [0-9.]+s' |
+  sed 's/\x1b\[[0-9;]*m//g' "$1" | grep -E '(^|: )\s*Tests\s+[0-9]|^(=+ )?[0-9]+ (passed|failed|skipped|errors?|deselected|xfailed|xpassed|warnings?)\b.* in [0-9.]+s' |
     awk '{ for (i = 2; i <= NF; i++) { w = $i; gsub(/[,|=()]/, "", w);
              if (w ~ /^passed/) p += $(i-1); else if (w ~ /^failed/) f += $(i-1);
              else if (w ~ /^skipped/) s += $(i-1); else if (w ~ /^errors?$/) e += $(i-1) } }
