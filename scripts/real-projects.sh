@@ -99,9 +99,13 @@ if [ "$WHICH" = node ] || [ "$WHICH" = all ]; then
 fi
 if [ "$WHICH" = python ] || [ "$WHICH" = all ]; then
   # ormar: scripts/docker-compose.yml holds PostgreSQL and MySQL (tests read DATABASE_URL, default sqlite).
+  # SQLAlchemy (and so ormar) refuses the postgres:// scheme; POSTGRESQL_SCHEME=1 rewrites the
+  # workspace's DATABASE_URL to postgresql:// for the test run only (a workaround, said in the output).
+  FIX=""
+  [ "${POSTGRESQL_SCHEME:-0}" = 1 ] && FIX='export DATABASE_URL="$(echo "$DATABASE_URL" | sed "s#^postgres://#postgresql://#")"; echo "POSTGRESQL_SCHEME=1: DATABASE_URL=$DATABASE_URL"; '
   project ormar collerek/ormar caeb4a17df34fa60fadd9143a1d0aaecadec9472 scripts/docker-compose.yml \
     's#image: postgres:10.8#image: nexus-fixture/postgres:local#; s#image: mysql:5.7#image: nexus-fixture/mysql:local#' \
-    "$PY_VENV"' && /tmp/venv/bin/pip install -q -e ".[postgresql,mysql,sqlite,orjson,crypto]" "pytest>=8.2,<10" "pytest-asyncio>=1.1,<2" fastapi httpx nest-asyncio asgi-lifespan pydantic-extra-types faker email-validator "psycopg[binary]" && /tmp/venv/bin/python -m pytest tests -q -p no:cacheprovider'
+    "$FIX$PY_VENV"' && /tmp/venv/bin/pip install -q -e ".[postgresql,mysql,sqlite,orjson,crypto]" "pytest>=8.2,<10" "pytest-asyncio>=1.1,<2" fastapi httpx nest-asyncio asgi-lifespan pydantic-extra-types faker email-validator "psycopg[binary]" && /tmp/venv/bin/python -m pytest tests -q -p no:cacheprovider'
 fi
 
 say "summary (temp copies in $WORK)"
