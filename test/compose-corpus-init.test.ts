@@ -22,7 +22,7 @@ import { nonRootUser, type Runner, type RunResult } from "./helpers/nonroot.js";
  * answer on their leased 127.0.0.1 ports, a second workspace shares no volume with the first, and
  * destroying both leaves nothing labelled with them.
  *
- * Every runnable compose fixture by default (nine, one after another: about 3 minutes).
+ * Every runnable compose fixture by default (nine, one after another: 3 min against A+B merged).
  * NEXUS_CORPUS_INIT=subset runs five that cover every kind: a database-only file at the root
  * (node-postgres, with an init script), one in scripts/ (ormar, PostgreSQL + MySQL), one in docker/ with
  * fixed container names and health dependencies (django-redis), an override file whose dev service is
