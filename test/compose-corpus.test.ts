@@ -1,5 +1,5 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { activeServices, type ComposeModel, readModel } from "../src/workspace/compose-model.js";
@@ -88,7 +88,9 @@ async function environmentOf(
 /** The fixture's dev service: the manifest's, else the first service `up` starts (a database is fine). */
 async function chooseDevService(entry: CorpusEntry, repo: string): Promise<string> {
   if (entry.devService) return entry.devService;
-  const base = { name: "nexus-corpus-probe", files: entry.files.map((f) => join(repo, f)), projectDir: repo };
+  const files = entry.files.map((f) => join(repo, f));
+  // Compose's own project directory: the first file's folder (scripts/, docker/, server/build/ …).
+  const base = { name: "nexus-corpus-probe", files, projectDir: dirname(files[0]!) };
   return activeServices(await readModel(base))[0]!;
 }
 
@@ -217,14 +219,6 @@ function checkLabelsAndNames(m: Merged, after: Config): void {
         expect(spec.name, `${kind}.${key}: scoped to the project`).toBe(`${m.project.name}_${key}`);
 }
 
-/**
- * Fixtures that fail because of a bug in src/, run as `it.fails` so the suite stays usable: when the bug
- * is fixed the test reports "expected to fail" and its line here goes. NEXUS_CORPUS_STRICT=1 runs them
- * as ordinary tests.
- */
-const KNOWN_BUGS: Record<string, string> = {};
-const strict = Boolean(process.env.NEXUS_CORPUS_STRICT);
-
 const created: string[] = [];
 
 describe.skipIf(!hasDocker)("the real-config corpus through Nexus's override (no containers)", () => {
@@ -243,9 +237,7 @@ describe.skipIf(!hasDocker)("the real-config corpus through Nexus's override (no
   });
 
   for (const entry of entries) {
-    const bug = strict ? undefined : KNOWN_BUGS[entry.dir];
-    const test = bug ? it.fails : it;
-    test(bug ? `${entry.dir} (known bug: ${bug})` : entry.dir, () => checkFixture(entry));
+    it(entry.dir, () => checkFixture(entry));
   }
 });
 

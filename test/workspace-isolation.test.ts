@@ -68,7 +68,7 @@ describe.skipIf(!hasDocker)("three node-postgres workspaces at once", () => {
       const ssh = result.ports.find((p) => p.name === "ssh")!;
       expect(["S", "N"]).toContain((await probeTcp(db.hostPort, POSTGRES_SSL_REQUEST)).toString()[0]);
       expect((await probeTcp(ssh.hostPort)).toString()).toMatch(/^SSH-2\.0/);
-      expect(result.env.DATABASE_URL).toBe(`postgres://nexus:nexus@127.0.0.1:${db.hostPort}/app`);
+      expect(result.env.DATABASE_URL).toBe(`postgresql://nexus:nexus@127.0.0.1:${db.hostPort}/app`);
     }
   });
 
@@ -92,7 +92,7 @@ describe.skipIf(!hasDocker)("three node-postgres workspaces at once", () => {
       repo,
     );
     const web = results[1]!.ports.find((p) => p.name === "web")!.hostPort;
-    expect(env.stdout.trim()).toBe(`${web} postgres://nexus:nexus@db:5432/app`);
+    expect(env.stdout.trim()).toBe(`${web} postgresql://nexus:nexus@db:5432/app`);
   });
 
   it("answers `ssh nexus-NAME -- git status` with no prompt, key only", () => {

@@ -86,7 +86,7 @@ describe.skipIf(!hasDocker)("a compose file with no dev service", () => {
       ],
       repo,
     );
-    expect(vars.stdout.trim()).toBe("postgres 5432 nexus app postgres://nexus:nexus@postgres:5432/app");
+    expect(vars.stdout.trim()).toBe("postgres 5432 nexus app postgresql://nexus:nexus@postgres:5432/app");
     const login = await runCli(
       [
         "workspace",

@@ -43,7 +43,7 @@ describe.skipIf(!hasDocker)("built-in and project templates on a real engine", (
         ["workspace", "exec", name, "--", "sh", "-c", "git --version && echo $DATABASE_URL"],
         repo,
       );
-      expect(db.stdout).toContain("postgres://nexus:nexus@db:5432/app");
+      expect(db.stdout).toContain("postgresql://nexus:nexus@db:5432/app");
     },
   );
 
@@ -88,7 +88,7 @@ describe.skipIf(!hasDocker)("built-in and project templates on a real engine", (
     expect(logs.code).toBe(0);
     const status = await runCli(["workspace", "status", "ext-one"], repo);
     expect(status.stdout).toContain("worker");
-    expect(status.stdout).toContain("DATABASE_URL=postgres://nexus:nexus@127.0.0.1:");
+    expect(status.stdout).toContain("DATABASE_URL=postgresql://nexus:nexus@127.0.0.1:");
   });
 
   it("prunes leftovers of workspaces the database no longer knows", async () => {

@@ -19,7 +19,7 @@ describe("database connection variables", () => {
       }),
     );
     expect(vars).toEqual({
-      DATABASE_URL: "postgres://u:p%40ss@pg:5432/d",
+      DATABASE_URL: "postgresql://u:p%40ss@pg:5432/d",
       PGHOST: "pg",
       PGPORT: "5432",
       PGUSER: "u",
@@ -71,7 +71,7 @@ describe("database connection variables", () => {
       MONGO_URL: "mongodb://m:pw@mongo:27017/?authSource=admin",
     });
     const both = databaseVariables(model({ ...services, pg: { image: "postgres" } }));
-    expect(both.DATABASE_URL).toBe("postgres://postgres:postgres@pg:5432/postgres");
+    expect(both.DATABASE_URL).toBe("postgresql://postgres:postgres@pg:5432/postgres");
     expect(both.MYSQL_HOST).toBe("mysql");
   });
 

@@ -78,7 +78,7 @@ function postgresVariables(host: string, env: Record<string, string>): Record<st
   const database = env.POSTGRES_DB || user;
   const port = env.PGPORT || "5432";
   return {
-    DATABASE_URL: `postgres://${enc(user)}:${enc(password)}@${host}:${port}/${enc(database)}`,
+    DATABASE_URL: `postgresql://${enc(user)}:${enc(password)}@${host}:${port}/${enc(database)}`,
     PGHOST: host,
     PGPORT: port,
     PGUSER: user,

@@ -41,7 +41,7 @@ describe("built-in templates", () => {
       expect(t.workspaceFolder).toBe("/workspace");
       expect(t.services?.sort()).toEqual(["db", "dev"]);
       // Compose leaves $${X} alone; Nexus fills it in for `ports`.
-      expect(t.hostEnv.DATABASE_URL).toBe("postgres://nexus:nexus@127.0.0.1:${NEXUS_PORT_POSTGRES}/app");
+      expect(t.hostEnv.DATABASE_URL).toBe("postgresql://nexus:nexus@127.0.0.1:${NEXUS_PORT_POSTGRES}/app");
       expect((await loadTemplate(name, "/nonexistent")).hash).toBe(t.hash);
     },
   );

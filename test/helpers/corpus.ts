@@ -21,6 +21,12 @@ export interface CorpusEntry {
   devcontainerJson?: string;
   images?: Record<string, string>;
   composeConfigDrops?: string;
+  /** Where the first compose file is: the repository root, or a subfolder (`scripts/`, `docker/`, `.devcontainer/`, …). */
+  location?: "root" | "sub";
+  /** An override file Compose reads by default (`compose.override.yaml`, `docker-compose.override.yml`) is among files. */
+  override?: boolean;
+  /** The profiles the file's services declare (none: every service starts by default). */
+  profiles?: string[];
 }
 
 export function manifest(): CorpusEntry[] {
@@ -220,7 +226,8 @@ export async function probePort(containerPort: number, hostPort: number): Promis
   };
   if (containerPort === 5432) return answer(POSTGRES_SSL_REQUEST, /^[SN]$/);
   if (containerPort === 3306) return answer(undefined, /mysql_native_password|MariaDB|^.{4}\n/s);
-  if (containerPort === 6379) return answer(Buffer.from("PING\r\n"), /^\+PONG/);
+  // Redis and Sentinel: an HTTP request would make Redis drop the connection without a word.
+  if (containerPort === 6379 || containerPort === 26379) return answer(Buffer.from("PING\r\n"), /^\+PONG/);
   if (containerPort === 11211) return answer(Buffer.from("version\r\n"), /^VERSION/);
   if (containerPort === 22) return answer(undefined, /^SSH-/);
   return answer(Buffer.from("GET / HTTP/1.0\r\nHost: localhost\r\n\r\n"), /^HTTP\/1\.[01] /);

@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFile, execFileSync, spawnSync } from "node:child_process";
 import { chownSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 
@@ -17,6 +17,11 @@ export interface Runner {
   /** A shell command as the user, in the repository. */
   sh(command: string): RunResult;
   run(file: string, args: string[]): RunResult;
+  /** The built CLI as the user in `cwd`, without blocking (several workspaces at once); 10-minute timeout. */
+  nexusIn(cwd: string, args: string[], extra?: Record<string, string>): Promise<RunResult>;
+  /** A shell command as the user in `cwd`, without blocking. */
+  shIn(cwd: string, command: string): Promise<RunResult>;
+  uidGid: { uid: number; gid: number };
   cleanup(): void;
 }
 
@@ -54,10 +59,22 @@ export function nonRootUser(name: string): Runner {
     });
     return { code: r.status ?? 1, stdout: r.stdout ?? "", stderr: r.stderr ?? String(r.error ?? "") };
   };
+  const runIn = (cwd: string, file: string, args: string[], extra?: Record<string, string>) =>
+    new Promise<RunResult>((done) => {
+      const argv = ["-u", name, "--", "env", "-i", ...env(extra), file, ...args];
+      const options = { cwd, encoding: "utf8" as const, timeout: 600_000, maxBuffer: 64 * 1024 * 1024 };
+      execFile("runuser", argv, options, (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
+        done({ code, stdout, stderr: stderr || (error && code === 1 ? String(error.message) : "") });
+      });
+    });
   return {
     uid,
     home,
     repo,
+    uidGid: { uid, gid },
+    nexusIn: (cwd, args, extra) => runIn(cwd, process.execPath, [join(pkg, "dist/cli.js"), ...args], extra),
+    shIn: (cwd, command) => runIn(cwd, "/bin/sh", ["-c", command]),
     nexus: (...args) => {
       const extra = typeof args.at(-1) === "object" ? (args.pop() as Record<string, string>) : undefined;
       return run(process.execPath, [join(pkg, "dist/cli.js"), ...(args as string[])], extra);
