@@ -57,7 +57,8 @@ function composeRepo(name, withDev) {
 
 /** Warm creates (images built by a first, unmeasured create), alternating the two repositories. */
 function warmCreates(own, added) {
-  for (const r of [own, added]) {
+  // The database-only file first: its create builds the image the other file names.
+  for (const r of [added, own]) {
     r.nexus("workspace", "create", "warm", "-q");
     r.nexus("workspace", "destroy", "warm", "--force", "--delete-branch");
   }
