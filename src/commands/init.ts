@@ -40,15 +40,18 @@ async function chooseCompose(candidates: ComposeCandidate[]): Promise<number> {
 function renderEnvironment(result: InitResult): void {
   const found = result.environment;
   if (found?.kind === "devcontainer") info(`environment: ${found.file} (default_template: devcontainer)`);
-  if (found?.kind !== "compose") return;
-  const files = (found.files ?? []).join(" + ");
-  info(
-    found.devService
-      ? `environment: ${files}, dev service ${found.devService}`
-      : `environment: ${files}, no service to work in: Nexus adds its own dev container for ${found.ownDev?.label ?? "Debian"} (set compose.dev_service to use one of the file's)`,
-  );
-  const others = (found.candidates ?? []).filter((c) => c.file !== found.file);
+  if (found?.kind === "compose") {
+    const files = (found.files ?? []).join(" + ");
+    info(
+      found.devService
+        ? `environment: ${files}, dev service ${found.devService}`
+        : `environment: ${files}, no service to work in: Nexus adds its own dev container for ${found.ownDev?.label ?? "Debian"} (set compose.dev_service to use one of the file's)`,
+    );
+  }
+  const others = (found?.candidates ?? []).filter((c) => c.file !== found?.file);
   if (!others.length || result.alreadyInitialised) return;
   info(`other compose files found: ${others.map(shown).join(", ")}`);
-  info("To use another, list it (and its override) under compose.files in .nexus/config.yaml.");
+  info(
+    "To use another, list it (and its override) under compose.files in .nexus/config.yaml (default_template: compose).",
+  );
 }

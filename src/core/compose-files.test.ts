@@ -92,6 +92,16 @@ describe("init proposes the compose file it found", () => {
     });
   });
 
+  it("prefers a devcontainer.json and lists the compose files beside it (not its own)", async () => {
+    const root = tree([".devcontainer/compose.yaml", "docker-compose.yml"]);
+    writeFileSync(join(root, ".devcontainer/devcontainer.json"), "{}");
+    expect(await detectEnvironment(root)).toEqual({
+      kind: "devcontainer",
+      file: ".devcontainer/devcontainer.json",
+      candidates: [{ file: "docker-compose.yml" }],
+    });
+  });
+
   it("with several, asks (when it can) and otherwise takes the first; nothing found: no proposal", async () => {
     const root = tree(["docker/compose.yaml", "scripts/docker-compose.yml"]);
     expect((await detectEnvironment(root))?.file).toBe("docker/compose.yaml");

@@ -150,8 +150,7 @@ function environmentLines(found: DetectedEnvironment | undefined): string {
   const head =
     "# Where workspace containers come from when --template is not given: a template name (node-postgres,\n" +
     '# go-postgres, python-postgres, .nexus/templates/NAME), "devcontainer", "compose" or "none".';
-  if (found?.kind === "devcontainer")
-    return `${head}\n# Found ${found.file}.\ndefault_template: devcontainer`;
+  if (found?.kind === "devcontainer") return `${head}\n${foundLines(found)}default_template: devcontainer`;
   if (found?.kind === "compose") {
     const dev = found.devService
       ? `  dev_service: ${found.devService}   # the service you work in (exec, shell, ssh, gates)`
@@ -169,7 +168,8 @@ function foundLines(found: DetectedEnvironment): string {
   if (others.length)
     text +=
       `# Other compose files: ${others.map((c) => scalar(c.file)).join(", ")}. To use one, list it (and its\n` +
-      "# override) under compose.files; its relative paths resolve from its folder (compose.project_directory).\n";
+      "# override) under compose.files (with default_template: compose); its relative paths resolve from its\n" +
+      "# folder (compose.project_directory).\n";
   return text;
 }
 

@@ -105,8 +105,12 @@ export async function detectEnvironment(
   choose?: InitOptions["choose"],
 ): Promise<DetectedEnvironment | undefined> {
   const devcontainer = DEVCONTAINER_FILES.find((f) => existsSync(join(root, f)));
-  if (devcontainer) return { kind: "devcontainer", file: devcontainer };
   const candidates = findComposeFiles(root);
+  // A devcontainer.json wins; compose files beside it (not its own, in .devcontainer/) are listed.
+  if (devcontainer) {
+    const others = candidates.filter((c) => !c.file.startsWith(".devcontainer/"));
+    return { kind: "devcontainer", file: devcontainer, ...(others.length ? { candidates: others } : {}) };
+  }
   if (candidates.length === 0) return undefined;
   const index = candidates.length > 1 && choose ? await choose(candidates) : 0;
   const chosen = candidates[index] ?? candidates[0]!;
