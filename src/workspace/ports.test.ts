@@ -128,3 +128,30 @@ describe("ports other containers publish", () => {
     expect(moved.moved).toEqual([{ name: "web", from: 47102, to: moved.ports[0]!.hostPort }]);
   });
 });
+
+describe("port claims across repositories", () => {
+  const request = [{ service: "web", name: "web", containerPort: 80 }];
+  const range = { start: 43100, end: 43199 };
+
+  it("never gives two repositories creating at once the same host port", async () => {
+    // Each lease is probed free and recorded before Docker binds it: one after another, with nothing
+    // bound in between, is the race two repositories' creates run.
+    const dir = join(tempDir(), "port-claims");
+    const ports: number[] = [];
+    for (const i of [0, 1, 2]) {
+      const claims = { dir, owner: `repo${i}/w` };
+      const given = await ensurePorts(project("w"), { workspace: "w", requests: request, range, claims });
+      ports.push(given.ports[0]!.hostPort);
+    }
+    expect(new Set(ports).size).toBe(3);
+  });
+
+  it("keeps a workspace's own claim across ups, and takes over a stale one", async () => {
+    const { claimPort } = await import("./port-claims.js");
+    const claims = { dir: join(tempDir(), "c"), owner: "a/w" };
+    expect(claimPort(claims, 43150)).toBe(true);
+    expect(claimPort(claims, 43150)).toBe(true);
+    expect(claimPort({ ...claims, owner: "b/w" }, 43150)).toBe(false);
+    expect(claimPort({ ...claims, owner: "b/w" }, 43150, Date.now() + 11 * 60 * 1000)).toBe(true);
+  });
+});

@@ -1,6 +1,7 @@
 import { createServer } from "node:net";
 import type { Db } from "../core/db.js";
 import { NexusError } from "../core/errors.js";
+import { claimPort, type PortClaims } from "./port-claims.js";
 import type { PortRecord } from "./store.js";
 
 export interface PortRequest {
@@ -25,6 +26,8 @@ export interface EnsurePortsOptions {
   owned?: Set<number>;
   /** Ports other containers on this engine publish (other repositories, other users): never offered. */
   busy?: Set<number>;
+  /** Claims shared by every repository of this user (port-claims.ts): no two creates race for a port. */
+  claims?: PortClaims;
 }
 
 export function isPortFree(port: number, host = "127.0.0.1"): Promise<boolean> {
@@ -50,7 +53,7 @@ export async function ensurePorts(db: Db, options: EnsurePortsOptions): Promise<
     }
     if (recorded && !options.busy?.has(recorded.hostPort)) {
       result.attempts++;
-      if (await isPortFree(recorded.hostPort)) {
+      if ((await isPortFree(recorded.hostPort)) && claimed(options, recorded.hostPort)) {
         result.ports.push(recorded);
         continue;
       }
@@ -70,10 +73,13 @@ async function allocate(
   for (;;) {
     const port = reserve(db, { ...options, skip });
     options.result.attempts++;
-    if (await isPortFree(port.hostPort)) return port;
+    if ((await isPortFree(port.hostPort)) && claimed(options, port.hostPort)) return port;
     skip.add(port.hostPort);
   }
 }
+
+const claimed = (options: EnsurePortsOptions, port: number) =>
+  !options.claims || claimPort(options.claims, port);
 
 /** Picks the lowest port not recorded by any workspace and records it, in one write transaction. */
 function reserve(

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { expandHome } from "../core/config.js";
 import { isNexusError } from "../core/errors.js";
 import { warn } from "../core/output.js";
+import { nexusHome } from "../core/paths.js";
 import { type ComposeProject, compose } from "./compose.js";
 import { activeServices, type ComposeModel, readModel } from "./compose-model.js";
 import type { ServiceState } from "./containers.js";
@@ -98,6 +99,7 @@ async function upWithFreePorts(input: UpInput, stage: ReturnType<typeof timer>):
       range: ctx.config.ports,
       owned,
       busy,
+      claims: { dir: join(nexusHome(), "port-claims"), owner: `${ref.repoId}/${ref.workspace}` },
     });
     for (const move of allocation.moved)
       warn(`port ${move.from} (${move.name}) is taken by another program; using ${move.to} instead.`);
