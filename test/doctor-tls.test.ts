@@ -5,16 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkTlsInContainer } from "../src/workspace/tls-check.js";
 import { dockerAvailable } from "./helpers/docker.js";
 import { tempDir } from "./helpers/fs.js";
-import { httpsServer, throwawayCa } from "./helpers/tls.js";
+import { CA_VARS, httpsServer, throwawayCa } from "./helpers/tls.js";
 
 const hasDocker = await dockerAvailable();
-const CA_VARS = [
-  "NEXUS_CA_BUNDLE",
-  "NODE_EXTRA_CA_CERTS",
-  "SSL_CERT_FILE",
-  "REQUESTS_CA_BUNDLE",
-  "CURL_CA_BUNDLE",
-];
 const PROXY_VARS = ["HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY"];
 
 /** The environment without a CA or proxy variable: what a user who set none of them has. */

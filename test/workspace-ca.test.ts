@@ -6,7 +6,7 @@ import { buildTemplate, noteImage, removeImages } from "./helpers/builds.js";
 import { runCli, spawnCli } from "./helpers/cli.js";
 import { dockerAvailable } from "./helpers/docker.js";
 import { tempDir } from "./helpers/fs.js";
-import { httpsServer } from "./helpers/tls.js";
+import { CA_VARS, httpsServer } from "./helpers/tls.js";
 import { initialisedRepo } from "./helpers/workspaces.js";
 
 const hasDocker = await dockerAvailable();
@@ -14,13 +14,6 @@ const suffix = Math.random().toString(36).slice(2, 8);
 afterAll(removeImages);
 
 const FETCH = `fetch(process.env.CA_TEST_URL).then(r => r.text()).then(t => console.log("answer:", t), e => { console.log("failed:", e.cause?.code ?? e.message); process.exit(1); })`;
-const CA_VARS = [
-  "NEXUS_CA_BUNDLE",
-  "NODE_EXTRA_CA_CERTS",
-  "SSL_CERT_FILE",
-  "REQUESTS_CA_BUNDLE",
-  "CURL_CA_BUNDLE",
-];
 
 describe.skipIf(!hasDocker)("a CA only in the system store", () => {
   const { repo, made } = initialisedRepo();

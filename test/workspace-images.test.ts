@@ -5,20 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawnCli } from "./helpers/cli.js";
 import { containerId, dockerAvailable } from "./helpers/docker.js";
 import { gitRepo, isolatedHome } from "./helpers/fs.js";
+import { BUILT_APP } from "./helpers/workspaces.js";
 
 const hasDocker = await dockerAvailable();
 const suffix = randomBytes(3).toString("hex");
 const NAME = `img-${suffix}`;
 const KEPT = `kept-${suffix}`;
 
-const composeFile = `services:
-  app:
-    build: ./app
-    command: ["sleep", "infinity"]
-    init: true
-`;
-const config =
-  "version: 1\ndefault_template: compose\ncompose:\n  files: [compose.yaml]\n  dev_service: app\n";
 const dockerfile = (marker: string) => `FROM debian:bookworm-slim\nRUN echo ${marker} > /nexus-test-marker\n`;
 
 /** Same build inputs in two repositories: one image; `prune` removes it once no container uses it. */
@@ -42,10 +35,10 @@ describe.skipIf(!hasDocker)("images of the same content", () => {
   beforeAll(async () => {
     home = isolatedHome();
     const files = (marker: string, readme: string) => ({
-      "compose.yaml": composeFile,
+      "compose.yaml": BUILT_APP.compose,
       "app/Dockerfile": dockerfile(marker),
       "README.md": readme,
-      ".nexus/config.yaml": config,
+      ".nexus/config.yaml": BUILT_APP.config,
     });
     // The repositories differ outside the build context: that is no build input.
     shared.push(gitRepo(files(suffix, "alpha\n")), gitRepo(files(suffix, "beta\n")));

@@ -74,30 +74,11 @@ describe.skipIf(!hasDocker)("a compose file with no dev service", () => {
     const version = await runCli(["workspace", "exec", name, "--", "node", "--version"], repo);
     expect(version.code, version.stderr).toBe(0);
     expect(version.stdout.trim()).toMatch(/^v22\./);
-    const vars = await runCli(
-      [
-        "workspace",
-        "exec",
-        name,
-        "--",
-        "sh",
-        "-c",
-        'echo "$PGHOST $PGPORT $PGUSER $PGDATABASE $DATABASE_URL"',
-      ],
-      repo,
-    );
+    const sh = (script: string) => runCli(["workspace", "exec", name, "--", "sh", "-c", script], repo);
+    const vars = await sh('echo "$PGHOST $PGPORT $PGUSER $PGDATABASE $DATABASE_URL"');
     expect(vars.stdout.trim()).toBe("postgres 5432 nexus app postgresql://nexus:nexus@postgres:5432/app");
-    const login = await runCli(
-      [
-        "workspace",
-        "exec",
-        name,
-        "--",
-        "sh",
-        "-c",
-        `cd /tmp && npm install --silent --no-audit --no-fund pg >/dev/null && node -e '${CONNECT}'`,
-      ],
-      repo,
+    const login = await sh(
+      `cd /tmp && npm install --silent --no-audit --no-fund pg >/dev/null && node -e '${CONNECT}'`,
     );
     expect(login.code, login.stderr).toBe(0);
     expect(JSON.parse(login.stdout.trim())).toEqual({ current_user: "nexus", current_database: "app" });

@@ -5,18 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawnCli } from "./helpers/cli.js";
 import { dockerAvailable } from "./helpers/docker.js";
 import { gitRepo, isolatedHome } from "./helpers/fs.js";
+import { BUILT_APP } from "./helpers/workspaces.js";
 
 const hasDocker = await dockerAvailable();
 const NAME = `ssh-${randomBytes(3).toString("hex")}`;
-
-const composeFile = `services:
-  app:
-    build: ./app
-    command: ["sleep", "infinity"]
-    init: true
-`;
-const config =
-  "version: 1\ndefault_template: compose\ncompose:\n  files: [compose.yaml]\n  dev_service: app\n";
 
 /** A project's own dev image: without sshd, and with one (that Nexus did not start). */
 const PLAIN = "FROM debian:bookworm-slim\nRUN echo plain > /nexus-test-plain\n";
@@ -45,10 +37,10 @@ describe.skipIf(!hasDocker)("SSH to a project's own dev image", () => {
       ["sshd", WITH_SSHD],
     ] as const) {
       repos[kind] = gitRepo({
-        "compose.yaml": composeFile,
+        "compose.yaml": BUILT_APP.compose,
         "app/Dockerfile": dockerfile,
         "who.txt": `${kind}\n`,
-        ".nexus/config.yaml": config,
+        ".nexus/config.yaml": BUILT_APP.config,
       });
     }
     const created = await Promise.all(

@@ -84,3 +84,12 @@ export async function httpsServer(
   await new Promise<void>((resolve) => server.listen(0, "0.0.0.0", resolve));
   return { server, url: `https://${ip}:${(server.address() as { port: number }).port}/`, ca };
 }
+
+/** The variables that name a CA bundle: unset in CA tests, so only the "system store" names one. */
+export const CA_VARS = [
+  "NEXUS_CA_BUNDLE",
+  "NODE_EXTRA_CA_CERTS",
+  "SSL_CERT_FILE",
+  "REQUESTS_CA_BUNDLE",
+  "CURL_CA_BUNDLE",
+];

@@ -35,3 +35,14 @@ x-nexus:
   dev_service: dev
   ssh: false
 `;
+
+/** A compose file whose only service, `app`, builds from ./app (its Dockerfile is the test's), and its config. */
+export const BUILT_APP = {
+  compose: `services:
+  app:
+    build: ./app
+    command: ["sleep", "infinity"]
+    init: true
+`,
+  config: "version: 1\ndefault_template: compose\ncompose:\n  files: [compose.yaml]\n  dev_service: app\n",
+};
