@@ -228,7 +228,7 @@ function riskyServices(repo: Repo, made: string[]): void {
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/app asks for the host's network .*host's devices.*Docker socket/);
     expect(refused.stderr).toContain("app: [host_network, privileged, docker_socket]");
-    expect(await resourcesOf("risky")).toEqual({ containers: 0, networks: 0, volumes: 0 });
+    expect(await resourcesOf("risky", repo())).toEqual({ containers: 0, networks: 0, volumes: 0 });
     expect(existsSync(join(repo(), ".nexus/worktrees/risky"))).toBe(false);
 
     // This engine may not run privileged containers at all: the allowed run asks for the other two.

@@ -69,11 +69,19 @@ describe.skipIf(!hasDocker)("built-in and project templates on a real engine", (
     expect(shown.services.sort()).toEqual(["db", "dev", "worker"]);
     made.push("ext-one");
     expect((await runCli(["workspace", "create", "ext-one", "-t", "with-worker"], repo)).code).toBe(0);
-    expect(await resourcesOf("ext-one")).toEqual({ containers: 3, networks: 1, volumes: 1 });
+    expect(await resourcesOf("ext-one", repo)).toEqual({ containers: 3, networks: 1, volumes: 1 });
     // A fixed container_name would collide between workspaces: the override resets it.
     const names = execFileSync(
       "docker",
-      ["ps", "--filter", "label=nexus.workspace=ext-one", "--format", "{{.Names}}"],
+      [
+        "ps",
+        "--filter",
+        "label=nexus.workspace=ext-one",
+        "--filter",
+        `label=nexus.repo=${(await openProject(repo)).repoId}`,
+        "--format",
+        "{{.Names}}",
+      ],
       {
         encoding: "utf8",
       },
@@ -97,10 +105,10 @@ describe.skipIf(!hasDocker)("built-in and project templates on a real engine", (
     (await openProject(repo)).db.prepare("DELETE FROM workspaces WHERE name = 'orphan'").run();
     const dry = JSON.parse((await runCli(["workspace", "prune", "--dry-run", "--json"], repo)).stdout);
     expect(dry).toMatchObject({ worktrees: ["orphan"], containers: ["orphan"], dryRun: true });
-    expect((await resourcesOf("orphan")).containers).toBe(2);
+    expect((await resourcesOf("orphan", repo)).containers).toBe(2);
     const pruned = await runCli(["workspace", "prune"], repo);
     expect(pruned.code).toBe(0);
-    expect(await resourcesOf("orphan")).toEqual({ containers: 0, networks: 0, volumes: 0 });
+    expect(await resourcesOf("orphan", repo)).toEqual({ containers: 0, networks: 0, volumes: 0 });
     expect((await runCli(["workspace", "prune"], repo)).stderr).toContain("Nothing to prune");
   });
 

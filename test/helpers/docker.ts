@@ -18,9 +18,16 @@ export async function dockerAvailable(): Promise<boolean> {
 
 export async function resourcesOf(
   workspace: string,
+  repo?: string,
 ): Promise<{ containers: number; networks: number; volumes: number }> {
   const docker = new Dockerode();
-  const filters = { label: [`nexus.workspace=${workspace}`] };
+  const label = [`nexus.workspace=${workspace}`];
+  // With `repo`: only this repository's (another test run may have a workspace of the same name).
+  if (repo) {
+    const { openProject } = await import("../../src/workspace/context.js");
+    label.push(`nexus.repo=${(await openProject(repo)).repoId}`);
+  }
+  const filters = { label };
   const [containers, networks, volumes] = await Promise.all([
     docker.listContainers({ all: true, filters }),
     docker.listNetworks({ filters }),
