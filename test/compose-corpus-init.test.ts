@@ -148,7 +148,7 @@ describe.skipIf(!hasDocker || !isRoot)(
       for (const { repo, workspaces } of outcomes.values())
         for (const ws of workspaces) {
           await as.nexusIn(repo, ["workspace", "destroy", ws, "--force"]);
-          const left = await resourcesOf(ws);
+          const left = await resourcesOf(ws, repo);
           if (left.containers + left.networks + left.volumes > 0)
             leftovers.push(`${ws}: ${JSON.stringify(left)}`);
         }

@@ -100,8 +100,13 @@ describe.skipIf(!hasDocker)("real compose files as workspaces (docker compose up
         const repo = repos.get(run.dir);
         if (repo) await cli(repo, "workspace", "destroy", ws, "--force");
       }
-    for (const ws of RUNS.flatMap((r) => r.workspaces))
-      expect(await resourcesOf(ws), `${ws}: leftovers`).toEqual({ containers: 0, networks: 0, volumes: 0 });
+    for (const run of RUNS)
+      for (const ws of run.workspaces)
+        expect(await resourcesOf(ws, repos.get(run.dir)), `${ws}: leftovers`).toEqual({
+          containers: 0,
+          networks: 0,
+          volumes: 0,
+        });
   });
 
   it.each(RUNS.map((r) => [r.dir, r] as const))(
@@ -111,7 +116,7 @@ describe.skipIf(!hasDocker)("real compose files as workspaces (docker compose up
       for (const ws of run.workspaces) {
         const exec = await cli(repo, "workspace", "exec", ws, "--", "true");
         expect(exec.code, exec.stderr).toBe(0);
-        const dev = await new Dockerode().getContainer(await containerId(ws, run.dev)).inspect();
+        const dev = await new Dockerode().getContainer(await containerId(ws, run.dev, repo)).inspect();
         expect(dev.State.Running).toBe(true);
         // Not Nexus's keep-alive: the file's (or image's) own entrypoint and command.
         const command = [dev.Path, ...dev.Args].join(" ");

@@ -41,6 +41,6 @@ describe.skipIf(!hasDocker)("a failing build", () => {
     expect(statSync(log).mode & 0o777).toBe(0o600);
     expect(readFileSync(log, "utf8")).toContain(`long output line 60 ${suffix}`);
     expect(err).not.toMatch(/\n\s+at /);
-    expect(await resourcesOf(name)).toEqual({ containers: 0, networks: 0, volumes: 0 }); // the create was undone
+    expect(await resourcesOf(name, repo())).toEqual({ containers: 0, networks: 0, volumes: 0 }); // the create was undone
   });
 });

@@ -14,7 +14,7 @@ async function expectNothingLeft(repo: string, name: string): Promise<void> {
   expect(existsSync(join(repo, ".nexus/worktrees", name))).toBe(false);
   expect(git(repo, "branch", "--list", `nexus/${name}`)).toBe("");
   expect((await openProject(repo)).store.find(name)).toBeUndefined();
-  if (hasDocker) expect(await resourcesOf(name)).toEqual({ containers: 0, networks: 0, volumes: 0 });
+  if (hasDocker) expect(await resourcesOf(name, repo)).toEqual({ containers: 0, networks: 0, volumes: 0 });
 }
 
 async function initRepo(): Promise<string> {

@@ -55,7 +55,7 @@ describe.skipIf(!hasDocker)("three node-postgres workspaces at once", () => {
     expect(new Set(ports).size).toBe(9);
     const inspect = execFileSync(
       "docker",
-      ["inspect", "--format", "{{json .HostConfig.PortBindings}}", await containerId("iso-one", "db")],
+      ["inspect", "--format", "{{json .HostConfig.PortBindings}}", await containerId("iso-one", "db", repo)],
       { encoding: "utf8" },
     );
     expect(inspect).toContain('"HostIp":"127.0.0.1"');
@@ -74,12 +74,12 @@ describe.skipIf(!hasDocker)("three node-postgres workspaces at once", () => {
 
   it("keeps each database private to its workspace", async () => {
     const psql = (sql: string) => ["psql", "-U", "nexus", "-d", "app", "-tAc", sql];
-    const created = await execCapture("iso-one", "db", psql("CREATE TABLE only_in_one (id int)"));
+    const created = await execCapture("iso-one", "db", psql("CREATE TABLE only_in_one (id int)"), repo);
     expect(created.code, created.stdout).toBe(0);
     const count = "SELECT count(*) FROM pg_tables WHERE tablename = 'only_in_one'";
-    expect((await execCapture("iso-one", "db", psql(count))).stdout.trim()).toBe("1");
-    expect((await execCapture("iso-two", "db", psql(count))).stdout.trim()).toBe("0");
-    expect((await execCapture("iso-three", "db", psql(count))).stdout.trim()).toBe("0");
+    expect((await execCapture("iso-one", "db", psql(count), repo)).stdout.trim()).toBe("1");
+    expect((await execCapture("iso-two", "db", psql(count), repo)).stdout.trim()).toBe("0");
+    expect((await execCapture("iso-three", "db", psql(count), repo)).stdout.trim()).toBe("0");
   });
 
   it("runs the project's tests inside the dev container and passes exit codes through", async () => {
@@ -112,7 +112,7 @@ describe.skipIf(!hasDocker)("three node-postgres workspaces at once", () => {
   });
 
   it("lets git in a container prune without breaking the host's other worktrees", async () => {
-    expect((await execCapture("iso-one", "dev", ["git", "worktree", "prune"])).code).toBe(0);
+    expect((await execCapture("iso-one", "dev", ["git", "worktree", "prune"], repo)).code).toBe(0);
     const list = git(repo, "worktree", "list", "--porcelain");
     for (const name of NAMES) expect(list).toContain(`.nexus/worktrees/${name}`);
     expect(git(results[1]!.workspace.worktreePath, "status", "--short")).toBe("");

@@ -30,6 +30,7 @@ describe.skipIf(!hasDocker)(
             NAME,
             "db",
             psql("CREATE TABLE kept (v text); INSERT INTO kept VALUES ('precious')"),
+            repo,
           )
         ).code,
       ).toBe(0);
@@ -40,16 +41,22 @@ describe.skipIf(!hasDocker)(
     });
 
     it("comes back after `docker kill` of every container, with its data", async () => {
-      execFileSync("docker", ["kill", await containerId(NAME, "db"), await containerId(NAME, "dev")]);
+      execFileSync("docker", [
+        "kill",
+        await containerId(NAME, "db", repo),
+        await containerId(NAME, "dev", repo),
+      ]);
       const listed = JSON.parse((await runCli(["workspace", "list", "--json"], repo)).stdout).workspaces[0];
       expect(listed.drift.join()).toContain("stopped unexpectedly");
       const up = await runCli(["workspace", "up", NAME], repo);
       expect(up.code, up.stderr).toBe(0);
-      expect((await execCapture(NAME, "db", psql("SELECT v FROM kept"))).stdout.trim()).toBe("precious");
+      expect((await execCapture(NAME, "db", psql("SELECT v FROM kept"), repo)).stdout.trim()).toBe(
+        "precious",
+      );
     });
 
     it("recreates containers removed by hand", async () => {
-      execFileSync("docker", ["rm", "-f", await containerId(NAME, "dev")]);
+      execFileSync("docker", ["rm", "-f", await containerId(NAME, "dev", repo)]);
       const status = JSON.parse((await runCli(["workspace", "status", NAME, "--json"], repo)).stdout);
       expect(status.drift).toContain("1 container(s) missing");
       expect((await runCli(["workspace", "up", NAME], repo)).code).toBe(0);
@@ -69,8 +76,12 @@ describe.skipIf(!hasDocker)(
       const repaired = await runCli(["workspace", "repair", NAME], repo);
       expect(repaired.code, repaired.stderr).toBe(0);
       expect(git(worktree, "log", "-1", "--format=%s")).toBe("feature");
-      expect((await execCapture(NAME, "dev", ["cat", "/workspace/feature.txt"])).stdout.trim()).toBe("work");
-      expect((await execCapture(NAME, "db", psql("SELECT v FROM kept"))).stdout.trim()).toBe("precious");
+      expect((await execCapture(NAME, "dev", ["cat", "/workspace/feature.txt"], repo)).stdout.trim()).toBe(
+        "work",
+      );
+      expect((await execCapture(NAME, "db", psql("SELECT v FROM kept"), repo)).stdout.trim()).toBe(
+        "precious",
+      );
     });
 
     it("moves to a new port when another program took the recorded one, and says so", async () => {
@@ -89,7 +100,9 @@ describe.skipIf(!hasDocker)(
       } finally {
         squatter.close();
       }
-      expect((await execCapture(NAME, "db", psql("SELECT v FROM kept"))).stdout.trim()).toBe("precious");
+      expect((await execCapture(NAME, "db", psql("SELECT v FROM kept"), repo)).stdout.trim()).toBe(
+        "precious",
+      );
     });
 
     it("keeps its ports across down/up", async () => {
@@ -124,7 +137,9 @@ describe.skipIf(!hasDocker)(
         resetDockerClient();
         const up = await runCli(["workspace", "up", NAME], repo);
         expect(up.code, up.stderr).toBe(0);
-        expect((await execCapture(NAME, "db", psql("SELECT v FROM kept"))).stdout.trim()).toBe("precious");
+        expect((await execCapture(NAME, "db", psql("SELECT v FROM kept"), repo)).stdout.trim()).toBe(
+          "precious",
+        );
       },
     );
   },

@@ -23,10 +23,7 @@ export async function resourcesOf(
   const docker = new Dockerode();
   const label = [`nexus.workspace=${workspace}`];
   // With `repo`: only this repository's (another test run may have a workspace of the same name).
-  if (repo) {
-    const { openProject } = await import("../../src/workspace/context.js");
-    label.push(`nexus.repo=${(await openProject(repo)).repoId}`);
-  }
+  if (repo) label.push(`nexus.repo=${await repoIdOf(repo)}`);
   const filters = { label };
   const [containers, networks, volumes] = await Promise.all([
     docker.listContainers({ all: true, filters }),
@@ -91,12 +88,22 @@ export async function execCapture(
  */
 export async function containerId(workspace: string, service: string, repo?: string): Promise<string> {
   const labels = [`nexus.workspace=${workspace}`, `com.docker.compose.service=${service}`];
-  if (repo) {
-    const { openProject } = await import("../../src/workspace/context.js");
-    labels.push(`nexus.repo=${(await openProject(repo)).repoId}`);
-  }
+  if (repo) labels.push(`nexus.repo=${await repoIdOf(repo)}`);
   const filters = { label: labels };
   const found = await new Dockerode().listContainers({ all: true, filters });
   if (found.length !== 1) throw new Error(`${found.length} ${service} containers for workspace ${workspace}`);
   return found[0]!.Id;
+}
+
+/**
+ * The repository id Nexus labels with (workspace/context.ts), computed without opening the project:
+ * no database is created or migrated by the test's user in a repository another user owns.
+ */
+export async function repoIdOf(repo: string): Promise<string> {
+  const { findRepository } = await import("../../src/core/paths.js");
+  const { createHash } = await import("node:crypto");
+  return createHash("sha256")
+    .update((await findRepository(repo)).root)
+    .digest("hex")
+    .slice(0, 12);
 }
