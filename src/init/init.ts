@@ -1,10 +1,10 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type ComposeCandidate, findComposeFiles } from "./compose-files.js";
-import { type DetectedEnvironment, writeDefaultConfig } from "./config.js";
-import { detectDevLanguage } from "./dev-language.js";
-import { findRepository } from "./paths.js";
-import { DEVCONTAINER_FILES } from "./project-files.js";
+import { type ComposeCandidate, findComposeFiles } from "../core/compose-files.js";
+import { type DetectedEnvironment, writeDefaultConfig } from "../core/config.js";
+import { detectDevLanguage } from "../core/dev-language.js";
+import { findRepository } from "../core/paths.js";
+import { DEVCONTAINER_FILES } from "../core/project-files.js";
 
 export interface InitResult {
   root: string;
