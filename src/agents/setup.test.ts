@@ -4,7 +4,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { gitRepo, isolatedHome } from "../../test/helpers/fs.js";
-import { initProject } from "../core/init.js";
+import { initProject } from "../init/init.js";
 import { serverCommand, setupAgent } from "./setup.js";
 
 const json = (file: string) => JSON.parse(readFileSync(file, "utf8"));

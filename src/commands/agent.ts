@@ -1,7 +1,6 @@
 import type { Command } from "commander";
 import { info, printJson, printTable, success, warn } from "../core/output.js";
-import { jsonOption } from "./common.js";
-import { tasks } from "./task.js";
+import { jsonOption, tasks } from "./common.js";
 
 export function registerAgent(program: Command): void {
   const agent = program.command("agent").description("agents that claim and work on tasks");

@@ -13,6 +13,15 @@ export async function project() {
   return openProject();
 }
 
+/** Opens the project's tasks as `actor` (--by/--agent), refusing an id or name beyond the limits first. */
+export async function tasks(actor?: string, id?: string) {
+  const { checkAgentName, checkTaskId } = await import("../tasks/limits.js");
+  if (actor !== undefined) checkAgentName(actor);
+  if (id !== undefined) checkTaskId(id);
+  const { openTasks } = await import("../tasks/context.js");
+  return openTasks({ actor });
+}
+
 export function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }

@@ -8,7 +8,7 @@ export function registerDoctor(program: Command): void {
       .command("doctor")
       .description("check Docker, git, ports, SSH and HTTPS from a container, and say what to fix"),
   ).action(async (opts: { json?: boolean }) => {
-    const { runDoctor } = await import("../core/doctor.js");
+    const { runDoctor } = await import("../doctor/doctor.js");
     const checks = await runDoctor();
     if (checks.some((c) => c.status === "fail")) process.exitCode = 1;
     if (opts.json) return printJson(checks);

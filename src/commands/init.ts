@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import type { ComposeCandidate } from "../core/compose-files.js";
-import type { InitResult } from "../core/init.js";
 import { info, printJson, success } from "../core/output.js";
+import type { InitResult } from "../init/init.js";
 import { jsonOption } from "./common.js";
 
 export function registerInit(program: Command): void {
@@ -11,7 +11,7 @@ export function registerInit(program: Command): void {
       .description("set up Nexus in this git repository (idempotent)")
       .option("-y, --yes", "take what init finds without asking (with several compose files: the first)"),
   ).action(async (opts: { json?: boolean; yes?: boolean }) => {
-    const { initProject } = await import("../core/init.js");
+    const { initProject } = await import("../init/init.js");
     const ask = !opts.yes && !opts.json && process.stdin.isTTY && process.stderr.isTTY;
     const result = await initProject(process.cwd(), ask ? { choose: chooseCompose } : {});
     if (opts.json) return printJson(result);

@@ -1,7 +1,6 @@
 import type { Command } from "commander";
 import { printJson, printLine } from "../core/output.js";
-import { jsonOption } from "./common.js";
-import { tasks } from "./task.js";
+import { jsonOption, tasks } from "./common.js";
 
 export function registerPrime(program: Command): void {
   jsonOption(

@@ -2,8 +2,7 @@ import type { Command } from "commander";
 import { ExitCode } from "../core/errors.js";
 import { nonEmpty, positiveInt, positiveNumber, seconds } from "../core/options.js";
 import { info, oneLine, printJson, printTable, style, success, warn } from "../core/output.js";
-import { jsonOption, withInterrupt } from "./common.js";
-import { tasks } from "./task.js";
+import { jsonOption, tasks, withInterrupt } from "./common.js";
 
 interface RunOptions {
   agent?: string;

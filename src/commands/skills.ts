@@ -1,8 +1,7 @@
 import type { Command } from "commander";
 import { positiveInt, positiveNumber } from "../core/options.js";
 import { info, printJson, printLine, printTable, success } from "../core/output.js";
-import { jsonOption } from "./common.js";
-import { tasks } from "./task.js";
+import { jsonOption, tasks } from "./common.js";
 
 export function registerFeedbackAndSkills(program: Command): void {
   const feedback = program

@@ -14,8 +14,7 @@ import {
 } from "../core/output.js";
 import type { GateOptions } from "../tasks/gates.js";
 import type { CompleteResult } from "../tasks/verify.js";
-import { jsonOption, withInterrupt } from "./common.js";
-import { tasks } from "./task.js";
+import { jsonOption, tasks, withInterrupt } from "./common.js";
 
 export function registerTaskFlow(task: Command): void {
   defineStart(task);

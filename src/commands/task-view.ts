@@ -2,8 +2,7 @@ import type { Command } from "commander";
 import { info, oneLine, printJson, printLine, printTable, style, visible } from "../core/output.js";
 import { shortCommit, type Task, type TaskEvent } from "../tasks/model.js";
 import type { TaskRow } from "../tasks/store.js";
-import { jsonOption } from "./common.js";
-import { tasks } from "./task.js";
+import { jsonOption, tasks } from "./common.js";
 
 /** The read-only task commands: list, ready, show, history, deps. */
 export function registerTaskViews(task: Command): void {

@@ -1,18 +1,9 @@
 import type { Command } from "commander";
 import { nonNegativeInt } from "../core/options.js";
 import { info, oneLine, printJson, style, success, warn } from "../core/output.js";
-import { collect, jsonOption } from "./common.js";
+import { collect, jsonOption, tasks } from "./common.js";
 import { registerTaskFlow } from "./task-flow.js";
 import { registerTaskViews } from "./task-view.js";
-
-/** Opens the project's tasks as `actor` (--by/--agent), refusing an id or name beyond the limits first. */
-export async function tasks(actor?: string, id?: string) {
-  const { checkAgentName, checkTaskId } = await import("../tasks/limits.js");
-  if (actor !== undefined) checkAgentName(actor);
-  if (id !== undefined) checkTaskId(id);
-  const { openTasks } = await import("../tasks/context.js");
-  return openTasks({ actor });
-}
 
 const list = (value: string) =>
   value

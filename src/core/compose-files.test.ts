@@ -2,9 +2,9 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { gitRepo, tempDir } from "../../test/helpers/fs.js";
+import { detectEnvironment, initProject } from "../init/init.js";
 import { findComposeFiles } from "./compose-files.js";
 import { configSchema } from "./config.js";
-import { detectEnvironment, initProject } from "./init.js";
 import { composeOverrideFor } from "./project-files.js";
 import { choose } from "./prompt.js";
 

@@ -1,5 +1,5 @@
+import type { NexusConfig } from "../core/config.js";
 import { NexusError } from "../core/errors.js";
-import type { TaskContext } from "./context.js";
 import { signatureVerifies, type Trust } from "./evidence.js";
 import type { Task, TaskEvent } from "./model.js";
 
@@ -136,7 +136,7 @@ function workStarted(task: Task): boolean {
  * review unless waived with --allow-check-change, which only a project that allows it accepts.
  */
 export function checksChange(
-  tc: TaskContext,
+  tc: { config: NexusConfig },
   task: Task,
   checks: string[],
   allowCheckChange = false,
@@ -167,7 +167,7 @@ export function checksChange(
   };
 }
 
-function refuseWaiver(tc: TaskContext): void {
+function refuseWaiver(tc: { config: NexusConfig }): void {
   if (tc.config.tasks.allow_check_change) return;
   throw new NexusError("--allow-check-change is not allowed in this project.", {
     category: "validation",

@@ -1,36 +1,6 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { preview, UsageError } from "../core/errors.js";
-import { gitRaw } from "../core/git.js";
-import { type ProjectPaths, packageRoot } from "../core/paths.js";
 import { formatTasks, parseTasks, readText, writeAtomic } from "./jsonl.js";
 import { mergeTaskLists, splitConflict } from "./merge.js";
-
-const DRIVER = "nexus-tasks";
-const ATTRIBUTE = `.nexus/tasks.jsonl merge=${DRIVER}`;
-
-/**
- * Registers the tasks.jsonl merge driver. git config is not cloned, so every task command
- * calls this; it costs one `git config` read when all is in place.
- */
-export async function ensureMergeDriver(paths: ProjectPaths): Promise<void> {
-  const attributes = join(paths.root, ".gitattributes");
-  const current = existsSync(attributes) ? readFileSync(attributes, "utf8") : "";
-  if (!current.split("\n").includes(ATTRIBUTE)) {
-    writeFileSync(attributes, `${current}${current && !current.endsWith("\n") ? "\n" : ""}${ATTRIBUTE}\n`);
-  }
-  const driver = `"${process.execPath}" "${join(packageRoot(), "dist", "cli.js")}" task merge-driver %O %A %B`;
-  // Reading .git/config is cheaper than spawning git on every command; git writes it on a change.
-  const configFile = join(paths.gitCommonDir, "config");
-  const gitConfig = existsSync(configFile) ? readFileSync(configFile, "utf8") : "";
-  if (gitConfig.includes(`[merge "${DRIVER}"]`) && gitConfig.includes(driver.replace(/["\\]/g, "\\$&")))
-    return;
-  await gitRaw(
-    ["config", `merge.${DRIVER}.name`, "Nexus tasks (per task and field, histories unioned)"],
-    paths.root,
-  );
-  await gitRaw(["config", `merge.${DRIVER}.driver`, driver], paths.root);
-}
 
 /** git calls this with the base, ours (also the output) and theirs; exit 0 means merged cleanly. */
 export function runMergeDriver(base: string, ours: string, theirs: string): number {

@@ -4,6 +4,7 @@ import type { NexusConfig } from "../core/config.js";
 import { loadConfigCached } from "../core/config-cache.js";
 import { type Db, openDb } from "../core/db.js";
 import { UsageError } from "../core/errors.js";
+import { ensureMergeDriver } from "../core/merge-driver-config.js";
 import { findProject, type ProjectPaths, packageRoot, workspaceFromCwd } from "../core/paths.js";
 import { validateWorkspaceName } from "./names.js";
 import { WorkspaceStore } from "./store.js";
@@ -21,7 +22,6 @@ export async function openProject(cwd: string = process.cwd()): Promise<ProjectC
   const db = openDb(paths.dbFile);
   const config = await loadConfigCached(paths, db);
   // git config is not cloned: every project command re-registers the tasks.jsonl merge driver.
-  const { ensureMergeDriver } = await import("../tasks/merge-driver.js");
   await ensureMergeDriver(paths);
   const repoId = createHash("sha256").update(paths.root).digest("hex").slice(0, 12);
   const ctx = { paths, config, db, store: new WorkspaceStore(db), repoId };

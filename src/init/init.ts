@@ -1,10 +1,11 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type ComposeCandidate, findComposeFiles } from "./compose-files.js";
-import { type DetectedEnvironment, writeDefaultConfig } from "./config.js";
-import { detectDevLanguage } from "./dev-language.js";
-import { findRepository } from "./paths.js";
-import { DEVCONTAINER_FILES } from "./project-files.js";
+import { type ComposeCandidate, findComposeFiles } from "../core/compose-files.js";
+import { type DetectedEnvironment, writeDefaultConfig } from "../core/config.js";
+import { detectDevLanguage } from "../core/dev-language.js";
+import { ensureMergeDriver } from "../core/merge-driver-config.js";
+import { findRepository } from "../core/paths.js";
+import { DEVCONTAINER_FILES } from "../core/project-files.js";
 
 export interface InitResult {
   root: string;
@@ -57,7 +58,6 @@ export async function initProject(
   const dogfood = join(paths.nexusDir, "dogfooding", ".gitattributes");
   if (!existsSync(dogfood)) writeFileSync(dogfood, "friction-log.md merge=union\n");
   if (ensureIgnored(join(paths.root, ".gitignore"))) created.push(join(paths.root, ".gitignore"));
-  const { ensureMergeDriver } = await import("../tasks/merge-driver.js");
   await ensureMergeDriver(paths);
   return { root: paths.root, created, gates, alreadyInitialised, environment };
 }

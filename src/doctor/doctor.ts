@@ -1,8 +1,8 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { loadConfig } from "./config.js";
-import { openDb } from "./db.js";
-import { findRepository } from "./paths.js";
-import { run } from "./process.js";
+import { loadConfig } from "../core/config.js";
+import { openDb } from "../core/db.js";
+import { findRepository } from "../core/paths.js";
+import { run } from "../core/process.js";
 
 export interface Check {
   name: string;
