@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { nonNegativeInt } from "../core/options.js";
-import { info, oneLine, printJson, style, success, warn } from "../core/output.js";
+import { info, oneLine, printer, printJson, style, success, warn } from "../core/output.js";
 import { collect, jsonOption } from "./common.js";
 import { registerTaskFlow } from "./task-flow.js";
 import { registerTaskViews } from "./task-view.js";
@@ -11,7 +11,7 @@ export async function tasks(actor?: string, id?: string) {
   if (actor !== undefined) checkAgentName(actor);
   if (id !== undefined) checkTaskId(id);
   const { openTasks } = await import("../tasks/context.js");
-  return openTasks({ actor });
+  return openTasks({ actor, report: printer });
 }
 
 const list = (value: string) =>
