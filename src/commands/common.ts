@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { printer } from "../core/output.js";
 
 /** Options every listing command shares. */
 export function jsonOption(command: Command): Command {
@@ -10,7 +11,7 @@ export const collect = (value: string, previous: string[] = []) => [...previous,
 
 export async function project() {
   const { openProject } = await import("../workspace/context.js");
-  return openProject();
+  return openProject(undefined, { report: printer });
 }
 
 export function seconds(ms: number): string {

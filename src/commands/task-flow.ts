@@ -235,7 +235,7 @@ function defineSync(task: Command): void {
     const { parseTasks, readText } = await import("../tasks/jsonl.js");
     const { repairConflictMarkers } = await import("../tasks/merge-driver.js");
     const { conflictBase } = await import("../tasks/merge-base.js");
-    const ctx = await openProject();
+    const ctx = await openProject(undefined, { report: printer });
     const store = new TaskStore(ctx.db, ctx.paths, loadTrust(ctx.paths, ctx.config.gates), printer);
     const text = readText(store.file);
     const base = /^<{7}/m.test(text) ? await conflictBase(ctx.paths, store.file, text) : undefined;

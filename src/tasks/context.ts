@@ -31,7 +31,7 @@ export async function openTasks(
   options: { actor?: string; cwd?: string; report?: Report } = {},
 ): Promise<TaskContext> {
   const { openProject } = await import("../workspace/context.js");
-  const ctx = await openProject(options.cwd);
+  const ctx = await openProject(options.cwd, { report: options.report });
   return {
     paths: ctx.paths,
     config: ctx.config,
