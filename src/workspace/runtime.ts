@@ -53,11 +53,15 @@ export async function startWorkspace(options: StartOptions): Promise<Started> {
   const base = { ...composeProject(ref, options.env, options.env.files), root: record.worktreePath };
   const [read, host] = await Promise.all([readModel(base, modelCache(ctx)), hostSetup(ctx.paths.root)]);
   const { model, env } = withOwnDevService(read, options.env);
-  const warn = (message: string) => options.report?.warn(message);
-  if (env.ownDev?.note) warn(env.ownDev.note);
+  if (env.ownDev?.note) options.report?.warn(env.ownDev.note);
   const services = activeServices(model, env.runServices, env.profiles);
   checkBindSources({ model, services, worktree: record.worktreePath, mainRoot: ctx.paths.root });
-  checkRiskyServices({ model, services, allow: ctx.config.allow, onWarning: warn });
+  checkRiskyServices({
+    model,
+    services,
+    allow: ctx.config.allow,
+    onWarning: (message) => options.report?.warn(message),
+  });
   stage("model", { services: services.length });
   const { ensureSshKeys } = await import("./ssh.js");
   const ssh = env.ssh && env.devService ? await ensureSshKeys() : undefined;
