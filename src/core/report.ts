@@ -20,3 +20,15 @@ export function collectingReport(): Report & { messages: { level: keyof Report; 
   const keep = (level: keyof Report) => (message: string) => void messages.push({ level, message });
   return { messages, info: keep("info"), warn: keep("warn"), debug: keep("debug") };
 }
+
+let diagnostics: Report = silentReport;
+
+/** Where `-v` diagnostics of work no command waits on (telemetry, the trash, Compose timings) go: program.ts sets the printer. */
+export function setDiagnostics(report: Report): void {
+  diagnostics = report;
+}
+
+/** A diagnostic for `-v`: shown only where the program has set a Report (see setDiagnostics). */
+export function diagnose(message: string): void {
+  diagnostics.debug(message);
+}
