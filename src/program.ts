@@ -15,7 +15,8 @@ import { registerTelemetry } from "./commands/telemetry.js";
 import { registerTemplate } from "./commands/template.js";
 import { registerWorkspace } from "./commands/workspace.js";
 import { ExitCode, isNexusError } from "./core/errors.js";
-import { setOutputMode, style, visible } from "./core/output.js";
+import { printer, setOutputMode, style, visible } from "./core/output.js";
+import { setDiagnostics } from "./core/report.js";
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .hook("preAction", (_program, action) => {
       setOutputMode(action.optsWithGlobals());
+      setDiagnostics(printer);
       started = { action, at: performance.now() };
     });
   registerInit(program);

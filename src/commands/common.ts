@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { printer } from "../core/output.js";
 
 /** Options every listing command shares. */
 export function jsonOption(command: Command): Command {
@@ -10,7 +11,7 @@ export const collect = (value: string, previous: string[] = []) => [...previous,
 
 export async function project() {
   const { openProject } = await import("../workspace/context.js");
-  return openProject();
+  return openProject(undefined, { report: printer });
 }
 
 /** Opens the project's tasks as `actor` (--by/--agent), refusing an id or name beyond the limits first. */
@@ -19,7 +20,7 @@ export async function tasks(actor?: string, id?: string) {
   if (actor !== undefined) checkAgentName(actor);
   if (id !== undefined) checkTaskId(id);
   const { openTasks } = await import("../tasks/context.js");
-  return openTasks({ actor });
+  return openTasks({ actor, report: printer });
 }
 
 export function seconds(ms: number): string {

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { ExitCode } from "../core/errors.js";
 import { nonEmpty, positiveNumber } from "../core/options.js";
-import { printJson, printLine, success, warn } from "../core/output.js";
+import { printer, printJson, printLine, success, warn } from "../core/output.js";
 import { jsonOption } from "./common.js";
 
 interface ProbeCliOptions {
@@ -46,6 +46,7 @@ export function registerProbe(program: Command): void {
         maxSwitchMs: o.maxSwitch === undefined ? undefined : o.maxSwitch * 1000,
         check: o.check,
         includeDaemonRestart: o.includeDaemonRestart,
+        report: printer,
       });
       if (!summary.passed) process.exitCode = ExitCode.failure;
       if (o.json) return printJson(which === "all" ? summary : summary.probes[0]);

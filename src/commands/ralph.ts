@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { ExitCode } from "../core/errors.js";
 import { nonEmpty, positiveInt, positiveNumber, seconds } from "../core/options.js";
-import { info, oneLine, printJson, printTable, style, success, warn } from "../core/output.js";
+import { info, oneLine, printer, printJson, printTable, style, success, warn } from "../core/output.js";
 import { jsonOption, tasks, withInterrupt } from "./common.js";
 
 interface RunOptions {
@@ -105,6 +105,7 @@ async function runAction(ids: string[], o: RunOptions): Promise<void> {
         maxIterations: o.maxIterations,
         timeoutSeconds: o.timeout,
         budgetMinutes: o.budget,
+        report: printer,
       });
     },
     () => warn("stopping after the current step; the task stays resumable"),

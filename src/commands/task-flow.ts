@@ -4,6 +4,7 @@ import { positiveInt } from "../core/options.js";
 import {
   info,
   oneLine,
+  printer,
   printJson,
   printLine,
   printTable,
@@ -233,8 +234,8 @@ function defineSync(task: Command): void {
     const { parseTasks, readText } = await import("../tasks/jsonl.js");
     const { repairConflictMarkers } = await import("../tasks/merge-driver.js");
     const { conflictBase } = await import("../tasks/merge-base.js");
-    const ctx = await openProject();
-    const store = new TaskStore(ctx.db, ctx.paths, loadTrust(ctx.paths, ctx.config.gates));
+    const ctx = await openProject(undefined, { report: printer });
+    const store = new TaskStore(ctx.db, ctx.paths, loadTrust(ctx.paths, ctx.config.gates), printer);
     const text = readText(store.file);
     const base = /^<{7}/m.test(text) ? await conflictBase(ctx.paths, store.file, text) : undefined;
     const repaired = repairConflictMarkers(text, base?.text);

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { positiveInt } from "../core/options.js";
-import { info, printJson, printLine, printTable, success } from "../core/output.js";
+import { info, printer, printJson, printLine, printTable, success } from "../core/output.js";
 import { jsonOption } from "./common.js";
 import { registerSync } from "./sync.js";
 
@@ -98,7 +98,9 @@ function defineStats(program: Command): void {
     const { statsFor } = await import("../telemetry/report.js");
     const db = await telemetryDb();
     const stats = statsFor(db, days(o));
-    const dogfood = await (await import("../dogfood/summary.js")).dogfoodSummary(db, days(o));
+    const dogfood = await (await import("../dogfood/summary.js")).dogfoodSummary(db, days(o), {
+      report: printer,
+    });
     if (o.json) return printJson({ ...stats, dogfood });
     printLine(
       `${stats.commands} commands since ${stats.since.slice(0, 10)}, ${Math.round(stats.successRate * 100)}% succeeded; ${stats.workspacesCreated} workspaces created, ${stats.tasksCompleted} tasks completed, ${stats.sessions} sessions (avg ${stats.averageSessionMinutes.toFixed(1)} min)`,
@@ -176,7 +178,7 @@ async function unverifiedTasks(): Promise<string[]> {
     return [];
   }
   const { openTasks } = await import("../tasks/context.js");
-  return (await openTasks()).store.unverifiedIds();
+  return (await openTasks({ report: printer })).store.unverifiedIds();
 }
 
 function defineExport(program: Command): void {
@@ -225,7 +227,9 @@ function defineDashboard(program: Command): void {
         printLine(renderDashboard(data, process.stdout.columns ?? 80));
         const { renderDogfood } = await import("../dogfood/metrics.js");
         return printLine(
-          renderDogfood(await (await import("../dogfood/summary.js")).dogfoodSummary(db, window)).join("\n"),
+          renderDogfood(
+            await (await import("../dogfood/summary.js")).dogfoodSummary(db, window, { report: printer }),
+          ).join("\n"),
         );
       }
       const { renderDashboardHtml } = await import("../telemetry/dashboard-html.js");

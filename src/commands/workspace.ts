@@ -3,6 +3,7 @@ import {
   debug,
   formatBytes,
   info,
+  printer,
   printJson,
   printLine,
   printTable,
@@ -52,6 +53,7 @@ function defineCreate(ws: Command): void {
           from: opts.from,
           profiles: opts.profile,
           onStage: reportStage,
+          report: printer,
         });
         if (opts.json) return printJson(result);
         success(`Workspace ${style.bold(name)} ready in ${seconds(performance.now() - started)}`);
@@ -72,7 +74,11 @@ function defineUp(ws: Command): void {
     const { resolveName } = await import("../workspace/context.js");
     const { upWorkspace } = await import("../workspace/manager.js");
     const started = performance.now();
-    const result = await upWorkspace(ctx, resolveName(ctx, name), reportStage, opts.profile);
+    const result = await upWorkspace(ctx, resolveName(ctx, name), {
+      onStage: reportStage,
+      profiles: opts.profile,
+      report: printer,
+    });
     if (opts.json) return printJson(result);
     success(`Workspace ${style.bold(result.workspace.name)} up in ${seconds(performance.now() - started)}`);
     await printSummary(result);
@@ -187,7 +193,7 @@ function defineRepair(ws: Command): void {
     const ctx = await project();
     const { resolveName } = await import("../workspace/context.js");
     const { repairWorkspace } = await import("../workspace/maintenance.js");
-    const result = await repairWorkspace(ctx, resolveName(ctx, name));
+    const result = await repairWorkspace(ctx, resolveName(ctx, name), { report: printer });
     if (opts.json) return printJson(result);
     for (const action of result.actions) success(action);
     success(`Workspace ${result.summary.workspace.name} repaired.`);
@@ -207,7 +213,7 @@ function definePrune(ws: Command): void {
     .action(async (opts: { json?: boolean; force?: boolean; dryRun?: boolean }) => {
       const ctx = await project();
       const { pruneWorkspaces } = await import("../workspace/maintenance.js");
-      const result = await pruneWorkspaces(ctx, opts);
+      const result = await pruneWorkspaces(ctx, { ...opts, report: printer });
       if (opts.json) return printJson(result);
       const verb = opts.dryRun ? "would remove" : "removed";
       for (const w of result.worktrees) info(`${verb} orphaned worktree ${w}`);

@@ -1,4 +1,5 @@
 import pc from "picocolors";
+import type { Report } from "./report.js";
 import { safeJson, terminalSafe } from "./visible.js";
 
 export { oneLine, visible } from "./visible.js";
@@ -92,3 +93,6 @@ export function formatBytes(bytes: number | null | undefined): string {
   }
   return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
 }
+
+/** The Report (src/core/report.ts) that commands hand to capabilities: it prints as the helpers above do. */
+export const printer: Report = { info, warn, debug };

@@ -1,4 +1,4 @@
-import { warn } from "./output.js";
+import { type Report, silentReport } from "./report.js";
 
 type Step = () => Promise<unknown>;
 
@@ -8,6 +8,9 @@ type Step = () => Promise<unknown>;
  */
 export class UndoStack {
   private readonly steps: Step[] = [];
+
+  /** `report` is told when a signal or a crash starts the undo (commands pass the printer). */
+  constructor(private readonly report: Report = silentReport) {}
 
   push(step: Step): void {
     this.steps.push(step);
@@ -19,12 +22,13 @@ export class UndoStack {
 
   async guard<T>(operation: () => Promise<T>): Promise<T> {
     const onSignal = (signal: NodeJS.Signals) => {
-      warn(`${signal}: undoing what was made so far…`);
+      this.report.warn(`${signal}: undoing what was made so far…`);
       void this.run().finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
     };
     // A crash anywhere (an unhandled error in a stream or timer) must not leave half-made things.
     const onCrash = (error: unknown) => {
-      warn(`${(error as Error)?.message ?? String(error)}: undoing what was made so far…`);
+      this.report.warn(`${(error as Error)?.message ?? String(error)}: undoing what was made so far…`);
+      // The last-resort crash report, as the top-level handler would write it (no Report is sure to exist).
       void this.run().finally(() => {
         process.stderr.write(`unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
         process.exit(1);

@@ -1,4 +1,5 @@
 import type { Db } from "../core/db.js";
+import type { Report } from "../core/report.js";
 import { activityBetween } from "../telemetry/probes.js";
 import { eventsSince } from "../telemetry/store.js";
 import {
@@ -20,14 +21,21 @@ async function projectHere() {
 }
 
 /** Friction counts (in a project) and the plan's success metrics, for `stats` and `dashboard`. */
-export async function dogfoodSummary(db: Db, days: number, now = new Date()): Promise<DogfoodSummary> {
+export async function dogfoodSummary(
+  db: Db,
+  days: number,
+  options: { now?: Date; report?: Report } = {},
+): Promise<DogfoodSummary> {
+  const now = options.now ?? new Date();
   const { windowOf } = await import("../telemetry/report.js");
   const since = windowOf(days, now).since;
   const paths = await projectHere();
   let delays: number[] = [];
   if (paths) {
     const { openTasks } = await import("../tasks/context.js");
-    const tasks = (await openTasks()).store.all().filter((t) => (t.history[0]?.at ?? "") >= since);
+    const tasks = (await openTasks({ report: options.report })).store
+      .all()
+      .filter((t) => (t.history[0]?.at ?? "") >= since);
     delays = assignDelays(tasks);
   }
   return {

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { writeInside } from "../core/inside.js";
-import { info, style } from "../core/output.js";
+import { style } from "../core/output.js";
+import type { Report } from "../core/report.js";
 import { record, type TaskContext } from "../tasks/context.js";
 import { checksFor } from "../tasks/gates.js";
 import type { Task } from "../tasks/model.js";
@@ -28,6 +29,8 @@ export interface RalphOptions {
   signal?: AbortSignal;
   /** Run the agent on the host instead of in the workspace's dev container (it then sees everything). */
   onHost?: boolean;
+  /** Where progress goes (`nexus ralph` passes the printer); nothing is shown without one. */
+  report?: Report;
 }
 
 const NO_CHANGE_LIMIT = 3;
@@ -36,7 +39,7 @@ const SAME_FAILURE_LIMIT = 5;
 /** The Ralph loop for one task: agent, gates, feedback, again — until the gates alone say done. */
 export async function runTask(tc: TaskContext, taskId: string, options: RalphOptions): Promise<RunState> {
   const claimed = claimTask(tc, { id: taskId, agent: options.agentName });
-  const workspace = await taskWorkspace(tc, claimed, options.template);
+  const workspace = await taskWorkspace(tc, claimed, options);
   const place = await checkedPlace(tc, { id: taskId, workspace, options });
   const state: RunState = {
     id: `${new Date().toISOString().replace(/[:.]/g, "-")}-${taskId}`,
@@ -117,7 +120,9 @@ async function runIteration(
 ): Promise<{ status: RunStatus; message: string } | undefined> {
   const { state, worktree, place, options, n } = args;
   const task = ensureWorking(tc, state.task);
-  info(`${style.bold(`[${task.id}] iteration ${n}`)} ${style.dim(`(${options.agent.name})`)}`);
+  options.report?.info(
+    `${style.bold(`[${task.id}] iteration ${n}`)} ${style.dim(`(${options.agent.name})`)}`,
+  );
   const { prompt, promptFile } = writePrompt(tc, { task, worktree, state });
   const before = await worktreeFingerprint(worktree);
   const log = join(runsDir(tc.paths.nexusDir), state.id, `iteration-${n}.log`);

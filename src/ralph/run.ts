@@ -1,6 +1,5 @@
 import { join } from "node:path";
 import { isNexusError } from "../core/errors.js";
-import { info } from "../core/output.js";
 import type { TaskContext } from "../tasks/context.js";
 import { claimTask } from "../tasks/operations.js";
 import { failurePatterns } from "../tasks/patterns.js";
@@ -36,7 +35,7 @@ export async function runRalph(
   };
   const started = new Date().toISOString();
   await Promise.all(Array.from({ length: Math.max(1, options.parallel) }, (_, i) => worker(i)));
-  afterRun(tc, started);
+  afterRun(tc, started, options);
   const { noteTelemetry } = await import("../telemetry/recorder.js");
   const iterations = results.flatMap((r) =>
     r.iterations.map((i) => ({
@@ -61,10 +60,10 @@ function claimNext(tc: TaskContext, agent: string): string | undefined {
 }
 
 /** Every run ends by recording session feedback and teaching the skills what keeps failing. */
-function afterRun(tc: TaskContext, since: string): void {
+function afterRun(tc: TaskContext, since: string, options: RalphOptions): void {
   const tasks = tc.store.all();
   saveFeedback(tc.db, collectFeedback(tasks, { since, source: "ralph run" }));
   const changed = learnFromPatterns(join(tc.paths.nexusDir, "skills"), failurePatterns(tasks, RECURRENCE));
   for (const skill of changed)
-    info(`skill ${skill} updated from a recurring failure (see \`nexus skills diff\`)`);
+    options.report?.info(`skill ${skill} updated from a recurring failure (see \`nexus skills diff\`)`);
 }

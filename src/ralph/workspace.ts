@@ -1,3 +1,4 @@
+import type { Report } from "../core/report.js";
 import type { TaskContext } from "../tasks/context.js";
 import type { Task } from "../tasks/model.js";
 import { updateTask } from "../tasks/operations.js";
@@ -8,19 +9,20 @@ import { type AgentPlace, containerPlace, hostPlace, noDevContainer } from "./sa
 export async function taskWorkspace(
   tc: TaskContext,
   task: Task,
-  template?: string,
+  options: { template?: string; report?: Report } = {},
 ): Promise<{ name: string; path: string }> {
+  const { template, report } = options;
   const { openProject } = await import("../workspace/context.js");
   const { createWorkspace, upWorkspace } = await import("../workspace/manager.js");
   const ctx = await openProject(tc.paths.root);
   const name = task.workspace ?? `task-${task.id.replace(/^nx-/, "")}`;
   const existing = ctx.store.find(name);
   if (!existing) {
-    const created = await createWorkspace(ctx, { name, template });
+    const created = await createWorkspace(ctx, { name, template, report });
     if (!task.workspace) updateTask(tc, task.id, { workspace: name });
     return { name, path: created.workspace.worktreePath };
   }
-  if (existing.template !== "none") await upWorkspace(ctx, name);
+  if (existing.template !== "none") await upWorkspace(ctx, name, { report });
   return { name, path: existing.worktreePath };
 }
 

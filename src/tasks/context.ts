@@ -2,6 +2,7 @@ import { userInfo } from "node:os";
 import type { NexusConfig } from "../core/config.js";
 import type { Db } from "../core/db.js";
 import type { ProjectPaths } from "../core/paths.js";
+import type { Report } from "../core/report.js";
 import { loadTrust } from "./evidence.js";
 import { newEventId } from "./ids.js";
 import type { Task, TaskEvent } from "./model.js";
@@ -26,14 +27,16 @@ export function defaultActor(): string {
   }
 }
 
-export async function openTasks(options: { actor?: string; cwd?: string } = {}): Promise<TaskContext> {
+export async function openTasks(
+  options: { actor?: string; cwd?: string; report?: Report } = {},
+): Promise<TaskContext> {
   const { openProject } = await import("../workspace/context.js");
-  const ctx = await openProject(options.cwd);
+  const ctx = await openProject(options.cwd, { report: options.report });
   return {
     paths: ctx.paths,
     config: ctx.config,
     db: ctx.db,
-    store: new TaskStore(ctx.db, ctx.paths, loadTrust(ctx.paths, ctx.config.gates)),
+    store: new TaskStore(ctx.db, ctx.paths, loadTrust(ctx.paths, ctx.config.gates), options.report),
     actor: options.actor ?? defaultActor(),
     now: () => new Date(),
   };

@@ -3,8 +3,8 @@ import { dirname, join } from "node:path";
 import type { Db } from "../core/db.js";
 import { NotFoundError } from "../core/errors.js";
 import { withLock } from "../core/lock.js";
-import { warn } from "../core/output.js";
 import type { ProjectPaths } from "../core/paths.js";
+import { type Report, silentReport } from "../core/report.js";
 import { loadTrust, type Trust } from "./evidence.js";
 import { isUnverified } from "./integrity.js";
 import {
@@ -62,6 +62,7 @@ export class TaskStore {
     paths: ProjectPaths,
     /** Allowed signers and project gates: what "verified" is judged against (see integrity.ts). */
     public trust: Trust,
+    private readonly report: Report = silentReport,
   ) {
     this.file = join(paths.nexusDir, "tasks.jsonl");
     this.lockFile = join(paths.nexusDir, "tasks.lock");
@@ -88,7 +89,7 @@ export class TaskStore {
     }
     const parsed = parseTasks(content);
     if (parsed.conflictLine) throw conflictError(this.file, parsed.conflictLine);
-    if (parsed.errors.length) warn(corruptLinesError(this.file, parsed.errors).message);
+    if (parsed.errors.length) this.report.warn(corruptLinesError(this.file, parsed.errors).message);
     this.db.transaction(() => {
       this.db.exec("DELETE FROM tasks");
       const insert = this.insertStatement();

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { debug } from "../core/output.js";
+import { diagnose } from "../core/report.js";
 
 /**
  * The worker script beside this module (dist/telemetry/), beside the bundle (dist/nexus.cjs ->
@@ -24,7 +24,7 @@ function workerPath(): string | undefined {
 export function startBackgroundSync(version: string): void {
   const worker = workerPath();
   if (!worker) {
-    debug("auto sync skipped: the upload worker is missing from this installation");
+    diagnose("auto sync skipped: the upload worker is missing from this installation");
     return;
   }
   try {
@@ -34,9 +34,9 @@ export function startBackgroundSync(version: string): void {
       env: process.env,
       windowsHide: true,
     });
-    child.on("error", (error) => debug(`auto sync could not start: ${error.message}`));
+    child.on("error", (error) => diagnose(`auto sync could not start: ${error.message}`));
     child.unref();
   } catch (error) {
-    debug(`auto sync could not start: ${(error as Error).message}`);
+    diagnose(`auto sync could not start: ${(error as Error).message}`);
   }
 }

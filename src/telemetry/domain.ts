@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { Db } from "../core/db.js";
-import { debug } from "../core/output.js";
+import { diagnose } from "../core/report.js";
 import { keyedHash } from "./key.js";
 import { noteTelemetry } from "./recorder.js";
 import { type SessionDelta, touchSession, uncountCompletion } from "./session.js";
@@ -42,7 +42,7 @@ export async function recordDomainEvent(event: DomainEventInput, now = new Date(
     if (!isEnabled(db)) return;
     insertDomainEvent(db, event, now);
   } catch (error) {
-    debug(`telemetry skipped: ${(error as Error).message}`);
+    diagnose(`telemetry skipped: ${(error as Error).message}`);
   } finally {
     db?.close();
   }

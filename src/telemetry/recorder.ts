@@ -1,5 +1,5 @@
 import type { Db } from "../core/db.js";
-import { debug } from "../core/output.js";
+import { diagnose } from "../core/report.js";
 import { keyedHash } from "./key.js";
 import { type Outcome, outcomeOf } from "./outcome.js";
 import { touchSession } from "./session.js";
@@ -63,7 +63,7 @@ export async function recordCommand(record: CommandRecord, now = new Date()): Pr
     insertCommand(db, record, now);
     await maybeAutoSync(db, record.version, now);
   } catch (error) {
-    debug(`telemetry skipped: ${(error as Error).message}`);
+    diagnose(`telemetry skipped: ${(error as Error).message}`);
   } finally {
     db?.close();
     forgetNoted();

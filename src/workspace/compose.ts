@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { NexusError } from "../core/errors.js";
-import { debug } from "../core/output.js";
+import { diagnose } from "../core/report.js";
 import { BuildLog } from "./build-log.js";
 import { buildFailure, progressPrinter, saveLog } from "./build-progress.js";
 import { explainDockerError } from "./docker-errors.js";
@@ -99,7 +99,7 @@ export async function compose(
   const own = project.profiles ? { env: { COMPOSE_PROFILES: "", ...options.env } } : {};
   const build = options.progress ? new BuildLog() : undefined;
   const result = await runDocker(composeArgs(project, args), { ...options, ...own }, build);
-  debug(`docker compose ${args[0]} (${project.name}): ${Math.round(performance.now() - started)} ms`);
+  diagnose(`docker compose ${args[0]} (${project.name}): ${Math.round(performance.now() - started)} ms`);
   if (result.exitCode === 0 || !options.failure) return result;
   const log = build?.built && options.logFile ? saveLog(options.logFile, result.output) : undefined;
   if (build?.failed) throw buildFailure(options.failure, build.failed, log);

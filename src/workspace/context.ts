@@ -6,6 +6,7 @@ import { type Db, openDb } from "../core/db.js";
 import { UsageError } from "../core/errors.js";
 import { ensureMergeDriver } from "../core/merge-driver-config.js";
 import { findProject, type ProjectPaths, packageRoot, workspaceFromCwd } from "../core/paths.js";
+import type { Report } from "../core/report.js";
 import { validateWorkspaceName } from "./names.js";
 import { WorkspaceStore } from "./store.js";
 
@@ -17,7 +18,10 @@ export interface ProjectContext {
   repoId: string;
 }
 
-export async function openProject(cwd: string = process.cwd()): Promise<ProjectContext> {
+export async function openProject(
+  cwd: string = process.cwd(),
+  options: { report?: Report } = {},
+): Promise<ProjectContext> {
   const paths = await findProject(cwd);
   const db = openDb(paths.dbFile);
   const config = await loadConfigCached(paths, db);
@@ -28,7 +32,7 @@ export async function openProject(cwd: string = process.cwd()): Promise<ProjectC
   // The database is a cache: a new one (deleted, fresh clone) gets its workspace records back once.
   if (!db.prepare("SELECT 1 FROM cache WHERE key = 'workspaces:rebuilt'").get()) {
     const { rebuildWorkspaceRecords } = await import("./rebuild.js");
-    await rebuildWorkspaceRecords(ctx);
+    await rebuildWorkspaceRecords({ ...ctx, report: options.report });
   }
   return ctx;
 }

@@ -14,9 +14,9 @@ import { deleteBranch, isDirty, removeWorktree } from "./worktree.js";
 export async function upWorkspace(
   ctx: ProjectContext,
   name: string,
-  onStage?: StartOptions["onStage"],
-  profiles: string[] = [],
+  options: Pick<StartOptions, "onStage" | "report"> & { profiles?: string[] } = {},
 ): Promise<WorkspaceSummary> {
+  const { onStage, report, profiles = [] } = options;
   let record = ctx.store.get(name);
   if (profiles.some((p) => !record.profiles.includes(p))) {
     // Added to those recorded at create (the config's and COMPOSE_PROFILES were read then).
@@ -32,8 +32,8 @@ export async function upWorkspace(
   const env = await environmentFor(ctx, record);
   if (!env) return summary(ctx, name);
   await pingEngine();
-  const started = await startWorkspace({ ctx, record, env, onStage });
-  await runPostCommands({ ctx, env, started, record });
+  const started = await startWorkspace({ ctx, record, env, onStage, report });
+  await runPostCommands({ ctx, env, started, record, report });
   return finish(ctx, record, { env, started });
 }
 

@@ -3,7 +3,7 @@ import { basename, join } from "node:path";
 import { git, gitRaw } from "../core/git.js";
 import { restoreWorktreeLink } from "../core/git-guard.js";
 import { withLockAsync } from "../core/lock.js";
-import { warn } from "../core/output.js";
+import type { Report } from "../core/report.js";
 import { removeContainers, removeWorkspaceResources } from "./containers.js";
 import type { ProjectContext } from "./context.js";
 import { getDocker } from "./docker.js";
@@ -18,7 +18,11 @@ export interface RepairResult {
 }
 
 /** Recreates what drifted away: the worktree (from its branch), the branch, the containers. */
-export async function repairWorkspace(ctx: ProjectContext, name: string): Promise<RepairResult> {
+export async function repairWorkspace(
+  ctx: ProjectContext,
+  name: string,
+  options: { report?: Report } = {},
+): Promise<RepairResult> {
   const record = ctx.store.get(name);
   const actions: string[] = [];
   const root = ctx.paths.root;
@@ -29,7 +33,9 @@ export async function repairWorkspace(ctx: ProjectContext, name: string): Promis
     await gitRaw(["worktree", "unlock", record.worktreePath], root);
     await gitRaw(["worktree", "prune"], root);
     if (!hasBranch) {
-      warn(`branch ${record.branch} is gone too; recreating it from ${record.baseRef ?? "HEAD"}.`);
+      options.report?.warn(
+        `branch ${record.branch} is gone too; recreating it from ${record.baseRef ?? "HEAD"}.`,
+      );
       await git(["branch", record.branch, record.baseRef ?? "HEAD"], root);
       actions.push(`recreated branch ${record.branch}`);
     }
@@ -45,7 +51,7 @@ export async function repairWorkspace(ctx: ProjectContext, name: string): Promis
     await git(["checkout", "-b", record.branch], record.worktreePath);
     actions.push(`recreated branch ${record.branch} from the worktree's HEAD`);
   }
-  const summary = await upWorkspace(ctx, name);
+  const summary = await upWorkspace(ctx, name, { report: options.report });
   if (record.template !== "none") actions.push("containers checked and started");
   return { actions, summary };
 }
@@ -64,7 +70,7 @@ export interface PruneResult {
 /** Removes leftovers whose workspace no longer exists: worktree folders and labelled Docker resources. */
 export async function pruneWorkspaces(
   ctx: ProjectContext,
-  options: { force?: boolean; dryRun?: boolean } = {},
+  options: { force?: boolean; dryRun?: boolean; report?: Report } = {},
 ): Promise<PruneResult> {
   const known = new Set(ctx.store.list().map((r) => r.name));
   const result: PruneResult = {
@@ -86,7 +92,8 @@ export async function pruneWorkspaces(
     if (!options.dryRun) await removeWorktree(ctx.paths.root, path);
   }
   const docker = await getDocker().catch(() => undefined);
-  if (!docker) warn("Docker is not reachable; containers, networks and volumes were not checked.");
+  if (!docker)
+    options.report?.warn("Docker is not reachable; containers, networks and volumes were not checked.");
   const orphans = docker ? await orphanWorkspaces(ctx, known) : [];
   for (const workspace of orphans) {
     result.containers.push(workspace);

@@ -31,6 +31,7 @@ export interface CreateOptions {
   /** Compose profiles to enable (`--profile`), added to the config's and COMPOSE_PROFILES. */
   profiles?: string[];
   onStage?: StartOptions["onStage"];
+  report?: StartOptions["report"];
 }
 
 /** Everything is validated before anything is made; a failure part-way undoes what was made. */
@@ -82,7 +83,7 @@ async function create(ctx: ProjectContext, options: CreateOptions): Promise<Work
   await checkEnvironmentName(ctx, envName);
   const profiles = workspaceProfiles(ctx, envName, options.profiles);
   stage("template", { template: envName });
-  const undo = new UndoStack();
+  const undo = new UndoStack(options.report);
   return undo.guard(async () => {
     const record = await makeWorktree(ctx, { name, envName, profiles, from: options.from, undo });
     await engineReady;
@@ -97,10 +98,16 @@ async function create(ctx: ProjectContext, options: CreateOptions): Promise<Work
     const ref = { repoId: ctx.repoId, workspace: name };
     undo.push(async () => removeWorkspaceResources(await loadDocker(), ref));
     undo.push(async () => removeHostEntry(hostAlias(ref)));
-    const started = await startWorkspace({ ctx, record, env, onStage: options.onStage });
+    const started = await startWorkspace({
+      ctx,
+      record,
+      env,
+      onStage: options.onStage,
+      report: options.report,
+    });
     const { noteTelemetry } = await import("../telemetry/recorder.js");
     noteTelemetry({ template: env.name, services: started.services.length, ports: started.ports.length });
-    await runPostCommands({ ctx, env, started, record });
+    await runPostCommands({ ctx, env, started, record, report: options.report });
     stage("post_create");
     return finish(ctx, record, { copiedFiles, env, started });
   });

@@ -1,5 +1,6 @@
 import { NexusError } from "../core/errors.js";
-import { info, style } from "../core/output.js";
+import { style } from "../core/output.js";
+import type { Report } from "../core/report.js";
 import type { ProjectContext } from "./context.js";
 import type { Environment, LifecycleCommand } from "./environment-types.js";
 import { runInContainer } from "./exec.js";
@@ -12,6 +13,7 @@ export async function runPostCommands(args: {
   env: Environment;
   started: Started;
   record: WorkspaceRecord;
+  report?: Report;
 }): Promise<void> {
   const { ctx, env, started, record } = args;
   if (!started.dev) return;
@@ -19,7 +21,7 @@ export async function runPostCommands(args: {
   const commands = [...(fresh.postCreateDone ? [] : env.postCreate), ...env.postStart];
   for (const command of commands) {
     const shown = typeof command === "string" ? command : command.join(" ");
-    info(`${style.dim("run")} ${shown}`);
+    args.report?.info(`${style.dim("run")} ${shown}`);
     const code = await runInContainer({
       containerId: started.dev.id,
       cmd: typeof command === "string" ? ["/bin/sh", "-c", command] : command,

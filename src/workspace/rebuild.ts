@@ -3,8 +3,8 @@ import { basename, join, relative, sep } from "node:path";
 import { parse } from "yaml";
 import type { Db } from "../core/db.js";
 import { gitRaw } from "../core/git.js";
-import { warn } from "../core/output.js";
 import type { ProjectPaths } from "../core/paths.js";
+import type { Report } from "../core/report.js";
 import { serviceFilters } from "./containers.js";
 import { branchName } from "./names.js";
 import { LABELS as LABEL } from "./override.js";
@@ -17,6 +17,8 @@ export interface RebuildContext {
   store: WorkspaceStore;
   paths: ProjectPaths;
   repoId: string;
+  /** Where the notice that records came back goes; nothing is shown without one. */
+  report?: Report;
 }
 
 export const REBUILT_MARKER = "workspaces:rebuilt";
@@ -98,7 +100,8 @@ async function restore(ctx: RebuildContext, worktrees: FoundWorktree[]): Promise
     recordPorts(ctx, worktree.name, mine);
     rebuilt.push(worktree.name);
   }
-  if (rebuilt.length) warn(`rebuilt workspace records from git and Docker: ${rebuilt.join(", ")}`);
+  if (rebuilt.length)
+    ctx.report?.warn(`rebuilt workspace records from git and Docker: ${rebuilt.join(", ")}`);
   return rebuilt;
 }
 
@@ -109,7 +112,9 @@ async function repoContainers(ctx: RebuildContext): Promise<LightContainer[]> {
     const { listContainersLight } = await import("./docker.js");
     return await listContainersLight(serviceFilters({ repoId: ctx.repoId }));
   } catch {
-    warn("Docker is not reachable: workspace records were rebuilt from git alone (ports come back at `up`).");
+    ctx.report?.warn(
+      "Docker is not reachable: workspace records were rebuilt from git alone (ports come back at `up`).",
+    );
     return [];
   }
 }

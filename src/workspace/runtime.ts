@@ -3,8 +3,8 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { expandHome } from "../core/config.js";
 import { isNexusError } from "../core/errors.js";
-import { warn } from "../core/output.js";
 import { nexusHome } from "../core/paths.js";
+import type { Report } from "../core/report.js";
 import { type ComposeProject, compose } from "./compose.js";
 import { activeServices, type ComposeModel, readModel } from "./compose-model.js";
 import type { ServiceState } from "./containers.js";
@@ -30,6 +30,8 @@ export interface StartOptions {
   record: WorkspaceRecord;
   env: Environment;
   onStage?: (stage: string, ms: number, detail?: Record<string, unknown>) => void;
+  /** Where notes and warnings go (commands pass the printer); nothing is shown without one. */
+  report?: Report;
 }
 
 /** A started workspace: its Compose project (override included), ports, and the dev container. */
@@ -51,15 +53,31 @@ export async function startWorkspace(options: StartOptions): Promise<Started> {
   const base = { ...composeProject(ref, options.env, options.env.files), root: record.worktreePath };
   const [read, host] = await Promise.all([readModel(base, modelCache(ctx)), hostSetup(ctx.paths.root)]);
   const { model, env } = withOwnDevService(read, options.env);
-  if (env.ownDev?.note) warn(env.ownDev.note);
+  if (env.ownDev?.note) options.report?.warn(env.ownDev.note);
   const services = activeServices(model, env.runServices, env.profiles);
   checkBindSources({ model, services, worktree: record.worktreePath, mainRoot: ctx.paths.root });
-  checkRiskyServices({ model, services, allow: ctx.config.allow, onWarning: warn });
+  checkRiskyServices({
+    model,
+    services,
+    allow: ctx.config.allow,
+    onWarning: (message) => options.report?.warn(message),
+  });
   stage("model", { services: services.length });
   const { ensureSshKeys } = await import("./ssh.js");
   const ssh = env.ssh && env.devService ? await ensureSshKeys() : undefined;
   const images = await builtImages({ model, services, env, worktree: record.worktreePath });
-  const input = { ctx, env, model, ref, host, images, services, sshDir: ssh?.containerDir, record };
+  const input = {
+    ctx,
+    env,
+    model,
+    ref,
+    host,
+    images,
+    services,
+    sshDir: ssh?.containerDir,
+    record,
+    report: options.report,
+  };
   const { project, ports, health, setup } = await upWithFreePorts(input, stage);
   const user = execUser(env, host);
   const took: Record<string, number> = {};
@@ -81,6 +99,7 @@ interface UpInput {
   services: string[];
   sshDir?: string;
   record: WorkspaceRecord;
+  report?: Report;
 }
 
 const PORT_RACE_RETRIES = 5;
@@ -102,7 +121,9 @@ async function upWithFreePorts(input: UpInput, stage: ReturnType<typeof timer>):
       claims: { dir: join(nexusHome(), "port-claims"), owner: `${ref.repoId}/${ref.workspace}` },
     });
     for (const move of allocation.moved)
-      warn(`port ${move.from} (${move.name}) is taken by another program; using ${move.to} instead.`);
+      input.report?.warn(
+        `port ${move.from} (${move.name}) is taken by another program; using ${move.to} instead.`,
+      );
     stage("ports", { attempts: allocation.attempts, moved: allocation.moved.length });
     const up = await composeUp(input, allocation.ports);
     if (!(up instanceof Error)) {

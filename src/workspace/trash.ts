@@ -12,7 +12,7 @@ import {
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { NexusError } from "../core/errors.js";
-import { debug } from "../core/output.js";
+import { diagnose } from "../core/report.js";
 
 /** Ignores itself and everything beside it, in repositories initialised before the trash existed. */
 const SELF_IGNORE = ".gitignore";
@@ -76,7 +76,7 @@ export async function emptyTrash(root: string): Promise<string[]> {
   for (const entry of entries) {
     const target = join(trashDir(root), entry);
     await rm(target, { recursive: true, force: true, maxRetries: 2 }).catch((error: Error) =>
-      debug(`could not delete ${target}: ${error.message}`),
+      diagnose(`could not delete ${target}: ${error.message}`),
     );
     if (!existsSync(target)) removed.push(entry);
   }
@@ -115,10 +115,10 @@ export function emptyTrashInBackground(root: string): string[] {
       stdio: "ignore",
       windowsHide: true,
     });
-    child.on("error", (error) => debug(`emptying ${trashDir(root)} could not start: ${error.message}`));
+    child.on("error", (error) => diagnose(`emptying ${trashDir(root)} could not start: ${error.message}`));
     child.unref();
   } catch (error) {
-    debug(`emptying ${trashDir(root)} could not start: ${(error as Error).message}`);
+    diagnose(`emptying ${trashDir(root)} could not start: ${(error as Error).message}`);
   }
   return entries;
 }

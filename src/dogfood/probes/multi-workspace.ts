@@ -18,7 +18,9 @@ export async function probeMultiWorkspace(run: ProbeRun): Promise<ProbeReport> {
   const start = performance.now();
   const { createWorkspace } = await import("../../workspace/manager.js");
   const results = await Promise.allSettled(
-    names.map((name) => createWorkspace(run.ctx, { name, template: run.options.template })),
+    names.map((name) =>
+      createWorkspace(run.ctx, { name, template: run.options.template, report: run.report }),
+    ),
   );
   const createMs = performance.now() - start;
   const errors = results.flatMap((r) => (r.status === "rejected" ? [errorText(r.reason)] : []));

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { NexusError } from "../../core/errors.js";
-import { warn } from "../../core/output.js";
+import { type Report, silentReport } from "../../core/report.js";
 import type { ProjectContext } from "../../workspace/context.js";
 import { workspaceDir } from "../../workspace/context.js";
 import { destroyWorkspace } from "../../workspace/manager.js";
@@ -19,6 +19,7 @@ export class ProbeNames {
   constructor(
     private readonly ctx: ProjectContext,
     suffix = randomBytes(3).toString("hex"),
+    private readonly report: Report = silentReport,
   ) {
     this.suffix = suffix;
   }
@@ -50,7 +51,7 @@ export class ProbeNames {
         await destroyWorkspace(this.ctx, name, { force: true, deleteBranch: true });
       } catch (error) {
         problems.push(`${name}: ${(error as Error).message}`);
-        warn(`could not remove probe workspace ${name}: ${(error as Error).message}`);
+        this.report.warn(`could not remove probe workspace ${name}: ${(error as Error).message}`);
       }
     }
     return problems;

@@ -16,7 +16,7 @@ export async function probeRecovery(run: ProbeRun): Promise<ProbeReport> {
   let setupError: string | undefined;
   try {
     const { createWorkspace } = await import("../../workspace/manager.js");
-    await createWorkspace(run.ctx, { name, template: run.options.template });
+    await createWorkspace(run.ctx, { name, template: run.options.template, report: run.report });
     const work = await markWork(run.ctx, name);
     cases.push(await attempt("container_kill", () => killContainer(run, name), run, work));
     cases.push(await attempt("worktree_deleted", () => deleteWorktree(run, name), run, work));
@@ -70,7 +70,7 @@ async function killContainer(run: ProbeRun, name: string): Promise<string> {
   const services = await listServices({ repoId: run.ctx.repoId, workspace: name });
   for (const s of services) await docker.getContainer(s.id).kill();
   const { upWorkspace } = await import("../../workspace/manager.js");
-  await upWorkspace(run.ctx, name);
+  await upWorkspace(run.ctx, name, { report: run.report });
   return `killed ${services.length} container(s), \`up\` restarted them`;
 }
 
@@ -83,7 +83,7 @@ async function deleteWorktree(run: ProbeRun, name: string): Promise<string> {
     throw new Error(
       `\`list\` did not report the deleted worktree (drift: ${listed?.drift.join(", ") || "none"})`,
     );
-  const repaired = await repairWorkspace(run.ctx, name);
+  const repaired = await repairWorkspace(run.ctx, name, { report: run.report });
   return `\`list\` showed "worktree missing"; \`repair\`: ${repaired.actions.join(", ")}`;
 }
 
@@ -94,7 +94,7 @@ async function portOccupied(run: ProbeRun, name: string): Promise<string> {
   await downWorkspace(run.ctx, name);
   const release = await occupy(port.hostPort);
   try {
-    await upWorkspace(run.ctx, name);
+    await upWorkspace(run.ctx, name, { report: run.report });
   } finally {
     await release();
   }
@@ -107,6 +107,6 @@ async function portOccupied(run: ProbeRun, name: string): Promise<string> {
 async function daemonRestart(run: ProbeRun, name: string): Promise<string> {
   const how = await restartDaemon();
   const { upWorkspace } = await import("../../workspace/manager.js");
-  await upWorkspace(run.ctx, name);
+  await upWorkspace(run.ctx, name, { report: run.report });
   return `${how}; \`up\` started the workspace again`;
 }

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { packageRoot } from "../../core/paths.js";
 import { run } from "../../core/process.js";
+import type { Report } from "../../core/report.js";
 import type { ProjectContext } from "../../workspace/context.js";
 import type { ProbeNames } from "./names.js";
 
@@ -28,6 +29,8 @@ export interface ProbeRun {
   ctx: ProjectContext;
   names: ProbeNames;
   options: ProbeOptions;
+  /** Where progress goes (`nexus probe` passes the printer). */
+  report?: Report;
 }
 
 /** The installed CLI as a separate process: what a user (or an agent) really runs. */

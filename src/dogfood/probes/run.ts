@@ -1,5 +1,5 @@
 import { UsageError } from "../../core/errors.js";
-import { info } from "../../core/output.js";
+import type { Report } from "../../core/report.js";
 import { type ProbeReport, type ProbeSummary, summarise } from "../report.js";
 import { ProbeNames } from "./names.js";
 import { DEFAULT_PROBE_OPTIONS, type ProbeOptions, type ProbeRun } from "./run-context.js";
@@ -33,20 +33,22 @@ async function runOne(name: ProbeName, run: ProbeRun): Promise<ProbeReport> {
  */
 export async function runProbes(
   which: string,
-  options: Partial<ProbeOptions> & { cwd?: string } = {},
+  options: Partial<ProbeOptions> & { cwd?: string; report?: Report } = {},
 ): Promise<ProbeSummary> {
   const probes = checkProbeName(which);
   const { openProject } = await import("../../workspace/context.js");
-  const ctx = await openProject(options.cwd);
+  const { report } = options;
+  const ctx = await openProject(options.cwd, { report });
   const run: ProbeRun = {
     ctx,
-    names: new ProbeNames(ctx),
+    names: new ProbeNames(ctx, undefined, report),
+    report,
     options: { ...DEFAULT_PROBE_OPTIONS, template: "node-postgres", ...definedOnly(options) },
   };
   const reports: ProbeReport[] = [];
   try {
     for (const name of probes) {
-      info(`probe ${name}: running (workspaces ${run.names.suffix}-*)…`);
+      report?.info(`probe ${name}: running (workspaces ${run.names.suffix}-*)…`);
       reports.push(await runOne(name, run));
     }
   } finally {
@@ -66,6 +68,6 @@ export async function runProbes(
 
 function definedOnly<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(
-    Object.entries(o).filter(([k, v]) => v !== undefined && k !== "cwd"),
+    Object.entries(o).filter(([k, v]) => v !== undefined && k !== "cwd" && k !== "report"),
   ) as Partial<T>;
 }

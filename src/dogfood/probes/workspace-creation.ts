@@ -18,6 +18,7 @@ export async function probeWorkspaceCreation(run: ProbeRun): Promise<ProbeReport
     name,
     template: options.template,
     onStage: (stage, ms, detail) => stages.push({ stage, ms, ...detail }),
+    report: run.report,
   }).catch((error: unknown) => {
     errors.push(errorText(error));
     return undefined;
