@@ -3,6 +3,7 @@ import { gitRepo, isolatedHome } from "../../test/helpers/fs.js";
 import { configSchema } from "../core/config.js";
 import { openDb } from "../core/db.js";
 import { projectPaths } from "../core/paths.js";
+import type { Report } from "../core/report.js";
 import { initProject } from "../init/init.js";
 import type { TaskContext } from "./context.js";
 import { loadTrust } from "./evidence.js";
@@ -21,14 +22,14 @@ export async function taskProject(
   await initProject(root);
   const paths = projectPaths(root, join(root, ".git"));
   let now = new Date("2026-01-01T00:00:00Z");
-  const open = (actor = "tester"): TaskContext => {
+  const open = (actor = "tester", report?: Report): TaskContext => {
     const db = openDb(paths.dbFile);
     const config = configSchema.parse({ gates: options.gates ?? [], tasks: options.tasks ?? {} });
     return {
       paths,
       config,
       db,
-      store: new TaskStore(db, paths, loadTrust(paths, config.gates)),
+      store: new TaskStore(db, paths, loadTrust(paths, config.gates), report),
       actor,
       now: () => now,
     };

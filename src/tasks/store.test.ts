@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from "node:fs";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
+import { collectingReport } from "../core/report.js";
 import { taskProject } from "./fixtures.test-helper.js";
 import { formatTasks, parseTasks } from "./jsonl.js";
 import { createTask } from "./lifecycle.js";
@@ -33,13 +34,15 @@ describe("tasks.jsonl and its index", () => {
 
   it("reports a corrupt line with its number, loads the rest, and refuses to write", async () => {
     const p = await taskProject();
-    const tc = p.open();
+    const report = collectingReport();
+    const tc = p.open("tester", report);
     const keep = createTask(tc, { title: "keep" });
     writeFileSync(tc.store.file, `${readFileSync(tc.store.file, "utf8")}{not json\n`);
-    const stderr = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
     expect(tc.store.get(keep.id).title).toBe("keep");
-    expect(String(stderr.mock.calls[0]?.[0])).toContain("tasks.jsonl:2");
-    stderr.mockRestore();
+    expect(report.messages[0]).toMatchObject({
+      level: "warn",
+      message: expect.stringContaining("tasks.jsonl:2"),
+    });
     const before = readFileSync(tc.store.file, "utf8");
     expect(() => startTask(tc, keep.id)).toThrow(/tasks\.jsonl:2/);
     expect(readFileSync(tc.store.file, "utf8")).toBe(before);
