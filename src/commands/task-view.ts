@@ -48,20 +48,8 @@ function defineList(task: Command): void {
         unverified?: boolean;
         json?: boolean;
       }) => {
-        const { STATUSES } = await import("../tasks/model.js");
-        if (o.status && !(STATUSES as readonly string[]).includes(o.status)) {
-          const { UsageError } = await import("../core/errors.js");
-          const { preview } = await import("../tasks/limits.js");
-          throw new UsageError(`Unknown status ${preview(o.status)}.`, `Use one of: ${STATUSES.join(", ")}.`);
-        }
-        const tc = await tasks();
-        const { expireLeases } = await import("../tasks/operations.js");
-        expireLeases(tc);
-        let rows = tc.store.rows({ status: o.status, assignee: o.assignee, unverified: o.unverified });
-        if (o.ready) {
-          const { readyTasks } = await import("../tasks/queries.js");
-          rows = readyTasks(rows, tc.store.rows({ status: "done" }));
-        }
+        const { listTasks } = await import("../tasks/list.js");
+        const rows = listTasks(await tasks(), o);
         if (o.json) return printJson(rows);
         await printRows(rows);
         if (o.unverified && rows.length)
@@ -75,11 +63,8 @@ function defineList(task: Command): void {
 function defineReady(task: Command): void {
   jsonOption(task.command("ready").description("open tasks whose dependencies are done, best first")).action(
     async (o: { json?: boolean }) => {
-      const tc = await tasks();
-      const { expireLeases } = await import("../tasks/operations.js");
-      const { readyTasks } = await import("../tasks/queries.js");
-      expireLeases(tc);
-      const rows = readyTasks(tc.store.rows({ status: "open" }), tc.store.rows({ status: "done" }));
+      const { listTasks } = await import("../tasks/list.js");
+      const rows = listTasks(await tasks(), { ready: true });
       if (o.json) return printJson(rows);
       await printRows(rows);
     },
