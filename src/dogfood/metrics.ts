@@ -1,4 +1,3 @@
-import { isNexusFailure } from "../telemetry/outcome.js";
 import type { StatEvent } from "../telemetry/store.js";
 import type { FrictionEntry } from "./friction-format.js";
 
@@ -34,15 +33,14 @@ const p95 = (xs: number[]) => {
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 /**
- * Pure: the product plan's success metrics that telemetry can answer. `assignDelaysMs` are the
- * seconds from a task's creation to its first claim/assignment/start (from the task history).
+ * Pure: the product plan's success metrics that telemetry can answer. The failure rate is not one of
+ * them: telemetry/stats.ts defines it and `stats` and `dashboard` show it once, in their header.
+ * `assignDelaysMs` are the seconds from a task's creation to its first claim/assignment/start.
  */
 export function successMetrics(events: StatEvent[], assignDelaysMs: number[] = []): SuccessMetric[] {
   const quick = events.filter((e) => !LONG_RUNNING.includes(e.command));
   const slow = [...new Set(quick.filter((e) => e.duration_ms >= 5000).map((e) => e.command))];
   const switches = events.filter((e) => SWITCHES.includes(e.command)).map((e) => e.duration_ms);
-  const failed = events.filter(isNexusFailure).length;
-  const rate = events.length ? failed / events.length : 0;
   const none = (metric: string, target: string): SuccessMetric => ({ metric, target, value: "no data yet" });
   return [
     quick.length
@@ -71,14 +69,6 @@ export function successMetrics(events: StatEvent[], assignDelaysMs: number[] = [
           pass: p95(assignDelaysMs) < 30_000,
         }
       : none("task creation to assignment < 30 s", "p95 < 30 s"),
-    events.length
-      ? {
-          metric: "failure rate",
-          target: "< 5%",
-          value: `${(rate * 100).toFixed(1)}% (${failed}/${events.length})`,
-          pass: rate < 0.05,
-        }
-      : none("failure rate", "< 5%"),
   ];
 }
 
