@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import {
   debug,
   formatBytes,
+  formatSeconds,
   info,
   printJson,
   printLine,
@@ -11,7 +12,7 @@ import {
   warn,
 } from "../core/output.js";
 import type { WorkspaceSummary } from "../workspace/manager.js";
-import { collect, jsonOption, project, seconds } from "./common.js";
+import { collect, jsonOption, project } from "./common.js";
 import { printEnv, printSsh, registerAccessCommands } from "./workspace-access.js";
 
 export function registerWorkspace(program: Command): void {
@@ -54,7 +55,7 @@ function defineCreate(ws: Command): void {
           onStage: reportStage,
         });
         if (opts.json) return printJson(result);
-        success(`Workspace ${style.bold(name)} ready in ${seconds(performance.now() - started)}`);
+        success(`Workspace ${style.bold(name)} ready in ${formatSeconds(performance.now() - started)}`);
         await printSummary(result);
       },
     );
@@ -74,7 +75,9 @@ function defineUp(ws: Command): void {
     const started = performance.now();
     const result = await upWorkspace(ctx, resolveName(ctx, name), reportStage, opts.profile);
     if (opts.json) return printJson(result);
-    success(`Workspace ${style.bold(result.workspace.name)} up in ${seconds(performance.now() - started)}`);
+    success(
+      `Workspace ${style.bold(result.workspace.name)} up in ${formatSeconds(performance.now() - started)}`,
+    );
     await printSummary(result);
   });
 }

@@ -1,3 +1,5 @@
+import { formatSeconds } from "../core/output.js";
+import { percentileOf } from "../telemetry/stats.js";
 import type { StatEvent } from "../telemetry/store.js";
 import type { FrictionEntry } from "./friction-format.js";
 
@@ -26,11 +28,7 @@ const LONG_RUNNING = [
 ];
 const SWITCHES = ["workspace use", "workspace path"];
 
-const p95 = (xs: number[]) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.95) - 1)] ?? 0;
-};
-const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const p95 = (xs: number[]) => percentileOf(xs, 95);
 
 /**
  * Pure: the product plan's success metrics that telemetry can answer. The failure rate is not one of
@@ -49,7 +47,7 @@ export function successMetrics(events: StatEvent[], assignDelaysMs: number[] = [
           target: "< 5 s",
           value: slow.length
             ? `over: ${slow.join(", ")}`
-            : `slowest ${secs(Math.max(...quick.map((e) => e.duration_ms)))}`,
+            : `slowest ${formatSeconds(Math.max(...quick.map((e) => e.duration_ms)))}`,
           pass: slow.length === 0,
         }
       : none("all commands < 5 s", "< 5 s"),
@@ -57,7 +55,7 @@ export function successMetrics(events: StatEvent[], assignDelaysMs: number[] = [
       ? {
           metric: "context switching < 10 s",
           target: "p95 < 10 s",
-          value: `p95 ${secs(p95(switches))}`,
+          value: `p95 ${formatSeconds(p95(switches))}`,
           pass: p95(switches) < 10_000,
         }
       : none("context switching < 10 s", "p95 < 10 s"),
@@ -65,7 +63,7 @@ export function successMetrics(events: StatEvent[], assignDelaysMs: number[] = [
       ? {
           metric: "task creation to assignment < 30 s",
           target: "p95 < 30 s",
-          value: `p95 ${secs(p95(assignDelaysMs))} (${assignDelaysMs.length} tasks)`,
+          value: `p95 ${formatSeconds(p95(assignDelaysMs))} (${assignDelaysMs.length} tasks)`,
           pass: p95(assignDelaysMs) < 30_000,
         }
       : none("task creation to assignment < 30 s", "p95 < 30 s"),
