@@ -1,6 +1,7 @@
 import { formatSeconds } from "../core/output.js";
 import { percentileOf } from "../telemetry/stats.js";
 import type { StatEvent } from "../telemetry/store.js";
+import { SWITCH_COMMANDS } from "./daily-log.js";
 import type { FrictionEntry } from "./friction-format.js";
 
 export interface SuccessMetric {
@@ -26,7 +27,6 @@ const LONG_RUNNING = [
   "task verify",
   "sync now",
 ];
-const SWITCHES = ["workspace use", "workspace path"];
 
 const p95 = (xs: number[]) => percentileOf(xs, 95);
 
@@ -38,7 +38,8 @@ const p95 = (xs: number[]) => percentileOf(xs, 95);
 export function successMetrics(events: StatEvent[], assignDelaysMs: number[] = []): SuccessMetric[] {
   const quick = events.filter((e) => !LONG_RUNNING.includes(e.command));
   const slow = [...new Set(quick.filter((e) => e.duration_ms >= 5000).map((e) => e.command))];
-  const switches = events.filter((e) => SWITCHES.includes(e.command)).map((e) => e.duration_ms);
+  // A switch's time is that of the commands whose run is the switch itself (not a shell session).
+  const switches = quick.filter((e) => SWITCH_COMMANDS.includes(e.command)).map((e) => e.duration_ms);
   const none = (metric: string, target: string): SuccessMetric => ({ metric, target, value: "no data yet" });
   return [
     quick.length
