@@ -14,7 +14,7 @@ export function registerTaskViews(task: Command): void {
   defineHistory(task);
 }
 
-export async function printRows(rows: TaskRow[]): Promise<void> {
+async function printRows(rows: TaskRow[]): Promise<void> {
   if (rows.length === 0) return info("No tasks.");
   await printTable(rows, [
     { header: "ID", value: (r) => r.id },
@@ -27,7 +27,7 @@ export async function printRows(rows: TaskRow[]): Promise<void> {
 }
 
 /** `done (unverified)`: marked done without the passing gate run that makes a task done. */
-export function statusLabel(status: string, unverified = false): string {
+function statusLabel(status: string, unverified = false): string {
   if (status === "done") return unverified ? style.error("done (unverified)") : style.ok(status);
   if (status === "rejected" || status === "blocked") return style.error(status);
   if (status === "open") return status;
@@ -106,11 +106,11 @@ function defineShow(task: Command): void {
 const checkList = (checks: string[]) => oneLine(checks.join(" ; ")) || "(project default gates)";
 
 /** A change of checks, old → new. */
-export function checksMove(e: TaskEvent): string {
+function checksMove(e: TaskEvent): string {
   return `${checkList(e.checksBefore ?? [])} → ${checkList(e.checksAfter ?? [])}`;
 }
 
-export function printHistory(t: Task): void {
+function printHistory(t: Task): void {
   for (const e of t.history) {
     const move = e.from || e.to ? ` ${e.from ?? ""}→${e.to ?? ""}` : "";
     // One event, one line: a note with a newline cannot draw a fake event below it.

@@ -232,14 +232,14 @@ function reportStage(stage: string, ms: number, detail?: Record<string, unknown>
   debug(`  ${stage.padEnd(14)} ${String(ms).padStart(5)} ms${detail ? ` ${JSON.stringify(detail)}` : ""}`);
 }
 
-export function stateLabel(state: string): string {
+function stateLabel(state: string): string {
   if (state === "running" || state === "ready" || state === "healthy") return style.ok(state);
   if (state === "error" || state === "unhealthy" || state === "exited" || state === "dead")
     return style.error(state);
   return style.warn(state);
 }
 
-export async function printSummary(result: WorkspaceSummary): Promise<void> {
+async function printSummary(result: WorkspaceSummary): Promise<void> {
   printLine(`worktree  ${result.workspace.worktreePath}`);
   printLine(`branch    ${result.workspace.branch}`);
   if (result.copiedFiles?.length) printLine(`copied    ${result.copiedFiles.join(", ")}`);

@@ -13,7 +13,7 @@ export interface Pattern {
   example?: string;
 }
 
-export function categorise(command: string): FailureCategory {
+function categorise(command: string): FailureCategory {
   if (/\b(tsc|typecheck|mypy|pyright|type-check)\b/.test(command)) return "type";
   if (/\b(lint|eslint|biome|ruff|flake8|vet|clippy|golangci)\b/.test(command)) return "lint";
   if (/\b(test|jest|vitest|pytest|mocha)\b/.test(command)) return "test";

@@ -17,7 +17,7 @@ export interface Insight {
 }
 
 /** The speed the product plan and the issues promise, per command (median, ms). */
-export const TARGETS_MS: Record<string, number> = {
+const TARGETS_MS: Record<string, number> = {
   "workspace create": 5000,
   "workspace up": 3000,
   "workspace list": 1000,

@@ -16,7 +16,7 @@ export function noteProbeResults(results: ProbeResult[]): void {
 }
 
 /** The latest result of every probe run since `since`, read back from the `probe` events. */
-export function latestProbeResults(db: Db, since: string): (ProbeResult & { ts: string })[] {
+function latestProbeResults(db: Db, since: string): (ProbeResult & { ts: string })[] {
   const rows = db
     .prepare(
       "SELECT timestamp AS ts, raw_data FROM events WHERE command LIKE 'probe%' AND timestamp >= ? AND raw_data LIKE '%\"probes\"%' ORDER BY id",
