@@ -57,7 +57,7 @@ export function buildProgram(): Command {
 }
 
 /** The one top-level catch: NexusErrors become message + hint; anything else keeps its stack. */
-export function reportError(error: unknown): number {
+function reportError(error: unknown): number {
   if (error instanceof CommanderError) {
     return error.exitCode === 0 ||
       error.code === "commander.helpDisplayed" ||

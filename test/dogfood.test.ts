@@ -119,7 +119,15 @@ describe("the daily log", () => {
     await add(repo, "confusing", "--severity", "high");
     const stats = JSON.parse((await runCli(["stats", "--json"], repo)).stdout);
     expect(stats.dogfood.friction).toMatchObject({ total: 1, bySeverity: { high: 1 } });
-    expect(stats.dogfood.successMetrics.map((m: { metric: string }) => m.metric)).toContain("failure rate");
-    expect((await runCli(["dashboard"], repo)).stdout).toContain("Success metrics");
+    expect(stats.dogfood.successMetrics.map((m: { metric: string }) => m.metric)).toContain(
+      "all commands < 5 s",
+    );
+    expect(stats.failureRate).toBeTypeOf("number");
+    // The failure rate is said once (issue 20): the success metrics no longer repeat it.
+    const text = (await runCli(["stats"], repo)).stdout;
+    expect(text.match(/failure rate/gi)).toHaveLength(1);
+    const board = (await runCli(["dashboard"], repo)).stdout;
+    expect(board).toContain("Success metrics");
+    expect(board.match(/failure rate|% failed/gi)).toHaveLength(1);
   });
 });

@@ -207,4 +207,27 @@ describe("the MCP tools in-process", () => {
       process.chdir(previous);
     }
   });
+
+  it("list a claim whose lease ran out as open, as the CLI does (issue 20)", async () => {
+    isolatedHome();
+    const repo = gitRepo();
+    await runCli(["init"], repo);
+    const { ALL_TOOLS } = await import("../src/mcp/server.js");
+    const tool = (name: string) => ALL_TOOLS.find((t) => t.name === name)!;
+    const previous = process.cwd();
+    process.chdir(repo);
+    try {
+      const created = JSON.parse((await tool("task_create").run({ title: "lapses" })).content[0]!.text);
+      await tool("task_claim").run({ id: created.id, agent: "a", ttl: 1 });
+      await new Promise((r) => setTimeout(r, 1_200));
+      const listed = JSON.parse((await tool("task_list").run({})).content[0]!.text);
+      expect(listed).toMatchObject([{ id: created.id, status: "open", assignee: null }]);
+      const ready = JSON.parse((await tool("task_ready").run({})).content[0]!.text);
+      expect(ready.map((r: { id: string }) => r.id)).toEqual([created.id]);
+      const cli = await runCli(["task", "list", "--json"], repo);
+      expect(JSON.parse(cli.stdout)).toEqual(listed);
+    } finally {
+      process.chdir(previous);
+    }
+  });
 });

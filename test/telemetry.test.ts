@@ -110,7 +110,7 @@ describe("local telemetry", () => {
   });
 
   it("reports stats and insights, and stores insights as patterns", async () => {
-    const { repo, db } = await project();
+    const { repo, db, home } = await project();
     // Nexus's own failure (the engine cannot be reached); a refusal (`task show` of no task) is not one.
     process.env.DOCKER_HOST = "unix:///nonexistent/docker.sock";
     try {
@@ -142,6 +142,18 @@ describe("local telemetry", () => {
     expect((await runCli(["stats"], repo)).stdout).toMatch(
       /Operation failure rate: \d+\.\d% \(target < 5%\): not met/,
     );
+    // Ten days old: outside insights' default window, the week its help names (issue 20: it was 30 days).
+    const rw = new Database(join(home, ".nexus", "telemetry.db"));
+    rw.prepare("UPDATE events SET timestamp = ? WHERE command = 'workspace create'").run(
+      new Date(Date.now() - 10 * 86_400_000).toISOString(),
+    );
+    rw.close();
+    const ids = async (...args: string[]) =>
+      JSON.parse((await runCli(["insights", "--errors", "--json", ...args], repo)).stdout).map(
+        (i: { id: string }) => i.id,
+      );
+    expect(await ids()).not.toContain("error:docker_unavailable");
+    expect(await ids("--month")).toContain("error:docker_unavailable");
   });
 
   it("exports CSV, JSON and a SQL dump that sqlite3 loads with the same row counts", async () => {

@@ -23,10 +23,6 @@ export async function tasks(actor?: string, id?: string) {
   return openTasks({ actor, report: printer });
 }
 
-export function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(1)} s`;
-}
-
 /**
  * Runs `work` with a signal that Ctrl-C or SIGTERM aborts (what it runs then ends, tethered), instead
  * of the process dying mid-step; `onStop` says so on the terminal.

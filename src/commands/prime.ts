@@ -11,10 +11,8 @@ export function registerPrime(program: Command): void {
     .option("--agent <agent>", "whose claims to show (default: NEXUS_AGENT or the user)")
     .action(async (o: { agent?: string; json?: boolean }) => {
       const tc = await tasks(o.agent);
-      const { expireLeases } = await import("../tasks/operations.js");
-      const { primeSummary, renderPrime } = await import("../tasks/prime.js");
-      expireLeases(tc);
-      const summary = primeSummary(tc.store.rows(), tc.store.all(), tc.actor);
+      const { prime, renderPrime } = await import("../tasks/prime.js");
+      const summary = prime(tc);
       if (o.json) return printJson(summary);
       printLine(renderPrime(summary));
     });

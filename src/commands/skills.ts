@@ -30,10 +30,9 @@ export function registerFeedbackAndSkills(program: Command): void {
     .option("--days <n>", "window (1 to 3650 days)", positiveInt("--days", 3650), 30)
     .action(async (o: { days: number; json?: boolean }) => {
       const { analyzeFeedback, feedbackSince } = await import("../ralph/feedback.js");
+      const { windowOf } = await import("../telemetry/report.js");
       const tc = await tasks();
-      const analysis = analyzeFeedback(
-        feedbackSince(tc.db, new Date(Date.now() - o.days * 86_400_000).toISOString()),
-      );
+      const analysis = analyzeFeedback(feedbackSince(tc.db, windowOf(o.days).since));
       if (o.json) return printJson(analysis);
       printLine(
         `${analysis.sessions} session(s), ${analysis.tasksWorked} task(s) worked, ${Math.round(analysis.successRate * 100)}% done`,

@@ -13,7 +13,7 @@ export function registerTaskViews(task: Command): void {
   defineHistory(task);
 }
 
-export async function printRows(rows: TaskRow[]): Promise<void> {
+async function printRows(rows: TaskRow[]): Promise<void> {
   if (rows.length === 0) return info("No tasks.");
   await printTable(rows, [
     { header: "ID", value: (r) => r.id },
@@ -26,7 +26,7 @@ export async function printRows(rows: TaskRow[]): Promise<void> {
 }
 
 /** `done (unverified)`: marked done without the passing gate run that makes a task done. */
-export function statusLabel(status: string, unverified = false): string {
+function statusLabel(status: string, unverified = false): string {
   if (status === "done") return unverified ? style.error("done (unverified)") : style.ok(status);
   if (status === "rejected" || status === "blocked") return style.error(status);
   if (status === "open") return status;
@@ -47,20 +47,8 @@ function defineList(task: Command): void {
         unverified?: boolean;
         json?: boolean;
       }) => {
-        const { STATUSES } = await import("../tasks/model.js");
-        if (o.status && !(STATUSES as readonly string[]).includes(o.status)) {
-          const { UsageError } = await import("../core/errors.js");
-          const { preview } = await import("../tasks/limits.js");
-          throw new UsageError(`Unknown status ${preview(o.status)}.`, `Use one of: ${STATUSES.join(", ")}.`);
-        }
-        const tc = await tasks();
-        const { expireLeases } = await import("../tasks/operations.js");
-        expireLeases(tc);
-        let rows = tc.store.rows({ status: o.status, assignee: o.assignee, unverified: o.unverified });
-        if (o.ready) {
-          const { readyTasks } = await import("../tasks/queries.js");
-          rows = readyTasks(rows, tc.store.rows({ status: "done" }));
-        }
+        const { listTasks } = await import("../tasks/list.js");
+        const rows = listTasks(await tasks(), o);
         if (o.json) return printJson(rows);
         await printRows(rows);
         if (o.unverified && rows.length)
@@ -74,11 +62,8 @@ function defineList(task: Command): void {
 function defineReady(task: Command): void {
   jsonOption(task.command("ready").description("open tasks whose dependencies are done, best first")).action(
     async (o: { json?: boolean }) => {
-      const tc = await tasks();
-      const { expireLeases } = await import("../tasks/operations.js");
-      const { readyTasks } = await import("../tasks/queries.js");
-      expireLeases(tc);
-      const rows = readyTasks(tc.store.rows({ status: "open" }), tc.store.rows({ status: "done" }));
+      const { listTasks } = await import("../tasks/list.js");
+      const rows = listTasks(await tasks(), { ready: true });
       if (o.json) return printJson(rows);
       await printRows(rows);
     },
@@ -120,11 +105,11 @@ function defineShow(task: Command): void {
 const checkList = (checks: string[]) => oneLine(checks.join(" ; ")) || "(project default gates)";
 
 /** A change of checks, old → new. */
-export function checksMove(e: TaskEvent): string {
+function checksMove(e: TaskEvent): string {
   return `${checkList(e.checksBefore ?? [])} → ${checkList(e.checksAfter ?? [])}`;
 }
 
-export function printHistory(t: Task): void {
+function printHistory(t: Task): void {
   for (const e of t.history) {
     const move = e.from || e.to ? ` ${e.from ?? ""}→${e.to ?? ""}` : "";
     // One event, one line: a note with a newline cannot draw a fake event below it.

@@ -23,8 +23,9 @@ async function telemetryDb() {
   }
 }
 
-function days(o: { week?: boolean; month?: boolean; days?: number }): number {
-  return o.days ?? (o.month ? 30 : 7);
+/** The window of `stats`, `insights` (a week unless asked) and `dashboard` (30 days unless asked). */
+function days(o: { week?: boolean; month?: boolean; days?: number }, usual = 7): number {
+  return o.days ?? (o.month ? 30 : o.week ? 7 : usual);
 }
 
 const windowOptions = (c: Command) =>
@@ -156,11 +157,8 @@ function defineInsights(program: Command): void {
         const unverified = unverifiedInsight(await unverifiedTasks(), new Date());
         const insights = [
           ...(unverified ? [unverified] : []),
-          ...insightsFor(await telemetryDb(), o.days ?? (o.week ? 7 : 30)),
-          ...(await import("../telemetry/probes.js")).failedProbeInsights(
-            await telemetryDb(),
-            o.days ?? (o.week ? 7 : 30),
-          ),
+          ...insightsFor(await telemetryDb(), days(o)),
+          ...(await import("../telemetry/probes.js")).failedProbeInsights(await telemetryDb(), days(o)),
         ].filter((i) => !kinds.length || kinds.includes(i.kind));
         if (o.json) return printJson(insights);
         if (!insights.length) return info("Nothing stands out.");
@@ -219,7 +217,7 @@ function defineDashboard(program: Command): void {
     .action(async (o: { html?: string; json?: boolean; week?: boolean; month?: boolean; days?: number }) => {
       const { statsFor, insightsFor } = await import("../telemetry/report.js");
       const db = await telemetryDb();
-      const window = o.days ?? (o.week ? 7 : 30);
+      const window = days(o, 30);
       const data = { stats: statsFor(db, window), insights: insightsFor(db, window) };
       if (o.json) return printJson(data);
       if (!o.html) {

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import {
   debug,
   formatBytes,
+  formatSeconds,
   info,
   printer,
   printJson,
@@ -12,7 +13,7 @@ import {
   warn,
 } from "../core/output.js";
 import type { WorkspaceSummary } from "../workspace/manager.js";
-import { collect, jsonOption, project, seconds } from "./common.js";
+import { collect, jsonOption, project } from "./common.js";
 import { printEnv, printSsh, registerAccessCommands } from "./workspace-access.js";
 
 export function registerWorkspace(program: Command): void {
@@ -56,7 +57,7 @@ function defineCreate(ws: Command): void {
           report: printer,
         });
         if (opts.json) return printJson(result);
-        success(`Workspace ${style.bold(name)} ready in ${seconds(performance.now() - started)}`);
+        success(`Workspace ${style.bold(name)} ready in ${formatSeconds(performance.now() - started)}`);
         await printSummary(result);
       },
     );
@@ -80,7 +81,9 @@ function defineUp(ws: Command): void {
       report: printer,
     });
     if (opts.json) return printJson(result);
-    success(`Workspace ${style.bold(result.workspace.name)} up in ${seconds(performance.now() - started)}`);
+    success(
+      `Workspace ${style.bold(result.workspace.name)} up in ${formatSeconds(performance.now() - started)}`,
+    );
     await printSummary(result);
   });
 }
@@ -235,14 +238,14 @@ function reportStage(stage: string, ms: number, detail?: Record<string, unknown>
   debug(`  ${stage.padEnd(14)} ${String(ms).padStart(5)} ms${detail ? ` ${JSON.stringify(detail)}` : ""}`);
 }
 
-export function stateLabel(state: string): string {
+function stateLabel(state: string): string {
   if (state === "running" || state === "ready" || state === "healthy") return style.ok(state);
   if (state === "error" || state === "unhealthy" || state === "exited" || state === "dead")
     return style.error(state);
   return style.warn(state);
 }
 
-export async function printSummary(result: WorkspaceSummary): Promise<void> {
+async function printSummary(result: WorkspaceSummary): Promise<void> {
   printLine(`worktree  ${result.workspace.worktreePath}`);
   printLine(`branch    ${result.workspace.branch}`);
   if (result.copiedFiles?.length) printLine(`copied    ${result.copiedFiles.join(", ")}`);

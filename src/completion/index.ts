@@ -4,7 +4,7 @@ import { bashScript, zshScript } from "./bash.js";
 import { fishScript } from "./fish.js";
 import { completionTree } from "./tree.js";
 
-export const SHELLS = ["bash", "zsh", "fish"] as const;
+const SHELLS = ["bash", "zsh", "fish"] as const;
 export type Shell = (typeof SHELLS)[number];
 
 /** The completion script for a shell, built from the program's own command definitions. */

@@ -5,7 +5,7 @@ export type ListKind = "workspaces" | "tasks" | "templates";
 export const LIST_KINDS: ListKind[] = ["workspaces", "tasks", "templates"];
 
 /** The project folder a completion reads: the nearest folder upwards that has a .nexus folder. */
-export function nearestProject(cwd: string): string | undefined {
+function nearestProject(cwd: string): string | undefined {
   for (let dir = cwd; ; ) {
     if (existsSync(join(dir, ".nexus"))) return dir;
     const parent = join(dir, "..");

@@ -41,7 +41,7 @@ const NAMES: Record<DevLanguageName, string> = {
 };
 
 /** Versions used when the repository names none (Node: the active LTS; Go: the current release). */
-export const DEFAULT_VERSIONS: Record<DevLanguageName, string> = {
+const DEFAULT_VERSIONS: Record<DevLanguageName, string> = {
   node: "24",
   python: "3.11",
   go: "1.27",

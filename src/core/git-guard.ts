@@ -51,7 +51,7 @@ export function guardedGitEnv(cwd: string): Record<string, string> {
  * The worktree containing `cwd` and the admin folder that belongs to it: the one its `.git` names
  * when that folder also names it back, else the only folder naming it. Undefined outside worktrees.
  */
-export function worktreeLinkOf(cwd: string): WorktreeLink | undefined {
+function worktreeLinkOf(cwd: string): WorktreeLink | undefined {
   const repo = mainRepositoryOf(cwd);
   if (!repo) return undefined;
   const { commonDir, worktreesDir, at } = repo;
@@ -97,7 +97,7 @@ export function adminDirOf(commonDir: string, top: string): string {
 }
 
 /** What was changed in the worktree's link to the repository, if anything. */
-export function tamperedLink(link: WorktreeLink): string | undefined {
+function tamperedLink(link: WorktreeLink): string | undefined {
   const dotGit = join(link.top, ".git");
   const stat = statSync(dotGit, { throwIfNoEntry: false });
   if (!stat?.isFile()) return "its .git is not the file git wrote";
@@ -112,7 +112,7 @@ export function tamperedLink(link: WorktreeLink): string | undefined {
   return undefined;
 }
 
-export function tamperError(top: string, what: string): NexusError {
+function tamperError(top: string, what: string): NexusError {
   const name = workspaceNameOf(top);
   return new NexusError(`The worktree ${top} has a changed git link (${what}); Nexus will not follow it.`, {
     category: "git",

@@ -26,7 +26,7 @@ export function linkFree(root: string, rel: string): boolean {
  * Makes `dir` (relative to `root`) a chain of real folders: a link or a file in the way, which only a
  * container could have put there, is removed (it lives inside `root`), never followed.
  */
-export function realFolders(root: string, dir: string): string {
+function realFolders(root: string, dir: string): string {
   let path = root;
   for (const part of dir.split(/[\\/]/).filter(Boolean)) {
     path = join(path, part);

@@ -38,7 +38,7 @@ function readHolder(file: string): Holder | undefined {
 }
 
 /** Dead means gone, or a different process now wearing the same pid. A live holder keeps its lock however long it takes. */
-export function holderDead(holder: Holder): boolean {
+function holderDead(holder: Holder): boolean {
   if (!Number.isInteger(holder.pid) || holder.pid <= 0) return true;
   try {
     process.kill(holder.pid, 0);

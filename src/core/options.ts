@@ -10,7 +10,7 @@ const WHOLE = /^\+?\d+$/;
 const DECIMAL = /^\+?(\d+(\.\d*)?|\.\d+)$/;
 
 /** What the user typed, short enough for one line (a 100,000-character value is not echoed whole). */
-export function shown(value: string): string {
+function shown(value: string): string {
   return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
 }
 
@@ -22,7 +22,7 @@ function rejected(name: string, expected: string, value: string, example: number
 }
 
 /** A whole number in [min, max]: "abc", "", "-3", "1.5" and "1e12" are refused. */
-export function integerIn(name: string, range: { min: number; max: number }): OptionParser<number> {
+function integerIn(name: string, range: { min: number; max: number }): OptionParser<number> {
   return (value) => {
     const text = value.trim();
     const n = WHOLE.test(text) ? Number(text) : Number.NaN;

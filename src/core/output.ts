@@ -82,6 +82,11 @@ export async function printTable<T>(rows: T[], columns: Column<T>[]): Promise<vo
   process.stdout.write(`${[header, ...cells].map(render).join("\n")}\n`);
 }
 
+/** A duration for people: "1.5 s". */
+export function formatSeconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
 export function formatBytes(bytes: number | null | undefined): string {
   if (bytes === null || bytes === undefined) return "-";
   const units = ["B", "KB", "MB", "GB", "TB"];

@@ -7,12 +7,12 @@ import { dirname, join } from "node:path";
  */
 export const DEVCONTAINER_FILES = [".devcontainer/devcontainer.json", ".devcontainer.json"];
 /** Compose's own default names, in its order: in a folder holding several, it reads the first. */
-export const COMPOSE_FILES = ["compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"];
+const COMPOSE_FILES = ["compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"];
 /**
  * The override Compose reads next to its default file: the first of these in the same folder,
  * whichever of COMPOSE_FILES that file is named (Compose pairs by folder, not by name).
  */
-export const COMPOSE_OVERRIDE_FILES = [
+const COMPOSE_OVERRIDE_FILES = [
   "compose.override.yml",
   "compose.override.yaml",
   "docker-compose.override.yml",

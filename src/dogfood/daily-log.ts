@@ -93,7 +93,7 @@ export function dayBounds(date: string): { from: string; to: string } {
   return { from: start.toISOString(), to: end.toISOString() };
 }
 
-export function dailyLogFile(paths: Pick<ProjectPaths, "nexusDir">, date: string): string {
+function dailyLogFile(paths: Pick<ProjectPaths, "nexusDir">, date: string): string {
   return join(dogfoodDir(paths), `${date}.yaml`);
 }
 

@@ -14,21 +14,13 @@ import {
   type Severity,
 } from "./friction-format.js";
 
-export const FRICTION_TYPES = [
-  "command_confusion",
-  "slow",
-  "error",
-  "missing_feature",
-  "docs",
-  "setup",
-  "other",
-];
+const FRICTION_TYPES = ["command_confusion", "slow", "error", "missing_feature", "docs", "setup", "other"];
 
 export function dogfoodDir(paths: Pick<ProjectPaths, "nexusDir">): string {
   return join(paths.nexusDir, "dogfooding");
 }
 
-export function frictionFile(paths: Pick<ProjectPaths, "nexusDir">): string {
+function frictionFile(paths: Pick<ProjectPaths, "nexusDir">): string {
   return join(dogfoodDir(paths), "friction-log.md");
 }
 
@@ -41,7 +33,7 @@ export function ensureDogfoodDir(paths: Pick<ProjectPaths, "nexusDir">): string 
   return dir;
 }
 
-export function readFriction(paths: Pick<ProjectPaths, "nexusDir">) {
+function readFriction(paths: Pick<ProjectPaths, "nexusDir">) {
   const file = frictionFile(paths);
   return parseFriction(existsSync(file) ? readFileSync(file, "utf8") : "");
 }

@@ -67,16 +67,3 @@ export function summarise(reports: ProbeReport[]): ProbeSummary {
       })),
   };
 }
-
-export const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-
-/** Times an async step; its error is returned, not thrown, so a probe reports it and cleans up. */
-export async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value?: T; error?: Error }> {
-  const start = performance.now();
-  try {
-    const value = await fn();
-    return { ms: Math.round(performance.now() - start), value };
-  } catch (error) {
-    return { ms: Math.round(performance.now() - start), error: error as Error };
-  }
-}

@@ -3,6 +3,7 @@ import { dataFence } from "../core/fence.js";
 import { safeJson } from "../core/visible.js";
 import { openTasks } from "../tasks/context.js";
 import { checkAgentName, LIMITS } from "../tasks/limits.js";
+import { listTasks } from "../tasks/list.js";
 import { STATUSES } from "../tasks/model.js";
 import { errorText, guarded } from "./hints.js";
 
@@ -120,19 +121,13 @@ export const TASK_TOOLS: ToolDef[] = [
     name: "task_list",
     description: "List tasks by status; unverified = marked done without a passing gate run.",
     input: { status: z.enum(STATUSES).optional().describe("only tasks in this status; default: all") },
-    run: (a) =>
-      guarded(async () => (await openTasks()).store.rows({ status: a.status as string | undefined })),
+    run: (a) => guarded(async () => listTasks(await openTasks(), { status: a.status as string | undefined })),
   },
   {
     name: "task_ready",
     description: "Open tasks whose dependencies are done, best first.",
     input: {},
-    run: () =>
-      guarded(async () => {
-        const tc = await openTasks();
-        const { readyTasks } = await import("../tasks/queries.js");
-        return readyTasks(tc.store.rows({ status: "open" }), tc.store.rows({ status: "done" }));
-      }),
+    run: () => guarded(async () => listTasks(await openTasks(), { ready: true })),
   },
   {
     name: "task_claim",

@@ -6,7 +6,7 @@ import { type AgentCommand, PRESETS } from "./presets.js";
 import type { AgentPlace } from "./sandbox.js";
 
 /** How to install each preset's agent. */
-export const INSTALL_HINTS: Record<string, string> = {
+const INSTALL_HINTS: Record<string, string> = {
   claude: "npm install -g @anthropic-ai/claude-code",
   codex: "npm install -g @openai/codex",
   opencode: "npm install -g opencode-ai",

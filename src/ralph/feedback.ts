@@ -1,6 +1,6 @@
 import type { Db } from "../core/db.js";
 import type { Task } from "../tasks/model.js";
-import { categorise } from "../tasks/patterns.js";
+import { failuresOf } from "../tasks/patterns.js";
 
 export interface Feedback {
   id?: number;
@@ -20,14 +20,8 @@ export function collectFeedback(
 ): Feedback {
   const worked = tasks.filter((t) => t.history.some((e) => e.at >= options.since && e.type !== "created"));
   const issues: Record<string, number> = {};
-  for (const task of worked) {
-    for (const event of task.history.filter((e) => e.at >= options.since)) {
-      if (event.type === "gate_failed")
-        for (const r of event.results ?? [])
-          issues[categorise(r.command)] = (issues[categorise(r.command)] ?? 0) + 1;
-      if (event.type === "rejected") issues.review = (issues.review ?? 0) + 1;
-    }
-  }
+  for (const { category } of failuresOf(worked, options.since))
+    issues[category] = (issues[category] ?? 0) + 1;
   const done = worked.filter((t) => t.status === "done").length;
   return {
     createdAt: (options.now ?? new Date()).toISOString(),

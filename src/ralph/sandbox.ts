@@ -75,7 +75,7 @@ const MAX_FILE_BYTES = 100 * 1024;
  * files are only read; nothing runs as root in the container, so a link the agent planted in its home
  * can only lead where the agent could write anyway. No extra Engine call: the agent's own exec carries them.
  */
-export function homeFiles(files: string[]): { env: string[]; script: string; missing: string[] } {
+function homeFiles(files: string[]): { env: string[]; script: string; missing: string[] } {
   const out = { env: [] as string[], script: "", missing: [] as string[] };
   for (const [i, file] of files.entries()) {
     const source = expandHome(file, homedir());

@@ -16,7 +16,7 @@ export function loadSkills(skillsDir: string): Skill[] {
     .map((d) => parseSkill(join(skillsDir, d.name, "SKILL.md"), d.name));
 }
 
-export function parseSkill(file: string, fallbackName: string): Skill {
+function parseSkill(file: string, fallbackName: string): Skill {
   const text = readFileSync(file, "utf8");
   const match = /^---\n([\s\S]*?)\n---\n?([\s\S]*)$/.exec(text);
   const front = match?.[1] ?? "";

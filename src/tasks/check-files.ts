@@ -51,7 +51,7 @@ const INTERPRETERS = /^(sh|bash|zsh|dash|python[0-9.]*|node|deno|bun|ruby|perl|p
  * Scripts a check runs that exist in the tree: `./scripts/test.sh`, `bash ci/check.sh`,
  * `python tools/t.py`. Files a check only reads (`grep -q yes fixed.txt`) are the work itself.
  */
-export function scriptsNamed(checks: string[], dir: string): string[] {
+function scriptsNamed(checks: string[], dir: string): string[] {
   const found = new Set<string>();
   for (const segment of checks.flatMap((c) => c.split(/[;&|()\n]+/))) {
     const words = segment

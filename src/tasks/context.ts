@@ -18,7 +18,7 @@ export interface TaskContext {
   now: () => Date;
 }
 
-export function defaultActor(): string {
+function defaultActor(): string {
   if (process.env.NEXUS_AGENT) return process.env.NEXUS_AGENT;
   try {
     return userInfo().username;

@@ -30,7 +30,7 @@ export interface Trust {
   fingerprint: string;
 }
 
-export function allowedSignersFile(paths: Pick<ProjectPaths, "nexusDir">): string {
+function allowedSignersFile(paths: Pick<ProjectPaths, "nexusDir">): string {
   return join(paths.nexusDir, "allowed_signers");
 }
 

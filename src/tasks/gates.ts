@@ -148,7 +148,7 @@ async function commitOf(dir: string): Promise<string> {
   return `${head.stdout.trim()}${dirty.stdout.trim() ? "+dirty" : ""}`;
 }
 
-export function tail(output: string): string {
+function tail(output: string): string {
   const lines = output.trimEnd().split("\n").slice(-TAIL_LINES).join("\n");
   return lines.length > TAIL_CHARS ? lines.slice(-TAIL_CHARS) : lines;
 }

@@ -26,7 +26,7 @@ function lastTransition(history: TaskEvent[], before = history.length): number {
  * The event that claims a done task done: its last transition is a passing gate run into done, a
  * passing re-verification, or an approval right after a passing gate run into review.
  */
-export function claimedProof(task: Task): TaskEvent | undefined {
+function claimedProof(task: Task): TaskEvent | undefined {
   if (task.status !== "done") return undefined;
   const at = lastTransition(task.history);
   const last = task.history[at];
@@ -93,7 +93,7 @@ export function pendingCheckReview(task: Task): TaskEvent | undefined {
  * The checks as last recorded in the history (at creation or a change); undefined for a task
  * created before Nexus recorded them there.
  */
-export function recordedChecks(task: Task): string[] | undefined {
+function recordedChecks(task: Task): string[] | undefined {
   for (let i = task.history.length - 1; i >= 0; i--) {
     const checks = task.history[i]!.checksAfter;
     if (checks) return checks;
@@ -105,7 +105,7 @@ export function recordedChecks(task: Task): string[] | undefined {
  * Checks that differ from the recorded ones other than by additions: edited by hand in
  * tasks.jsonl (or by a merge) rather than with `task update --check`, which records them.
  */
-export function checksChangedOutside(task: Task): string[] | undefined {
+function checksChangedOutside(task: Task): string[] | undefined {
   const recorded = recordedChecks(task);
   if (!recorded || JSON.stringify(recorded) === JSON.stringify(task.checks)) return undefined;
   const now = new Set(task.checks);

@@ -5,6 +5,7 @@ import { configSchema } from "../core/config.js";
 import { taskProject } from "./fixtures.test-helper.js";
 import { parseTasks } from "./jsonl.js";
 import { createTask, requireLeaseHolder } from "./lifecycle.js";
+import { listTasks } from "./list.js";
 import { claimTask, expireLeases, heartbeat, rejectTask, startTask } from "./operations.js";
 import { completeTask } from "./verify.js";
 
@@ -53,6 +54,20 @@ describe("a claim's lease", () => {
     expect(parseTasks(text).tasks[0]).toMatchObject({ id: t.id, leaseSeconds: 90 });
     const bad = parseTasks(text.replace('"leaseSeconds":90', '"leaseSeconds":-1'));
     expect(bad.errors[0]?.message).toContain("leaseSeconds");
+  });
+});
+
+describe("listing tasks", () => {
+  it("returns expired claims to the queue first, so list, ready and MCP see the same tasks", async () => {
+    const p = await taskProject();
+    const bot = p.open("bot");
+    const task = createTask(bot, { title: "lapsed" });
+    claimTask(bot, { id: task.id, agent: "bot", ttlSeconds: 5 });
+    expect(listTasks(bot, { ready: true })).toEqual([]);
+    p.advance(seconds(6));
+    expect(listTasks(bot, { status: "in_progress" })).toEqual([]);
+    expect(listTasks(bot, { ready: true }).map((r) => r.id)).toEqual([task.id]);
+    expect(() => listTasks(bot, { status: "bogus" })).toThrow(/Unknown status/);
   });
 });
 

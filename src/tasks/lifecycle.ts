@@ -16,7 +16,7 @@ import {
 import { canMove, type Task, type TaskStatus } from "./model.js";
 import type { TaskTx } from "./store.js";
 
-export const DEFAULT_LEASE_SECONDS = LEASE_SECONDS;
+const DEFAULT_LEASE_SECONDS = LEASE_SECONDS;
 
 export interface CreateTaskInput {
   title: string;
@@ -120,7 +120,7 @@ function transitionHint(status: TaskStatus): string {
 }
 
 /** Dependencies not done, counting one marked done without a passing gate run as not done. */
-export function dependenciesDone(tx: Pick<TaskTx, "find">, task: Task, trust: Trust): string[] {
+function dependenciesDone(tx: Pick<TaskTx, "find">, task: Task, trust: Trust): string[] {
   return task.dependsOn.filter((id) => {
     const dep = tx.find(id);
     return dep?.status !== "done" || isUnverified(dep, trust);

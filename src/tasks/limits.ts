@@ -21,7 +21,7 @@ export const LIMITS = {
 } as const;
 
 /** Letters, digits and . _ : @ + - (spaces inside); `review-agent:claude`, OS user names, emails. */
-export const AGENT_NAME = /^[\p{L}\p{N}](?:[\p{L}\p{N} ._:@+-]{0,62}[\p{L}\p{N}._:@+-])?$/u;
+const AGENT_NAME = /^[\p{L}\p{N}](?:[\p{L}\p{N} ._:@+-]{0,62}[\p{L}\p{N}._:@+-])?$/u;
 
 function tooLong(what: string, value: string, max: number, hint: string): never {
   throw new UsageError(

@@ -1,5 +1,5 @@
 /** Every line starts with the id (stable key order), so ids are read without parsing JSON. */
-export const ID_PREFIX = '{"id":"';
+const ID_PREFIX = '{"id":"';
 const PREFIX = Buffer.from(ID_PREFIX);
 const NEWLINE = 10;
 const QUOTE = 34;

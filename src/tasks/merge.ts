@@ -20,7 +20,7 @@ export function mergeTaskLists(base: Task[], ours: Task[], theirs: Task[]): Task
   return merged.sort((x, y) => (x.id < y.id ? -1 : 1));
 }
 
-export function mergeTask(base: Task | undefined, ours: Task, theirs: Task): Task {
+function mergeTask(base: Task | undefined, ours: Task, theirs: Task): Task {
   const newer = ours.updatedAt >= theirs.updatedAt ? ours : theirs;
   const result: Record<string, unknown> = {};
   for (const key of KEY_ORDER) {

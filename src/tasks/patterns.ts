@@ -13,7 +13,7 @@ export interface Pattern {
   example?: string;
 }
 
-export function categorise(command: string): FailureCategory {
+function categorise(command: string): FailureCategory {
   if (/\b(tsc|typecheck|mypy|pyright|type-check)\b/.test(command)) return "type";
   if (/\b(lint|eslint|biome|ruff|flake8|vet|clippy|golangci)\b/.test(command)) return "lint";
   if (/\b(test|jest|vitest|pytest|mocha)\b/.test(command)) return "test";
@@ -29,48 +29,54 @@ function normalise(reason: string): string {
     .trim();
 }
 
+/** One recorded failure: a failed check of a gate run, or a rejection (key: its reason). */
+export interface Failure {
+  task: string;
+  at: string;
+  kind: Pattern["kind"];
+  key: string;
+  category: Pattern["category"];
+  example?: string;
+}
+
+/** Every failure in the tasks' histories since a time: the one walk patterns and feedback share. */
+export function failuresOf(tasks: Task[], since = ""): Failure[] {
+  const found: Failure[] = [];
+  for (const task of tasks) {
+    for (const event of task.history) {
+      if (event.at < since) continue;
+      if (event.type === "gate_failed")
+        for (const r of event.results ?? []) {
+          const example = r.outputTail.split("\n").slice(-3).join("\n");
+          const category = categorise(r.command);
+          found.push({ task: task.id, at: event.at, kind: "check", key: r.command, category, example });
+        }
+      if (event.type === "rejected")
+        found.push({
+          task: task.id,
+          at: event.at,
+          kind: "rejection",
+          key: event.note ?? "",
+          category: "review",
+        });
+    }
+  }
+  return found;
+}
+
 /** Groups recorded gate failures by command and rejections by reason; recurring ones first. */
 export function failurePatterns(tasks: Task[], minCount = 2): Pattern[] {
   const groups = new Map<string, Pattern>();
-  const add = (
-    key: string,
-    base: Omit<Pattern, "count" | "tasks" | "firstSeen" | "lastSeen">,
-    at: string,
-    taskId: string,
-  ) => {
-    const group = groups.get(key) ?? { ...base, count: 0, tasks: [], firstSeen: at, lastSeen: at };
+  for (const { task, at, kind, key, category, example } of failuresOf(tasks)) {
+    if (kind === "rejection" && !key) continue;
+    const id = kind === "check" ? `check:${key}` : `rejection:${normalise(key)}`;
+    const first = { kind, key, category, ...(kind === "check" ? { example } : {}) };
+    const group = groups.get(id) ?? { ...first, count: 0, tasks: [], firstSeen: at, lastSeen: at };
     group.count++;
-    if (!group.tasks.includes(taskId)) group.tasks.push(taskId);
+    if (!group.tasks.includes(task)) group.tasks.push(task);
     if (at < group.firstSeen) group.firstSeen = at;
     if (at > group.lastSeen) group.lastSeen = at;
-    groups.set(key, group);
-  };
-  for (const task of tasks) {
-    for (const event of task.history) {
-      if (event.type === "gate_failed") {
-        for (const r of event.results ?? []) {
-          add(
-            `check:${r.command}`,
-            {
-              kind: "check",
-              key: r.command,
-              category: categorise(r.command),
-              example: r.outputTail.split("\n").slice(-3).join("\n"),
-            },
-            event.at,
-            task.id,
-          );
-        }
-      }
-      if (event.type === "rejected" && event.note) {
-        add(
-          `rejection:${normalise(event.note)}`,
-          { kind: "rejection", key: event.note, category: "review" },
-          event.at,
-          task.id,
-        );
-      }
-    }
+    groups.set(id, group);
   }
   return [...groups.values()]
     .filter((g) => g.count >= minCount)

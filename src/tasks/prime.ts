@@ -1,6 +1,8 @@
 import { dataFence } from "../core/fence.js";
 import { oneLine } from "../core/visible.js";
+import type { TaskContext } from "./context.js";
 import type { Task } from "./model.js";
+import { expireLeases } from "./operations.js";
 import { readyTasks } from "./queries.js";
 import type { TaskRow } from "./store.js";
 
@@ -24,7 +26,13 @@ export interface PrimeSummary {
 }
 
 /** What an agent starting or resuming a session needs, and nothing more. */
-export function primeSummary(rows: TaskRow[], tasks: Task[], agent: string): PrimeSummary {
+/** What `nexus prime` shows: expired leases go back to the queue first, as for every task list. */
+export function prime(tc: TaskContext): PrimeSummary {
+  expireLeases(tc);
+  return primeSummary(tc.store.rows(), tc.store.all(), tc.actor);
+}
+
+function primeSummary(rows: TaskRow[], tasks: Task[], agent: string): PrimeSummary {
   const counts: Record<string, number> = {};
   for (const row of rows) counts[row.status] = (counts[row.status] ?? 0) + 1;
   const failures = tasks.flatMap((t) =>

@@ -7,7 +7,7 @@ export interface DashboardData {
 }
 
 /** Error categories as the dashboard names them ("Common issues"). */
-export const ISSUE_NAMES: Record<string, string> = {
+const ISSUE_NAMES: Record<string, string> = {
   port_conflict: "Port conflicts",
   docker_unavailable: "Docker daemon not running",
   docker: "Container failures",

@@ -1,6 +1,7 @@
+import { formatSeconds } from "../core/output.js";
 import { type Insight, span } from "./insights.js";
 import { isNexusFailure } from "./outcome.js";
-import { FAILURE_RATE_TARGET, percentile } from "./stats.js";
+import { FAILURE_RATE_TARGET, median } from "./stats.js";
 import type { DomainEvent, StatEvent } from "./store.js";
 
 interface Create {
@@ -10,13 +11,6 @@ interface Create {
   /** Whether images were built (or pulled) during this create: recorded, or inferred from its time. */
   built?: boolean;
 }
-
-const median = (xs: number[]) =>
-  percentile(
-    [...xs].sort((a, b) => a - b),
-    50,
-  );
-const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 /** Workspace creates with their stage timings (from the `workspace created` events' raw data). */
 function creates(domain: DomainEvent[]): Create[] {
@@ -58,7 +52,7 @@ function cachedImageInsight(template: string, rows: Create[]): Insight | undefin
     id: `improve:cached-image:${template}`,
     kind: "improvement",
     subject: `workspace create (${template})`,
-    description: `\`nexus workspace create\` (${template}) is ${factor.toFixed(1)}× faster with a cached image: ${secs(fast)} (median of ${cached.length}) against ${secs(slow)} when it built or pulled images (${built.length} of ${rows.length} creates).`,
+    description: `\`nexus workspace create\` (${template}) is ${factor.toFixed(1)}× faster with a cached image: ${formatSeconds(fast)} (median of ${cached.length}) against ${formatSeconds(slow)} when it built or pulled images (${built.length} of ${rows.length} creates).`,
     suggestion:
       "Keep images cached: a changed build context rebuilds the image, so add a `.dockerignore` and keep generated files out of the context; build ahead with `docker compose build` after changing a Dockerfile, and pin base image tags so pulls happen once.",
     frequency: built.length,

@@ -1,5 +1,5 @@
 import { isNexusFailure, type Outcome, outcomeOfEvent } from "./outcome.js";
-import { percentile } from "./stats.js";
+import { median } from "./stats.js";
 import type { StatEvent as EventRow } from "./store.js";
 
 export interface Insight {
@@ -17,7 +17,7 @@ export interface Insight {
 }
 
 /** The speed the product plan and the issues promise, per command (median, ms). */
-export const TARGETS_MS: Record<string, number> = {
+const TARGETS_MS: Record<string, number> = {
   "workspace create": 5000,
   "workspace up": 3000,
   "workspace list": 1000,
@@ -60,16 +60,13 @@ export function computeInsights(events: EventRow[], now: Date, minErrors = 3): I
   const insights: Insight[] = [];
   for (const [command, rows] of byCommand) {
     const target = TARGETS_MS[command];
-    const median = percentile(
-      rows.map((r) => r.duration_ms).sort((a, b) => a - b),
-      50,
-    );
-    if (target && rows.length >= 3 && median > target) {
+    const middle = median(rows.map((r) => r.duration_ms));
+    if (target && rows.length >= 3 && middle > target) {
       insights.push({
         id: `slow:${command}`,
         kind: "slow",
         subject: command,
-        description: `\`nexus ${command}\` takes ${Math.round(median)} ms (median of ${rows.length}), over its ${target} ms target.`,
+        description: `\`nexus ${command}\` takes ${Math.round(middle)} ms (median of ${rows.length}), over its ${target} ms target.`,
         suggestion: slowFix(command),
         frequency: rows.length,
         ...span(rows),
@@ -162,15 +159,11 @@ function risingDuration(rows: EventRow[], now: Date): { before: number; after: n
   const week = 7 * 24 * 3600 * 1000;
   const recentStart = new Date(now.getTime() - week).toISOString();
   const previousStart = new Date(now.getTime() - 2 * week).toISOString();
-  const median = (xs: EventRow[]) =>
-    percentile(
-      xs.map((r) => r.duration_ms).sort((a, b) => a - b),
-      50,
-    );
+  const middle = (xs: EventRow[]) => median(xs.map((r) => r.duration_ms));
   const recent = rows.filter((r) => r.ts >= recentStart);
   const previous = rows.filter((r) => r.ts >= previousStart && r.ts < recentStart);
   if (recent.length < 5 || previous.length < 5) return undefined;
-  const [before, after] = [median(previous), median(recent)];
+  const [before, after] = [middle(previous), middle(recent)];
   return after > before * 1.5 && after - before > 50
     ? { before: Math.round(before), after: Math.round(after) }
     : undefined;

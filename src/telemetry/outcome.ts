@@ -11,7 +11,7 @@ export type Outcome = "ok" | "failed" | "refused" | "passed_through" | "gate_fai
 export const OUTCOMES: readonly Outcome[] = ["ok", "failed", "refused", "passed_through", "gate_failed"];
 
 /** Error categories that mean Nexus refused on purpose: the command did its job. */
-export const REFUSAL_CATEGORIES: readonly string[] = ["conflict", "validation", "not_found"];
+const REFUSAL_CATEGORIES: readonly string[] = ["conflict", "validation", "not_found"];
 
 export interface CommandEnd {
   exitCode: number;

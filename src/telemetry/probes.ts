@@ -1,6 +1,7 @@
 import type { Db } from "../core/db.js";
 import type { Insight } from "./insights.js";
 import { noteTelemetry } from "./recorder.js";
+import { windowOf } from "./report.js";
 
 /** One probe's outcome as telemetry keeps it (in the `nexus probe` event's raw_data). */
 export interface ProbeResult {
@@ -15,7 +16,7 @@ export function noteProbeResults(results: ProbeResult[]): void {
 }
 
 /** The latest result of every probe run since `since`, read back from the `probe` events. */
-export function latestProbeResults(db: Db, since: string): (ProbeResult & { ts: string })[] {
+function latestProbeResults(db: Db, since: string): (ProbeResult & { ts: string })[] {
   const rows = db
     .prepare(
       "SELECT timestamp AS ts, raw_data FROM events WHERE command LIKE 'probe%' AND timestamp >= ? AND raw_data LIKE '%\"probes\"%' ORDER BY id",
@@ -35,8 +36,7 @@ export function latestProbeResults(db: Db, since: string): (ProbeResult & { ts: 
 
 /** Probes whose latest run failed, as insights (`nexus insights` lists them). */
 export function failedProbeInsights(db: Db, days: number, now = new Date()): Insight[] {
-  const since = new Date(now.getTime() - days * 24 * 3600 * 1000).toISOString();
-  return latestProbeResults(db, since)
+  return latestProbeResults(db, windowOf(days, now).since)
     .filter((p) => !p.passed)
     .map((p) => ({
       id: `probe:${p.probe}`,

@@ -35,7 +35,7 @@ export function noteTelemetry(data: Extra): void {
 }
 
 /** A name as telemetry keeps it: HMAC-SHA-256 with this installation's key (see key.ts). */
-export function hashName(name: string): string {
+function hashName(name: string): string {
   return keyedHash(name);
 }
 

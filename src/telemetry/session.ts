@@ -2,7 +2,7 @@ import type { Db } from "../core/db.js";
 import { keyedHash } from "./key.js";
 
 /** A session ends after 30 minutes without a command: the next command starts a new one. */
-export const IDLE_MS = 30 * 60 * 1000;
+const IDLE_MS = 30 * 60 * 1000;
 
 /** What a recorded event adds to its session's figures. */
 export interface SessionDelta {

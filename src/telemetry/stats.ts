@@ -49,6 +49,16 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.max(0, index)]!;
 }
 
+/** The p-th percentile of values in any order. */
+export function percentileOf(values: number[], p: number): number {
+  return percentile(
+    [...values].sort((a, b) => a - b),
+    p,
+  );
+}
+
+export const median = (values: number[]) => percentileOf(values, 50);
+
 function countBy<T>(items: T[], key: (item: T) => string | null | undefined): Map<string, number> {
   const counts = new Map<string, number>();
   for (const item of items) {

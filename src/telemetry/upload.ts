@@ -138,7 +138,7 @@ function hintFor(status: number): string | undefined {
   return undefined;
 }
 
-export function uploadError(
+function uploadError(
   endpoint: string,
   reason: string,
   hint?: string,

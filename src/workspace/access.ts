@@ -125,7 +125,7 @@ function resolveHostDir(worktree: string, dir: string): string {
 }
 
 /** The current directory's place inside the worktree, as seen under the workspace folder in the container. */
-export function containerCwd(worktree: string, folder = "/workspace", cwd: string = process.cwd()): string {
+function containerCwd(worktree: string, folder = "/workspace", cwd: string = process.cwd()): string {
   const rel = relative(worktree, cwd);
   if (!rel || rel.startsWith("..")) return folder;
   return `${folder}/${rel.split(sep).join("/")}`;

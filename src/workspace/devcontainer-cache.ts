@@ -49,7 +49,7 @@ export function configKey(input: {
 }
 
 /** Content hash of a file, or of a folder's files (names, modes, contents); "missing" if absent. */
-export function hashPath(path: string): string {
+function hashPath(path: string): string {
   if (!existsSync(path)) return "missing";
   if (!statSync(path).isDirectory()) return sha256(modeOf(path), readFileSync(path));
   const files = listFiles(path);

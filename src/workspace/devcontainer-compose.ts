@@ -14,7 +14,7 @@ export interface ImageCommand {
  * (the image's own command when overrideCommand is false; none when true, so `exec` is a no-op) and
  * otherwise sleep until SIGTERM. Copied from the CLI's compose override (`/bin/sh -c ... -`).
  */
-export function keepAliveEntrypoint(entrypoints: string[], passThrough: string[]): string[] {
+function keepAliveEntrypoint(entrypoints: string[], passThrough: string[]): string[] {
   const script = [
     "echo Container started",
     'trap "exit 0" 15',

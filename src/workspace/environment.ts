@@ -116,7 +116,7 @@ async function devcontainerEnvironment(ctx: EnvironmentContext, worktree: string
  * `compose.files`, else what `docker compose` finds: the first compose file (the root first, then
  * where init looks) and the override Compose reads next to it.
  */
-export function composeFiles(ctx: EnvironmentContext, worktree: string): string[] {
+function composeFiles(ctx: EnvironmentContext, worktree: string): string[] {
   const configured = ctx.config.compose?.files;
   const names = configured ?? defaultComposeFiles(worktree);
   const files = names.map((f) => join(worktree, f));
@@ -137,7 +137,7 @@ function defaultComposeFiles(worktree: string): string[] {
 }
 
 /** Compose's project directory: `compose.project_directory`, else the first file's folder. */
-export function composeProjectDir(ctx: EnvironmentContext, worktree: string, files: string[]): string {
+function composeProjectDir(ctx: EnvironmentContext, worktree: string, files: string[]): string {
   const configured = ctx.config.compose?.project_directory;
   if (!configured) return dirname(files[0]!);
   const dir = join(worktree, configured);

@@ -26,7 +26,7 @@ async function serviceContainerId(spec: WorkspaceRef, service: string): Promise<
  * can keep Docker's interval slow (cheap with many workspaces running) without slowing `create` and
  * `up` (Docker 20-24 has no `start_interval`; `npm run bench` shows the difference).
  */
-export async function waitHealthy(
+async function waitHealthy(
   spec: WorkspaceRef,
   service: string,
   options: { timeoutMs?: number; signal?: AbortSignal } = {},

@@ -23,7 +23,7 @@ const CA_VARS = ["NEXUS_CA_BUNDLE", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL
  * The bundle OpenSSL trusts by default on each family of systems (Debian/Ubuntu/Alpine, Fedora/RHEL,
  * openSUSE, macOS): a CA the user added to the system store is in it, so a workspace trusts it too.
  */
-export const SYSTEM_CA_STORES = [
+const SYSTEM_CA_STORES = [
   "/etc/ssl/certs/ca-certificates.crt",
   "/etc/pki/tls/certs/ca-bundle.crt",
   "/etc/ssl/ca-bundle.pem",

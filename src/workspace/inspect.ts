@@ -124,7 +124,7 @@ function drift(record: WorkspaceRecord, input: ViewInput & { expected: number })
 }
 
 /** Disk use of each worktree, in one `du` process. */
-export async function diskUsage(paths: string[]): Promise<Map<string, number>> {
+async function diskUsage(paths: string[]): Promise<Map<string, number>> {
   const existing = paths.filter((p) => existsSync(p));
   const sizes = new Map<string, number>();
   if (existing.length === 0) return sizes;

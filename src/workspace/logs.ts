@@ -4,6 +4,7 @@ import { terminalSafe } from "../core/visible.js";
 import { listServices } from "./containers.js";
 import type { ProjectContext } from "./context.js";
 import { getDocker } from "./docker.js";
+import { demultiplex } from "./exec.js";
 
 export interface LogsOptions {
   name: string;
@@ -41,15 +42,13 @@ export async function streamLogs(ctx: ProjectContext, options: LogsOptions): Pro
       };
       const out = prefixer(prefix ? `${s.service} | ` : "", process.stdout);
       const err = prefixer(prefix ? `${s.service} | ` : "", process.stderr);
-      if (!options.follow) return demuxBuffer(await container.logs({ ...base, follow: false }), out, err);
+      if (!options.follow) return demultiplex(out, err)(await container.logs({ ...base, follow: false }));
       const stream = await container.logs({ ...base, follow: true });
       docker.modem.demuxStream(stream, out, err);
       await new Promise((resolve) => stream.on("end", resolve));
     }),
   );
 }
-
-type LineWriter = { write(chunk: Buffer | string): boolean };
 
 function prefixer(prefix: string, target: NodeJS.WriteStream): Writable {
   return new Writable({
@@ -61,16 +60,4 @@ function prefixer(prefix: string, target: NodeJS.WriteStream): Writable {
       done();
     },
   });
-}
-
-/** Docker's multiplexed log format: 8-byte header (stream type, 3 zero bytes, uint32 length) per frame. */
-export function demuxBuffer(buffer: Buffer, stdout: LineWriter, stderr: LineWriter): void {
-  let offset = 0;
-  while (offset + 8 <= buffer.length) {
-    const type = buffer[offset];
-    const length = buffer.readUInt32BE(offset + 4);
-    const frame = buffer.subarray(offset + 8, offset + 8 + length);
-    (type === 2 ? stderr : stdout).write(frame);
-    offset += 8 + length;
-  }
 }

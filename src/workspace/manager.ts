@@ -22,7 +22,6 @@ import {
 
 export { destroyWorkspace, downWorkspace, upWorkspace } from "./lifecycle.js";
 export type { WorkspaceSummary } from "./summary.js";
-export { summary } from "./summary.js";
 
 export interface CreateOptions {
   name: string;

@@ -129,7 +129,7 @@ export function buildOverride(input: OverrideInput, services: string[]): Record<
 }
 
 /** The build secret holding the host's CA bundle (docs/templates.md): RUN --mount=type=secret,id=nexus_ca. */
-export const CA_SECRET = "nexus_ca";
+const CA_SECRET = "nexus_ca";
 
 /** What every build gets from the host: the proxy as build arguments, the CA bundle as a secret; Nexus's image labels. */
 function buildExtras(host: HostSetup, image?: BuiltImage): Record<string, unknown> | undefined {

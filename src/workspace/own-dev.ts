@@ -14,7 +14,7 @@ export const OWN_DEV_SERVICE = "nexus-dev";
  * Nexus's dev image build: templates/_dev with the language and version as build arguments, and the
  * Debian packages of the file's database clients (psql, mysql, redis-cli) when it has databases.
  */
-export function devImageBuild(
+function devImageBuild(
   language: DevLanguage,
   clients: string[] = [],
 ): { context: string; args: Record<string, string> } {

@@ -47,7 +47,7 @@ async function setUpDevContainer(options: Omit<PrepareOptions, "dev">): Promise<
  * then Nexus's setup script maps the host user, exports the environment for SSH and starts a key-only
  * sshd, and SSH must answer. The image's own ENTRYPOINT and command are never replaced.
  */
-export async function prepareDevContainer(options: PrepareOptions): Promise<string> {
+async function prepareDevContainer(options: PrepareOptions): Promise<string> {
   const { ref, env, dev, host } = options;
   if (dev.state !== "running") throw await exitedDevContainer(ref, dev);
   const sshPort = options.ports.find((p) => p.service === env.devService && p.containerPort === 22);

@@ -17,20 +17,20 @@ export interface WorkspaceSummary {
 }
 
 /** Host-side values of the port variables and the environment's host_env, as `ports` prints them. */
-export function portVariables(workspace: string, ports: PortRecord[]): Record<string, string> {
+function portVariables(workspace: string, ports: PortRecord[]): Record<string, string> {
   const vars: Record<string, string> = { NEXUS_WORKSPACE: workspace };
   for (const port of ports) vars[portEnvName(port.name)] = String(port.hostPort);
   return vars;
 }
 
-export function interpolate(value: string, vars: Record<string, string>): string {
+function interpolate(value: string, vars: Record<string, string>): string {
   return value.replace(
     /\$\{([A-Z0-9_]+)(?::-([^}]*))?\}/g,
     (_, key: string, fallback?: string) => vars[key] ?? fallback ?? "",
   );
 }
 
-export function hostEnvironment(
+function hostEnvironment(
   env: Environment | undefined,
   workspace: string,
   ports: PortRecord[],

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 
 /** Every regular file below `dir`, relative and sorted, so hashes do not depend on readdir order. */
-export function listFiles(dir: string): string[] {
+function listFiles(dir: string): string[] {
   const files: string[] = [];
   const walk = (current: string) => {
     for (const entry of readdirSync(current, { withFileTypes: true })) {

@@ -15,7 +15,7 @@ const CACHE_FORMAT = "template-1";
 
 const TEMPLATE_HINT = "Fix the template (see docs/templates.md), then retry. Nothing was created.";
 
-export const RESERVED = ["none", "devcontainer", "compose"];
+const RESERVED = ["none", "devcontainer", "compose"];
 
 export function builtinTemplatesDir(): string {
   return join(packageRoot(), "templates");

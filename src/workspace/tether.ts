@@ -52,7 +52,7 @@ export interface TetheredResult {
 const FORCE_AFTER_MS = 5000;
 
 /** The argv that runs `cmd` under the tether. */
-export function tetheredArgv(cmd: string[], stdinFile = "/dev/null"): string[] {
+function tetheredArgv(cmd: string[], stdinFile = "/dev/null"): string[] {
   return ["/bin/sh", "-c", TETHER_SCRIPT, "nexus-tether", stdinFile, ...cmd];
 }
 

@@ -18,7 +18,7 @@ import { diagnose } from "../core/report.js";
 const SELF_IGNORE = ".gitignore";
 
 /** A deletion that has not ended after this long is given up; the next destroy or prune resumes it. */
-export const TRASH_DELETE_TIMEOUT_MS = 10 * 60_000;
+const TRASH_DELETE_TIMEOUT_MS = 10 * 60_000;
 
 /**
  * `.nexus/trash`: folders Nexus moved out of the way (destroyed worktrees) and deletes in the

@@ -5,7 +5,7 @@ import type { ProjectContext } from "../../workspace/context.js";
 import { getDocker } from "../../workspace/docker.js";
 
 /** One TCP connection, no retry: the port answers on the first try or it does not. */
-export function connectsOnce(port: number, timeoutMs = 2000): Promise<boolean> {
+function connectsOnce(port: number, timeoutMs = 2000): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host: "127.0.0.1", port });
     const done = (ok: boolean) => {

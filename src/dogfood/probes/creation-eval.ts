@@ -1,4 +1,5 @@
-import { type Criterion, criterion, type MetricValue, seconds } from "../report.js";
+import { formatSeconds } from "../../core/output.js";
+import { type Criterion, criterion, type MetricValue } from "../report.js";
 
 /** One `onStage` call of createWorkspace (src/workspace/runtime.ts names the stages). */
 export interface Stage {
@@ -53,7 +54,7 @@ export function evaluateCreation(facts: CreationFacts, limits: { maxDurationMs: 
     criterion(
       "duration_under_limit",
       facts.totalMs < limits.maxDurationMs,
-      `${seconds(facts.totalMs)} (limit ${seconds(limits.maxDurationMs)})`,
+      `${formatSeconds(facts.totalMs)} (limit ${formatSeconds(limits.maxDurationMs)})`,
     ),
     criterion(
       "one_port_allocation_attempt",

@@ -1,4 +1,5 @@
-import { type Criterion, criterion, seconds } from "../report.js";
+import { formatSeconds } from "../../core/output.js";
+import { type Criterion, criterion } from "../report.js";
 
 export interface MultiFacts {
   count: number;
@@ -22,7 +23,7 @@ export function evaluateMulti(facts: MultiFacts, limits: { maxSwitchMs: number }
     criterion(
       "all_created",
       started,
-      started ? `${facts.count} workspaces in ${seconds(facts.createMs)}` : facts.errors.join("; "),
+      started ? `${facts.count} workspaces in ${formatSeconds(facts.createMs)}` : facts.errors.join("; "),
     ),
     criterion(
       "isolated_branches",
@@ -49,7 +50,7 @@ export function evaluateMulti(facts: MultiFacts, limits: { maxSwitchMs: number }
       "context_switch_under_limit",
       started && slowest < limits.maxSwitchMs,
       Number.isFinite(slowest)
-        ? `slowest switch ${seconds(slowest)} (limit ${seconds(limits.maxSwitchMs)})`
+        ? `slowest switch ${formatSeconds(slowest)} (limit ${formatSeconds(limits.maxSwitchMs)})`
         : "a switch failed or none ran",
     ),
   ];

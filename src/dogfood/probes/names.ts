@@ -8,7 +8,7 @@ import { destroyWorkspace } from "../../workspace/manager.js";
 import { branchName } from "../../workspace/names.js";
 import { branchExists } from "../../workspace/worktree.js";
 
-export const PROBE_PREFIX = "probe-";
+const PROBE_PREFIX = "probe-";
 
 /** The workspaces one probe run makes: `probe-<suffix>-<n>`, never a name the user has. */
 export class ProbeNames {

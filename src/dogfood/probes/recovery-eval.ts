@@ -1,4 +1,5 @@
-import { type Criterion, criterion, seconds } from "../report.js";
+import { formatSeconds } from "../../core/output.js";
+import { type Criterion, criterion } from "../report.js";
 
 /** One failure injection and what the recovery left behind. */
 export interface Case {
@@ -20,7 +21,7 @@ export function evaluateRecovery(cases: Case[], setupError?: string): Criterion[
     return criterion(
       `${c.name}_recovered`,
       problems.length === 0,
-      problems.length ? problems.join("; ") : `${c.detail} (${seconds(c.ms)})`,
+      problems.length ? problems.join("; ") : `${c.detail} (${formatSeconds(c.ms)})`,
     );
   });
   const lost = cases.flatMap((c) => c.lost.map((l) => `${c.name}: ${l}`));

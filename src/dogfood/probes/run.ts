@@ -4,10 +4,10 @@ import { type ProbeReport, type ProbeSummary, summarise } from "../report.js";
 import { ProbeNames } from "./names.js";
 import { DEFAULT_PROBE_OPTIONS, type ProbeOptions, type ProbeRun } from "./run-context.js";
 
-export const PROBES = ["workspace-creation", "tasks", "multi-workspace", "recovery"] as const;
+const PROBES = ["workspace-creation", "tasks", "multi-workspace", "recovery"] as const;
 export type ProbeName = (typeof PROBES)[number];
 
-export function checkProbeName(name: string): ProbeName[] {
+function checkProbeName(name: string): ProbeName[] {
   if (name === "all") return [...PROBES];
   if ((PROBES as readonly string[]).includes(name)) return [name as ProbeName];
   throw new UsageError(`Unknown probe "${name}".`, `Use one of: ${PROBES.join(", ")}, all.`);
