@@ -3,10 +3,10 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { hostname, userInfo } from "node:os";
 import { dirname, join } from "node:path";
+import { writeAtomic } from "../core/atomic.js";
 import { NexusError } from "../core/errors.js";
 import { gitRaw } from "../core/git.js";
 import { nexusHome, type ProjectPaths } from "../core/paths.js";
-import { writeAtomic } from "./jsonl.js";
 import type { TaskEvent } from "./model.js";
 import {
   type AllowedSigner,

@@ -1,9 +1,10 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { writeAtomic } from "../core/atomic.js";
 import { preview, UsageError } from "../core/errors.js";
 import { gitRaw } from "../core/git.js";
 import { type ProjectPaths, packageRoot } from "../core/paths.js";
-import { formatTasks, parseTasks, readText, writeAtomic } from "./jsonl.js";
+import { formatTasks, parseTasks, readText } from "./jsonl.js";
 import { mergeTaskLists, splitConflict } from "./merge.js";
 
 const DRIVER = "nexus-tasks";

@@ -1,6 +1,7 @@
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter, join } from "node:path";
+import { writeAtomic } from "../core/atomic.js";
 import { NexusError } from "../core/errors.js";
 import { withLock, withLockAsync } from "../core/lock.js";
 import { nexusHome } from "../core/paths.js";
@@ -46,12 +47,12 @@ async function makeKeys(paths: SshPaths): Promise<SshPaths> {
   await ensureKey(paths.userKey, "nexus user key");
   await ensureKey(paths.hostKey, "nexus workspace host key");
   const authorized = join(paths.containerDir, "authorized_keys");
-  writeFileSync(authorized, readFileSync(`${paths.userKey}.pub`), { mode: 0o600 });
+  writeAtomic(authorized, readFileSync(`${paths.userKey}.pub`), 0o600);
   copyFileSync(paths.hostKey, join(paths.containerDir, "ssh_host_ed25519_key"));
   copyFileSync(`${paths.hostKey}.pub`, join(paths.containerDir, "ssh_host_ed25519_key.pub"));
   chmodSync(join(paths.containerDir, "ssh_host_ed25519_key"), 0o600);
   const hostPub = readFileSync(`${paths.hostKey}.pub`, "utf8").trim().split(" ").slice(0, 2).join(" ");
-  writeFileSync(paths.knownHosts, `nexus-* ${hostPub}\n`, { mode: 0o600 });
+  writeAtomic(paths.knownHosts, `nexus-* ${hostPub}\n`, 0o600);
   return paths;
 }
 
@@ -159,7 +160,7 @@ function readConfig(paths: SshPaths): string {
 
 function writeConfig(paths: SshPaths, text: string): void {
   mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
-  writeFileSync(paths.config, text, { mode: 0o600 });
+  writeAtomic(paths.config, text, 0o600);
 }
 
 function stripBlock(text: string, alias: string): string {
@@ -176,6 +177,7 @@ function ensureInclude(paths: SshPaths): void {
   const current = existsSync(paths.userSshConfig) ? readFileSync(paths.userSshConfig, "utf8") : "";
   if (current.split("\n").some((l) => l.trim() === line)) return;
   mkdirSync(join(paths.userSshConfig, ".."), { recursive: true, mode: 0o700 });
+  // Written in place, not renamed: ~/.ssh/config is often a symbolic link into a dotfiles repository.
   writeFileSync(
     paths.userSshConfig,
     `# Added by nexus: \`ssh nexus-NAME-REPOID\` reaches a workspace (\`nexus workspace status\` names it)\n${line}\n\n${current}`,
