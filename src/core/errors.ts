@@ -152,13 +152,24 @@ const ENVIRONMENT: Record<string, { why: string; hint: string }> = {
   },
 };
 
+/** SQLite's codes for the same refusals, when a write to .nexus/nexus.db or the telemetry database fails. */
+const SQLITE: Record<string, string> = {
+  SQLITE_FULL: "ENOSPC",
+  SQLITE_READONLY: "EROFS",
+  SQLITE_PERM: "EACCES",
+};
+
 /** A failed file-system write the machine refused (full, read-only, no permission) as a typed error. */
 export function environmentError(error: unknown): NexusError | undefined {
   const e = error as NodeJS.ErrnoException | undefined;
-  const known = e?.code ? ENVIRONMENT[e.code] : undefined;
-  if (!known || !e?.syscall) return undefined;
-  const where = e.path ? ` ${e.path.length > 200 ? `${e.path.slice(0, 200)}…` : e.path}` : "";
-  return new NexusError(`Cannot ${e.syscall}${where}: ${known.why}.`, {
+  const sqlite = e?.code?.startsWith("SQLITE_")
+    ? SQLITE[e.code.replace(/^(SQLITE_[A-Z]+)_.*$/, "$1")]
+    : undefined;
+  const known = ENVIRONMENT[sqlite ?? e?.code ?? ""];
+  if (!known || !(e?.syscall || sqlite)) return undefined;
+  const where = e?.path ? ` ${e.path.length > 200 ? `${e.path.slice(0, 200)}…` : e.path}` : "";
+  const what = sqlite ? "write the database" : `${e?.syscall}${where}`;
+  return new NexusError(`Cannot ${what}: ${known.why}.`, {
     category: "environment",
     hint: known.hint,
     cause: error,

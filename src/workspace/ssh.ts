@@ -1,7 +1,7 @@
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter, join } from "node:path";
-import { writeAtomic } from "../core/atomic.js";
+import { ensureDir, writeAtomic } from "../core/atomic.js";
 import { NexusError } from "../core/errors.js";
 import { withLock, withLockAsync } from "../core/lock.js";
 import { nexusHome } from "../core/paths.js";
@@ -37,7 +37,7 @@ export function sshPaths(): SshPaths {
  * pinned in known_hosts: `ssh nexus-NAME` then never prompts and never trusts a stranger.
  */
 export async function ensureSshKeys(paths: SshPaths = sshPaths()): Promise<SshPaths> {
-  mkdirSync(paths.containerDir, { recursive: true, mode: 0o700 });
+  ensureDir(paths.containerDir, 0o700);
   chmodSync(paths.dir, 0o700);
   // Two first creates at once (two repositories, two agents) must not both make the keys.
   return withLockAsync(join(paths.dir, "keys.lock"), () => makeKeys(paths));
@@ -95,7 +95,7 @@ export function writeHostEntry(options: {
   paths?: SshPaths;
 }): void {
   const paths = options.paths ?? sshPaths();
-  mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
+  ensureDir(paths.dir, 0o700);
   // Concurrent creates (other repositories, other agents) each rewrite the file: one at a time.
   withLock(join(paths.dir, "config.lock"), () => writeHostBlock(paths, options));
 }
@@ -159,7 +159,7 @@ function readConfig(paths: SshPaths): string {
 }
 
 function writeConfig(paths: SshPaths, text: string): void {
-  mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
+  ensureDir(paths.dir, 0o700);
   writeAtomic(paths.config, text, 0o600);
 }
 
