@@ -109,6 +109,7 @@ export function renderExitCodes({ CATEGORIES, PassThroughExit }) {
   const passThrough = [
     `| ${PassThroughExit.commandNotFound} | pass-through: the command given to \`workspace exec\`/\`shell\` could not start |`,
     `| ${PassThroughExit.SIGINT} / ${PassThroughExit.SIGTERM} | pass-through: Nexus was stopped by Ctrl-C (SIGINT) / SIGTERM, after undoing what it had made |`,
+    `| ${PassThroughExit.SIGKILL} | pass-through: a command run in a workspace was still running at its timeout and was killed |`,
     "| other | pass-through: `workspace exec`, `shell` and `use` exit with the command's own exit code |",
   ];
   return ["| exit code | categories |", "|---|---|", ...rows, ...passThrough].join("\n");

@@ -16,6 +16,8 @@ export const PassThroughExit = {
   commandNotFound: 127,
   SIGINT: 130,
   SIGTERM: 143,
+  /** A command still running when its time ran out: killed, as `kill -9` would report. */
+  SIGKILL: 137,
 } as const;
 
 /**
@@ -53,7 +55,7 @@ export const CATEGORIES = {
   environment: {
     exitCode: ExitCode.failure,
     meaning:
-      "The machine refused a write: the disk is full, the file system is read-only, or permission is denied (e.g. in `NEXUS_HOME`).",
+      "The machine refused: the disk is full, the file system is read-only, permission is denied (e.g. in `NEXUS_HOME`), or a tool Nexus needs (ssh-keygen) is missing.",
   },
   timeout: { exitCode: ExitCode.failure, meaning: "Something did not become ready or finish in time." },
   interrupted: {

@@ -66,7 +66,7 @@ async function ensureKey(file: string, comment: string): Promise<void> {
     result = await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", file]);
   } catch (error) {
     throw new NexusError("ssh-keygen is not installed.", {
-      category: "config",
+      category: "environment",
       hint: "Install OpenSSH's client (`apt-get install openssh-client`), or use a template with `ssh: false`.",
       cause: error,
     });
