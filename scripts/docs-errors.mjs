@@ -1,41 +1,19 @@
 // Generates the error catalogue in docs/troubleshooting.md: every error category declared in
 // src/core/errors.ts, and for each, the messages Nexus raises with it (`new NexusError(...)`,
 // `new UsageError(...)`, `new NotFoundError(...)` anywhere in src/), read statically with the
-// TypeScript parser. Interpolated parts of a message show as `…`.
+// TypeScript parser. Interpolated parts of a message show as `…`. The categories, their exit codes
+// and meanings come from the error table itself (CATEGORIES in src/core/errors.ts, built to dist/).
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import ts from "typescript";
 import { cell, code } from "./docs-lib.mjs";
 
 const CLASSES = {
-  NexusError: { category: "internal", exit: 1 },
-  UsageError: { category: "validation", exit: 2 },
-  NotFoundError: { category: "not_found", exit: 1 },
+  NexusError: { category: "internal" },
+  UsageError: { category: "validation" },
+  NotFoundError: { category: "not_found" },
+  CommandNotFoundError: { category: "validation", exit: "127 (pass-through)" },
 };
-
-const MEANING = {
-  validation: "A name, value, option or file the user gave is not acceptable. Nothing was changed.",
-  not_found: "A workspace, task, template or file that was named does not exist.",
-  conflict:
-    "The operation contradicts the current state: a name in use, a task in the wrong state, a lease held.",
-  docker_unavailable: "The Docker Engine or Compose v2 cannot be reached or is too old.",
-  docker: "Docker or Compose refused or failed an operation.",
-  git: "A git operation (worktree, branch, merge) failed.",
-  port_conflict: "No free host port, or a port is taken by another program.",
-  config: "`.nexus/config.yaml`, a template or a devcontainer.json is invalid.",
-  timeout: "Something did not become ready or finish in time.",
-  sync: "Uploading telemetry to the configured collector failed.",
-  gate_failed: "A task's checks failed (recorded in telemetry; the command reports the failing checks).",
-  internal: "Anything else; an error that is not a NexusError prints its stack and asks to be reported.",
-};
-
-/** The categories, in the order src/core/errors.ts declares them. */
-export function categories(root) {
-  const text = readFileSync(join(root, "src/core/errors.ts"), "utf8");
-  const union = text.match(/export type ErrorCategory =([^;]+);/);
-  if (!union) throw new Error("src/core/errors.ts: ErrorCategory not found");
-  return [...union[1].matchAll(/"([a-z_]+)"/g)].map((m) => m[1]);
-}
 
 function constants(source) {
   const found = new Map();
@@ -72,35 +50,27 @@ function property(object, name) {
   return ts.isPropertyAssignment(found) ? found.initializer : found.name;
 }
 
-function entry(node, consts, file) {
+function entry(node, consts, file, table) {
   const kind = CLASSES[node.expression.text];
   const [message, second] = node.arguments ?? [];
-  const isBase = node.expression.text === "NexusError";
+  const isBase = node.expression.text === "NexusError" || node.expression.text === "CommandNotFoundError";
   const categoryNode = isBase ? property(second, "category") : undefined;
-  const exitNode = isBase ? property(second, "exitCode") : undefined;
-  const exitText = exitNode?.getText() ?? "";
+  const category = categoryNode
+    ? ts.isStringLiteral(categoryNode)
+      ? categoryNode.text
+      : "(varies)"
+    : kind.category;
   return {
-    category: categoryNode
-      ? ts.isStringLiteral(categoryNode)
-        ? categoryNode.text
-        : "(varies)"
-      : kind.category,
+    category,
     message: pattern(message, consts),
     hint: second ? pattern(isBase ? property(second, "hint") : second, consts) : "",
-    exit:
-      exitText === "2" || exitText.endsWith(".usage")
-        ? 2
-        : exitNode
-          ? exitText === "1"
-            ? 1
-            : "1 or 2"
-          : kind.exit,
+    exit: kind.exit ?? table[category]?.exitCode ?? "by category",
     file,
   };
 }
 
 /** Every error raised in src/ with a message that says something (not only `…`). */
-export function collectErrors(root) {
+export function collectErrors(root, table) {
   const files = readdirSync(join(root, "src"), { recursive: true })
     .filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts") && !f.includes("test-helper"))
     .sort();
@@ -111,7 +81,7 @@ export function collectErrors(root) {
     const consts = constants(source);
     const visit = (node) => {
       if (ts.isNewExpression(node) && ts.isIdentifier(node.expression) && CLASSES[node.expression.text])
-        out.push(entry(node, consts, `src/${file}`));
+        out.push(entry(node, consts, `src/${file}`, table));
       ts.forEachChild(node, visit);
     };
     visit(source);
@@ -130,10 +100,25 @@ function rows(list) {
     );
 }
 
+/** The exit-code table: one row per code, the categories that exit with it, then the pass-through. */
+export function renderExitCodes({ CATEGORIES, PassThroughExit }) {
+  const byCode = new Map([[0, ["success"]]]);
+  for (const [category, { exitCode }] of Object.entries(CATEGORIES))
+    byCode.set(exitCode, [...(byCode.get(exitCode) ?? []), code(category)]);
+  const rows = [...byCode].sort(([a], [b]) => a - b).map(([c, names]) => `| ${c} | ${names.join(", ")} |`);
+  const passThrough = [
+    `| ${PassThroughExit.commandNotFound} | pass-through: the command given to \`workspace exec\`/\`shell\` could not start |`,
+    `| ${PassThroughExit.SIGINT} / ${PassThroughExit.SIGTERM} | pass-through: Nexus was stopped by Ctrl-C (SIGINT) / SIGTERM, after undoing what it had made |`,
+    `| ${PassThroughExit.SIGKILL} | pass-through: a command run in a workspace was still running at its timeout and was killed |`,
+    "| other | pass-through: `workspace exec`, `shell` and `use` exit with the command's own exit code |",
+  ];
+  return ["| exit code | categories |", "|---|---|", ...rows, ...passThrough].join("\n");
+}
+
 /** The catalogue block: one section per category, one row per distinct message. */
-export function renderErrors(root) {
-  const all = collectErrors(root);
-  const declared = categories(root);
+export function renderErrors(root, { CATEGORIES }) {
+  const all = collectErrors(root, CATEGORIES);
+  const declared = Object.keys(CATEGORIES);
   const extra = [...new Set(all.map((e) => e.category))].filter((c) => !declared.includes(c));
   return [...declared, ...extra]
     .flatMap((category) => {
@@ -141,7 +126,7 @@ export function renderErrors(root) {
       const head = [
         `### ${category}`,
         "",
-        MEANING[category] ?? "Raised where the category is computed at run time.",
+        CATEGORIES[category]?.meaning ?? "Raised where the category is computed at run time.",
         "",
       ];
       if (!list.length) return [...head, "No message in `src/` is raised with this category directly.", ""];

@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { renderCli } from "./docs-cli.mjs";
 import { examples } from "./docs-cli-examples.mjs";
-import { renderErrors } from "./docs-errors.mjs";
+import { renderErrors, renderExitCodes } from "./docs-errors.mjs";
 import { replaceBlock, writeOrCheck } from "./docs-lib.mjs";
 import { renderTemplateBlocks } from "./docs-templates.mjs";
 
@@ -11,6 +11,7 @@ const root = new URL("..", import.meta.url).pathname;
 const check = process.argv.includes("--check");
 const { buildProgram } = await import(`${root}dist/program.js`);
 const table = await import(`${root}dist/workspace/support-table.js`);
+const errors = await import(`${root}dist/core/errors.js`);
 
 function withBlocks(file, blocks) {
   let text = readFileSync(`${root}${file}`, "utf8");
@@ -20,7 +21,10 @@ function withBlocks(file, blocks) {
 
 const pages = {
   "docs/cli.md": `${renderCli(buildProgram(), examples)}\n`,
-  "docs/troubleshooting.md": withBlocks("docs/troubleshooting.md", { errors: renderErrors(root) }),
+  "docs/troubleshooting.md": withBlocks("docs/troubleshooting.md", {
+    "exit-codes": renderExitCodes(errors),
+    errors: renderErrors(root, errors),
+  }),
   "docs/templates.md": withBlocks("docs/templates.md", renderTemplateBlocks(root, table)),
 };
 const stale = Object.entries(pages)

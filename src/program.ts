@@ -14,7 +14,7 @@ import { registerTask } from "./commands/task.js";
 import { registerTelemetry } from "./commands/telemetry.js";
 import { registerTemplate } from "./commands/template.js";
 import { registerWorkspace } from "./commands/workspace.js";
-import { ExitCode, isNexusError } from "./core/errors.js";
+import { ExitCode, environmentError, isNexusError } from "./core/errors.js";
 import { printer, setOutputMode, style, visible } from "./core/output.js";
 import { setDiagnostics } from "./core/report.js";
 
@@ -57,7 +57,8 @@ export function buildProgram(): Command {
 }
 
 /** The one top-level catch: NexusErrors become message + hint; anything else keeps its stack. */
-function reportError(error: unknown): number {
+export function reportError(thrown: unknown): number {
+  const error = typed(thrown);
   if (error instanceof CommanderError) {
     return error.exitCode === 0 ||
       error.code === "commander.helpDisplayed" ||
@@ -78,6 +79,11 @@ function reportError(error: unknown): number {
   return ExitCode.failure;
 }
 
+/** A NexusError as it is; a write the machine refused (disk full, read-only, no permission) typed. */
+function typed(error: unknown): unknown {
+  return isNexusError(error) ? error : (environmentError(error) ?? error);
+}
+
 let started: { action: Command; at: number } | undefined;
 
 export async function main(argv: string[] = process.argv): Promise<number> {
@@ -89,8 +95,9 @@ export async function main(argv: string[] = process.argv): Promise<number> {
     code = typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (error) {
     code = reportError(error);
-    category = isNexusError(error)
-      ? error.category
+    const known = typed(error);
+    category = isNexusError(known)
+      ? known.category
       : error instanceof CommanderError
         ? "validation"
         : "internal";

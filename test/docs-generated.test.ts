@@ -29,13 +29,15 @@ describe("generated documentation pages", () => {
     for (const section of sections) expect(section).toContain("```bash\n");
   });
 
-  it("list every error category of src/core/errors.ts in the troubleshooting page", () => {
-    const errors = readFileSync(`${root}src/core/errors.ts`, "utf8");
+  it("list every error category of src/core/errors.ts in the troubleshooting page", async () => {
+    const { CATEGORIES } = await import(`${root}dist/core/errors.js`);
     const page = readFileSync(`${root}docs/troubleshooting.md`, "utf8");
-    const union = errors.match(/export type ErrorCategory =([^;]+);/)![1]!;
-    const declared = [...union.matchAll(/"([a-z_]+)"/g)].map((m) => m[1]);
+    const declared = Object.entries(CATEGORIES as Record<string, { exitCode: number }>);
     expect(declared.length).toBeGreaterThan(5);
-    for (const category of declared) expect(page).toContain(`### ${category}\n`);
+    for (const [category, { exitCode }] of declared) {
+      expect(page).toContain(`### ${category}\n`);
+      expect(page).toMatch(new RegExp(`\\| ${exitCode} \\|[^\\n]*\`${category}\``));
+    }
     expect(page).toContain("No free host port left in …-….");
   });
 

@@ -158,7 +158,7 @@ describe.skipIf(!hasDocker)("a gitignored bind source", () => {
       "services:\n  app:\n    image: debian:bookworm-slim\n    command: ['sleep', 'infinity']\n    volumes: ['./data:/data']\n",
     );
     const result = await runCli(["workspace", "create", "binds", "--template", "binds"], repo);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2); // a config error: exit 2, as the error table says (was 1)
     expect(result.stderr).toContain("./data, bind-mounted into service app, is in the main checkout");
     expect(result.stderr).toContain("copy_files");
     expect(result.stderr).not.toMatch(/unexpected error|\n\s+at /);

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { ExitCode } from "../core/errors.js";
 import { printJson, printLine, style } from "../core/output.js";
 import { jsonOption } from "./common.js";
 
@@ -10,7 +11,7 @@ export function registerDoctor(program: Command): void {
   ).action(async (opts: { json?: boolean }) => {
     const { runDoctor } = await import("../doctor/doctor.js");
     const checks = await runDoctor();
-    if (checks.some((c) => c.status === "fail")) process.exitCode = 1;
+    if (checks.some((c) => c.status === "fail")) process.exitCode = ExitCode.failure;
     if (opts.json) return printJson(checks);
     const mark = { ok: style.ok("✔"), warn: style.warn("!"), fail: style.error("✖") };
     for (const check of checks) {

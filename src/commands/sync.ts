@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import type { Db } from "../core/db.js";
+import { ExitCode } from "../core/errors.js";
 import { info, printJson, printLine, success, warn } from "../core/output.js";
 import { jsonOption } from "./common.js";
 
@@ -48,7 +49,7 @@ function defineSyncNow(sync: Command, program: Command, telemetryDb: () => Promi
       try {
         const result = await syncNow(db, program.version() ?? "0", { allowHttp: o.allowHttp });
         // Refused or rejected events were sent but not stored: the command says so and fails.
-        if (result.rejected || result.skipped) process.exitCode = 1;
+        if (result.rejected || result.skipped) process.exitCode = ExitCode.failure;
         if (o.json) return printJson(result);
         if (!result.rejected && !result.skipped)
           return success(`Sent ${result.sent} events in ${result.batches} batch(es) to ${result.endpoint}.`);

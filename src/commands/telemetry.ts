@@ -16,7 +16,7 @@ async function telemetryDb() {
       `Cannot open the telemetry database ${telemetryFile()}: ${(error as Error).message}`,
       {
         hint: "Check that its folder can be written, or point NEXUS_HOME at one that can.",
-        category: "config",
+        category: "environment",
         cause: error,
       },
     );

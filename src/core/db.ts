@@ -1,5 +1,7 @@
+import { existsSync, renameSync } from "node:fs";
 import Database from "better-sqlite3";
 import { NexusError } from "./errors.js";
+import { warn } from "./output.js";
 
 export type Db = Database.Database;
 
@@ -63,22 +65,48 @@ const MIGRATIONS: string[] = [
  * processes wait for each other instead of failing with "database is locked".
  */
 export function openDb(file: string): Db {
+  try {
+    return openOnce(file);
+  } catch (error) {
+    if (!isCorrupt(error) || !existsSync(file)) throw error;
+    // The database is a cache: a corrupt one is moved aside and rebuilt, as if it had been deleted.
+    const aside = `${file}.corrupt-${new Date().toISOString().replace(/[:.]/g, "-")}`;
+    renameSync(file, aside);
+    for (const suffix of ["-wal", "-shm"])
+      if (existsSync(file + suffix)) renameSync(file + suffix, aside + suffix);
+    warn(`${file} was corrupt (${(error as Error).message}); moved to ${aside} and rebuilt.`);
+    return openOnce(file);
+  }
+}
+
+/** SQLITE_CORRUPT (and its extended codes) or SQLITE_NOTADB: the file is not a usable database. */
+export function isCorrupt(error: unknown): boolean {
+  const code = (error as { code?: string })?.code ?? "";
+  return code.startsWith("SQLITE_CORRUPT") || code === "SQLITE_NOTADB";
+}
+
+function openOnce(file: string): Db {
   let db: Db;
   try {
     db = new Database(file, { timeout: 10_000 });
   } catch (error) {
     throw new NexusError(`Cannot open the database ${file}: ${(error as Error).message}`, {
-      category: "config",
-      hint: "Check the file permissions; the database is a cache of local state and may be deleted.",
+      category: "environment",
+      hint: "Check the folder's permissions and free space; the database is a cache of local state and may be deleted.",
       cause: error,
     });
   }
-  db.pragma("journal_mode = WAL");
-  db.pragma("busy_timeout = 10000");
-  db.pragma("foreign_keys = ON");
-  db.pragma("synchronous = NORMAL");
-  migrate(db, MIGRATIONS);
-  return db;
+  try {
+    db.pragma("journal_mode = WAL");
+    db.pragma("busy_timeout = 10000");
+    db.pragma("foreign_keys = ON");
+    db.pragma("synchronous = NORMAL");
+    migrate(db, MIGRATIONS);
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
 }
 
 export function migrate(db: Db, migrations: string[]): void {

@@ -1,14 +1,6 @@
-import {
-  existsSync,
-  readdirSync,
-  readFileSync,
-  realpathSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, readdirSync, readFileSync, realpathSync, rmSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
+import { writeAtomic } from "./atomic.js";
 import { NexusError } from "./errors.js";
 
 /**
@@ -202,15 +194,9 @@ export function restoreWorktreeLink(top: string): string[] {
   const dotGit = join(link.top, ".git");
   if (statSync(dotGit, { throwIfNoEntry: false })?.isDirectory())
     rmSync(dotGit, { recursive: true, force: true });
-  writeAtomically(dotGit, `gitdir: ${link.adminDir}\n`);
-  writeAtomically(join(link.adminDir, "gitdir"), `${dotGit}\n`);
-  writeAtomically(join(link.adminDir, "commondir"), `${relative(link.adminDir, link.commonDir)}\n`);
+  writeAtomic(dotGit, `gitdir: ${link.adminDir}\n`);
+  writeAtomic(join(link.adminDir, "gitdir"), `${dotGit}\n`);
+  writeAtomic(join(link.adminDir, "commondir"), `${relative(link.adminDir, link.commonDir)}\n`);
   rmSync(join(link.adminDir, "config.worktree"), { force: true });
   return [`restored the git link of ${link.top}`];
-}
-
-function writeAtomically(file: string, text: string): void {
-  const temp = `${file}.nexus-${process.pid}`;
-  writeFileSync(temp, text);
-  renameSync(temp, file);
 }

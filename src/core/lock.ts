@@ -87,6 +87,11 @@ function create(file: string, holder: Holder): boolean {
   const fd = openSync(draft, "w", 0o644);
   try {
     writeSync(fd, `${holder.pid} ${holder.started} ${holder.token}\n`);
+  } catch (error) {
+    // A full disk: no draft left behind, and the error names the lock (a descriptor write names nothing).
+    rmSync(draft, { force: true });
+    (error as NodeJS.ErrnoException).path ??= file;
+    throw error;
   } finally {
     closeSync(fd);
   }

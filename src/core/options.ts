@@ -1,4 +1,4 @@
-import { NexusError, UsageError } from "./errors.js";
+import { type ErrorCategory, NexusError, UsageError } from "./errors.js";
 
 /**
  * Commander option parsers shared by every command: a malformed value is a UsageError (exit 2)
@@ -66,15 +66,15 @@ export function nonEmpty(name: string): OptionParser<string> {
   };
 }
 
-const PATH_PROBLEMS: Record<string, { why: string; exitCode: number }> = {
-  ENOENT: { why: "its folder does not exist", exitCode: 2 },
-  ENOTDIR: { why: "a part of the path is a file, not a folder", exitCode: 2 },
-  EISDIR: { why: "it is a folder", exitCode: 2 },
-  ENAMETOOLONG: { why: "the name is too long", exitCode: 2 },
-  EACCES: { why: "permission denied", exitCode: 2 },
-  EPERM: { why: "permission denied", exitCode: 2 },
-  EROFS: { why: "the file system is read-only", exitCode: 2 },
-  ENOSPC: { why: "the disk is full", exitCode: 1 },
+const PATH_PROBLEMS: Record<string, { why: string; category: ErrorCategory }> = {
+  ENOENT: { why: "its folder does not exist", category: "validation" },
+  ENOTDIR: { why: "a part of the path is a file, not a folder", category: "validation" },
+  EISDIR: { why: "it is a folder", category: "validation" },
+  ENAMETOOLONG: { why: "the name is too long", category: "validation" },
+  EACCES: { why: "permission denied", category: "validation" },
+  EPERM: { why: "permission denied", category: "validation" },
+  EROFS: { why: "the file system is read-only", category: "validation" },
+  ENOSPC: { why: "the disk is full", category: "environment" },
 };
 
 /**
@@ -91,8 +91,7 @@ export function explainWriteError(error: unknown, path: string, example: string)
       code === "ENOSPC"
         ? "Free some disk space and run the command again."
         : `Choose a path in an existing folder you can write to, e.g. ${example}`,
-    exitCode: problem.exitCode,
-    category: "validation",
+    category: problem.category,
     cause: error,
   });
 }

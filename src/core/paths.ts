@@ -40,7 +40,6 @@ export async function findRepository(cwd: string = process.cwd()): Promise<Proje
   if (result.exitCode !== 0) {
     throw new NexusError(`Not inside a git repository: ${cwd}`, {
       category: "validation",
-      exitCode: 2,
       hint: "Run Nexus inside a git repository (`git init` creates one).",
     });
   }
@@ -84,7 +83,6 @@ async function worktreeTop(cwd: string): Promise<string> {
   if (result.exitCode !== 0) {
     throw new NexusError("This git repository has no work tree (bare repository).", {
       category: "validation",
-      exitCode: 2,
       hint: "Run Nexus in a normal clone with a checked-out work tree.",
     });
   }
@@ -97,7 +95,6 @@ export async function findProject(cwd: string = process.cwd()): Promise<ProjectP
   if (!existsSync(paths.nexusDir)) {
     throw new NexusError(`Nexus is not initialised in ${paths.root}`, {
       category: "config",
-      exitCode: 2,
       hint: "Run `nexus init` in the repository first.",
     });
   }

@@ -1,3 +1,4 @@
+import { ExitCode, PassThroughExit } from "./errors.js";
 import { type Report, silentReport } from "./report.js";
 
 type Step = () => Promise<unknown>;
@@ -23,7 +24,9 @@ export class UndoStack {
   async guard<T>(operation: () => Promise<T>): Promise<T> {
     const onSignal = (signal: NodeJS.Signals) => {
       this.report.warn(`${signal}: undoing what was made so far…`);
-      void this.run().finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
+      void this.run().finally(() =>
+        process.exit(signal === "SIGINT" ? PassThroughExit.SIGINT : PassThroughExit.SIGTERM),
+      );
     };
     // A crash anywhere (an unhandled error in a stream or timer) must not leave half-made things.
     const onCrash = (error: unknown) => {
@@ -31,7 +34,7 @@ export class UndoStack {
       // The last-resort crash report, as the top-level handler would write it (no Report is sure to exist).
       void this.run().finally(() => {
         process.stderr.write(`unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
-        process.exit(1);
+        process.exit(ExitCode.failure);
       });
     };
     process.once("SIGINT", onSignal);

@@ -2,7 +2,7 @@ import { readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { relative, sep } from "node:path";
 import { type AgentConfig, expandHome } from "../core/config.js";
-import { ExitCode, NexusError } from "../core/errors.js";
+import { NexusError } from "../core/errors.js";
 import type { ProjectContext } from "../workspace/context.js";
 import type { RunTarget } from "../workspace/tether.js";
 
@@ -106,7 +106,6 @@ export function noDevContainer(what: string): NexusError {
   const subject = /^[\w.-]+$/.test(what) ? `Workspace "${what}" has` : `The workspace ${what} would have`;
   return new NexusError(`${subject} no dev container for the agent to run in.`, {
     category: "validation",
-    exitCode: ExitCode.usage,
     hint: "Give the task a workspace with containers (`--template NAME`, or `default_template` in .nexus/config.yaml), or run the agent on the host with `nexus ralph run --on-host` (it then sees your home, keys and Docker socket).",
   });
 }

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { writeAtomic } from "../tasks/jsonl.js";
+import { writeAtomic } from "../core/atomic.js";
 import type { IterationSummary } from "./prompt.js";
 
 export type RunStatus =

@@ -3,10 +3,10 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { hostname, userInfo } from "node:os";
 import { dirname, join } from "node:path";
+import { writeAtomic } from "../core/atomic.js";
 import { NexusError } from "../core/errors.js";
 import { gitRaw } from "../core/git.js";
 import { nexusHome, type ProjectPaths } from "../core/paths.js";
-import { writeAtomic } from "./jsonl.js";
 import type { TaskEvent } from "./model.js";
 import {
   type AllowedSigner,
@@ -141,7 +141,7 @@ async function makeOwnKey(dir: string, principal: string): Promise<void> {
     }
   } catch (error) {
     throw new NexusError(`Cannot make Nexus's signing key in ${dir}: ${(error as Error).message}`, {
-      category: "config",
+      category: "environment",
       hint: "Make NEXUS_HOME (~/.nexus) writable, or point NEXUS_HOME at a writable folder; ssh-keygen must be installed.",
     });
   }
@@ -153,7 +153,7 @@ export async function signPayload(signer: Signer, payload: string): Promise<stri
     return unarmor(await sshKeygen(["-Y", "sign", "-q", "-n", NAMESPACE, "-f", signer.keyFile], payload));
   } catch (error) {
     throw new NexusError(`Cannot sign the record with ${signer.keyFile}: ${(error as Error).message}`, {
-      category: "config",
+      category: "environment",
       hint: signer.own
         ? "Check that NEXUS_HOME (~/.nexus) is writable and ssh-keygen is installed, then run the command again."
         : "Add the key to ssh-agent (`ssh-add KEY`), or unset git's gpg.format/user.signingkey to sign with Nexus's own key; then run the command again.",

@@ -32,7 +32,6 @@ export function checksFor(tc: TaskContext, task: Task): string[] {
   if (checks.length) return checks;
   throw new NexusError(`Task ${task.id} has no checks and the project has no default gates.`, {
     category: "validation",
-    exitCode: 2,
     hint: 'Add one: nexus task update ID --check "npm test", or set `gates` in .nexus/config.yaml.',
   });
 }
@@ -100,8 +99,7 @@ function timeoutError(command: string, timeoutMs: number, output: string): Nexus
 
 function interruptedError(command: string): NexusError {
   return new NexusError(`Interrupted while \`${command}\` ran; it was stopped and the task is unchanged.`, {
-    category: "timeout",
-    exitCode: 130,
+    category: "interrupted",
     hint: "Run `nexus task complete ID` again when you are ready.",
   });
 }

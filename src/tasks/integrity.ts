@@ -171,7 +171,6 @@ function refuseWaiver(tc: { config: NexusConfig }): void {
   if (tc.config.tasks.allow_check_change) return;
   throw new NexusError("--allow-check-change is not allowed in this project.", {
     category: "validation",
-    exitCode: 2,
     hint: "Change the checks without it (a weakened task then needs someone else's review: nexus task approve ID --by REVIEWER), or set `tasks: { allow_check_change: true }` in .nexus/config.yaml.",
   });
 }

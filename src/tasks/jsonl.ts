@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { NexusError } from "../core/errors.js";
 import { serializeTask, type Task, validateTask } from "./model.js";
 
@@ -50,20 +50,12 @@ export function formatTasks(tasks: Task[]): string {
   return sorted.map((t) => `${serializeTask(t)}\n`).join("");
 }
 
-/** Temp file + rename: a crash leaves the old file or the new one, never half of one. */
-export function writeAtomic(file: string, text: string | Buffer): void {
-  const temp = `${file}.${process.pid}.tmp`;
-  writeFileSync(temp, text);
-  renameSync(temp, file);
-}
-
 export function corruptLinesError(file: string, errors: ParsedFile["errors"]): NexusError {
   const first = errors[0]!;
   return new NexusError(
     `${file}:${first.line}: ${first.message}${errors.length > 1 ? ` (and ${errors.length - 1} more lines)` : ""}.`,
     {
       category: "validation",
-      exitCode: 2,
       hint: "Fix or remove that line (the other tasks still load); `nexus task sync` repairs merge-conflict markers.",
     },
   );
@@ -75,7 +67,6 @@ export function conflictError(file: string, line: number): NexusError {
     `${file}:${line}: git conflict marker: tasks.jsonl was merged without the Nexus merge driver.`,
     {
       category: "validation",
-      exitCode: 2,
       hint: "Run `nexus task sync`: it merges both sides from their merge base, as the driver would have; then `git add .nexus/tasks.jsonl`.",
     },
   );

@@ -99,7 +99,6 @@ export function move(
   if (!canMove(task.status, to)) {
     throw new NexusError(`Task ${task.id} is ${task.status}; it cannot move to ${to}.`, {
       category: "validation",
-      exitCode: 2,
       hint: transitionHint(task.status),
     });
   }

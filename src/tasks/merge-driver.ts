@@ -1,5 +1,6 @@
+import { writeAtomic } from "../core/atomic.js";
 import { preview, UsageError } from "../core/errors.js";
-import { formatTasks, parseTasks, readText, writeAtomic } from "./jsonl.js";
+import { formatTasks, parseTasks, readText } from "./jsonl.js";
 import { mergeTaskLists, splitConflict } from "./merge.js";
 
 /** git calls this with the base, ours (also the output) and theirs; exit 0 means merged cleanly. */

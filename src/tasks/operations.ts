@@ -157,7 +157,6 @@ export function approveTask(tc: TaskContext, id: string, by: string, signed?: Ta
     if (task.status === "verifying")
       throw new NexusError(`Task ${id} is verifying; only a task awaiting review can be approved.`, {
         category: "validation",
-        exitCode: 2,
         hint: "Wait for its gates to finish (`nexus task show ID`).",
       });
     const next = move(tc, { ...task, ...NO_LEASE }, "done", { type: "approved", by });
@@ -189,7 +188,6 @@ function refuseSelfReview(tc: TaskContext, task: Task, by: string, verb: "approv
     `${by} cannot ${verb} ${task.id}: they are ${role.startsWith("the ") ? role : `its ${role}`}, and the reviewer must be someone else.`,
     {
       category: "validation",
-      exitCode: 2,
       hint: `Ask another agent or person to review it (\`nexus task ${verb} ID --by REVIEWER\`), or, on a solo project, set \`tasks: { allow_self_review: true }\` in .nexus/config.yaml.`,
     },
   );

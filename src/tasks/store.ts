@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { writeAtomic } from "../core/atomic.js";
 import type { Db } from "../core/db.js";
 import { NotFoundError } from "../core/errors.js";
 import { withLock } from "../core/lock.js";
@@ -7,15 +8,7 @@ import type { ProjectPaths } from "../core/paths.js";
 import { type Report, silentReport } from "../core/report.js";
 import { loadTrust, type Trust } from "./evidence.js";
 import { isUnverified } from "./integrity.js";
-import {
-  conflictError,
-  corruptLinesError,
-  formatTasks,
-  hashText,
-  parseTasks,
-  readText,
-  writeAtomic,
-} from "./jsonl.js";
+import { conflictError, corruptLinesError, formatTasks, hashText, parseTasks, readText } from "./jsonl.js";
 import { badLines, spliceLines } from "./lines.js";
 import { serializeTask, type Task } from "./model.js";
 

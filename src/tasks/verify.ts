@@ -47,7 +47,6 @@ export async function verifyTask(
   if (task.status !== "done" && !COMPLETABLE.includes(task.status))
     throw new NexusError(`Task ${id} is ${task.status}; there is nothing to verify yet.`, {
       category: "validation",
-      exitCode: 2,
       hint: "Start it first: nexus task start ID",
     });
   requireLeaseHolder(task, tc.actor, tc.now(), "verify");
@@ -173,7 +172,6 @@ function notCompletable(task: Task): NexusError {
     `Task ${task.id} is ${task.status}; only a task in progress or rejected can be completed.`,
     {
       category: "validation",
-      exitCode: 2,
       hint:
         task.status === "done"
           ? `It is done; re-run its gates with \`nexus task verify ${task.id}\`.`

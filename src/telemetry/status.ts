@@ -54,7 +54,7 @@ function removeFile(path: string): void {
     if ((error as NodeJS.ErrnoException).code === "ENOTDIR") return;
     throw new NexusError(`Cannot delete ${path}: ${(error as Error).message}`, {
       hint: "Check the permissions of its folder (NEXUS_HOME, by default ~/.nexus) and run the purge again.",
-      category: "config",
+      category: "environment",
       cause: error,
     });
   }

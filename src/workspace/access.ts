@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { relative, sep } from "node:path";
-import { NexusError, UsageError } from "../core/errors.js";
+import { CommandNotFoundError, NexusError, UsageError } from "../core/errors.js";
 import { listServices, type ServiceState } from "./containers.js";
 import type { ProjectContext } from "./context.js";
 import { type Docker, getDocker } from "./docker.js";
@@ -139,9 +139,7 @@ export function runOnHost(cwd: string, cmd: string[], env: Record<string, string
       env: { ...process.env, NEXUS_WORKSPACE_PATH: cwd, ...env },
     });
     child.on("error", (error) =>
-      reject(
-        new NexusError(`Cannot run ${cmd[0]}: ${error.message}`, { category: "validation", exitCode: 127 }),
-      ),
+      reject(new CommandNotFoundError(`Cannot run ${cmd[0]}: ${error.message}`, { category: "validation" })),
     );
     child.on("exit", (code, signal) => resolve(code ?? (signal ? 128 : 1)));
   });

@@ -67,7 +67,6 @@ function unreadable(project: ComposeProject, stderr: string): NexusError {
     `Docker Compose cannot read ${project.files.join(" + ")}: ${message.replace(/^.*?level=\w+ msg=/, "")}`,
     {
       category: "config",
-      exitCode: 2,
       hint: `Fix the file (at the repository's root, \`${configCommand(project)}\` shows the same error), then retry. Nothing was created.`,
     },
   );

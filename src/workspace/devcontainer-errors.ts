@@ -1,4 +1,4 @@
-import { ExitCode, NexusError } from "../core/errors.js";
+import { NexusError } from "../core/errors.js";
 import { BuildLog } from "./build-log.js";
 import { buildFailure } from "./build-progress.js";
 import { type CliResult, lastJson, stripStamp } from "./devcontainer-cli.js";
@@ -24,7 +24,6 @@ export function cliFailure(step: CliStep, file: string, result: CliResult, timeo
   if (pull)
     return new NexusError(`${file}: image "${pull}" is not available locally and could not be pulled`, {
       category: "docker",
-      exitCode: ExitCode.failure,
       hint: `Pull it while the registry is reachable (docker pull ${pull}), or docker load it from a saved archive.`,
     });
   const buildFailed = step === "build";
@@ -34,7 +33,6 @@ export function cliFailure(step: CliStep, file: string, result: CliResult, timeo
     `${file}: ${buildFailed ? "building the image failed: " : ""}${reason(lines, result)}`,
     {
       category: buildFailed ? "docker" : "config",
-      exitCode: buildFailed ? ExitCode.failure : ExitCode.usage,
       hint: buildFailed
         ? "The build output above shows the failing step; fix the Dockerfile or feature and create again."
         : "Fix the file (see https://containers.dev/implementors/json_reference/) and try again.",
@@ -121,7 +119,6 @@ export async function checkJsonc(text: string, file: string): Promise<void> {
       : `not valid JSON with comments (${code})`;
   throw new NexusError(`${file}:${before.length}: ${what}, at ${where}`, {
     category: "config",
-    exitCode: ExitCode.usage,
     hint: "Fix the file (see https://containers.dev/implementors/json_reference/); nothing after the error would be read.",
   });
 }

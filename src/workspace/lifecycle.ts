@@ -91,7 +91,6 @@ export async function mergedConfig(
   if (!env) {
     throw new NexusError(`Workspace "${name}" has no containers (template none).`, {
       category: "validation",
-      exitCode: 2,
       hint: "Only workspaces with containers have a Compose configuration.",
     });
   }

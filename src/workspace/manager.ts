@@ -70,7 +70,6 @@ async function create(ctx: ProjectContext, options: CreateOptions): Promise<Work
   if (ctx.store.find(name)) {
     throw new NexusError(`Workspace "${name}" already exists.`, {
       category: "conflict",
-      exitCode: 2,
       hint: `Start it with \`nexus workspace up ${name}\`, or pick another name.`,
     });
   }
@@ -160,7 +159,6 @@ function claimName(ctx: ProjectContext, record: Parameters<ProjectContext["store
     if ((error as { code?: string }).code !== "SQLITE_CONSTRAINT_PRIMARYKEY") throw error;
     throw new NexusError(`Workspace "${record.name}" already exists (another create just claimed it).`, {
       category: "conflict",
-      exitCode: 2,
       hint: "Pick another name, or wait for the other create to finish.",
     });
   }

@@ -151,7 +151,9 @@ interface OverridePort {
 function overridePorts(file: string): OverridePort[] {
   if (!existsSync(file)) return [];
   try {
-    const doc = parse(readFileSync(file, "utf8")) as {
+    // Nexus's own override file: its `!override`/`!reset` tags are Compose's, and the plain value
+    // under them is all this needs. Unresolved-tag warnings (18 lines per rebuild) are not news.
+    const doc = parse(readFileSync(file, "utf8"), { logLevel: "error" }) as {
       services?: Record<string, { ports?: { name?: string; target: number; published: string }[] }>;
     };
     return Object.entries(doc.services ?? {}).flatMap(([service, spec]) =>

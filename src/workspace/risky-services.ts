@@ -75,7 +75,6 @@ export function checkRiskyServices(options: {
   if (!refused.length) return;
   throw new NexusError(`Refused to start: ${refused.join("; ")}. Nothing was started.`, {
     category: "config",
-    exitCode: 2,
     hint: `Remove it from the compose file, or allow it in the main checkout's .nexus/config.yaml:\nallow:\n  ${entries.join("\n  ")}`,
   });
 }

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { writeAtomic } from "../core/atomic.js";
 import { expandHome } from "../core/config.js";
 import { isNexusError } from "../core/errors.js";
 import { nexusHome } from "../core/paths.js";
@@ -214,7 +215,7 @@ async function writeOverride(input: UpInput, ports: PortRecord[]): Promise<Compo
     },
     input.services,
   );
-  writeFileSync(file, overrideYaml(override));
+  writeAtomic(file, overrideYaml(override));
   return composeProject(ref, env, [...env.files, file]);
 }
 

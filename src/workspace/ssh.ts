@@ -1,6 +1,7 @@
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter, join } from "node:path";
+import { ensureDir, writeAtomic } from "../core/atomic.js";
 import { NexusError } from "../core/errors.js";
 import { withLock, withLockAsync } from "../core/lock.js";
 import { nexusHome } from "../core/paths.js";
@@ -36,7 +37,7 @@ export function sshPaths(): SshPaths {
  * pinned in known_hosts: `ssh nexus-NAME` then never prompts and never trusts a stranger.
  */
 export async function ensureSshKeys(paths: SshPaths = sshPaths()): Promise<SshPaths> {
-  mkdirSync(paths.containerDir, { recursive: true, mode: 0o700 });
+  ensureDir(paths.containerDir, 0o700);
   chmodSync(paths.dir, 0o700);
   // Two first creates at once (two repositories, two agents) must not both make the keys.
   return withLockAsync(join(paths.dir, "keys.lock"), () => makeKeys(paths));
@@ -46,12 +47,12 @@ async function makeKeys(paths: SshPaths): Promise<SshPaths> {
   await ensureKey(paths.userKey, "nexus user key");
   await ensureKey(paths.hostKey, "nexus workspace host key");
   const authorized = join(paths.containerDir, "authorized_keys");
-  writeFileSync(authorized, readFileSync(`${paths.userKey}.pub`), { mode: 0o600 });
+  writeAtomic(authorized, readFileSync(`${paths.userKey}.pub`), 0o600);
   copyFileSync(paths.hostKey, join(paths.containerDir, "ssh_host_ed25519_key"));
   copyFileSync(`${paths.hostKey}.pub`, join(paths.containerDir, "ssh_host_ed25519_key.pub"));
   chmodSync(join(paths.containerDir, "ssh_host_ed25519_key"), 0o600);
   const hostPub = readFileSync(`${paths.hostKey}.pub`, "utf8").trim().split(" ").slice(0, 2).join(" ");
-  writeFileSync(paths.knownHosts, `nexus-* ${hostPub}\n`, { mode: 0o600 });
+  writeAtomic(paths.knownHosts, `nexus-* ${hostPub}\n`, 0o600);
   return paths;
 }
 
@@ -65,7 +66,7 @@ async function ensureKey(file: string, comment: string): Promise<void> {
     result = await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", file]);
   } catch (error) {
     throw new NexusError("ssh-keygen is not installed.", {
-      category: "config",
+      category: "environment",
       hint: "Install OpenSSH's client (`apt-get install openssh-client`), or use a template with `ssh: false`.",
       cause: error,
     });
@@ -94,7 +95,7 @@ export function writeHostEntry(options: {
   paths?: SshPaths;
 }): void {
   const paths = options.paths ?? sshPaths();
-  mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
+  ensureDir(paths.dir, 0o700);
   // Concurrent creates (other repositories, other agents) each rewrite the file: one at a time.
   withLock(join(paths.dir, "config.lock"), () => writeHostBlock(paths, options));
 }
@@ -158,8 +159,8 @@ function readConfig(paths: SshPaths): string {
 }
 
 function writeConfig(paths: SshPaths, text: string): void {
-  mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
-  writeFileSync(paths.config, text, { mode: 0o600 });
+  ensureDir(paths.dir, 0o700);
+  writeAtomic(paths.config, text, 0o600);
 }
 
 function stripBlock(text: string, alias: string): string {
@@ -176,6 +177,7 @@ function ensureInclude(paths: SshPaths): void {
   const current = existsSync(paths.userSshConfig) ? readFileSync(paths.userSshConfig, "utf8") : "";
   if (current.split("\n").some((l) => l.trim() === line)) return;
   mkdirSync(join(paths.userSshConfig, ".."), { recursive: true, mode: 0o700 });
+  // Written in place, not renamed: ~/.ssh/config is often a symbolic link into a dotfiles repository.
   writeFileSync(
     paths.userSshConfig,
     `# Added by nexus: \`ssh nexus-NAME-REPOID\` reaches a workspace (\`nexus workspace status\` names it)\n${line}\n\n${current}`,

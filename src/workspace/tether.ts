@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import type { Socket } from "node:net";
 import { constants } from "node:os";
 import { Writable } from "node:stream";
+import { PassThroughExit } from "../core/errors.js";
 import { engineGet, engineHijack, enginePost, engineSocket } from "./engine-api.js";
 import { demultiplex } from "./exec.js";
 
@@ -118,7 +119,7 @@ function onHost(
     };
     child.on("error", (error) => {
       options.onOutput(Buffer.from(`nexus: cannot start ${options.cmd[0]}: ${error.message}\n`), "stderr");
-      finish(127);
+      finish(PassThroughExit.commandNotFound);
     });
     child.on("close", (code, signal) =>
       finish(code ?? 128 + (signal ? (constants.signals[signal] ?? 15) : 1)),
@@ -163,7 +164,7 @@ async function inContainer(
   ending.done();
   socket.destroy();
   const info = await engineGet<{ ExitCode: number | null; Running: boolean }>(`/exec/${Id}/json`);
-  const exitCode = info.Running ? 137 : (info.ExitCode ?? 1);
+  const exitCode = info.Running ? PassThroughExit.SIGKILL : (info.ExitCode ?? 1);
   return { exitCode, timedOut: ending.timedOut, interrupted: ending.interrupted };
 }
 

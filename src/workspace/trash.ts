@@ -11,7 +11,7 @@ import {
 } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import { NexusError } from "../core/errors.js";
+import { ExitCode, NexusError } from "../core/errors.js";
 import { diagnose } from "../core/report.js";
 
 /** Ignores itself and everything beside it, in repositories initialised before the trash existed. */
@@ -91,7 +91,7 @@ const WORKER = `
 const fs = require("node:fs");
 const path = require("node:path");
 const [trash, limit] = process.argv.slice(1);
-setTimeout(() => process.exit(1), Number(limit)).unref();
+setTimeout(() => process.exit(${ExitCode.failure}), Number(limit)).unref();
 (async () => {
   if (!fs.lstatSync(trash, { throwIfNoEntry: false })?.isDirectory()) return;
   for (const entry of fs.readdirSync(trash)) {

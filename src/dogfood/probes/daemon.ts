@@ -1,4 +1,4 @@
-import { NexusError } from "../../core/errors.js";
+import { NexusError, PassThroughExit } from "../../core/errors.js";
 import { run } from "../../core/process.js";
 import { getDocker, resetDockerClient } from "../../workspace/docker.js";
 
@@ -11,7 +11,10 @@ export async function restartDaemon(timeoutMs = 120_000): Promise<string> {
   let used: string | undefined;
   const tried: string[] = [];
   for (const [cmd, args] of ways) {
-    const result = await run(cmd, args).catch((error: Error) => ({ exitCode: 127, stderr: error.message }));
+    const result = await run(cmd, args).catch((error: Error) => ({
+      exitCode: PassThroughExit.commandNotFound,
+      stderr: error.message,
+    }));
     if (result.exitCode === 0) {
       used = `${cmd} ${args.join(" ")}`;
       break;

@@ -34,7 +34,6 @@ export class ProbeNames {
     if (taken) {
       throw new NexusError(`A workspace, branch or worktree named "${name}" already exists.`, {
         category: "conflict",
-        exitCode: 2,
         hint: `Probes never touch existing names. If a probe left it behind: nexus workspace destroy ${name} --force --delete-branch`,
       });
     }
