@@ -1,7 +1,7 @@
 import { existsSync, renameSync } from "node:fs";
 import Database from "better-sqlite3";
 import { NexusError } from "./errors.js";
-import { warn } from "./output.js";
+import { type Report, silentReport } from "./report.js";
 
 export type Db = Database.Database;
 
@@ -64,7 +64,7 @@ const MIGRATIONS: string[] = [
  * WAL lets readers run beside a writer, and the busy timeout makes concurrent nexus
  * processes wait for each other instead of failing with "database is locked".
  */
-export function openDb(file: string): Db {
+export function openDb(file: string, report: Report = silentReport): Db {
   try {
     return openOnce(file);
   } catch (error) {
@@ -74,7 +74,7 @@ export function openDb(file: string): Db {
     renameSync(file, aside);
     for (const suffix of ["-wal", "-shm"])
       if (existsSync(file + suffix)) renameSync(file + suffix, aside + suffix);
-    warn(`${file} was corrupt (${(error as Error).message}); moved to ${aside} and rebuilt.`);
+    report.warn(`${file} was corrupt (${(error as Error).message}); moved to ${aside} and rebuilt.`);
     return openOnce(file);
   }
 }

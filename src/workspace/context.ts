@@ -23,7 +23,7 @@ export async function openProject(
   options: { report?: Report } = {},
 ): Promise<ProjectContext> {
   const paths = await findProject(cwd);
-  const db = openDb(paths.dbFile);
+  const db = openDb(paths.dbFile, options.report);
   const config = await loadConfigCached(paths, db);
   // git config is not cloned: every project command re-registers the tasks.jsonl merge driver.
   await ensureMergeDriver(paths);
