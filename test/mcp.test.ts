@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { afterEach, describe, expect, it } from "vitest";
+import type { ToolDef } from "../src/mcp/tools.js";
 import { runCli } from "./helpers/cli.js";
 import { gitRepo, isolatedHome } from "./helpers/fs.js";
 
@@ -168,16 +169,26 @@ describe("nexus mcp, driven by the SDK's own client over stdio", () => {
   });
 });
 
+/** A fresh initialised repository as the working directory while `body` calls the MCP tools in-process. */
+async function inProcess(
+  body: (tool: (name: string) => ToolDef, repo: string) => Promise<void>,
+): Promise<void> {
+  isolatedHome();
+  const repo = gitRepo();
+  await runCli(["init"], repo);
+  const { ALL_TOOLS } = await import("../src/mcp/server.js");
+  const previous = process.cwd();
+  process.chdir(repo);
+  try {
+    await body((name) => ALL_TOOLS.find((t) => t.name === name)!, repo);
+  } finally {
+    process.chdir(previous);
+  }
+}
+
 describe("the MCP tools in-process", () => {
   it("answer JSON, and turn every failure into a tool error", async () => {
-    isolatedHome();
-    const repo = gitRepo();
-    await runCli(["init"], repo);
-    const { ALL_TOOLS } = await import("../src/mcp/server.js");
-    const tool = (name: string) => ALL_TOOLS.find((t) => t.name === name)!;
-    const previous = process.cwd();
-    process.chdir(repo);
-    try {
+    await inProcess(async (tool) => {
       const created = JSON.parse(
         (await tool("task_create").run({ title: "in process", checks: ["true"] })).content[0]!.text,
       );
@@ -203,20 +214,11 @@ describe("the MCP tools in-process", () => {
       expect(
         JSON.parse((await tool("task_history").run({ id: created.id })).content[0]!.text).length,
       ).toBeGreaterThan(3);
-    } finally {
-      process.chdir(previous);
-    }
+    });
   });
 
   it("list a claim whose lease ran out as open, as the CLI does (issue 20)", async () => {
-    isolatedHome();
-    const repo = gitRepo();
-    await runCli(["init"], repo);
-    const { ALL_TOOLS } = await import("../src/mcp/server.js");
-    const tool = (name: string) => ALL_TOOLS.find((t) => t.name === name)!;
-    const previous = process.cwd();
-    process.chdir(repo);
-    try {
+    await inProcess(async (tool, repo) => {
       const created = JSON.parse((await tool("task_create").run({ title: "lapses" })).content[0]!.text);
       await tool("task_claim").run({ id: created.id, agent: "a", ttl: 1 });
       await new Promise((r) => setTimeout(r, 1_200));
@@ -226,8 +228,6 @@ describe("the MCP tools in-process", () => {
       expect(ready.map((r: { id: string }) => r.id)).toEqual([created.id]);
       const cli = await runCli(["task", "list", "--json"], repo);
       expect(JSON.parse(cli.stdout)).toEqual(listed);
-    } finally {
-      process.chdir(previous);
-    }
+    });
   });
 });
