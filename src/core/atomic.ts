@@ -8,6 +8,8 @@ import { dirname } from "node:path";
 export function writeAtomic(file: string, text: string | Buffer, mode?: number): void {
   const temp = `${file}.${process.pid}.tmp`;
   try {
+    // A temp file a crashed process of the same pid left keeps its old mode: start from none.
+    rmSync(temp, { force: true });
     writeFileSync(temp, text, mode === undefined ? undefined : { mode });
     renameSync(temp, file);
   } catch (error) {

@@ -1,5 +1,6 @@
-import { chmodSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { writeAtomic } from "../core/atomic.js";
 import { NexusError } from "../core/errors.js";
 import { debug, info, isVerbose, oneLine, style, visible } from "../core/output.js";
 import {
@@ -96,10 +97,7 @@ export function saveLog(file: string, text: string): string | undefined {
   try {
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(join(dirname(file), ".gitignore"), "*\n");
-    const temp = `${file}.${process.pid}.tmp`;
-    writeFileSync(temp, text, { mode: 0o600 });
-    chmodSync(temp, 0o600);
-    renameSync(temp, file);
+    writeAtomic(file, text, 0o600);
     return file;
   } catch {
     return undefined; // the failure itself is what matters; the log is a help

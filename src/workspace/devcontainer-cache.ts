@@ -1,14 +1,7 @@
 import { createHash } from "node:crypto";
-import {
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
+import { writeAtomic } from "../core/atomic.js";
 import type { Environment } from "./environment-types.js";
 
 /** Bump when the cached Environment's shape or meaning changes: old entries are then ignored. */
@@ -109,15 +102,11 @@ export function readCache(cacheDir: string, key: string): CacheEntry | undefined
 export function writeCache(cacheDir: string, key: string, entry: Omit<CacheEntry, "format">): void {
   const path = entryPath(cacheDir, key);
   mkdirSync(join(cacheDir, "entries"), { recursive: true });
-  const temp = `${path}.${process.pid}.tmp`;
-  writeFileSync(temp, `${JSON.stringify({ format: CACHE_FORMAT, ...entry }, null, 2)}\n`);
-  renameSync(temp, path);
+  writeAtomic(path, `${JSON.stringify({ format: CACHE_FORMAT, ...entry }, null, 2)}\n`);
 }
 
 /** Writes a generated file atomically, creating its folder. */
 export function writeGenerated(path: string, text: string): void {
   mkdirSync(join(path, ".."), { recursive: true });
-  const temp = `${path}.${process.pid}.tmp`;
-  writeFileSync(temp, text);
-  renameSync(temp, path);
+  writeAtomic(path, text);
 }

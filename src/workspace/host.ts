@@ -1,15 +1,8 @@
 import { createHash } from "node:crypto";
-import {
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  realpathSync,
-  renameSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { userInfo } from "node:os";
 import { join } from "node:path";
+import { writeAtomic } from "../core/atomic.js";
 import { gitRaw } from "../core/git.js";
 import { nexusHome } from "../core/paths.js";
 import type { HostSetup } from "./override.js";
@@ -87,8 +80,7 @@ export function caBundle(
   if (existsSync(file)) return file;
   try {
     mkdirSync(dir, { recursive: true });
-    writeFileSync(`${file}.${process.pid}.tmp`, text, { mode: 0o644 });
-    renameSync(`${file}.${process.pid}.tmp`, file);
+    writeAtomic(file, text, 0o644);
     return file;
   } catch {
     return extra; // a read-only home: the added CAs alone, as before
@@ -98,7 +90,8 @@ export function caBundle(
 function firstFile(files: string[]): string | undefined {
   for (const file of files) {
     try {
-      if (statSync(file).isFile() && statSync(file).size > 0) return realpathSync(file);
+      const stat = statSync(file);
+      if (stat.isFile() && stat.size > 0) return realpathSync(file);
     } catch {
       // not there: the next one
     }

@@ -1,5 +1,6 @@
-import { mkdirSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { writeAtomic } from "../core/atomic.js";
 
 /**
  * Leases live in each repository's database, so two repositories creating workspaces at the same
@@ -30,15 +31,9 @@ export function claimPort(claims: PortClaims, port: number, now = Date.now()): b
     const held = readFileSync(file, "utf8");
     if (held !== claims.owner && now - statSync(file).mtimeMs < CLAIM_MS) return false;
     if (held === claims.owner) utimesSync(file, now / 1000, now / 1000);
-    else takeOver(file, claims.owner);
+    else writeAtomic(file, claims.owner, 0o600);
     return true;
   } catch {
     return true;
   }
-}
-
-function takeOver(file: string, owner: string): void {
-  const temp = `${file}.${process.pid}.tmp`;
-  writeFileSync(temp, owner, { mode: 0o600 });
-  renameSync(temp, file);
 }

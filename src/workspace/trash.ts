@@ -1,16 +1,8 @@
 import { spawn } from "node:child_process";
-import {
-  existsSync,
-  lstatSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  renameSync,
-  rmdirSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmdirSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
+import { writeAtomic } from "../core/atomic.js";
 import { ExitCode, NexusError } from "../core/errors.js";
 import { diagnose } from "../core/report.js";
 
@@ -39,10 +31,7 @@ export function ensureTrash(root: string): string {
     });
   }
   const ignore = join(trash, SELF_IGNORE);
-  if (!existsSync(ignore)) {
-    writeFileSync(`${ignore}.${process.pid}.tmp`, "*\n");
-    renameSync(`${ignore}.${process.pid}.tmp`, ignore);
-  }
+  if (!existsSync(ignore)) writeAtomic(ignore, "*\n");
   return trash;
 }
 
