@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { nonNegativeInt } from "../core/options.js";
-import { info, oneLine, printer, printJson, style, success, warn } from "../core/output.js";
+import { info, oneLine, printJson, style, success, warn } from "../core/output.js";
 import { collect, jsonOption, tasks } from "./common.js";
 import { registerTaskFlow } from "./task-flow.js";
 import { registerTaskViews } from "./task-view.js";
