@@ -15,6 +15,14 @@ export interface BuiltImage {
   labels: Record<string, string>;
 }
 
+/** The tag and labels of an image Nexus builds, from the digest of its build inputs (image-prune.ts reads them). */
+export function contentImage(digest: string): BuiltImage {
+  return {
+    tag: `nexus/build:${digest}`,
+    labels: { [IMAGE_LABELS.nexus]: "1", [IMAGE_LABELS.content]: digest },
+  };
+}
+
 /**
  * Services that build without naming an image get a tag from what they build and nothing else (the
  * Dockerfile, the context's content, args, target): every workspace of the same content, in any
@@ -43,11 +51,7 @@ export async function builtImages(options: {
         : hashDirectory(context, "");
     const hash = createHash("sha256").update(recipe).update("\0").update(content);
     if (existsSync(dockerfile)) hash.update("\0").update(readFileSync(dockerfile));
-    const digest = hash.digest("hex").slice(0, 16);
-    images[name] = {
-      tag: `nexus/build:${digest}`,
-      labels: { [IMAGE_LABELS.nexus]: "1", [IMAGE_LABELS.content]: digest },
-    };
+    images[name] = contentImage(hash.digest("hex").slice(0, 16));
   }
   return images;
 }

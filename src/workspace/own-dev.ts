@@ -4,6 +4,7 @@ import type { DevLanguage } from "../core/dev-language.js";
 import type { ComposeModel, ServiceModel } from "./compose-model.js";
 import { databaseClients, databaseVariables } from "./database-env.js";
 import type { Environment } from "./environment-types.js";
+import { type BuiltImage, contentImage } from "./images.js";
 import { hashDirectory } from "./template-files.js";
 import { builtinTemplatesDir } from "./templates.js";
 
@@ -30,17 +31,14 @@ function devImageBuild(
  * workspace of every repository asking for Node 22 uses the one image, built once. Tag and labels are
  * those of every image Nexus builds (images.ts), so `prune` removes it when no workspace uses it.
  */
-export function devImage(
-  language: DevLanguage,
-  clients: string[] = [],
-): { tag: string; labels: Record<string, string> } {
+export function devImage(language: DevLanguage, clients: string[] = []): BuiltImage {
   const build = devImageBuild(language, clients);
   const digest = createHash("sha256")
     .update(hashDirectory(build.context))
     .update(JSON.stringify(build.args))
     .digest("hex")
     .slice(0, 16);
-  return { tag: `nexus/build:${digest}`, labels: { "nexus.image": "1", "nexus.image.content": digest } };
+  return contentImage(digest);
 }
 
 /**
