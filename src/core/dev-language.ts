@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import semver from "semver";
 
@@ -180,17 +180,22 @@ function pep440ToSemver(spec: string): string {
 }
 
 function isFile(path: string): boolean {
+  return statOf(path)?.isFile() ?? false;
+}
+
+function statOf(path: string) {
   try {
-    return statSync(path).isFile();
+    return statSync(path);
   } catch {
-    return false;
+    return undefined; // missing or unreadable: not a file Nexus reads
   }
 }
 
 /** A small text file from the repository (a FIFO or a huge file is not a version file). */
 function readSmall(root: string, file: string): string | undefined {
   const path = join(root, file);
-  if (!existsSync(path) || !isFile(path) || statSync(path).size > 1_000_000) return undefined;
+  const stat = statOf(path);
+  if (!stat?.isFile() || stat.size > 1_000_000) return undefined;
   return readFileSync(path, "utf8");
 }
 
