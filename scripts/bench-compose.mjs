@@ -18,7 +18,7 @@ const { NEXUS_TEMPLATES: _ignored, ...hostEnv } = process.env;
 const env = { ...hostEnv, HOME: home, NEXUS_HOME: join(home, ".nexus"), NO_COLOR: "1" };
 const repos = [];
 
-const { devImage } = await import("../dist/workspace/own-dev.js");
+const { devImage } = await import("../dist/workspace/environment/own-dev.js");
 // The image Nexus builds for the file without a dev service (Node 22 and the PostgreSQL client): the
 // file with its own dev service runs the same image, so only what Nexus adds is compared.
 const image = devImage({ language: "node", version: "22", label: "Node 22" }, ["postgresql-client"]).tag;

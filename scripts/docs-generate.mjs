@@ -10,7 +10,7 @@ import { renderTemplateBlocks } from "./docs-templates.mjs";
 const root = new URL("..", import.meta.url).pathname;
 const check = process.argv.includes("--check");
 const { buildProgram } = await import(`${root}dist/program.js`);
-const table = await import(`${root}dist/workspace/support-table.js`);
+const table = await import(`${root}dist/workspace/environment/support-table.js`);
 const errors = await import(`${root}dist/core/errors.js`);
 
 function withBlocks(file, blocks) {

@@ -1,6 +1,6 @@
 // Generates the tables of docs/templates.md from data: the built-in templates (their compose files'
 // x-nexus descriptions), where an environment comes from and the devcontainer.json support table
-// (src/workspace/support-table.ts, compiled to dist/). Only the marked blocks are generated.
+// (src/workspace/environment/support-table.ts, compiled to dist/). Only the marked blocks are generated.
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";

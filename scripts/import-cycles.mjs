@@ -53,6 +53,12 @@ for (const [f, out] of edges)
     folders.get(top(f)).add(top(g));
   }
 const folderCycles = cycles([...folders.keys()], (d) => folders.get(d) ?? []);
+// Inside workspace/: setup/ may use environment/ and engine/, environment/ may use engine/, never back.
+const order = ["workspace/engine/", "workspace/environment/", "workspace/setup/"];
+const layer = (f) => order.findIndex((o) => rel(f).startsWith(o));
+for (const [f, out] of edges)
+  for (const g of out)
+    if (layer(f) >= 0 && layer(g) > layer(f)) folderCycles.push([`${rel(f)} (upward)`, rel(g)]);
 for (const c of fileCycles) console.log(`file cycle: ${c.map(rel).join(" -> ")}`);
 for (const c of folderCycles) console.log(`folder cycle: ${c.join(" -> ")}`);
 console.log(`file_cycles=${fileCycles.length} folder_cycles=${folderCycles.length}`);

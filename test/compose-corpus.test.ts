@@ -2,14 +2,14 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { activeServices, type ComposeModel, readModel } from "../src/workspace/compose-model.js";
 import { openProject, runtimeScript } from "../src/workspace/context.js";
-import { loadEnvironment } from "../src/workspace/environment.js";
-import type { Environment } from "../src/workspace/environment-types.js";
-import { hostSetup } from "../src/workspace/host.js";
+import { activeServices, type ComposeModel, readModel } from "../src/workspace/engine/compose-model.js";
+import { loadEnvironment } from "../src/workspace/environment/environment.js";
+import { hostSetup } from "../src/workspace/environment/host.js";
+import { buildOverride, devEnvironment, portRequestsFor } from "../src/workspace/environment/override.js";
+import { overrideYaml } from "../src/workspace/environment/override-yaml.js";
+import type { Environment } from "../src/workspace/environment/types.js";
 import { projectName } from "../src/workspace/names.js";
-import { buildOverride, devEnvironment, portRequestsFor } from "../src/workspace/override.js";
-import { overrideYaml } from "../src/workspace/override-yaml.js";
 import type { PortRecord } from "../src/workspace/store.js";
 import {
   buildStandIns,

@@ -6,9 +6,9 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { NexusError } from "../src/core/errors.js";
-import { loadDevcontainer } from "../src/workspace/devcontainer.js";
-import { defaultDeps } from "../src/workspace/devcontainer-steps.js";
-import type { Environment } from "../src/workspace/environment-types.js";
+import { loadDevcontainer } from "../src/workspace/environment/devcontainer/load.js";
+import { defaultDeps } from "../src/workspace/environment/devcontainer/steps.js";
+import type { Environment } from "../src/workspace/environment/types.js";
 import { dockerAvailable } from "./helpers/docker.js";
 import { tempDir } from "./helpers/fs.js";
 

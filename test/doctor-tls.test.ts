@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import type { Server } from "node:https";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkTlsInContainer } from "../src/workspace/tls-check.js";
+import { checkTlsInContainer } from "../src/workspace/environment/tls-check.js";
 import { dockerAvailable } from "./helpers/docker.js";
 import { tempDir } from "./helpers/fs.js";
 import { CA_VARS, httpsServer, throwawayCa } from "./helpers/tls.js";

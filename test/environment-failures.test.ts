@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { writeAtomic } from "../src/core/atomic.js";
 import { environmentError, NexusError } from "../src/core/errors.js";
 import { reportError } from "../src/program.js";
-import { sshPaths, writeHostEntry } from "../src/workspace/ssh.js";
+import { sshPaths, writeHostEntry } from "../src/workspace/setup/ssh.js";
 import { runCli } from "./helpers/cli.js";
 import { gitRepo, isolatedHome, tempDir } from "./helpers/fs.js";
 

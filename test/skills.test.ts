@@ -36,7 +36,7 @@ describe("skills that learn from recurring failures", () => {
     expect(diff).toContain("-Seen 3 times");
     expect(diff).toContain("+Seen 6 times");
 
-    const { learnFromPatterns } = await import("../src/ralph/learn.js");
+    const { learnFromPatterns } = await import("../src/skills/learn.js");
     const { failurePatterns } = await import("../src/tasks/patterns.js");
     const { openTasks } = await import("../src/tasks/context.js");
     const tc = await openTasks({ cwd: repo });

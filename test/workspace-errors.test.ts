@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { openProject } from "../src/workspace/context.js";
-import { resetDockerClient } from "../src/workspace/docker.js";
+import { resetDockerClient } from "../src/workspace/engine/docker.js";
 import { runCli } from "./helpers/cli.js";
 import { dockerAvailable, resourcesOf } from "./helpers/docker.js";
 import { git, gitRepo, isolatedHome, tempDir } from "./helpers/fs.js";

@@ -4,7 +4,7 @@ import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openProject } from "../src/workspace/context.js";
-import { resetDockerClient } from "../src/workspace/docker.js";
+import { resetDockerClient } from "../src/workspace/engine/docker.js";
 import { createWorkspace, destroyWorkspace } from "../src/workspace/manager.js";
 import { runCli } from "./helpers/cli.js";
 import { containerId, dockerAvailable, execCapture } from "./helpers/docker.js";

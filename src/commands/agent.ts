@@ -16,7 +16,7 @@ export function registerAgent(program: Command): void {
       [],
     )
     .action(async (name: string, o: { capabilities: string[]; json?: boolean }) => {
-      const { registerAgent: register } = await import("../tasks/agents.js");
+      const { registerAgent: register } = await import("../agents/registry.js");
       const registered = register((await tasks()).db, name, o.capabilities);
       if (o.json) return printJson(registered);
       success(`Agent ${name} registered.`);
@@ -39,7 +39,7 @@ export function registerAgent(program: Command): void {
     });
   jsonOption(agent.command("list").description("agents and the tasks each holds")).action(
     async (o: { json?: boolean }) => {
-      const { listAgents, agentHoldings } = await import("../tasks/agents.js");
+      const { listAgents, agentHoldings } = await import("../agents/registry.js");
       const tc = await tasks();
       const agents = agentHoldings(listAgents(tc.db), tc.store.rows());
       if (o.json) return printJson(agents);

@@ -85,7 +85,7 @@ function defineStatus(ralph: Command): void {
 }
 
 async function runAction(ids: string[], o: RunOptions): Promise<void> {
-  const { agentCommand } = await import("../ralph/presets.js");
+  const { agentCommand } = await import("../agents/presets.js");
   const { runRalph } = await import("../ralph/run.js");
   const agent = agentCommand({ preset: o.agent, command: o.agentCmd });
   const reviewAgent =

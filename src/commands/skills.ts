@@ -12,7 +12,7 @@ export function registerFeedbackAndSkills(program: Command): void {
   )
     .option("--hours <n>", "look back this many hours", positiveNumber("--hours", 87_600, "hours"), 8)
     .action(async (o: { hours: number; json?: boolean }) => {
-      const { collectFeedback, saveFeedback } = await import("../ralph/feedback.js");
+      const { collectFeedback, saveFeedback } = await import("../skills/feedback.js");
       const tc = await tasks();
       const since = new Date(Date.now() - o.hours * 3600_000).toISOString();
       const record = collectFeedback(tc.store.all(), { since, source: "manual" });
@@ -29,7 +29,7 @@ export function registerFeedbackAndSkills(program: Command): void {
   jsonOption(feedback.command("analyze").description("recurring issues across sessions"))
     .option("--days <n>", "window (1 to 3650 days)", positiveInt("--days", 3650), 30)
     .action(async (o: { days: number; json?: boolean }) => {
-      const { analyzeFeedback, feedbackSince } = await import("../ralph/feedback.js");
+      const { analyzeFeedback, feedbackSince } = await import("../skills/feedback.js");
       const { windowOf } = await import("../telemetry/report.js");
       const tc = await tasks();
       const analysis = analyzeFeedback(feedbackSince(tc.db, windowOf(o.days).since));
@@ -49,7 +49,7 @@ function registerSkills(program: Command): void {
     .description("project skills (.nexus/skills/NAME/SKILL.md), kept up to date from feedback");
   jsonOption(skills.command("list").description("skills and what they are for")).action(
     async (o: { json?: boolean }) => {
-      const { loadSkills } = await import("../ralph/skills.js");
+      const { loadSkills } = await import("../skills/skills.js");
       const { join } = await import("node:path");
       const list = loadSkills(join((await tasks()).paths.nexusDir, "skills")).map((s) => ({
         name: s.name,
@@ -71,7 +71,7 @@ function registerSkills(program: Command): void {
     .command("diff")
     .description("what Nexus changed in the skills since their last backup")
     .action(async () => {
-      const { skillsDiff } = await import("../ralph/skills-files.js");
+      const { skillsDiff } = await import("../skills/files.js");
       const text = await skillsDiff((await tasks()).paths.nexusDir);
       if (text) printLine(text.trimEnd());
       else info("No changes.");
@@ -81,7 +81,7 @@ function registerSkills(program: Command): void {
     .description("copy the skills where an agent looks for them")
     .requiredOption("--to <dir>", "e.g. .claude/skills")
     .action(async (o: { to: string }) => {
-      const { syncSkills } = await import("../ralph/skills-files.js");
+      const { syncSkills } = await import("../skills/files.js");
       const tc = await tasks();
       const copied = syncSkills(tc.paths, o.to);
       success(`Copied ${copied.length} skill(s) to ${o.to}.`);

@@ -18,7 +18,7 @@ export function registerTemplate(program: Command): void {
 function defineList(template: Command): void {
   jsonOption(template.command("list").alias("ls").description("available templates")).action(
     async (opts: { json?: boolean }) => {
-      const { listTemplateNames, loadTemplate } = await import("../workspace/templates.js");
+      const { listTemplateNames, loadTemplate } = await import("../workspace/environment/templates.js");
       const dir = await templatesDir();
       const rows = await Promise.all(
         listTemplateNames(dir).map(async ({ name, source }) => {
@@ -53,7 +53,7 @@ function defineList(template: Command): void {
 function defineShow(template: Command): void {
   jsonOption(template.command("show <name>").description("a template's files, services and settings")).action(
     async (name: string, opts: { json?: boolean }) => {
-      const { loadTemplate } = await import("../workspace/templates.js");
+      const { loadTemplate } = await import("../workspace/environment/templates.js");
       const t = await loadTemplate(name, await templatesDir());
       const data = {
         name: t.name,

@@ -21,7 +21,7 @@ function defineConfig(ws: Command): void {
     .action(async (name: string | undefined, opts: { json?: boolean }) => {
       const ctx = await project();
       const { resolveName } = await import("../workspace/context.js");
-      const { mergedConfig } = await import("../workspace/lifecycle.js");
+      const { mergedConfig } = await import("../workspace/start-stop.js");
       process.stdout.write(await mergedConfig(ctx, resolveName(ctx, name), opts.json ? "json" : "yaml"));
     });
 }
@@ -133,7 +133,7 @@ function defineLogs(ws: Command): void {
       ) => {
         const ctx = await project();
         const { resolveName } = await import("../workspace/context.js");
-        const { streamLogs } = await import("../workspace/logs.js");
+        const { streamLogs } = await import("../workspace/engine/logs.js");
         await streamLogs(ctx, {
           name: resolveName(ctx, name),
           service,

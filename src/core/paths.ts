@@ -123,3 +123,7 @@ export function packageRoot(): string {
   }
   return dir;
 }
+
+export function builtinTemplatesDir(): string {
+  return join(packageRoot(), "templates");
+}

@@ -58,7 +58,7 @@ async function checkProject(): Promise<Check> {
 }
 
 async function checkDocker(): Promise<Check> {
-  const { getDocker } = await import("../workspace/docker.js");
+  const { getDocker } = await import("../workspace/engine/docker.js");
   let docker: Awaited<ReturnType<typeof getDocker>>;
   try {
     docker = await getDocker();
@@ -95,7 +95,7 @@ async function checkDocker(): Promise<Check> {
 
 /** Compose v2 realises every workspace; `!override` and `!reset` need 2.24 or newer. */
 async function checkCompose(): Promise<Check> {
-  const { composeVersion } = await import("../workspace/compose.js");
+  const { composeVersion } = await import("../workspace/engine/compose.js");
   const version = await composeVersion();
   const fix =
     "Install Docker Compose v2 >= 2.24: `bash scripts/docker-engine.sh` (Debian/Ubuntu), or your distribution's docker-compose-plugin.";
@@ -108,7 +108,7 @@ async function checkCompose(): Promise<Check> {
 
 /** HTTPS from inside a container, trusting the CA and using the proxy a workspace would get. */
 async function checkTls(): Promise<Check> {
-  const { checkTlsInContainer } = await import("../workspace/tls-check.js");
+  const { checkTlsInContainer } = await import("../workspace/environment/tls-check.js");
   return { name: "tls", ...(await checkTlsInContainer()) };
 }
 
@@ -120,7 +120,7 @@ async function checkPorts(): Promise<Check> {
   const db = openDb(paths.dbFile);
   const used = db.prepare("SELECT COUNT(*) FROM ports").pluck().get() as number;
   db.close();
-  const { isPortFree } = await import("../workspace/ports.js");
+  const { isPortFree } = await import("../workspace/setup/ports.js");
   const size = ports.end - ports.start + 1;
   const sample = Array.from(
     { length: Math.min(20, size) },
@@ -139,7 +139,7 @@ async function checkPorts(): Promise<Check> {
 }
 
 async function checkSsh(): Promise<Check> {
-  const { sshPaths } = await import("../workspace/ssh.js");
+  const { sshPaths } = await import("../workspace/setup/ssh.js");
   const paths = sshPaths();
   const keygen = await run("ssh-keygen", ["-?"]).catch(() => undefined);
   const ssh = await run("ssh", ["-V"]).catch(() => undefined);

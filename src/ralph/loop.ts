@@ -1,20 +1,20 @@
 import { join } from "node:path";
+import { agentsOf, assertAgentsInContainer } from "../agents/check.js";
+import type { AgentCommand } from "../agents/presets.js";
+import { rateLimited, runAgent } from "../agents/process.js";
+import type { AgentPlace } from "../agents/sandbox.js";
 import { writeInside } from "../core/inside.js";
 import { style } from "../core/output.js";
 import type { Report } from "../core/report.js";
+import { loadSkills } from "../skills/skills.js";
 import { record, type TaskContext } from "../tasks/context.js";
 import { checksFor } from "../tasks/gates.js";
 import type { Task } from "../tasks/model.js";
 import { claimTask, rejectTask, startTask } from "../tasks/operations.js";
 import { approveSigned } from "../tasks/review.js";
-import { agentsOf, assertAgentsInContainer } from "./agent-check.js";
-import { rateLimited, runAgent } from "./agent-process.js";
 import { worktreeFingerprint } from "./fingerprint.js";
 import { iterationGates } from "./gate-run.js";
-import type { AgentCommand } from "./presets.js";
 import { buildPrompt, buildReviewPrompt } from "./prompt.js";
-import type { AgentPlace } from "./sandbox.js";
-import { loadSkills } from "./skills.js";
 import { type RunState, type RunStatus, runsDir, saveRun } from "./state.js";
 import { agentPlace, taskWorkspace } from "./workspace.js";
 

@@ -1,11 +1,11 @@
 import { join } from "node:path";
+import { agentsOf, assertAgentsInstalled } from "../agents/check.js";
 import { isNexusError } from "../core/errors.js";
+import { collectFeedback, saveFeedback } from "../skills/feedback.js";
+import { learnFromPatterns, RECURRENCE } from "../skills/learn.js";
 import type { TaskContext } from "../tasks/context.js";
 import { claimTask } from "../tasks/operations.js";
 import { failurePatterns } from "../tasks/patterns.js";
-import { agentsOf, assertAgentsInstalled } from "./agent-check.js";
-import { collectFeedback, saveFeedback } from "./feedback.js";
-import { learnFromPatterns, RECURRENCE } from "./learn.js";
 import { type RalphOptions, runTask } from "./loop.js";
 import type { RunState } from "./state.js";
 import { checkDevContainers, checkTemplate } from "./workspace.js";

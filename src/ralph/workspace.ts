@@ -1,9 +1,9 @@
+import { type AgentPlace, containerPlace, hostPlace, noDevContainer } from "../agents/sandbox.js";
 import type { Report } from "../core/report.js";
 import type { TaskContext } from "../tasks/context.js";
 import type { Task } from "../tasks/model.js";
 import { updateTask } from "../tasks/operations.js";
 import { readyTasks } from "../tasks/queries.js";
-import { type AgentPlace, containerPlace, hostPlace, noDevContainer } from "./sandbox.js";
 
 /** The task's workspace, created (from the task's or the default template) or started when needed. */
 export async function taskWorkspace(
@@ -30,7 +30,7 @@ export async function taskWorkspace(
 export async function checkTemplate(tc: TaskContext, template: string | undefined): Promise<void> {
   if (template === undefined) return;
   const { openProject } = await import("../workspace/context.js");
-  const { checkEnvironmentName } = await import("../workspace/environment.js");
+  const { checkEnvironmentName } = await import("../workspace/environment/environment.js");
   await checkEnvironmentName(await openProject(tc.paths.root), template);
 }
 
@@ -56,7 +56,7 @@ export async function checkDevContainers(
   template: string | undefined,
 ): Promise<void> {
   const { openProject } = await import("../workspace/context.js");
-  const { environmentName } = await import("../workspace/environment.js");
+  const { environmentName } = await import("../workspace/environment/environment.js");
   const ctx = await openProject(tc.paths.root);
   const tasks = taskIds.length
     ? taskIds.map((id) => tc.store.get(id))

@@ -1,15 +1,15 @@
 import { spawn } from "node:child_process";
 import { relative, sep } from "node:path";
 import { CommandNotFoundError, NexusError, UsageError } from "../core/errors.js";
-import { listServices, type ServiceState } from "./containers.js";
 import type { ProjectContext } from "./context.js";
-import { type Docker, getDocker } from "./docker.js";
-import { environmentFor } from "./environment.js";
-import type { Environment } from "./environment-types.js";
-import { execInContainer } from "./exec.js";
-import { execUser } from "./runtime.js";
+import { listServices, type ServiceState } from "./engine/containers.js";
+import { type Docker, getDocker } from "./engine/docker.js";
+import { execInContainer } from "./engine/exec.js";
+import { type RunTarget, runTethered } from "./engine/tether.js";
+import { environmentFor } from "./environment/environment.js";
+import type { Environment } from "./environment/types.js";
+import { execUser } from "./setup/runtime.js";
 import type { WorkspaceRecord } from "./store.js";
-import { type RunTarget, runTethered } from "./tether.js";
 
 export interface RunInWorkspaceOptions {
   name: string;

@@ -2,9 +2,9 @@ import { existsSync } from "node:fs";
 import { isNexusError } from "../core/errors.js";
 import { worktreeLinkProblem } from "../core/git-guard.js";
 import { run } from "../core/process.js";
-import { listServices, type ServiceState, serviceFilters, toServiceStates } from "./containers.js";
 import type { ProjectContext } from "./context.js";
-import { listContainersLight } from "./docker.js";
+import { listServices, type ServiceState, serviceFilters, toServiceStates } from "./engine/containers.js";
+import { listContainersLight } from "./engine/docker.js";
 import type { PortRecord, WorkspaceRecord } from "./store.js";
 import { nexusBranches } from "./worktree.js";
 
@@ -145,7 +145,7 @@ export interface WorkspaceStatus extends WorkspaceView {
 
 export async function workspaceStatus(ctx: ProjectContext, name: string): Promise<WorkspaceStatus> {
   const { summary } = await import("./summary.js");
-  const { environmentFor } = await import("./environment.js");
+  const { environmentFor } = await import("./environment/environment.js");
   const record = ctx.store.get(name);
   const env = await environmentFor(ctx, record).catch(() => undefined);
   let containers: ServiceState[] = [];

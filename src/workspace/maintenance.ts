@@ -4,11 +4,11 @@ import { git, gitRaw } from "../core/git.js";
 import { restoreWorktreeLink } from "../core/git-guard.js";
 import { withLockAsync } from "../core/lock.js";
 import type { Report } from "../core/report.js";
-import { removeContainers, removeWorkspaceResources } from "./containers.js";
 import type { ProjectContext } from "./context.js";
-import { getDocker } from "./docker.js";
+import { removeContainers, removeWorkspaceResources } from "./engine/containers.js";
+import { getDocker } from "./engine/docker.js";
 import { upWorkspace, type WorkspaceSummary } from "./manager.js";
-import { LABELS } from "./override.js";
+import { LABELS } from "./names.js";
 import { emptyTrash, trashEntries } from "./trash.js";
 import { branchExists, isDirty, lockReason, removeWorktree, worktreeIn, worktreeLock } from "./worktree.js";
 
@@ -100,7 +100,7 @@ export async function pruneWorkspaces(
     if (!options.dryRun) await removeWorkspaceResources(docker!, { repoId: ctx.repoId, workspace });
   }
   if (docker) {
-    const { removeImages, unusedImages } = await import("./image-prune.js");
+    const { removeImages, unusedImages } = await import("./environment/image-prune.js");
     const unused = await unusedImages(docker);
     result.images = options.dryRun ? unused : await removeImages(docker, unused);
   }

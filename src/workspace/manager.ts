@@ -1,14 +1,19 @@
 import { existsSync } from "node:fs";
 import { NexusError } from "../core/errors.js";
 import { UndoStack } from "../core/undo.js";
-import { removeWorkspaceResources } from "./containers.js";
 import { type ProjectContext, workspaceDir, worktreePath } from "./context.js";
-import { loadDocker, pingEngine } from "./docker.js";
-import { checkEnvironmentName, environmentName, loadEnvironment, workspaceProfiles } from "./environment.js";
+import { removeWorkspaceResources } from "./engine/containers.js";
+import { loadDocker, pingEngine } from "./engine/docker.js";
+import {
+  checkEnvironmentName,
+  environmentName,
+  loadEnvironment,
+  workspaceProfiles,
+} from "./environment/environment.js";
 import { branchName, validateWorkspaceName } from "./names.js";
-import { runPostCommands } from "./post-commands.js";
-import { type StartOptions, startWorkspace, timer } from "./runtime.js";
-import { hostAlias, removeHostEntry } from "./ssh.js";
+import { runPostCommands } from "./setup/post-commands.js";
+import { type StartOptions, startWorkspace, timer } from "./setup/runtime.js";
+import { hostAlias, removeHostEntry } from "./setup/ssh.js";
 import type { WorkspaceRecord } from "./store.js";
 import { finish, type WorkspaceSummary } from "./summary.js";
 import {
@@ -20,7 +25,7 @@ import {
   removeWorktree,
 } from "./worktree.js";
 
-export { destroyWorkspace, downWorkspace, upWorkspace } from "./lifecycle.js";
+export { destroyWorkspace, downWorkspace, upWorkspace } from "./start-stop.js";
 export type { WorkspaceSummary } from "./summary.js";
 
 export interface CreateOptions {

@@ -1,5 +1,13 @@
 import { preview, UsageError } from "../core/errors.js";
 
+export const LABELS = {
+  project: "com.docker.compose.project",
+  service: "com.docker.compose.service",
+  workspace: "nexus.workspace",
+  repo: "nexus.repo",
+  template: "nexus.template",
+} as const;
+
 const NAME = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
 
 /** Workspace names become branch, directory, container and host names, so they are strict. */

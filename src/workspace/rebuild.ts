@@ -5,9 +5,8 @@ import type { Db } from "../core/db.js";
 import { gitRaw } from "../core/git.js";
 import type { ProjectPaths } from "../core/paths.js";
 import type { Report } from "../core/report.js";
-import { serviceFilters } from "./containers.js";
-import { branchName } from "./names.js";
-import { LABELS as LABEL } from "./override.js";
+import { serviceFilters } from "./engine/containers.js";
+import { branchName, LABELS as LABEL } from "./names.js";
 import type { WorkspaceStore } from "./store.js";
 import { templateFromLockReason } from "./worktree.js";
 
@@ -105,11 +104,11 @@ async function restore(ctx: RebuildContext, worktrees: FoundWorktree[]): Promise
   return rebuilt;
 }
 
-type LightContainer = Awaited<ReturnType<typeof import("./docker.js").listContainersLight>>[number];
+type LightContainer = Awaited<ReturnType<typeof import("./engine/docker.js").listContainersLight>>[number];
 
 async function repoContainers(ctx: RebuildContext): Promise<LightContainer[]> {
   try {
-    const { listContainersLight } = await import("./docker.js");
+    const { listContainersLight } = await import("./engine/docker.js");
     return await listContainersLight(serviceFilters({ repoId: ctx.repoId }));
   } catch {
     ctx.report?.warn(

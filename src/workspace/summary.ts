@@ -1,8 +1,8 @@
 import type { ProjectContext } from "./context.js";
-import type { Environment } from "./environment-types.js";
-import { portEnvName } from "./ports.js";
-import type { Started } from "./runtime.js";
-import { hasHostEntry, hostAlias } from "./ssh.js";
+import { portEnvName } from "./environment/override.js";
+import type { Environment } from "./environment/types.js";
+import type { Started } from "./setup/runtime.js";
+import { hasHostEntry, hostAlias } from "./setup/ssh.js";
 import type { PortRecord, WorkspaceRecord } from "./store.js";
 
 export interface WorkspaceSummary {
@@ -60,7 +60,7 @@ function noSshReason(env: Environment, workspace: WorkspaceRecord): string {
 
 /** `ports` of an existing workspace: its leases and the host-side variables its environment names. */
 export async function workspacePorts(ctx: ProjectContext, name: string): Promise<WorkspaceSummary> {
-  const { environmentFor } = await import("./environment.js");
+  const { environmentFor } = await import("./environment/environment.js");
   const env = await environmentFor(ctx, ctx.store.get(name)).catch(() => undefined);
   return summary(ctx, name, env);
 }

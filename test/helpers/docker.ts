@@ -71,7 +71,7 @@ export async function execCapture(
   repo?: string,
 ): Promise<{ code: number; stdout: string }> {
   const { PassThrough } = await import("node:stream");
-  const { execInContainer } = await import("../../src/workspace/exec.js");
+  const { execInContainer } = await import("../../src/workspace/engine/exec.js");
   const docker = new Dockerode();
   const target = { id: await containerId(workspace, service, repo) };
   const out = new PassThrough();

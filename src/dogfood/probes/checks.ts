@@ -1,8 +1,8 @@
 import { connect } from "node:net";
 import { gitRaw } from "../../core/git.js";
-import { listServices } from "../../workspace/containers.js";
 import type { ProjectContext } from "../../workspace/context.js";
-import { getDocker } from "../../workspace/docker.js";
+import { listServices } from "../../workspace/engine/containers.js";
+import { getDocker } from "../../workspace/engine/docker.js";
 
 /** One TCP connection, no retry: the port answers on the first try or it does not. */
 function connectsOnce(port: number, timeoutMs = 2000): Promise<boolean> {

@@ -1,7 +1,7 @@
 import { formatSeconds } from "../../core/output.js";
 import { type Criterion, criterion, type MetricValue } from "../report.js";
 
-/** One `onStage` call of createWorkspace (src/workspace/runtime.ts names the stages). */
+/** One `onStage` call of createWorkspace (src/workspace/setup/runtime.ts names the stages). */
 export interface Stage {
   stage: string;
   ms: number;

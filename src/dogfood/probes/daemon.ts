@@ -1,6 +1,6 @@
 import { NexusError, PassThroughExit } from "../../core/errors.js";
 import { run } from "../../core/process.js";
-import { getDocker, resetDockerClient } from "../../workspace/docker.js";
+import { getDocker, resetDockerClient } from "../../workspace/engine/docker.js";
 
 /** Restarts the Docker daemon (systemd, then the service script) and waits until it answers. */
 export async function restartDaemon(timeoutMs = 120_000): Promise<string> {

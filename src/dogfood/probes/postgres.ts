@@ -1,9 +1,9 @@
 import { PassThrough } from "node:stream";
 import { NexusError } from "../../core/errors.js";
-import { listServices } from "../../workspace/containers.js";
 import type { ProjectContext } from "../../workspace/context.js";
-import { getDocker } from "../../workspace/docker.js";
-import { execInContainer } from "../../workspace/exec.js";
+import { listServices } from "../../workspace/engine/containers.js";
+import { getDocker } from "../../workspace/engine/docker.js";
+import { execInContainer } from "../../workspace/engine/exec.js";
 
 /** The service of a workspace that runs PostgreSQL (its container has POSTGRES_USER), if any. */
 export async function postgresService(ctx: ProjectContext, name: string): Promise<string | undefined> {

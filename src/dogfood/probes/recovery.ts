@@ -64,8 +64,8 @@ async function attempt(
 }
 
 async function killContainer(run: ProbeRun, name: string): Promise<string> {
-  const { getDocker } = await import("../../workspace/docker.js");
-  const { listServices } = await import("../../workspace/containers.js");
+  const { getDocker } = await import("../../workspace/engine/docker.js");
+  const { listServices } = await import("../../workspace/engine/containers.js");
   const docker = await getDocker();
   const services = await listServices({ repoId: run.ctx.repoId, workspace: name });
   for (const s of services) await docker.getContainer(s.id).kill();

@@ -1,0 +1,274 @@
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { writeAtomic } from "../../core/atomic.js";
+import { expandHome } from "../../core/config.js";
+import { isNexusError } from "../../core/errors.js";
+import { nexusHome } from "../../core/paths.js";
+import type { Report } from "../../core/report.js";
+import { type ProjectContext, runtimeScript } from "../context.js";
+import { type ComposeProject, compose } from "../engine/compose.js";
+import { activeServices, type ComposeModel, readModel } from "../engine/compose-model.js";
+import type { ServiceState } from "../engine/containers.js";
+import { listContainersLight } from "../engine/docker.js";
+import { healthOnStart } from "../engine/health.js";
+import { writableGitDirs } from "../environment/git-mounts.js";
+import { hostSetup } from "../environment/host.js";
+import { type BuiltImage, builtImages } from "../environment/images.js";
+import { buildOverride, type HostSetup, portRequestsFor } from "../environment/override.js";
+import { overrideYaml } from "../environment/override-yaml.js";
+import { withOwnDevService } from "../environment/own-dev.js";
+import { checkRiskyServices } from "../environment/risky-services.js";
+import type { Environment } from "../environment/types.js";
+import { projectName, type WorkspaceRef } from "../names.js";
+import type { PortRecord, WorkspaceRecord } from "../store.js";
+import { ensurePorts } from "./ports.js";
+import { checkBindSources } from "./preflight.js";
+import { devSetupOnStart } from "./prepare.js";
+
+export interface StartOptions {
+  ctx: ProjectContext;
+  record: WorkspaceRecord;
+  env: Environment;
+  onStage?: (stage: string, ms: number, detail?: Record<string, unknown>) => void;
+  /** Where notes and warnings go (commands pass the printer); nothing is shown without one. */
+  report?: Report;
+}
+
+/** A started workspace: its Compose project (override included), ports, and the dev container. */
+export interface Started {
+  ref: WorkspaceRef;
+  project: ComposeProject;
+  ports: PortRecord[];
+  services: string[];
+  dev?: ServiceState;
+  /** The user commands run as in the dev container (`uid:gid`, or a name). */
+  user: string;
+}
+
+/** Ports, override, `docker compose up`, then health, host user and SSH: shared by create, up and repair. */
+export async function startWorkspace(options: StartOptions): Promise<Started> {
+  const { ctx, record } = options;
+  const stage = timer(options.onStage);
+  const ref = { repoId: ctx.repoId, workspace: record.name };
+  const base = { ...composeProject(ref, options.env, options.env.files), root: record.worktreePath };
+  const [read, host] = await Promise.all([readModel(base, modelCache(ctx)), hostSetup(ctx.paths.root)]);
+  const { model, env } = withOwnDevService(read, options.env);
+  if (env.ownDev?.note) options.report?.warn(env.ownDev.note);
+  const services = activeServices(model, env.runServices, env.profiles);
+  checkBindSources({ model, services, worktree: record.worktreePath, mainRoot: ctx.paths.root });
+  checkRiskyServices({
+    model,
+    services,
+    allow: ctx.config.allow,
+    onWarning: (message) => options.report?.warn(message),
+  });
+  stage("model", { services: services.length });
+  const { ensureSshKeys } = await import("./ssh.js");
+  const ssh = env.ssh && env.devService ? await ensureSshKeys() : undefined;
+  const images = await builtImages({ model, services, env, worktree: record.worktreePath });
+  const input = {
+    ctx,
+    env,
+    model,
+    ref,
+    host,
+    images,
+    services,
+    sshDir: ssh?.containerDir,
+    record,
+    report: options.report,
+  };
+  const { project, ports, health, setup } = await upWithFreePorts(input, stage);
+  const user = execUser(env, host);
+  const took: Record<string, number> = {};
+  const [, dev] = await Promise.all([
+    timedInto(took, "health", health.all()),
+    timedInto(took, "dev_setup", setup.result()),
+  ]).finally(health.abort);
+  stage("ready", took);
+  return { ref, project, ports, services, dev, user };
+}
+
+interface UpInput {
+  ctx: ProjectContext;
+  env: Environment;
+  model: ComposeModel;
+  ref: WorkspaceRef;
+  host: HostSetup;
+  images: Record<string, BuiltImage>;
+  services: string[];
+  sshDir?: string;
+  record: WorkspaceRecord;
+  report?: Report;
+}
+
+const PORT_RACE_RETRIES = 5;
+
+/**
+ * Another repository (or user, or program) can bind a port between our probe and Docker's bind:
+ * Docker then refuses it, and the next allocation sees the port taken and moves it.
+ */
+async function upWithFreePorts(input: UpInput, stage: ReturnType<typeof timer>): Promise<Up> {
+  const { ctx, env, model, ref, services } = input;
+  for (let attempt = 1; ; attempt++) {
+    const { owned, busy } = await publishedPorts(ref);
+    const allocation = await ensurePorts(ctx.db, {
+      workspace: ref.workspace,
+      requests: portRequestsFor(env, model, services),
+      range: ctx.config.ports,
+      owned,
+      busy,
+      claims: { dir: join(nexusHome(), "port-claims"), owner: `${ref.repoId}/${ref.workspace}` },
+    });
+    for (const move of allocation.moved)
+      input.report?.warn(
+        `port ${move.from} (${move.name}) is taken by another program; using ${move.to} instead.`,
+      );
+    stage("ports", { attempts: allocation.attempts, moved: allocation.moved.length });
+    const up = await composeUp(input, allocation.ports);
+    if (!(up instanceof Error)) {
+      stage("compose_up");
+      return up;
+    }
+    const raced = isNexusError(up) && up.category === "port_conflict";
+    if (!raced || attempt >= PORT_RACE_RETRIES) throw up;
+  }
+}
+
+interface Up {
+  project: ComposeProject;
+  ports: PortRecord[];
+  health: ReturnType<typeof healthOnStart>;
+  setup: ReturnType<typeof devSetupOnStart>;
+}
+
+/**
+ * `docker compose up` with this allocation's override. Health waits and the dev container's setup
+ * begin as Compose says each container started; on a failure they are ended (or awaited) first.
+ */
+async function composeUp(input: UpInput, ports: PortRecord[]): Promise<Up | Error> {
+  const { env, model, ref, services } = input;
+  const project = await writeOverride(input, ports);
+  const health = healthOnStart(ref, healthChecked(model, services));
+  const setup = devSetupOnStart({ ref, env, host: input.host, ports });
+  const up = compose(project, ["up", "-d", "--remove-orphans", ...services], {
+    progress: true,
+    failure: `Cannot start workspace "${ref.workspace}"`,
+    logFile: buildLogPath(input.ctx, ref.workspace),
+    onLine: (line) => {
+      health.onLine(line);
+      setup.onLine(line);
+    },
+  });
+  const result = await up.catch((error: unknown) => error);
+  if (!(result instanceof Error)) return { project, ports, health, setup };
+  health.abort();
+  await setup.settled(); // a setup begun for this attempt must not write its SSH alias after it
+  return result;
+}
+
+/**
+ * Host ports this workspace's containers publish (its own), and those every other container on the
+ * engine publishes (another repository's or user's leases live in their own databases): one API call.
+ */
+async function publishedPorts(ref: WorkspaceRef): Promise<{ owned: Set<number>; busy: Set<number> }> {
+  const project = projectName(ref);
+  const owned = new Set<number>();
+  const busy = new Set<number>();
+  for (const c of await listContainersLight({}, { all: false })) {
+    const mine = c.Labels["com.docker.compose.project"] === project;
+    for (const p of c.Ports) if (p.PublicPort) (mine ? owned : busy).add(p.PublicPort);
+  }
+  return { owned, busy };
+}
+
+/** `.nexus/compose/NAME.yaml`: inspectable (`nexus workspace config NAME`), rewritten on every start. */
+export function overridePath(ctx: ProjectContext, workspace: string): string {
+  return join(ctx.paths.nexusDir, "compose", `${workspace}.yaml`);
+}
+
+/** `.nexus/logs/build-NAME.log`: the whole output of the last failed build (mode 0600). */
+export function buildLogPath(ctx: ProjectContext, workspace: string): string {
+  return join(ctx.paths.nexusDir, "logs", `build-${workspace}.log`);
+}
+
+async function writeOverride(input: UpInput, ports: PortRecord[]): Promise<ComposeProject> {
+  const { ctx, env, ref } = input;
+  const file = overridePath(ctx, ref.workspace);
+  const dir = join(ctx.paths.nexusDir, "compose");
+  mkdirSync(dir, { recursive: true });
+  if (!existsSync(join(dir, ".gitignore"))) writeFileSync(join(dir, ".gitignore"), "*\n");
+  const override = buildOverride(
+    {
+      ...input,
+      ports,
+      mounts: {
+        worktree: input.record.worktreePath,
+        gitCommonDir: ctx.paths.gitCommonDir,
+        gitWritable: writableGitDirs(ctx.paths.gitCommonDir, input.record.worktreePath),
+        runtimeScript: runtimeScript(),
+        sshDir: input.sshDir,
+        agent: ctx.config.agent.mounts.map((m) => ({ ...m, source: expandHome(m.source, homedir()) })),
+      },
+      extraEnv: { ...ctx.config.env, ...ctx.config.workspaces[ref.workspace]?.env },
+    },
+    input.services,
+  );
+  writeAtomic(file, overrideYaml(override));
+  return composeProject(ref, env, [...env.files, file]);
+}
+
+/** Every Compose call of a workspace: its files, project directory and profiles (Nexus's own, only). */
+function composeProject(ref: WorkspaceRef, env: Environment, files: string[]): ComposeProject {
+  return { name: projectName(ref), files, projectDir: env.projectDir, profiles: env.profiles ?? [] };
+}
+
+/** The Compose project of an existing workspace, override included (it is written at every start). */
+export function workspaceProject(ctx: ProjectContext, workspace: string, env: Environment): ComposeProject {
+  const ref = { repoId: ctx.repoId, workspace };
+  const file = overridePath(ctx, workspace);
+  return composeProject(ref, env, existsSync(file) ? [...env.files, file] : env.files);
+}
+
+function healthChecked(model: ComposeModel, services: string[]): string[] {
+  return services.filter((s) => {
+    const check = model.services[s]?.healthcheck;
+    return check?.test?.length && !check.disable && check.test[0] !== "NONE";
+  });
+}
+
+/** Commands in the dev container run as the host user (uid:gid), or as remoteUser when the host is root. */
+export function execUser(env: Environment, host: Pick<HostSetup, "uid" | "gid">): string {
+  if (host.uid === 0) return env.remoteUser ?? "0:0";
+  return `${host.uid}:${host.gid}`;
+}
+
+function modelCache(ctx: ProjectContext) {
+  return {
+    get: (key: string) =>
+      (ctx.db.prepare("SELECT value FROM cache WHERE key = ?").get(key) as { value: string } | undefined)
+        ?.value,
+    set: (key: string, value: string) =>
+      void ctx.db.prepare("INSERT OR REPLACE INTO cache (key, value) VALUES (?, ?)").run(key, value),
+  };
+}
+
+/** Resolves as `work` does, noting how long it took in `took[key]` (the stage details `-v` prints). */
+function timedInto<T>(took: Record<string, number>, key: string, work: Promise<T>): Promise<T> {
+  const since = performance.now();
+  return work.finally(() => {
+    took[key] = Math.round(performance.now() - since);
+  });
+}
+
+export function timer(
+  onStage?: StartOptions["onStage"],
+): (stage: string, detail?: Record<string, unknown>) => void {
+  let last = performance.now();
+  return (stage, detail) => {
+    const now = performance.now();
+    onStage?.(stage, Math.round(now - last), detail);
+    last = now;
+  };
+}
