@@ -15,8 +15,10 @@ import { registerTelemetry } from "./commands/telemetry.js";
 import { registerTemplate } from "./commands/template.js";
 import { registerWorkspace } from "./commands/workspace.js";
 import { ExitCode, environmentError, isNexusError } from "./core/errors.js";
+import { listen, settled } from "./core/events.js";
 import { printer, setOutputMode, style, visible } from "./core/output.js";
 import { setDiagnostics } from "./core/report.js";
+import { recordEvent } from "./telemetry/listener.js";
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
@@ -90,6 +92,8 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   started = undefined;
   let code: number;
   let category: string | undefined;
+  // Telemetry hears the domain's events (core/events.ts); the layers below import none of it.
+  const unlisten = listen(recordEvent);
   try {
     await buildProgram().parseAsync(argv);
     code = typeof process.exitCode === "number" ? process.exitCode : 0;
@@ -102,6 +106,8 @@ export async function main(argv: string[] = process.argv): Promise<number> {
         ? "validation"
         : "internal";
   }
+  await settled();
+  unlisten();
   if (started) await recordAction(started, { code, category });
   return code;
 }

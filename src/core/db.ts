@@ -58,6 +58,10 @@ const MIGRATIONS: string[] = [
   `CREATE TABLE feedback (id INTEGER PRIMARY KEY AUTOINCREMENT, created_at TEXT NOT NULL, source TEXT NOT NULL, data TEXT NOT NULL);`,
   // The Compose profiles a workspace was created (or last started) with, a JSON list: `up` reuses them.
   `ALTER TABLE workspaces ADD COLUMN profiles TEXT NOT NULL DEFAULT '[]';`,
+  // Where commands run (Compose project, dev service, user, folder, remoteEnv), recorded at create/up:
+  // gates and exec find the dev container by label without deriving the environment again.
+  `ALTER TABLE workspaces ADD COLUMN compose_project TEXT;
+   ALTER TABLE workspaces ADD COLUMN dev TEXT;`,
 ];
 
 /**

@@ -8,8 +8,8 @@ const ATTRIBUTE = `.nexus/tasks.jsonl merge=${DRIVER}`;
 
 /**
  * Registers the tasks.jsonl merge driver (`nexus task merge-driver`, in tasks/merge-driver.ts).
- * git config is not cloned, so every task command calls this; it costs one `git config` read
- * when all is in place. Core, not tasks: openProject (workspace) and init call it.
+ * git config is not cloned, so opening a project's tasks (openTasks) calls this, and init; when all
+ * is in place it reads .gitattributes and .git/config (~0.2 ms) and spawns no git.
  */
 export async function ensureMergeDriver(paths: ProjectPaths): Promise<void> {
   const attributes = join(paths.root, ".gitattributes");

@@ -1,5 +1,7 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import { listen, settled } from "../core/events.js";
+import { recordEvent } from "../telemetry/listener.js";
 import { TASK_TOOLS } from "./tools.js";
 import { WORKSPACE_TOOLS } from "./workspace-tools.js";
 
@@ -7,6 +9,8 @@ export const ALL_TOOLS = [...TASK_TOOLS, ...WORKSPACE_TOOLS];
 
 /** `nexus mcp`: the Model Context Protocol on stdio. Progress goes to stderr; stdout is the protocol. */
 export async function serveMcp(version: string): Promise<void> {
+  // Task and workspace events of the session are recorded (a no-op when `nexus mcp` already listens).
+  const unlisten = listen(recordEvent);
   const server = new McpServer({ name: "nexus", version });
   for (const tool of ALL_TOOLS) {
     server.registerTool(
@@ -21,4 +25,6 @@ export async function serveMcp(version: string): Promise<void> {
     transport.onclose = () => resolve();
     process.stdin.on("end", () => resolve());
   });
+  await settled();
+  unlisten();
 }

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { agentsOf, assertAgentsInstalled } from "../agents/check.js";
 import { isNexusError } from "../core/errors.js";
+import { emit } from "../core/events.js";
 import { collectFeedback, saveFeedback } from "../skills/feedback.js";
 import { learnFromPatterns, RECURRENCE } from "../skills/learn.js";
 import type { TaskContext } from "../tasks/context.js";
@@ -36,7 +37,6 @@ export async function runRalph(
   const started = new Date().toISOString();
   await Promise.all(Array.from({ length: Math.max(1, options.parallel) }, (_, i) => worker(i)));
   afterRun(tc, started, options);
-  const { noteTelemetry } = await import("../telemetry/recorder.js");
   const iterations = results.flatMap((r) =>
     r.iterations.map((i) => ({
       status: r.status,
@@ -46,7 +46,7 @@ export async function runRalph(
       ms: i.durationMs,
     })),
   );
-  noteTelemetry({ raw: { runs: results.length, iterations } });
+  emit({ name: "note", data: { raw: { runs: results.length, iterations } } });
   return results;
 }
 

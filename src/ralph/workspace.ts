@@ -12,9 +12,8 @@ export async function taskWorkspace(
   options: { template?: string; report?: Report } = {},
 ): Promise<{ name: string; path: string }> {
   const { template, report } = options;
-  const { openProject } = await import("../workspace/context.js");
   const { createWorkspace, upWorkspace } = await import("../workspace/manager.js");
-  const ctx = await openProject(tc.paths.root);
+  const ctx = tc.project;
   const name = task.workspace ?? `task-${task.id.replace(/^nx-/, "")}`;
   const existing = ctx.store.find(name);
   if (!existing) {
@@ -29,9 +28,8 @@ export async function taskWorkspace(
 /** Refuses an unknown or invalid --template before any task is claimed or workspace created. */
 export async function checkTemplate(tc: TaskContext, template: string | undefined): Promise<void> {
   if (template === undefined) return;
-  const { openProject } = await import("../workspace/context.js");
   const { checkEnvironmentName } = await import("../workspace/environment/environment.js");
-  await checkEnvironmentName(await openProject(tc.paths.root), template);
+  await checkEnvironmentName(tc.project, template);
 }
 
 /** Where the task's agent runs: the workspace's dev container, or the worktree on the host with --on-host. */
@@ -41,9 +39,7 @@ export async function agentPlace(
   onHost?: boolean,
 ): Promise<AgentPlace> {
   if (onHost) return hostPlace(workspace.path);
-  const { openProject } = await import("../workspace/context.js");
-  const ctx = await openProject(tc.paths.root);
-  return containerPlace(ctx, workspace.name, ctx.config.agent);
+  return containerPlace(tc.project, workspace.name, tc.config.agent);
 }
 
 /**
@@ -55,9 +51,8 @@ export async function checkDevContainers(
   taskIds: string[],
   template: string | undefined,
 ): Promise<void> {
-  const { openProject } = await import("../workspace/context.js");
   const { environmentName } = await import("../workspace/environment/environment.js");
-  const ctx = await openProject(tc.paths.root);
+  const ctx = tc.project;
   const tasks = taskIds.length
     ? taskIds.map((id) => tc.store.get(id))
     : readyTasks(tc.store.rows({ status: "open" }), tc.store.rows({ status: "done" }));

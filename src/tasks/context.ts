@@ -1,8 +1,10 @@
 import { userInfo } from "node:os";
 import type { NexusConfig } from "../core/config.js";
 import type { Db } from "../core/db.js";
+import { ensureMergeDriver } from "../core/merge-driver-config.js";
 import type { ProjectPaths } from "../core/paths.js";
 import type { Report } from "../core/report.js";
+import type { ProjectContext } from "../workspace/context.js";
 import { loadTrust } from "./evidence.js";
 import { newEventId } from "./ids.js";
 import type { Task, TaskEvent } from "./model.js";
@@ -13,6 +15,8 @@ export interface TaskContext {
   config: NexusConfig;
   db: Db;
   store: TaskStore;
+  /** The project as this command opened it (workspace records, repository id): passed down, never reopened. */
+  project: ProjectContext;
   /** Who is acting: --by/--agent, else NEXUS_AGENT, else the OS user. */
   actor: string;
   now: () => Date;
@@ -27,16 +31,31 @@ function defaultActor(): string {
   }
 }
 
+/**
+ * Opens the project once for a task command. git config is not cloned, so this is also where a
+ * repository that lacks the tasks.jsonl merge driver gets it (two small file reads when it is there).
+ */
 export async function openTasks(
   options: { actor?: string; cwd?: string; report?: Report } = {},
 ): Promise<TaskContext> {
   const { openProject } = await import("../workspace/context.js");
-  const ctx = await openProject(options.cwd, { report: options.report });
+  const project = await openProject(options.cwd, { report: options.report });
+  await ensureMergeDriver(project.paths);
+  return tasksOf(project, options);
+}
+
+/** The task context of a project already opened (one open per command, passed down). */
+export function tasksOf(
+  project: ProjectContext,
+  options: { actor?: string; report?: Report } = {},
+): TaskContext {
+  const { paths, config, db } = project;
   return {
-    paths: ctx.paths,
-    config: ctx.config,
-    db: ctx.db,
-    store: new TaskStore(ctx.db, ctx.paths, loadTrust(ctx.paths, ctx.config.gates), options.report),
+    paths,
+    config,
+    db,
+    store: new TaskStore(db, paths, loadTrust(paths, config.gates), options.report),
+    project,
     actor: options.actor ?? defaultActor(),
     now: () => new Date(),
   };

@@ -5,6 +5,7 @@ import { openDb } from "../core/db.js";
 import { projectPaths } from "../core/paths.js";
 import type { Report } from "../core/report.js";
 import { initProject } from "../init/init.js";
+import { WorkspaceStore } from "../workspace/store.js";
 import type { TaskContext } from "./context.js";
 import { loadTrust } from "./evidence.js";
 import { TaskStore } from "./store.js";
@@ -25,11 +26,13 @@ export async function taskProject(
   const open = (actor = "tester", report?: Report): TaskContext => {
     const db = openDb(paths.dbFile);
     const config = configSchema.parse({ gates: options.gates ?? [], tasks: options.tasks ?? {} });
+    const project = { paths, config, db, store: new WorkspaceStore(db), repoId: "test00000000" };
     return {
       paths,
       config,
       db,
       store: new TaskStore(db, paths, loadTrust(paths, config.gates), report),
+      project,
       actor,
       now: () => now,
     };

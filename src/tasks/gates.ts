@@ -107,9 +107,8 @@ function interruptedError(command: string): NexusError {
 async function runnerFor(tc: TaskContext, task: Task): Promise<Runner> {
   if (!task.workspace) return hostRunner("repository", tc.paths.root);
   const workspace = task.workspace;
-  const { openProject } = await import("../workspace/context.js");
   const { captureInWorkspace } = await import("../workspace/access.js");
-  const ctx = await openProject(tc.paths.root);
+  const ctx = tc.project;
   const record = ctx.store.get(workspace);
   if (!existsSync(record.worktreePath)) {
     throw new NexusError(`Workspace ${workspace} has no worktree.`, {

@@ -1,25 +1,14 @@
 import { readFileSync } from "node:fs";
 import type { Db } from "../core/db.js";
+import type { DomainEvent } from "../core/events.js";
 import { diagnose } from "../core/report.js";
 import { keyedHash } from "./key.js";
 import { noteTelemetry } from "./recorder.js";
 import { type SessionDelta, touchSession, uncountCompletion } from "./session.js";
 import { isEnabled, openTelemetry } from "./store.js";
 
-/** Something that happened to a task or workspace, whichever path caused it (CLI, Ralph, MCP, review). */
-export interface DomainEventInput {
-  type: "task" | "workspace";
-  /** task: created, started, completed, reopened, rejected, blocked; workspace: created, destroyed, ... */
-  action: string;
-  /** The task id or workspace name: stored as a keyed hash, never in plain text. */
-  subject: string;
-  template?: string;
-  services?: number;
-  ports?: number;
-  durationMs?: number;
-  /** Non-identifying details (e.g. workspace creation stages). */
-  raw?: Record<string, unknown>;
-}
+/** Something that happened to a task or workspace (core/events.ts); its subject is stored as a keyed hash. */
+export type DomainEventInput = DomainEvent;
 
 /** Actions that undo a completion: the task no longer counts as completed. */
 const UNDOES_COMPLETION = new Set(["reopened", "rejected", "started", "blocked"]);

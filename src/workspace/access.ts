@@ -2,14 +2,14 @@ import { spawn } from "node:child_process";
 import { relative, sep } from "node:path";
 import { CommandNotFoundError, NexusError, UsageError } from "../core/errors.js";
 import type { ProjectContext } from "./context.js";
-import { listServices, type ServiceState } from "./engine/containers.js";
-import { type Docker, getDocker } from "./engine/docker.js";
+import { type ServiceState, serviceContainer } from "./engine/containers.js";
+import { getDocker } from "./engine/docker.js";
 import { execInContainer } from "./engine/exec.js";
 import { type RunTarget, runTethered } from "./engine/tether.js";
 import { environmentFor } from "./environment/environment.js";
-import type { Environment } from "./environment/types.js";
+import { projectName } from "./names.js";
 import { execUser } from "./setup/runtime.js";
-import type { WorkspaceRecord } from "./store.js";
+import { type DevRecord, devRecord, type WorkspaceRecord } from "./store.js";
 
 export interface RunInWorkspaceOptions {
   name: string;
@@ -25,24 +25,26 @@ export interface RunInWorkspaceOptions {
 
 export interface DevTarget {
   record: WorkspaceRecord;
-  env: Environment;
-  docker: Docker;
+  /** Service, user, folder and remoteEnv, as the workspace's create/up recorded them. */
+  env: DevRecord;
   dev: ServiceState;
   user: string;
 }
 
-/** The running dev container of a workspace, or only its record for a worktree-only workspace. */
+/**
+ * The running dev container of a workspace, or only its record for a worktree-only workspace. Found
+ * from the record (Compose project + dev service, by label: one Engine API call); only a record from
+ * before these were kept derives the environment from the worktree's files.
+ */
 export async function devTarget(
   ctx: ProjectContext,
   name: string,
 ): Promise<DevTarget | { record: WorkspaceRecord }> {
   const record = ctx.store.get(name);
-  const env = await environmentFor(ctx, record);
-  if (!env?.devService) return { record };
-  const docker = await getDocker();
-  const dev = (await listServices({ repoId: ctx.repoId, workspace: name })).find(
-    (s) => s.service === env.devService,
-  );
+  const env = record.composeProject ? record.dev : devRecord(await environmentFor(ctx, record));
+  if (!env) return { record };
+  const ref = { repoId: ctx.repoId, workspace: name };
+  const dev = await serviceContainer(ref, record.composeProject ?? projectName(ref), env.service);
   if (dev?.state !== "running") {
     throw new NexusError(`Workspace "${name}" has no running dev container.`, {
       category: "docker",
@@ -50,7 +52,7 @@ export async function devTarget(
     });
   }
   const user = execUser(env, { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 });
-  return { record, env, docker, dev, user };
+  return { record, env, dev, user };
 }
 
 /** Runs a command in the dev container (or, for a workspace without one, in its worktree) and returns its exit code. */
@@ -80,7 +82,7 @@ export async function runInWorkspace(ctx: ProjectContext, options: RunInWorkspac
     );
     return result.exitCode;
   }
-  return execInContainer(target.docker, {
+  return execInContainer(await getDocker(), {
     containerId: target.dev.id,
     cmd: options.cmd,
     tty: options.tty,
@@ -108,7 +110,7 @@ function checkEnvPairs(pairs: string[]): string[] {
   return pairs;
 }
 
-export function remoteEnv(env: Environment): string[] {
+export function remoteEnv(env: Pick<DevRecord, "remoteEnv">): string[] {
   return Object.entries(env.remoteEnv).map(([k, v]) => `${k}=${v}`);
 }
 

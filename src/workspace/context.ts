@@ -4,7 +4,6 @@ import type { NexusConfig } from "../core/config.js";
 import { loadConfigCached } from "../core/config-cache.js";
 import { type Db, openDb } from "../core/db.js";
 import { UsageError } from "../core/errors.js";
-import { ensureMergeDriver } from "../core/merge-driver-config.js";
 import { findProject, type ProjectPaths, packageRoot, workspaceFromCwd } from "../core/paths.js";
 import type { Report } from "../core/report.js";
 import { validateWorkspaceName } from "./names.js";
@@ -25,8 +24,6 @@ export async function openProject(
   const paths = await findProject(cwd);
   const db = openDb(paths.dbFile, options.report);
   const config = await loadConfigCached(paths, db);
-  // git config is not cloned: every project command re-registers the tasks.jsonl merge driver.
-  await ensureMergeDriver(paths);
   const repoId = createHash("sha256").update(paths.root).digest("hex").slice(0, 12);
   const ctx = { paths, config, db, store: new WorkspaceStore(db), repoId };
   // The database is a cache: a new one (deleted, fresh clone) gets its workspace records back once.

@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { NexusError } from "../core/errors.js";
+import { emit } from "../core/events.js";
 import { UndoStack } from "../core/undo.js";
 import { type ProjectContext, workspaceDir, worktreePath } from "./context.js";
 import { removeWorkspaceResources } from "./engine/containers.js";
@@ -51,21 +52,23 @@ export async function createWorkspace(
   };
   try {
     const summary = await create(ctx, { ...options, name, onStage });
-    const { recordDomainEvent } = await import("../telemetry/domain.js");
     const { template, services } = summary.workspace;
-    await recordDomainEvent({
-      type: "workspace",
-      action: "created",
-      subject: name,
-      template,
-      services,
-      ports: summary.ports.length,
-      raw: { stages },
+    const ports = summary.ports.length;
+    emit({
+      name: "domain",
+      data: {
+        type: "workspace",
+        action: "created",
+        subject: name,
+        template,
+        services,
+        ports,
+        raw: { stages },
+      },
     });
     return summary;
   } finally {
-    const { noteTelemetry } = await import("../telemetry/recorder.js");
-    noteTelemetry({ raw: { stages } });
+    emit({ name: "note", data: { raw: { stages } } });
   }
 }
 
@@ -108,8 +111,8 @@ async function create(ctx: ProjectContext, options: CreateOptions): Promise<Work
       onStage: options.onStage,
       report: options.report,
     });
-    const { noteTelemetry } = await import("../telemetry/recorder.js");
-    noteTelemetry({ template: env.name, services: started.services.length, ports: started.ports.length });
+    const note = { template: env.name, services: started.services.length, ports: started.ports.length };
+    emit({ name: "note", data: note });
     await runPostCommands({ ctx, env, started, record, report: options.report });
     stage("post_create");
     return finish(ctx, record, { copiedFiles, env, started });

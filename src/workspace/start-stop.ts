@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { NexusError } from "../core/errors.js";
+import { emit } from "../core/events.js";
 import type { ProjectContext } from "./context.js";
 import { removeWorkspaceResources, stopServices } from "./engine/containers.js";
 import { getDocker, pingEngine } from "./engine/docker.js";
@@ -71,12 +72,9 @@ export async function destroyWorkspace(
   const { overridePath } = await import("./setup/runtime.js");
   rmSync(overridePath(ctx, name), { force: true });
   ctx.store.remove(name);
-  const { recordDomainEvent } = await import("../telemetry/domain.js");
-  await recordDomainEvent({
-    type: "workspace",
-    action: "destroyed",
-    subject: name,
-    template: record.template,
+  emit({
+    name: "domain",
+    data: { type: "workspace", action: "destroyed", subject: name, template: record.template },
   });
 }
 

@@ -1,7 +1,20 @@
 import type { Db } from "../core/db.js";
 import { NotFoundError } from "../core/errors.js";
+import type { Environment } from "./environment/types.js";
 
 export type WorkspaceState = "creating" | "running" | "stopped" | "error";
+
+/** Where commands run in a workspace's dev container, as its last create/up set it up. */
+export interface DevRecord {
+  /** The Compose service developers work in. */
+  service: string;
+  /** The environment's remoteUser (commands run as it when Nexus runs as root). */
+  remoteUser?: string;
+  /** Where the worktree is mounted in the container. */
+  workspaceFolder: string;
+  /** remoteEnv: extra environment for commands run in it. */
+  remoteEnv: Record<string, string>;
+}
 
 export interface WorkspaceRecord {
   name: string;
@@ -16,6 +29,10 @@ export interface WorkspaceRecord {
   services: number;
   /** Compose profiles passed to every `up` (from --profile, config and COMPOSE_PROFILES at create). */
   profiles: string[];
+  /** The Compose project its containers belong to; null until a create/up recorded it. */
+  composeProject: string | null;
+  /** Its dev container, as create/up recorded it; null for none, or a record from before it was kept. */
+  dev: DevRecord | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -26,6 +43,13 @@ export interface PortRecord {
   name: string;
   containerPort: number;
   hostPort: number;
+}
+
+/** What a workspace's record keeps of its environment's dev service; none without one. */
+export function devRecord(env: Environment | undefined): DevRecord | null {
+  if (!env?.devService) return null;
+  const { devService: service, remoteUser, workspaceFolder, remoteEnv } = env;
+  return { service, ...(remoteUser ? { remoteUser } : {}), workspaceFolder, remoteEnv };
 }
 
 interface WorkspaceRow {
@@ -40,6 +64,8 @@ interface WorkspaceRow {
   created_branch: number;
   services: number;
   profiles: string;
+  compose_project: string | null;
+  dev: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -57,6 +83,8 @@ function fromRow(row: WorkspaceRow): WorkspaceRecord {
     createdBranch: row.created_branch === 1,
     services: row.services,
     profiles: JSON.parse(row.profiles ?? "[]") as string[],
+    composeProject: row.compose_project,
+    dev: row.dev ? (JSON.parse(row.dev) as DevRecord) : null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -66,7 +94,10 @@ export class WorkspaceStore {
   constructor(private readonly db: Db) {}
 
   insert(
-    record: Omit<WorkspaceRecord, "createdAt" | "updatedAt" | "services" | "profiles"> & {
+    record: Omit<
+      WorkspaceRecord,
+      "createdAt" | "updatedAt" | "services" | "profiles" | "composeProject" | "dev"
+    > & {
       profiles?: string[];
     },
   ): void {
@@ -116,13 +147,16 @@ export class WorkspaceStore {
       templateHash?: string;
       services?: number;
       profiles?: string[];
+      composeProject?: string;
+      dev?: DevRecord | null;
     },
   ): void {
     const current = this.get(name);
+    const dev = fields.dev === undefined ? current.dev : fields.dev;
     this.db
       .prepare(
         `UPDATE workspaces SET state = ?, post_create_done = ?, template_hash = ?, services = ?, profiles = ?,
-           updated_at = ? WHERE name = ?`,
+           compose_project = ?, dev = ?, updated_at = ? WHERE name = ?`,
       )
       .run(
         fields.state ?? current.state,
@@ -130,6 +164,8 @@ export class WorkspaceStore {
         fields.templateHash ?? current.templateHash,
         fields.services ?? current.services,
         JSON.stringify(fields.profiles ?? current.profiles),
+        fields.composeProject ?? current.composeProject,
+        dev ? JSON.stringify(dev) : null,
         new Date().toISOString(),
         name,
       );

@@ -1,9 +1,10 @@
 import type { ProjectContext } from "./context.js";
 import { portEnvName } from "./environment/override.js";
 import type { Environment } from "./environment/types.js";
+import { projectName } from "./names.js";
 import type { Started } from "./setup/runtime.js";
 import { hasHostEntry, hostAlias } from "./setup/ssh.js";
-import type { PortRecord, WorkspaceRecord } from "./store.js";
+import { devRecord, type PortRecord, type WorkspaceRecord } from "./store.js";
 
 export interface WorkspaceSummary {
   workspace: WorkspaceRecord;
@@ -71,10 +72,13 @@ export function finish(
   record: WorkspaceRecord,
   result: { copiedFiles?: string[]; env?: Environment; started?: Started },
 ): WorkspaceSummary {
+  const ref = { repoId: ctx.repoId, workspace: record.name };
   ctx.store.update(record.name, {
     state: result.started ? "running" : "stopped",
     services: result.started?.services.length ?? 0,
     templateHash: result.env?.hash,
+    // Where gates, exec and agents run from now on: found by label, no environment derived again.
+    ...(result.env ? { composeProject: projectName(ref), dev: devRecord(result.env) } : {}),
   });
   return { ...summary(ctx, record.name, result.env), copiedFiles: result.copiedFiles };
 }

@@ -19,6 +19,25 @@ export async function listServices(filter: ServiceFilter): Promise<(ServiceState
   return toServiceStates(await listContainersLight(serviceFilters(filter)));
 }
 
+/**
+ * One service's container of a workspace (the running one when several), found by its Compose
+ * project, repository, workspace and service labels: another repository's never matches.
+ */
+export async function serviceContainer(
+  ref: WorkspaceRef,
+  project: string,
+  service: string,
+): Promise<ServiceState | undefined> {
+  const label = [
+    `${LABELS.project}=${project}`,
+    `${LABELS.repo}=${ref.repoId}`,
+    `${LABELS.workspace}=${ref.workspace}`,
+    `${LABELS.service}=${service}`,
+  ];
+  const found = toServiceStates(await listContainersLight({ label }));
+  return found.find((s) => s.state === "running") ?? found[0];
+}
+
 /** Always scoped to one repository: another repository's containers are never seen or touched. */
 export type ServiceFilter = { repoId: string; workspace?: string };
 

@@ -239,7 +239,7 @@ function healthChecked(model: ComposeModel, services: string[]): string[] {
 }
 
 /** Commands in the dev container run as the host user (uid:gid), or as remoteUser when the host is root. */
-export function execUser(env: Environment, host: Pick<HostSetup, "uid" | "gid">): string {
+export function execUser(env: Pick<Environment, "remoteUser">, host: Pick<HostSetup, "uid" | "gid">): string {
   if (host.uid === 0) return env.remoteUser ?? "0:0";
   return `${host.uid}:${host.gid}`;
 }
