@@ -19,8 +19,10 @@ describe("a gate in a workspace's dev container", () => {
   it("finds the container from the workspace's record, without reading its environment again", async () => {
     expect(await dockerAvailable()).toBe(true);
     made.push(WORKSPACE);
-    const created = await runCli(["workspace", "create", WORKSPACE, "--template", "slim"], repo());
+    const created = await runCli(["workspace", "create", WORKSPACE, "--template", "slim", "--json"], repo());
     expect(created.code, created.stderr).toBe(0);
+    // remoteEnv may hold ${localEnv:…} values: the recorded dev target is never printed.
+    expect(JSON.parse(created.stdout).workspace).not.toHaveProperty("dev");
     const ctx = await openProject(repo());
     const record = ctx.store.get(WORKSPACE);
     expect(record.composeProject).toMatch(new RegExp(`^nexus-${WORKSPACE}-[0-9a-f]{6}$`));

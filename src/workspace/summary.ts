@@ -7,7 +7,8 @@ import { hasHostEntry, hostAlias } from "./setup/ssh.js";
 import { devRecord, type PortRecord, type WorkspaceRecord } from "./store.js";
 
 export interface WorkspaceSummary {
-  workspace: WorkspaceRecord;
+  /** The record without its dev target: remoteEnv may hold ${localEnv:…} values (tokens); --json prints this. */
+  workspace: Omit<WorkspaceRecord, "dev">;
   ports: PortRecord[];
   env: Record<string, string>;
   copiedFiles?: string[];
@@ -43,7 +44,7 @@ function hostEnvironment(
 
 export function summary(ctx: ProjectContext, name: string, env?: Environment): WorkspaceSummary {
   const ports = ctx.store.ports(name);
-  const workspace = ctx.store.get(name);
+  const { dev: _dev, ...workspace } = ctx.store.get(name);
   const alias = hostAlias({ repoId: ctx.repoId, workspace: name });
   // Only where sshd answers (the image has one): its Host entry is written then.
   const sshAlias = env?.devService && env.ssh && hasHostEntry(alias) ? alias : undefined;
@@ -51,7 +52,7 @@ export function summary(ctx: ProjectContext, name: string, env?: Environment): W
   return { workspace, ports, env: hostEnvironment(env, name, ports), sshAlias, sshUnavailable };
 }
 
-function noSshReason(env: Environment, workspace: WorkspaceRecord): string {
+function noSshReason(env: Environment, workspace: WorkspaceSummary["workspace"]): string {
   const shell = `use \`nexus workspace shell ${workspace.name}\``;
   if (!env.ssh) return `SSH is turned off for this environment (ssh: false): ${shell}.`;
   if (workspace.state !== "running")
