@@ -3,14 +3,6 @@ import { type Command, Option } from "commander";
 /** `nexus completion bash|zsh|fish`, and the hidden `--list KIND` the scripts call for names. */
 export function registerCompletion(program: Command): void {
   program
-    .command("complete", { hidden: true })
-    .argument("[args...]")
-    .action(async (args: string[]) => {
-      const { tabComplete } = await import("../completion/tab.js");
-      const { packageRoot } = await import("../core/paths.js");
-      await tabComplete(program, args, `${packageRoot()}/templates`);
-    });
-  program
     .command("completion")
     .description("print a shell completion script: source <(nexus completion bash)")
     .argument("[shell]", "bash, zsh or fish", "bash")
