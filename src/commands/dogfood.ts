@@ -21,11 +21,7 @@ export function registerDogfood(program: Command): void {
       "command_confusion, slow, error, missing_feature, docs, setup, other, ...",
     )
     .addOption(
-      oneOf(
-        new Option("--severity <severity>", "how much it got in the way").default("medium"),
-        SEVERITIES,
-        "For example: --severity high",
-      ),
+      oneOf(new Option("--severity <severity>", "how much it got in the way").default("medium"), SEVERITIES),
     )
     .option("--workaround <text>", "what you did instead", nonEmpty("--workaround"))
     .action(async (text: string, o: { type: string; severity: Severity; workaround?: string }) => {

@@ -13,13 +13,7 @@ export function registerSync(program: Command, telemetryDb: () => Promise<Db>): 
     .command("setup")
     .description("configure the endpoint")
     .requiredOption("--endpoint <url>", "e.g. https://collector:4318/v1/logs")
-    .addOption(
-      oneOf(
-        new Option("--format <format>", "what is sent").default("otlp"),
-        ["otlp", "json"],
-        "Use --format otlp or --format json.",
-      ),
-    )
+    .addOption(oneOf(new Option("--format <format>", "what is sent").default("otlp"), ["otlp", "json"]))
     .option("--allow-http", "permit plain http (trusted networks only)")
     .action(async (o: { endpoint: string; format: "otlp" | "json"; allowHttp?: boolean }) => {
       const { setupSync } = await import("../telemetry/sync.js");

@@ -36,9 +36,7 @@ function statusLabel(status: string, unverified = false): string {
 
 function defineList(task: Command): void {
   jsonOption(task.command("list").alias("ls").description("tasks, most urgent first"))
-    .addOption(
-      oneOf(new Option("-s, --status <status>", "only this status"), STATUSES, "For example: --status open"),
-    )
+    .addOption(oneOf(new Option("-s, --status <status>", "only this status"), STATUSES))
     .option("--ready", "only open tasks whose dependencies are done")
     .option("-a, --assignee <agent>", "only tasks assigned to this agent")
     .option("--unverified", "only tasks marked done without a passing gate run")

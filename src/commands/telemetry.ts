@@ -183,13 +183,7 @@ function defineExport(program: Command): void {
   program
     .command("export")
     .description("export telemetry as JSON, CSV or a SQL dump")
-    .addOption(
-      oneOf(
-        new Option("--format <format>", "file format").default("json"),
-        ["json", "csv"],
-        "Use --format json, --format csv, or --sql.",
-      ),
-    )
+    .addOption(oneOf(new Option("--format <format>", "file format").default("json"), ["json", "csv"]))
     .option("--sql", "a SQL dump that sqlite3 can load")
     .option("-o, --output <file>", "write to a file instead of stdout")
     .action(async (o: { format: string; sql?: boolean; output?: string }) => {

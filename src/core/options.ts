@@ -69,10 +69,16 @@ export function nonEmpty(name: string): OptionParser<string> {
 
 /**
  * An option or argument that takes one of a few words: commander's `.choices()` lists them in the help
- * and in shell completion; anything else is a UsageError like the parsers above, with an example.
+ * and in shell completion; anything else is a UsageError like the parsers above, with an example
+ * (an argument's own, e.g. "Example: nexus sync auto on"; an option's is "For example: --format json").
  */
-export function oneOf<T extends Option | Argument>(target: T, values: readonly string[], example: string): T {
+export function oneOf<T extends Option | Argument>(
+  target: T,
+  values: readonly string[],
+  example?: string,
+): T {
   const name = target instanceof Option ? (target.long ?? target.name()) : `<${target.name()}>`;
+  example ??= `For example: ${target instanceof Option ? `${name} ` : ""}${values[0]}`;
   (target as Option).choices(values).argParser((value: string) => {
     if (values.includes(value)) return value;
     throw new UsageError(`${name} must be one of ${values.join(", ")}, got ${shown(value)}.`, example);
