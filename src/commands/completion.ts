@@ -11,7 +11,7 @@ export function registerCompletion(program: Command): void {
     .description("print a shell completion script: source <(nexus completion bash)")
     .addArgument(
       oneOf(
-        new Argument("[shell]", "the shell").default("bash"),
+        new Argument("[shell]", "bash, zsh or fish").default("bash"),
         SHELLS,
         "For example: source <(nexus completion bash)",
       ),
