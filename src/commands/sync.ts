@@ -1,6 +1,7 @@
-import type { Command } from "commander";
+import { Argument, type Command, Option } from "commander";
 import type { Db } from "../core/db.js";
 import { ExitCode } from "../core/errors.js";
+import { oneOf } from "../core/options.js";
 import { info, printJson, printLine, success, warn } from "../core/output.js";
 import { jsonOption } from "./common.js";
 
@@ -12,13 +13,10 @@ export function registerSync(program: Command, telemetryDb: () => Promise<Db>): 
     .command("setup")
     .description("configure the endpoint")
     .requiredOption("--endpoint <url>", "e.g. https://collector:4318/v1/logs")
-    .option("--format <format>", "otlp or json", "otlp")
+    .addOption(oneOf(new Option("--format <format>", "what is sent").default("otlp"), ["otlp", "json"]))
     .option("--allow-http", "permit plain http (trusted networks only)")
-    .action(async (o: { endpoint: string; format: string; allowHttp?: boolean }) => {
+    .action(async (o: { endpoint: string; format: "otlp" | "json"; allowHttp?: boolean }) => {
       const { setupSync } = await import("../telemetry/sync.js");
-      const { UsageError } = await import("../core/errors.js");
-      if (o.format !== "otlp" && o.format !== "json")
-        throw new UsageError(`Unknown format "${o.format}".`, "Use --format otlp or --format json.");
       setupSync(await telemetryDb(), { endpoint: o.endpoint, format: o.format, allowHttp: o.allowHttp });
       success(
         `Sync set up: ${o.format} → ${o.endpoint}. Nothing is sent until \`nexus sync now\` (or \`nexus sync auto on\`).`,
@@ -26,13 +24,11 @@ export function registerSync(program: Command, telemetryDb: () => Promise<Db>): 
     });
   defineSyncNow(sync, program, telemetryDb);
   sync
-    .command("auto <state>")
+    .command("auto")
     .description("on: upload in the background after commands, at most once an hour; off: only `sync now`")
-    .action(async (state: string) => {
+    .addArgument(oneOf(new Argument("<state>", "on or off"), ["on", "off"], "Example: nexus sync auto on"))
+    .action(async (state: "on" | "off") => {
       const { setSetting } = await import("../telemetry/store.js");
-      const { UsageError } = await import("../core/errors.js");
-      if (state !== "on" && state !== "off")
-        throw new UsageError(`Use "on" or "off", not "${state}".`, "Example: nexus sync auto on");
       setSetting(await telemetryDb(), "sync.auto", state === "on" ? "1" : "0");
       success(`Automatic sync ${state}.`);
     });
