@@ -10,7 +10,8 @@ const BATCH = 500;
 
 export interface SyncSetup {
   endpoint: string;
-  format: "otlp" | "json";
+  /** "otlp" or "json". */
+  format: string;
   allowHttp?: boolean;
 }
 
@@ -23,7 +24,10 @@ export interface SyncTarget {
 }
 
 export function setupSync(db: Db, setup: SyncSetup): void {
-  checkEndpoint({ ...setup, allowHttp: Boolean(setup.allowHttp), source: "config" });
+  const { format } = setup;
+  if (format !== "otlp" && format !== "json")
+    throw new UsageError(`Unknown format "${format}".`, "Use --format otlp or --format json.");
+  checkEndpoint({ ...setup, format, allowHttp: Boolean(setup.allowHttp), source: "config" });
   setSetting(db, "sync.endpoint", setup.endpoint);
   setSetting(db, "sync.format", setup.format);
   setSetting(db, "sync.allow_http", setup.allowHttp ? "1" : undefined);
@@ -73,6 +77,26 @@ export function syncTarget(db: Db, options: { allowHttp?: boolean } = {}): SyncT
   };
 }
 
+/** `sync auto on|off`: upload in the background after commands, or only on `sync now`. */
+export function setAutoSync(db: Db, state: string): void {
+  if (state !== "on" && state !== "off")
+    throw new UsageError(`Use "on" or "off", not "${state}".`, "Example: nexus sync auto on");
+  setSetting(db, "sync.auto", state === "on" ? "1" : "0");
+}
+
+/** Endpoint, pending events, last attempt and error: what `sync status` shows. */
+export function syncStatus(db: Db) {
+  return {
+    target: syncTarget(db) ?? null,
+    auto: getSetting(db, "sync.auto") === "1",
+    pending: pendingCount(db),
+    lastAttempt: getSetting(db, "sync.last_attempt") ?? null,
+    lastSuccess: getSetting(db, "sync.last_success") ?? null,
+    lastError: getSetting(db, "sync.last_error") ?? null,
+    retryNotBefore: getSetting(db, "sync.retry_not_before") ?? null,
+  };
+}
+
 export function pendingCount(db: Db): number {
   return db
     .prepare("SELECT COUNT(*) FROM events WHERE id > ?")
@@ -110,13 +134,23 @@ function instanceId(db: Db): string {
   return id;
 }
 
+/** Uploads what is pending (see `upload`); a failure is kept as `sync.last_error` and thrown. */
+export async function syncNow(db: Db, version: string, options: SyncOptions = {}): Promise<SyncResult> {
+  try {
+    return await upload(db, version, options);
+  } catch (error) {
+    setSetting(db, "sync.last_error", (error as Error).message);
+    throw error;
+  }
+}
+
 /**
  * Uploads the events after the watermark in batches. The watermark moves after a batch is answered:
  * accepted (a partial success's rejections are reported and recorded) or refused with a 400 (never
  * retried: recorded and skipped, so one bad batch cannot block the next). Any other failure keeps the
  * batch queued for the next sync.
  */
-export async function syncNow(db: Db, version: string, options: SyncOptions = {}): Promise<SyncResult> {
+async function upload(db: Db, version: string, options: SyncOptions): Promise<SyncResult> {
   const target = syncTarget(db, options);
   if (!target)
     throw new UsageError(
