@@ -1,5 +1,6 @@
 import type { Command } from "commander";
-import { positiveInt } from "../core/options.js";
+import { UsageError } from "../core/errors.js";
+import { positiveInt, writeUserFile } from "../core/options.js";
 import { info, printer, printJson, printLine, printTable, success } from "../core/output.js";
 import { jsonOption } from "./common.js";
 import { registerSync } from "./sync.js";
@@ -189,7 +190,6 @@ function defineExport(program: Command): void {
     .action(async (o: { format: string; sql?: boolean; output?: string }) => {
       const { exportCsv, exportJson, exportSql } = await import("../telemetry/export.js");
       if (!o.sql && !["json", "csv"].includes(o.format)) {
-        const { UsageError } = await import("../core/errors.js");
         throw new UsageError(
           `Unknown export format "${o.format}".`,
           "Use --format json, --format csv, or --sql.",
@@ -198,7 +198,6 @@ function defineExport(program: Command): void {
       const db = await telemetryDb();
       const text = o.sql ? exportSql(db) : o.format === "csv" ? exportCsv(db) : exportJson(db);
       if (!o.output) return void process.stdout.write(text);
-      const { writeUserFile } = await import("../core/options.js");
       await writeUserFile(o.output, text, `-o nexus-telemetry.${o.sql ? "sql" : o.format}`);
       success(`Exported to ${o.output}.`);
     });
@@ -231,7 +230,6 @@ function defineDashboard(program: Command): void {
         );
       }
       const { renderDashboardHtml } = await import("../telemetry/dashboard-html.js");
-      const { writeUserFile } = await import("../core/options.js");
       await writeUserFile(o.html, renderDashboardHtml(data), "--html dashboard.html");
       success(`Dashboard written to ${o.html}.`);
     });
