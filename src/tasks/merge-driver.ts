@@ -33,17 +33,11 @@ export function repairConflictMarkers(text: string, base = ""): { conflicted: bo
   return { conflicted: true, text: formatTasks(merged) };
 }
 
-export interface TaskSync {
-  /** Conflict markers were found and both sides merged. */
-  repaired: boolean;
-  /** Tasks indexed afterwards. */
-  tasks: number;
-  /** Where the merge base came from (see merge-base.ts), or null when none was found. */
-  base: string | null;
-}
-
-/** `task sync`: merges conflict markers in tasks.jsonl from the merge base (as the driver does) and rebuilds the index. */
-export async function syncTasks(tc: TaskContext): Promise<TaskSync> {
+/**
+ * `task sync`: merges conflict markers in tasks.jsonl from the merge base (as the driver does) and
+ * rebuilds the index. `base`: where the merge base came from (merge-base.ts), null when none was found.
+ */
+export async function syncTasks(tc: TaskContext) {
   const { store } = tc;
   const text = readText(store.file);
   const base = /^<{7}/m.test(text) ? await conflictBase(tc.paths, store.file, text) : undefined;

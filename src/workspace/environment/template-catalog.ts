@@ -6,17 +6,8 @@ async function templatesDir(): Promise<string> {
   return (await findRepository().catch(() => undefined))?.templatesDir ?? "/nonexistent";
 }
 
-export interface TemplateRow {
-  name: string;
-  source: string;
-  description: string;
-  services: string[];
-  /** Why the template cannot be used, when it is invalid. */
-  error?: string;
-}
-
 /** `template list`: every template by name, an invalid one with its error instead of failing the list. */
-export async function listTemplates(): Promise<TemplateRow[]> {
+export async function listTemplates() {
   const dir = await templatesDir();
   return Promise.all(
     listTemplateNames(dir).map(async ({ name, source }) => {
@@ -24,7 +15,7 @@ export async function listTemplates(): Promise<TemplateRow[]> {
         const t = await loadTemplate(name, dir);
         return { name, source, description: t.description, services: t.services ?? [], error: undefined };
       } catch (error) {
-        return { name, source, description: "", services: [], error: (error as Error).message };
+        return { name, source, description: "", services: [] as string[], error: (error as Error).message };
       }
     }),
   );
