@@ -1,6 +1,7 @@
-import type { Command } from "commander";
-import { nonEmpty } from "../core/options.js";
+import { type Command, Option } from "commander";
+import { nonEmpty, oneOf } from "../core/options.js";
 import { info, printJson, printLine, printTable, success, warn } from "../core/output.js";
+import { SEVERITIES, type Severity } from "../dogfood/friction-format.js";
 import { jsonOption } from "./common.js";
 
 async function paths() {
@@ -19,9 +20,11 @@ export function registerDogfood(program: Command): void {
       "--type <type>",
       "command_confusion, slow, error, missing_feature, docs, setup, other, ...",
     )
-    .option("--severity <severity>", "low, medium or high", "medium")
+    .addOption(
+      oneOf(new Option("--severity <severity>", "how much it got in the way").default("medium"), SEVERITIES),
+    )
     .option("--workaround <text>", "what you did instead", nonEmpty("--workaround"))
-    .action(async (text: string, o: { type: string; severity: string; workaround?: string }) => {
+    .action(async (text: string, o: { type: string; severity: Severity; workaround?: string }) => {
       const { addFriction } = await import("../dogfood/friction.js");
       const entry = addFriction(await paths(), { text, ...o });
       success(`${entry.id} added to .nexus/dogfooding/friction-log.md`);

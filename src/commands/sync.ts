@@ -1,6 +1,7 @@
-import type { Command } from "commander";
+import { Argument, type Command, Option } from "commander";
 import type { Db } from "../core/db.js";
 import { ExitStatus } from "../core/errors.js";
+import { oneOf } from "../core/options.js";
 import { info, printJson, printLine, success, warn } from "../core/output.js";
 import type { SyncResult } from "../telemetry/sync.js";
 import { jsonOption } from "./common.js";
@@ -13,9 +14,9 @@ export function registerSync(program: Command, telemetryDb: () => Promise<Db>): 
     .command("setup")
     .description("configure the endpoint")
     .requiredOption("--endpoint <url>", "e.g. https://collector:4318/v1/logs")
-    .option("--format <format>", "otlp or json", "otlp")
+    .addOption(oneOf(new Option("--format <format>", "what is sent").default("otlp"), ["otlp", "json"]))
     .option("--allow-http", "permit plain http (trusted networks only)")
-    .action(async (o: { endpoint: string; format: string; allowHttp?: boolean }) => {
+    .action(async (o: { endpoint: string; format: "otlp" | "json"; allowHttp?: boolean }) => {
       const { setupSync } = await import("../telemetry/sync.js");
       setupSync(await telemetryDb(), { endpoint: o.endpoint, format: o.format, allowHttp: o.allowHttp });
       success(
@@ -24,11 +25,12 @@ export function registerSync(program: Command, telemetryDb: () => Promise<Db>): 
     });
   defineSyncNow(sync, program, telemetryDb);
   sync
-    .command("auto <state>")
+    .command("auto")
     .description("on: upload in the background after commands, at most once an hour; off: only `sync now`")
-    .action(async (state: string) => {
+    .addArgument(oneOf(new Argument("<state>", "on or off"), ["on", "off"], "Example: nexus sync auto on"))
+    .action(async (state: "on" | "off") => {
       const { setAutoSync } = await import("../telemetry/sync.js");
-      setAutoSync(await telemetryDb(), state);
+      setAutoSync(await telemetryDb(), state === "on");
       success(`Automatic sync ${state}.`);
     });
   defineSyncStatus(sync, telemetryDb);

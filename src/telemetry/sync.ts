@@ -10,8 +10,7 @@ const BATCH = 500;
 
 export interface SyncSetup {
   endpoint: string;
-  /** "otlp" or "json". */
-  format: string;
+  format: "otlp" | "json";
   allowHttp?: boolean;
 }
 
@@ -24,10 +23,7 @@ export interface SyncTarget {
 }
 
 export function setupSync(db: Db, setup: SyncSetup): void {
-  const { format } = setup;
-  if (format !== "otlp" && format !== "json")
-    throw new UsageError(`Unknown format "${format}".`, "Use --format otlp or --format json.");
-  checkEndpoint({ ...setup, format, allowHttp: Boolean(setup.allowHttp), source: "config" });
+  checkEndpoint({ ...setup, allowHttp: Boolean(setup.allowHttp), source: "config" });
   setSetting(db, "sync.endpoint", setup.endpoint);
   setSetting(db, "sync.format", setup.format);
   setSetting(db, "sync.allow_http", setup.allowHttp ? "1" : undefined);
@@ -78,10 +74,8 @@ export function syncTarget(db: Db, options: { allowHttp?: boolean } = {}): SyncT
 }
 
 /** `sync auto on|off`: upload in the background after commands, or only on `sync now`. */
-export function setAutoSync(db: Db, state: string): void {
-  if (state !== "on" && state !== "off")
-    throw new UsageError(`Use "on" or "off", not "${state}".`, "Example: nexus sync auto on");
-  setSetting(db, "sync.auto", state === "on" ? "1" : "0");
+export function setAutoSync(db: Db, on: boolean): void {
+  setSetting(db, "sync.auto", on ? "1" : "0");
 }
 
 /** Endpoint, pending events, last attempt and error: what `sync status` shows. */

@@ -120,6 +120,8 @@ export function buildOverride(input: OverrideInput, services: string[]): Record<
   const builds = services.some((name) => model.services[name]?.build);
   return {
     name: projectName(ref),
+    // Compose ignores x- keys; a rebuilt nexus.db reads the workspace's profiles back from here.
+    ...(env.profiles?.length ? { "x-nexus": { profiles: env.profiles } } : {}),
     services: out,
     ...(builds && input.host.caFile
       ? { secrets: { [CA_SECRET]: { file: escapeDollars(input.host.caFile) } } }
