@@ -40,8 +40,7 @@ function defineList(friction: Command): void {
     .option("--open", "only unresolved entries")
     .action(async (o: { since?: string; open?: boolean; json?: boolean }) => {
       const { listFriction } = await import("../dogfood/friction.js");
-      const { checkDate } = await import("../dogfood/daily-log.js");
-      const { entries, conflicted } = listFriction(await paths(), o.since && checkDate(o.since));
+      const { entries, conflicted } = listFriction(await paths(), o.since);
       if (conflicted)
         warn(
           "the friction log has merge conflict markers: `nexus friction repair` rewrites it with every entry once",
@@ -96,26 +95,13 @@ function defineLog(program: Command): void {
     .option("--satisfaction <n>", "1 to 10")
     .option("--improvement <text>", "the one improvement that would help most")
     .action(async (date: string | undefined, o: LogOptions) => {
-      const { checkDate, checkSatisfaction } = await import("../dogfood/daily-log.js");
-      const { today } = await import("../dogfood/friction.js");
-      const day = checkDate(date ?? today());
-      const answers = await askMissing(o);
-      const { openTelemetry } = await import("../telemetry/store.js");
-      const { writeDayLog } = await import("../dogfood/summary.js");
-      const db = await openTelemetry();
-      try {
-        const result = await writeDayLog(db, day, {
-          wishList: answers.wish,
-          satisfaction:
-            answers.satisfaction === undefined ? undefined : checkSatisfaction(Number(answers.satisfaction)),
-          improvement: answers.improvement,
-        });
-        if (o.json) return printJson(result.log);
-        printLine(result.text.trimEnd());
-        success(`written to ${result.file}`);
-      } finally {
-        db.close();
-      }
+      const { logDay, writeDayLog } = await import("../dogfood/summary.js");
+      const day = logDay(date);
+      const { wish, satisfaction, improvement } = await askMissing(o);
+      const result = await writeDayLog(day, { wishList: wish, satisfaction, improvement });
+      if (o.json) return printJson(result.log);
+      printLine(result.text.trimEnd());
+      success(`written to ${result.file}`);
     });
 }
 

@@ -74,12 +74,10 @@ function defineReady(task: Command): void {
 function defineShow(task: Command): void {
   jsonOption(task.command("show <id>").description("everything about a task, with its full history")).action(
     async (id: string, o: { json?: boolean }) => {
-      const tc = await tasks(undefined, id);
-      const t = tc.store.get(id);
-      const { unverifiedReason, reviewReason } = await import("../tasks/integrity.js");
-      const why = unverifiedReason(t, tc.store.trust);
-      const unverified = why !== undefined;
-      if (o.json) return printJson({ ...t, unverified, ...(why ? { unverifiedReason: why } : {}) });
+      const { showTask, reviewReason } = await import("../tasks/integrity.js");
+      const t = showTask((await tasks(undefined, id)).store, id);
+      const { unverified, unverifiedReason: why } = t;
+      if (o.json) return printJson(t);
       printLine(
         `${style.bold(t.id)}  ${statusLabel(t.status, unverified)}  P${t.priority}  ${oneLine(t.title)}`,
       );

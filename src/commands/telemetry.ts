@@ -1,5 +1,5 @@
 import { type Command, Option } from "commander";
-import { oneOf, positiveInt } from "../core/options.js";
+import { oneOf, positiveInt, writeUserFile } from "../core/options.js";
 import { info, printer, printJson, printLine, printTable, success } from "../core/output.js";
 import { jsonOption } from "./common.js";
 import { registerSync } from "./sync.js";
@@ -191,7 +191,6 @@ function defineExport(program: Command): void {
       const db = await telemetryDb();
       const text = o.sql ? exportSql(db) : o.format === "csv" ? exportCsv(db) : exportJson(db);
       if (!o.output) return void process.stdout.write(text);
-      const { writeUserFile } = await import("../core/options.js");
       await writeUserFile(o.output, text, `-o nexus-telemetry.${o.sql ? "sql" : o.format}`);
       success(`Exported to ${o.output}.`);
     });
@@ -224,7 +223,6 @@ function defineDashboard(program: Command): void {
         );
       }
       const { renderDashboardHtml } = await import("../telemetry/dashboard-html.js");
-      const { writeUserFile } = await import("../core/options.js");
       await writeUserFile(o.html, renderDashboardHtml(data), "--html dashboard.html");
       success(`Dashboard written to ${o.html}.`);
     });

@@ -76,7 +76,9 @@ export function addFriction(paths: Pick<ProjectPaths, "nexusDir">, input: AddFri
   return entry;
 }
 
+/** Entries on or after `since` (YYYY-MM-DD, checked), and whether git left conflict markers. */
 export function listFriction(paths: Pick<ProjectPaths, "nexusDir">, since?: string) {
+  if (since) checkDate(since);
   const { entries, conflicted } = readFriction(paths);
   return { entries: entries.filter((e) => !since || e.date >= since), conflicted };
 }
@@ -108,4 +110,11 @@ export function repairFriction(paths: Pick<ProjectPaths, "nexusDir">): {
 export function today(now = new Date()): string {
   const local = new Date(now.getTime() - now.getTimezoneOffset() * 60_000);
   return local.toISOString().slice(0, 10);
+}
+
+export function checkDate(date: string): string {
+  const parsed = new Date(`${date}T00:00:00`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(parsed.getTime()) || !parsed.toISOString())
+    throw new UsageError(`Bad date "${date}".`, "Use YYYY-MM-DD, e.g. nexus log 2026-11-25.");
+  return date;
 }
