@@ -39,3 +39,8 @@ export function setDiagnostics(report: Report): void {
 export function diagnose(message: string): void {
   diagnostics.debug(message);
 }
+
+/** A warning from work no command waits on (a corrupt telemetry database rebuilt): shown where diagnostics are. */
+export function warnBackground(message: string): void {
+  diagnostics.warn(message);
+}

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { basename, join } from "node:path";
 import type { NexusConfig } from "../core/config.js";
 import { loadConfigCached } from "../core/config-cache.js";
@@ -7,7 +6,7 @@ import { UsageError } from "../core/errors.js";
 import { ensureMergeDriver } from "../core/merge-driver-config.js";
 import { findProject, type ProjectPaths, packageRoot, workspaceFromCwd } from "../core/paths.js";
 import type { Report } from "../core/report.js";
-import { validateWorkspaceName } from "./names.js";
+import { repositoryId, validateWorkspaceName } from "./names.js";
 import { WorkspaceStore } from "./store.js";
 
 export interface ProjectContext {
@@ -27,7 +26,7 @@ export async function openProject(
   const config = await loadConfigCached(paths, db);
   // git config is not cloned: every project command re-registers the tasks.jsonl merge driver.
   await ensureMergeDriver(paths);
-  const repoId = createHash("sha256").update(paths.root).digest("hex").slice(0, 12);
+  const repoId = repositoryId(paths.root);
   const ctx = { paths, config, db, store: new WorkspaceStore(db), repoId };
   // The database is a cache: a new one (deleted, fresh clone) gets its workspace records back once.
   if (!db.prepare("SELECT 1 FROM cache WHERE key = 'workspaces:rebuilt'").get()) {

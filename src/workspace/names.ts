@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { preview, UsageError } from "../core/errors.js";
 
 export const LABELS = {
@@ -21,6 +22,11 @@ export function validateWorkspaceName(name: string): string {
 
 export function branchName(workspace: string): string {
   return `nexus/${workspace}`;
+}
+
+/** A repository's id (labels, project names, aliases): from its root folder, the same in every command. */
+export function repositoryId(root: string): string {
+  return createHash("sha256").update(root).digest("hex").slice(0, 12);
 }
 
 /** A workspace is known by its name within one repository: names repeat across repositories. */
