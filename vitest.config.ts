@@ -1,4 +1,5 @@
 import { defineConfig } from "vitest/config";
+import { CLI_TESTS } from "./test/kinds.js";
 
 export default defineConfig({
   test: {
@@ -20,8 +21,19 @@ export default defineConfig({
       },
       {
         extends: true,
+        // CLI tests without Docker (test/kinds.ts lists them): files run in parallel.
+        test: { name: "cli", include: CLI_TESTS },
+      },
+      {
+        extends: true,
         // Docker tests share one engine: run their files one after another.
-        test: { name: "docker", include: ["test/**/*.test.ts"], fileParallelism: false, testTimeout: 600_000 },
+        test: {
+          name: "docker",
+          include: ["test/**/*.test.ts"],
+          exclude: CLI_TESTS,
+          fileParallelism: false,
+          testTimeout: 600_000,
+        },
       },
     ],
   },

@@ -7,11 +7,18 @@
 # key-only sshd when the image has one (inetd: only its setup, for `docker exec … sshd -i`, which the
 # host's ssh runs for an image that is not Nexus's own and so has no port). Prints user=NAME and
 # sshd=started|inetd|absent.
+# The SSH keys come in this exec's environment, at every start: the client key to authorise and the
+# host key pair to serve (the host pins it). A running container so takes new keys when the host's
+# ~/.nexus was deleted and made again. They are not exported to sessions.
 set -eu
 uid=$1
 gid=$2
 want=${3:-}
 ssh=${4:-nossh}
+authorized=${NEXUS_SSH_AUTHORIZED_KEY:-}
+host_key=${NEXUS_SSH_HOST_KEY:-}
+host_pub=${NEXUS_SSH_HOST_KEY_PUB:-}
+unset NEXUS_SSH_AUTHORIZED_KEY NEXUS_SSH_HOST_KEY NEXUS_SSH_HOST_KEY_PUB
 
 name_of() { awk -F: -v id="$2" '$3 == id { print $1; exit }' "$1"; }
 exists() { grep -q "^$1:" /etc/passwd; }
@@ -74,19 +81,47 @@ trust_host_ca() {
   (update-ca-certificates >/dev/null 2>&1 &)
 }
 
+# Writes FILE with MODE and CONTENT when it differs, whole (renamed into place): `sshd -i` may read it now.
+put() {
+  if [ "$(cat "$1" 2>/dev/null)" = "$3" ]; then return 0; fi
+  (umask 077 && printf '%s\n' "$3" > "$1.nexus-new")
+  chmod "$2" "$1.nexus-new"
+  mv -f "$1.nexus-new" "$1"
+}
+
+# rekeyed=yes when the host key is not the one a running sshd may serve.
+install_keys() {
+  rekeyed=no
+  [ "$(cat /etc/ssh/ssh_host_ed25519_key 2>/dev/null)" = "$host_key" ] || rekeyed=yes
+  put /etc/ssh/ssh_host_ed25519_key 600 "$host_key"
+  put /etc/ssh/ssh_host_ed25519_key.pub 644 "$host_pub"
+  put /etc/ssh/nexus_authorized_keys 644 "$authorized"
+}
+
+# A live process (a zombie left for a PID 1 that reaps nothing has closed its port already).
+alive() { [ -r "/proc/$1/status" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status"; }
+
 start_sshd() {
-  if [ "$ssh" = nossh ] || [ ! -x /usr/sbin/sshd ] || [ ! -f /run/nexus/ssh/authorized_keys ]; then
+  if [ "$ssh" = nossh ] || [ ! -x /usr/sbin/sshd ] || [ -z "$authorized" ]; then
     echo "sshd=absent"
     return
   fi
+  install_keys
   # After a restart the old pid file names a pid that another process may have now: ask for sshd by name.
   if [ "$ssh" = ssh ] && [ -f /run/nexus-sshd.pid ] && [ "$(cat "/proc/$(cat /run/nexus-sshd.pid)/comm" 2>/dev/null)" = sshd ]; then
-    echo "sshd=started"
-    return
+    # A new client key is read at the next login; a new host key only by a new sshd (open sessions stay).
+    if [ "$rekeyed" = no ]; then
+      echo "sshd=started"
+      return
+    fi
+    pid=$(cat /run/nexus-sshd.pid)
+    kill "$pid" 2>/dev/null || true
+    tries=0
+    while alive "$pid" && [ "$tries" -lt 50 ]; do
+      sleep 0.1
+      tries=$((tries + 1))
+    done
   fi
-  install -m 600 /run/nexus/ssh/ssh_host_ed25519_key /etc/ssh/ssh_host_ed25519_key
-  install -m 644 /run/nexus/ssh/ssh_host_ed25519_key.pub /etc/ssh/ssh_host_ed25519_key.pub
-  install -m 644 /run/nexus/ssh/authorized_keys /etc/ssh/nexus_authorized_keys
   # A locked password ("!", useradd's default) makes sshd refuse even a key: no password at all instead.
   [ -f /etc/shadow ] && sed -i "s/^$user:![^:]*:/$user:*:/" /etc/shadow
   cat > /etc/nexus/ssh-session.sh <<SESSION

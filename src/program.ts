@@ -14,9 +14,9 @@ import { registerTask } from "./commands/task.js";
 import { registerTelemetry } from "./commands/telemetry.js";
 import { registerTemplate } from "./commands/template.js";
 import { registerWorkspace } from "./commands/workspace.js";
-import { ExitCode, environmentError, isNexusError } from "./core/errors.js";
+import { ExitCode, ExitStatus, environmentError, isNexusError } from "./core/errors.js";
 import { listen, settled } from "./core/events.js";
-import { printer, setOutputMode, style, visible } from "./core/output.js";
+import { printError, printer, printUnexpected, setOutputMode } from "./core/output.js";
 import { setDiagnostics } from "./core/report.js";
 import { recordEvent } from "./telemetry/listener.js";
 
@@ -65,25 +65,30 @@ export function reportError(thrown: unknown): number {
     return error.exitCode === 0 ||
       error.code === "commander.helpDisplayed" ||
       error.code === "commander.version"
-      ? 0
+      ? ExitCode.ok
       : ExitCode.usage;
   }
+  // The command rendered its outcome already: only its exit code is left to set.
+  if (error instanceof ExitStatus) return error.exitCode;
   if (isNexusError(error)) {
-    // Messages quote what was given (a title, a name, a file's content): shown, never obeyed.
-    process.stderr.write(`${style.error("error:")} ${visible(error.message, { multiline: true })}\n`);
-    if (error.hint)
-      process.stderr.write(`${style.dim("hint:")} ${visible(error.hint, { multiline: true })}\n`);
+    printError(error);
     return error.exitCode;
   }
-  const detail = (error as Error)?.stack ?? String(error);
-  process.stderr.write(`${style.error("unexpected error:")} ${visible(detail, { multiline: true })}\n`);
-  process.stderr.write("This is a bug in Nexus; please report it with the output above.\n");
+  printUnexpected(error);
   return ExitCode.failure;
 }
 
 /** A NexusError as it is; a write the machine refused (disk full, read-only, no permission) typed. */
 function typed(error: unknown): unknown {
   return isNexusError(error) ? error : (environmentError(error) ?? error);
+}
+
+/** What telemetry records as the error's category (an ExitStatus carries its own, or none). */
+function categoryOf(error: unknown): string | undefined {
+  if (error instanceof ExitStatus) return error.category;
+  const known = typed(error);
+  if (isNexusError(known)) return known.category;
+  return error instanceof CommanderError ? "validation" : "internal";
 }
 
 let started: { action: Command; at: number } | undefined;
@@ -96,15 +101,10 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   const unlisten = listen(recordEvent);
   try {
     await buildProgram().parseAsync(argv);
-    code = typeof process.exitCode === "number" ? process.exitCode : 0;
+    code = ExitCode.ok;
   } catch (error) {
     code = reportError(error);
-    const known = typed(error);
-    category = isNexusError(known)
-      ? known.category
-      : error instanceof CommanderError
-        ? "validation"
-        : "internal";
+    category = categoryOf(error);
   }
   await settled();
   unlisten();

@@ -72,6 +72,9 @@ describe("nexus completion bash", () => {
       expect.arrayContaining(["node-postgres", "go-postgres", "python-postgres", "none"]),
     );
     expect(complete(file, "nexus task create T -w ")).toEqual(["feature-auth"]);
+    expect(complete(file, "nexus task list --status ")).toContain("awaiting_review");
+    expect(complete(file, "nexus export --format ")).toEqual(["json", "csv"]);
+    expect(complete(file, "nexus sync auto ")).toEqual(["on", "off"]);
   });
 
   it("completes workspace names and task ids from the repository", async () => {
@@ -86,7 +89,8 @@ describe("nexus completion bash", () => {
   it("refuses an unknown shell, and lists nothing for an unknown kind", async () => {
     const bad = await runCli(["completion", "tcsh"], repo);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain("bash, zsh and fish");
+    expect(bad.stderr).toContain('<shell> must be one of bash, zsh, fish, got "tcsh".');
+    expect(bad.stderr).toContain("hint: For example: source <(nexus completion bash)");
     const list = await runCli(["completion", "--list", "nothing"], repo);
     expect(list).toMatchObject({ code: 0, stdout: "" });
   });

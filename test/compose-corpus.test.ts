@@ -137,7 +137,6 @@ async function mergedFor(entry: CorpusEntry): Promise<Merged> {
       gitCommonDir: ctx.paths.gitCommonDir,
       gitWritable: [join(ctx.paths.gitCommonDir, "objects")],
       runtimeScript: runtimeScript(),
-      sshDir: env.ssh ? join(process.env.NEXUS_HOME!, "ssh", "container") : undefined,
     },
     host: await hostSetup(repo),
     images: {},
@@ -148,7 +147,7 @@ async function mergedFor(entry: CorpusEntry): Promise<Merged> {
   writeFileSync(override, overrideYaml(buildOverride(input, services)));
   const devEnvKeys = Object.keys(devEnvironment(input));
   const devTargets = [env.workspaceFolder, ctx.paths.gitCommonDir, join(ctx.paths.gitCommonDir, "objects")];
-  devTargets.push("/run/nexus/init.sh", "/run/nexus/ssh");
+  devTargets.push("/run/nexus/init.sh");
   devTargets.push("/run/nexus/ca.crt");
   const merged = { env, model, services, ports, repoId: ctx.repoId, project, override, notes };
   return { ...merged, devEnvKeys, devTargets };

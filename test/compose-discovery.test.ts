@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Dockerode from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -122,6 +122,18 @@ describe.skipIf(!hasDocker)("a compose file in server/, found and run as Compose
     expect((await cli(["workspace", "down", name])).code).toBe(0);
     const up = await cli(["workspace", "up", name]);
     expect(up.code, up.stderr).toBe(0);
+    expect(
+      (await new Dockerode().getContainer(await containerId(name, "tools", repo)).inspect()).State.Running,
+    ).toBe(true);
+    // .nexus/nexus.db is a cache: rebuilt from git and Docker, the record gets its profiles back from
+    // the override's x-nexus block, so a later `up` still starts the profiled service.
+    for (const f of ["nexus.db", "nexus.db-wal", "nexus.db-shm"])
+      rmSync(join(repo, ".nexus", f), { force: true });
+    const listed = await cli(["workspace", "list", "--json"]);
+    expect(listed.code, listed.stderr).toBe(0);
+    await new Dockerode().getContainer(await containerId(name, "tools", repo)).stop();
+    const again = await cli(["workspace", "up", name]);
+    expect(again.code, again.stderr).toBe(0);
     expect(
       (await new Dockerode().getContainer(await containerId(name, "tools", repo)).inspect()).State.Running,
     ).toBe(true);

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -7,7 +7,7 @@ import { writeAtomic } from "../src/core/atomic.js";
 import { environmentError, NexusError } from "../src/core/errors.js";
 import { reportError } from "../src/program.js";
 import { sshPaths, writeHostEntry } from "../src/workspace/setup/ssh.js";
-import { runCli } from "./helpers/cli.js";
+import { runCli, spawnCli } from "./helpers/cli.js";
 import { gitRepo, isolatedHome, tempDir } from "./helpers/fs.js";
 
 const mounted: string[] = [];
@@ -126,5 +126,55 @@ describe("environment failures", () => {
     const workspaces = await runCli(["workspace", "list"], repo);
     expect(workspaces.code).toBe(0);
     expect(workspaces.stdout).toContain("kept");
+  });
+  it("a corrupt ~/.nexus/telemetry.db (garbage, truncated, empty) is moved aside and rebuilt", async () => {
+    const home = isolatedHome();
+    const repo = gitRepo();
+    expect((await runCli(["init"], repo)).code).toBe(0);
+    const file = join(home, ".nexus", "telemetry.db");
+    const env = { HOME: home, NEXUS_HOME: join(home, ".nexus") };
+    // Separate processes, as a user runs them: no connection of an earlier command stays open.
+    const nexus = (args: string[]) => spawnCli(args, repo, env);
+    for (let i = 0; i < 6; i++) await nexus(["task", "create", `Recorded ${i}`]);
+    const bytes = readFileSync(file);
+    const damages: [string, Buffer][] = [
+      ["garbage", Buffer.from("not a database at all ".repeat(300))],
+      ["truncated", bytes.subarray(0, Math.max(4096, bytes.length >> 1))],
+      ["zero-length", Buffer.alloc(0)],
+    ];
+    for (const [kind, content] of damages) {
+      for (const suffix of ["-wal", "-shm"]) rmSync(file + suffix, { force: true });
+      writeFileSync(file, content);
+      const asideBefore = readdirSync(join(home, ".nexus")).filter((f) =>
+        /^telemetry\.db\.corrupt-[^-]+.*Z$/.test(f),
+      );
+      for (const args of [["task", "list"], ["stats"], ["telemetry", "status"]]) {
+        const result = await nexus(args);
+        expect(result.code, `${kind}: ${args.join(" ")}: ${result.stderr}`).toBe(0);
+        expect(result.stderr, kind).not.toMatch(/SqliteError|bug in Nexus|\n\s+at /);
+      }
+      const aside = readdirSync(join(home, ".nexus")).filter((f) =>
+        /^telemetry\.db\.corrupt-[^-]+.*Z$/.test(f),
+      );
+      // An empty file is a valid empty database: nothing to move aside. The others: one copy kept.
+      expect(aside.length - asideBefore.length, kind).toBe(kind === "zero-length" ? 0 : 1);
+    }
+    expect((await nexus(["stats", "--json"])).code).toBe(0);
+  });
+
+  it("says once that a corrupt telemetry.db was rebuilt, and records the command in the new one", async () => {
+    const home = isolatedHome();
+    const repo = gitRepo();
+    expect((await runCli(["init"], repo)).code).toBe(0);
+    const file = join(home, ".nexus", "telemetry.db");
+    for (const suffix of ["-wal", "-shm"]) rmSync(file + suffix, { force: true });
+    writeFileSync(file, "garbage ".repeat(1000));
+    const listed = await runCli(["task", "list"], repo);
+    expect(listed.code).toBe(0);
+    expect(listed.stderr.match(/telemetry\.db was corrupt/g)).toHaveLength(1);
+    expect(listed.stderr).toContain("moved to");
+    const again = await runCli(["stats", "--json"], repo);
+    expect(again.stderr).not.toContain("was corrupt");
+    expect(JSON.parse(again.stdout).commands).toBeGreaterThanOrEqual(1);
   });
 });

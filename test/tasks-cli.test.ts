@@ -80,7 +80,7 @@ describe("task commands", () => {
     expect((await runCli(["task", "create", ""], repo)).code).toBe(2);
     expect((await runCli(["task", "patterns"], repo)).stderr).toContain("No cause seen");
     expect((await runCli(["task", "list", "--status", "finished"], repo)).stderr).toContain(
-      'Unknown status "finished"',
+      '--status must be one of open, in_progress, verifying, awaiting_review, rejected, blocked, done, got "finished".',
     );
   });
 

@@ -182,10 +182,17 @@ describe("local telemetry", () => {
 describe("a broken telemetry database", () => {
   it("never makes a command fail", async () => {
     const { repo, home } = await project();
-    const { rmSync, writeFileSync } = await import("node:fs");
+    const { mkdirSync, rmSync, writeFileSync } = await import("node:fs");
     for (const f of ["telemetry.db-wal", "telemetry.db-shm"])
       rmSync(join(home, ".nexus", f), { force: true });
     writeFileSync(join(home, ".nexus", "telemetry.db"), "this is not a database");
+    // Corrupt: moved aside and rebuilt (test/environment-failures.test.ts has the cases).
+    const rebuilt = await runCli(["task", "list", "--verbose"], repo);
+    expect(rebuilt.code).toBe(0);
+    expect(rebuilt.stderr).toContain("telemetry.db was corrupt");
+    // Unopenable (here a folder in its place): the command goes on without recording.
+    rmSync(join(home, ".nexus", "telemetry.db"));
+    mkdirSync(join(home, ".nexus", "telemetry.db"));
     const result = await runCli(["task", "list", "--verbose"], repo);
     expect(result.code).toBe(0);
     expect(result.stderr).toContain("telemetry skipped");

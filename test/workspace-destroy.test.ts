@@ -40,6 +40,11 @@ describe("workspace destroy of a big worktree", () => {
     mkdirSync(stale, { recursive: true });
     writeFileSync(join(stale, "index.js"), "1\n");
 
+    // The log of a failed build (written by `up`) goes with the workspace.
+    const buildLog = join(repo, ".nexus", "logs", "build-big.log");
+    mkdirSync(join(repo, ".nexus", "logs"), { recursive: true });
+    writeFileSync(buildLog, "step 1 failed\n");
+
     const ctx = await openProject(repo);
     const started = performance.now();
     await destroyWorkspace(ctx, "big");
@@ -49,6 +54,7 @@ describe("workspace destroy of a big worktree", () => {
 
     expect(existsSync(worktree)).toBe(false);
     expect(existsSync(join(repo, ".nexus", "worktrees", "big"))).toBe(false);
+    expect(existsSync(buildLog)).toBe(false);
     expect(git(repo, "worktree", "list")).not.toContain("big");
     expect(git(repo, "branch", "--list", "nexus/big")).toContain("nexus/big");
     expect(git(repo, "status", "--porcelain")).toBe("");

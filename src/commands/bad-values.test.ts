@@ -51,6 +51,24 @@ describe("numeric options are checked before anything runs (issue 8)", () => {
   });
 });
 
+describe("options and arguments with a few words take .choices() and name them (issue 20)", () => {
+  it.each([
+    [["export", "--format", "xml"], '--format must be one of json, csv, got "xml".'],
+    [["sync", "setup", "--endpoint", "http://x", "--format", "xml"], "--format must be one of otlp, json"],
+    [["sync", "auto", "maybe"], '<state> must be one of on, off, got "maybe".'],
+    [["task", "list", "--status", "finished"], "--status must be one of open, in_progress"],
+    [["friction", "add", "x", "--type", "slow", "--severity", "urgent"], "--severity must be one of low"],
+    [["completion", "tcsh"], '<shell> must be one of bash, zsh, fish, got "tcsh".'],
+  ])("nexus %j is a usage error (exit 2) with the words and a hint", async (args, message) => {
+    const repo = await project();
+    const result = await runCli(args, repo);
+    expect(result.stderr).toContain(message);
+    expect(result.stderr).toContain("hint:");
+    expect(result.code).toBe(2);
+    clean(result.stderr);
+  });
+});
+
 describe("files the user names are written or refused with the path (issue 8)", () => {
   it("export -o into a missing folder names the path and says what to do", async () => {
     const repo = await project();

@@ -14,6 +14,27 @@ export async function project() {
   return openProject(undefined, { report: printer });
 }
 
+/** The project and the workspace NAME names, or the one the current directory is in. */
+export async function workspaceNamed(name: string | undefined) {
+  const { openProject, resolveName } = await import("../workspace/context.js");
+  const ctx = await openProject(undefined, { report: printer });
+  return { ctx, name: resolveName(ctx, name) };
+}
+
+/**
+ * `exec [NAME] -- COMMAND...`: commander drops the `--` before an action sees its arguments, so where
+ * the command starts is read from the argv commander kept (the root command's rawArgs).
+ */
+export function splitAtSeparator(command: Command, args: string[]): { name?: string; cmd?: string[] } {
+  let root = command;
+  while (root.parent) root = root.parent;
+  const argv = (root as unknown as { rawArgs?: string[] }).rawArgs ?? [];
+  const separator = argv.indexOf("--");
+  if (separator < 0) return {};
+  const length = argv.length - separator - 1;
+  return { name: args.length > length ? args[0] : undefined, cmd: args.slice(args.length - length) };
+}
+
 /** Opens the project's tasks as `actor` (--by/--agent), refusing an id or name beyond the limits first. */
 export async function tasks(actor?: string, id?: string) {
   const { checkAgentName, checkTaskId } = await import("../tasks/limits.js");

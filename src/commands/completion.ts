@@ -1,13 +1,23 @@
-import { type Command, Option } from "commander";
+import { Argument, type Command, Option } from "commander";
+import { oneOf } from "../core/options.js";
+
+const SHELLS = ["bash", "zsh", "fish"] as const;
+type Shell = (typeof SHELLS)[number];
 
 /** `nexus completion bash|zsh|fish`, and the hidden `--list KIND` the scripts call for names. */
 export function registerCompletion(program: Command): void {
   program
     .command("completion")
     .description("print a shell completion script: source <(nexus completion bash)")
-    .argument("[shell]", "bash, zsh or fish", "bash")
+    .addArgument(
+      oneOf(
+        new Argument("[shell]", "bash, zsh or fish").default("bash"),
+        SHELLS,
+        "For example: source <(nexus completion bash)",
+      ),
+    )
     .addOption(new Option("--list <kind>", "names for completion: workspaces, tasks or templates").hideHelp())
-    .action(async (shell: string, opts: { list?: string }) => {
+    .action(async (shell: Shell, opts: { list?: string }) => {
       if (opts.list !== undefined) {
         const { listNames, LIST_KINDS } = await import("../completion/list.js");
         const { packageRoot } = await import("../core/paths.js");

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { ExitCode } from "../core/errors.js";
+import { ExitStatus } from "../core/errors.js";
 import { printJson, printLine, style } from "../core/output.js";
 import { jsonOption } from "./common.js";
 
@@ -11,12 +11,14 @@ export function registerDoctor(program: Command): void {
   ).action(async (opts: { json?: boolean }) => {
     const { runDoctor } = await import("../doctor/doctor.js");
     const checks = await runDoctor();
-    if (checks.some((c) => c.status === "fail")) process.exitCode = ExitCode.failure;
-    if (opts.json) return printJson(checks);
-    const mark = { ok: style.ok("✔"), warn: style.warn("!"), fail: style.error("✖") };
-    for (const check of checks) {
-      printLine(`${mark[check.status]} ${check.name.padEnd(8)} ${check.detail}`);
-      if (check.fix) printLine(`  ${style.dim("fix:")} ${check.fix}`);
+    if (opts.json) printJson(checks);
+    else {
+      const mark = { ok: style.ok("✔"), warn: style.warn("!"), fail: style.error("✖") };
+      for (const check of checks) {
+        printLine(`${mark[check.status]} ${check.name.padEnd(8)} ${check.detail}`);
+        if (check.fix) printLine(`  ${style.dim("fix:")} ${check.fix}`);
+      }
     }
+    if (checks.some((c) => c.status === "fail")) throw ExitStatus.of("check_failed");
   });
 }

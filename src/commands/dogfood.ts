@@ -1,6 +1,7 @@
-import type { Command } from "commander";
-import { nonEmpty } from "../core/options.js";
+import { type Command, Option } from "commander";
+import { nonEmpty, oneOf } from "../core/options.js";
 import { info, printJson, printLine, printTable, success, warn } from "../core/output.js";
+import { SEVERITIES, type Severity } from "../dogfood/friction-format.js";
 import { jsonOption } from "./common.js";
 
 async function paths() {
@@ -19,9 +20,11 @@ export function registerDogfood(program: Command): void {
       "--type <type>",
       "command_confusion, slow, error, missing_feature, docs, setup, other, ...",
     )
-    .option("--severity <severity>", "low, medium or high", "medium")
+    .addOption(
+      oneOf(new Option("--severity <severity>", "how much it got in the way").default("medium"), SEVERITIES),
+    )
     .option("--workaround <text>", "what you did instead", nonEmpty("--workaround"))
-    .action(async (text: string, o: { type: string; severity: string; workaround?: string }) => {
+    .action(async (text: string, o: { type: string; severity: Severity; workaround?: string }) => {
       const { addFriction } = await import("../dogfood/friction.js");
       const entry = addFriction(await paths(), { text, ...o });
       success(`${entry.id} added to .nexus/dogfooding/friction-log.md`);
@@ -37,8 +40,7 @@ function defineList(friction: Command): void {
     .option("--open", "only unresolved entries")
     .action(async (o: { since?: string; open?: boolean; json?: boolean }) => {
       const { listFriction } = await import("../dogfood/friction.js");
-      const { checkDate } = await import("../dogfood/daily-log.js");
-      const { entries, conflicted } = listFriction(await paths(), o.since && checkDate(o.since));
+      const { entries, conflicted } = listFriction(await paths(), o.since);
       if (conflicted)
         warn(
           "the friction log has merge conflict markers: `nexus friction repair` rewrites it with every entry once",
@@ -93,26 +95,13 @@ function defineLog(program: Command): void {
     .option("--satisfaction <n>", "1 to 10")
     .option("--improvement <text>", "the one improvement that would help most")
     .action(async (date: string | undefined, o: LogOptions) => {
-      const { checkDate, checkSatisfaction } = await import("../dogfood/daily-log.js");
-      const { today } = await import("../dogfood/friction.js");
-      const day = checkDate(date ?? today());
-      const answers = await askMissing(o);
-      const { openTelemetry } = await import("../telemetry/store.js");
-      const { writeDayLog } = await import("../dogfood/summary.js");
-      const db = await openTelemetry();
-      try {
-        const result = await writeDayLog(db, day, {
-          wishList: answers.wish,
-          satisfaction:
-            answers.satisfaction === undefined ? undefined : checkSatisfaction(Number(answers.satisfaction)),
-          improvement: answers.improvement,
-        });
-        if (o.json) return printJson(result.log);
-        printLine(result.text.trimEnd());
-        success(`written to ${result.file}`);
-      } finally {
-        db.close();
-      }
+      const { logDay, writeDayLog } = await import("../dogfood/summary.js");
+      const day = logDay(date);
+      const { wish, satisfaction, improvement } = await askMissing(o);
+      const result = await writeDayLog(day, { wishList: wish, satisfaction, improvement });
+      if (o.json) return printJson(result.log);
+      printLine(result.text.trimEnd());
+      success(`written to ${result.file}`);
     });
 }
 

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { ExitCode } from "../core/errors.js";
+import { ExitStatus } from "../core/errors.js";
 import { nonEmpty, positiveNumber } from "../core/options.js";
 import { printer, printJson, printLine, success, warn } from "../core/output.js";
 import { jsonOption } from "./common.js";
@@ -48,12 +48,14 @@ export function registerProbe(program: Command): void {
         includeDaemonRestart: o.includeDaemonRestart,
         report: printer,
       });
-      if (!summary.passed) process.exitCode = ExitCode.failure;
-      if (o.json) return printJson(which === "all" ? summary : summary.probes[0]);
-      const { renderProbeYaml } = await import("../dogfood/render.js");
-      printLine(await renderProbeYaml(summary, which === "all"));
-      const failed = summary.failed.map((f) => `${f.probe} (${f.criteria.join(", ")})`).join("; ");
-      if (summary.passed) success("every success criterion passed");
-      else warn(`failed: ${failed}`);
+      if (o.json) printJson(which === "all" ? summary : summary.probes[0]);
+      else {
+        const { renderProbeYaml } = await import("../dogfood/render.js");
+        printLine(await renderProbeYaml(summary, which === "all"));
+        const failed = summary.failed.map((f) => `${f.probe} (${f.criteria.join(", ")})`).join("; ");
+        if (summary.passed) success("every success criterion passed");
+        else warn(`failed: ${failed}`);
+      }
+      if (!summary.passed) throw ExitStatus.of("check_failed");
     });
 }

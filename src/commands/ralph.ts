@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { ExitCode } from "../core/errors.js";
+import { ExitStatus } from "../core/errors.js";
 import { nonEmpty, positiveInt, positiveNumber, seconds } from "../core/options.js";
 import { info, oneLine, printer, printJson, printTable, style, success, warn } from "../core/output.js";
 import { jsonOption, tasks, withInterrupt } from "./common.js";
@@ -110,9 +110,13 @@ async function runAction(ids: string[], o: RunOptions): Promise<void> {
     },
     () => warn("stopping after the current step; the task stays resumable"),
   );
+  if (o.json) printJson(results);
+  else renderRuns(results);
   if (results.some((r) => r.status !== "done" && r.status !== "awaiting_review"))
-    process.exitCode = ExitCode.failure;
-  if (o.json) return printJson(results);
+    throw ExitStatus.of("check_failed");
+}
+
+function renderRuns(results: { task: string; status: string; iterations: unknown[]; message: string }[]) {
   if (!results.length) return info("Nothing is ready to work on.");
   for (const r of results)
     (r.status === "done" ? success : warn)(

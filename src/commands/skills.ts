@@ -49,14 +49,8 @@ function registerSkills(program: Command): void {
     .description("project skills (.nexus/skills/NAME/SKILL.md), kept up to date from feedback");
   jsonOption(skills.command("list").description("skills and what they are for")).action(
     async (o: { json?: boolean }) => {
-      const { loadSkills } = await import("../skills/skills.js");
-      const { join } = await import("node:path");
-      const list = loadSkills(join((await tasks()).paths.nexusDir, "skills")).map((s) => ({
-        name: s.name,
-        description: s.description,
-        entries: (s.body.match(/<!-- nexus:pattern /g) ?? []).length,
-        file: s.file,
-      }));
+      const { listSkills } = await import("../skills/learn.js");
+      const list = listSkills((await tasks()).paths.nexusDir);
       if (o.json) return printJson(list);
       if (!list.length)
         return info("No skills yet; Nexus adds troubleshooting entries when a failure recurs.");

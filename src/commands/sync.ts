@@ -1,7 +1,9 @@
-import type { Command } from "commander";
+import { Argument, type Command, Option } from "commander";
 import type { Db } from "../core/db.js";
-import { ExitCode } from "../core/errors.js";
+import { ExitStatus } from "../core/errors.js";
+import { oneOf } from "../core/options.js";
 import { info, printJson, printLine, success, warn } from "../core/output.js";
+import type { SyncResult } from "../telemetry/sync.js";
 import { jsonOption } from "./common.js";
 
 export function registerSync(program: Command, telemetryDb: () => Promise<Db>): void {
@@ -12,13 +14,10 @@ export function registerSync(program: Command, telemetryDb: () => Promise<Db>): 
     .command("setup")
     .description("configure the endpoint")
     .requiredOption("--endpoint <url>", "e.g. https://collector:4318/v1/logs")
-    .option("--format <format>", "otlp or json", "otlp")
+    .addOption(oneOf(new Option("--format <format>", "what is sent").default("otlp"), ["otlp", "json"]))
     .option("--allow-http", "permit plain http (trusted networks only)")
-    .action(async (o: { endpoint: string; format: string; allowHttp?: boolean }) => {
+    .action(async (o: { endpoint: string; format: "otlp" | "json"; allowHttp?: boolean }) => {
       const { setupSync } = await import("../telemetry/sync.js");
-      const { UsageError } = await import("../core/errors.js");
-      if (o.format !== "otlp" && o.format !== "json")
-        throw new UsageError(`Unknown format "${o.format}".`, "Use --format otlp or --format json.");
       setupSync(await telemetryDb(), { endpoint: o.endpoint, format: o.format, allowHttp: o.allowHttp });
       success(
         `Sync set up: ${o.format} → ${o.endpoint}. Nothing is sent until \`nexus sync now\` (or \`nexus sync auto on\`).`,
@@ -26,14 +25,12 @@ export function registerSync(program: Command, telemetryDb: () => Promise<Db>): 
     });
   defineSyncNow(sync, program, telemetryDb);
   sync
-    .command("auto <state>")
+    .command("auto")
     .description("on: upload in the background after commands, at most once an hour; off: only `sync now`")
-    .action(async (state: string) => {
-      const { setSetting } = await import("../telemetry/store.js");
-      const { UsageError } = await import("../core/errors.js");
-      if (state !== "on" && state !== "off")
-        throw new UsageError(`Use "on" or "off", not "${state}".`, "Example: nexus sync auto on");
-      setSetting(await telemetryDb(), "sync.auto", state === "on" ? "1" : "0");
+    .addArgument(oneOf(new Argument("<state>", "on or off"), ["on", "off"], "Example: nexus sync auto on"))
+    .action(async (state: "on" | "off") => {
+      const { setAutoSync } = await import("../telemetry/sync.js");
+      setAutoSync(await telemetryDb(), state === "on");
       success(`Automatic sync ${state}.`);
     });
   defineSyncStatus(sync, telemetryDb);
@@ -44,44 +41,31 @@ function defineSyncNow(sync: Command, program: Command, telemetryDb: () => Promi
     .option("--allow-http", "permit a plain http endpoint from OTEL_EXPORTER_OTLP_(LOGS_)ENDPOINT")
     .action(async (o: { json?: boolean; allowHttp?: boolean }) => {
       const { syncNow } = await import("../telemetry/sync.js");
-      const { setSetting } = await import("../telemetry/store.js");
-      const db = await telemetryDb();
-      try {
-        const result = await syncNow(db, program.version() ?? "0", { allowHttp: o.allowHttp });
-        // Refused or rejected events were sent but not stored: the command says so and fails.
-        if (result.rejected || result.skipped) process.exitCode = ExitCode.failure;
-        if (o.json) return printJson(result);
-        if (!result.rejected && !result.skipped)
-          return success(`Sent ${result.sent} events in ${result.batches} batch(es) to ${result.endpoint}.`);
-        warn(
-          `${result.accepted} of ${result.sent} events stored by ${result.endpoint}; ${result.rejected} rejected, ${result.skipped} refused (HTTP 400).`,
-        );
-        for (const problem of result.problems) printLine(`  ${problem}`);
-        info(
-          "Rejected and refused events are recorded as `error` events (`nexus insights --errors`); they are not resent.",
-        );
-      } catch (error) {
-        setSetting(db, "sync.last_error", (error as Error).message);
-        throw error;
-      }
+      const result = await syncNow(await telemetryDb(), program.version() ?? "0", { allowHttp: o.allowHttp });
+      if (o.json) printJson(result);
+      else renderSync(result);
+      // Refused or rejected events were sent but not stored: the command says so and fails.
+      if (result.rejected || result.skipped) throw ExitStatus.of("sync");
     });
+}
+
+function renderSync(result: SyncResult) {
+  if (!result.rejected && !result.skipped)
+    return success(`Sent ${result.sent} events in ${result.batches} batch(es) to ${result.endpoint}.`);
+  warn(
+    `${result.accepted} of ${result.sent} events stored by ${result.endpoint}; ${result.rejected} rejected, ${result.skipped} refused (HTTP 400).`,
+  );
+  for (const problem of result.problems) printLine(`  ${problem}`);
+  info(
+    "Rejected and refused events are recorded as `error` events (`nexus insights --errors`); they are not resent.",
+  );
 }
 
 function defineSyncStatus(sync: Command, telemetryDb: () => Promise<Db>): void {
   jsonOption(sync.command("status").description("endpoint, pending events, last attempt and error")).action(
     async (o: { json?: boolean }) => {
-      const { pendingCount, syncTarget } = await import("../telemetry/sync.js");
-      const { getSetting } = await import("../telemetry/store.js");
-      const db = await telemetryDb();
-      const status = {
-        target: syncTarget(db) ?? null,
-        auto: getSetting(db, "sync.auto") === "1",
-        pending: pendingCount(db),
-        lastAttempt: getSetting(db, "sync.last_attempt") ?? null,
-        lastSuccess: getSetting(db, "sync.last_success") ?? null,
-        lastError: getSetting(db, "sync.last_error") ?? null,
-        retryNotBefore: getSetting(db, "sync.retry_not_before") ?? null,
-      };
+      const { syncStatus } = await import("../telemetry/sync.js");
+      const status = syncStatus(await telemetryDb());
       if (o.json) return printJson(status);
       for (const [k, v] of Object.entries(status))
         printLine(

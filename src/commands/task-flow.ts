@@ -1,10 +1,9 @@
 import type { Command } from "commander";
-import { ExitCode } from "../core/errors.js";
+import { ExitStatus } from "../core/errors.js";
 import { positiveInt } from "../core/options.js";
 import {
   info,
   oneLine,
-  printer,
   printJson,
   printLine,
   printTable,
@@ -14,6 +13,7 @@ import {
   warn,
 } from "../core/output.js";
 import type { GateOptions } from "../tasks/gates.js";
+import { shortCommit } from "../tasks/model.js";
 import type { CompleteResult } from "../tasks/verify.js";
 import { jsonOption, tasks, withInterrupt } from "./common.js";
 
@@ -34,7 +34,8 @@ export function registerTaskFlow(task: Command): void {
     .description("git merge driver for .nexus/tasks.jsonl")
     .action(async (base: string, ours: string, theirs: string) => {
       const { runMergeDriver } = await import("../tasks/merge-driver.js");
-      process.exitCode = runMergeDriver(base, ours, theirs);
+      // git reads the exit code: 0 merged, non-zero left for the user to resolve.
+      if (!runMergeDriver(base, ours, theirs)) throw ExitStatus.of("conflict");
     });
 }
 
@@ -90,10 +91,9 @@ function defineHeartbeat(task: Command): void {
     });
 }
 
-async function reportGates(result: CompleteResult, json?: boolean): Promise<void> {
+function reportGates(result: CompleteResult, json?: boolean): void {
   if (json) printJson(result);
   const { task } = result;
-  const { shortCommit } = await import("../tasks/model.js");
   if (result.signerAdded)
     info(`Your signing key was added to .nexus/allowed_signers: commit it, so others verify your runs.`);
   if (task.status === "done")
@@ -107,9 +107,7 @@ async function reportGates(result: CompleteResult, json?: boolean): Promise<void
           `${style.error(`✖ ${oneLine(r.command)}`)} exit ${r.exitCode}\n${style.dim(visible(r.outputTail, { multiline: true }))}`,
         );
     warn(`${task.id} is not done: gates failed; it is back in progress with the failures recorded.`);
-    const { noteTelemetry } = await import("../telemetry/recorder.js");
-    noteTelemetry({ errorCategory: "gate_failed" });
-    process.exitCode = ExitCode.failure;
+    throw ExitStatus.of("gate_failed");
   }
 }
 
@@ -128,13 +126,11 @@ function defineComplete(task: Command): void {
     )
     .action(async (id: string, o: { note?: string; by?: string; timeout?: number; json?: boolean }) => {
       const { completeTask } = await import("../tasks/verify.js");
-      const { checkText } = await import("../tasks/limits.js");
-      checkText("note", o.note);
       const tc = await tasks(o.by, id);
       const result = await withInterrupt((signal) =>
         completeTask(tc, { id, note: o.note, ...gateOptions(o, signal) }),
       );
-      await reportGates(result, o.json);
+      reportGates(result, o.json);
     });
 }
 
@@ -161,7 +157,7 @@ function defineVerify(task: Command): void {
     .action(async (id: string, o: { by?: string; timeout?: number; json?: boolean }) => {
       const { verifyTask } = await import("../tasks/verify.js");
       const tc = await tasks(o.by, id);
-      await reportGates(await withInterrupt((signal) => verifyTask(tc, id, gateOptions(o, signal))), o.json);
+      reportGates(await withInterrupt((signal) => verifyTask(tc, id, gateOptions(o, signal))), o.json);
     });
 }
 
@@ -228,25 +224,12 @@ function defineSync(task: Command): void {
         "merge conflict markers in tasks.jsonl from the merge base (as the driver does) and rebuild the index",
       ),
   ).action(async (o: { json?: boolean }) => {
-    const { openProject } = await import("../workspace/context.js");
-    const { TaskStore } = await import("../tasks/store.js");
-    const { loadTrust } = await import("../tasks/evidence.js");
-    const { parseTasks, readText } = await import("../tasks/jsonl.js");
-    const { repairConflictMarkers } = await import("../tasks/merge-driver.js");
-    const { conflictBase } = await import("../tasks/merge-base.js");
-    const ctx = await openProject(undefined, { report: printer });
-    const store = new TaskStore(ctx.db, ctx.paths, loadTrust(ctx.paths, ctx.config.gates), printer);
-    const text = readText(store.file);
-    const base = /^<{7}/m.test(text) ? await conflictBase(ctx.paths, store.file, text) : undefined;
-    const repaired = repairConflictMarkers(text, base?.text);
-    if (repaired.conflicted) store.replaceAll(parseTasks(repaired.text).tasks);
-    else store.sync();
-    const count = store.rows().length;
-    const report = { repaired: repaired.conflicted, tasks: count, base: base?.source ?? null };
-    if (o.json) return printJson(report);
-    if (!repaired.conflicted) return success(`tasks.jsonl is clean: ${count} tasks indexed.`);
-    success(`Merged both sides of the conflict: ${count} tasks (base: ${base?.source ?? "none"}).`);
-    if (!base)
+    const { syncTasks } = await import("../tasks/merge-driver.js");
+    const result = await syncTasks(await tasks());
+    if (o.json) return printJson(result);
+    if (!result.repaired) return success(`tasks.jsonl is clean: ${result.tasks} tasks indexed.`);
+    success(`Merged both sides of the conflict: ${result.tasks} tasks (base: ${result.base ?? "none"}).`);
+    if (!result.base)
       warn("No merge base was found: where both sides changed a field, the newer copy of the task won.");
     info(style.dim("Mark it resolved: git add .nexus/tasks.jsonl"));
   });

@@ -1,6 +1,7 @@
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
+import { oneOf } from "../core/options.js";
 import { info, oneLine, printJson, printLine, printTable, style, visible } from "../core/output.js";
-import { shortCommit, type Task, type TaskEvent } from "../tasks/model.js";
+import { STATUSES, shortCommit, type Task, type TaskEvent } from "../tasks/model.js";
 import type { TaskRow } from "../tasks/store.js";
 import { jsonOption, tasks } from "./common.js";
 
@@ -35,7 +36,7 @@ function statusLabel(status: string, unverified = false): string {
 
 function defineList(task: Command): void {
   jsonOption(task.command("list").alias("ls").description("tasks, most urgent first"))
-    .option("-s, --status <status>", "only this status")
+    .addOption(oneOf(new Option("-s, --status <status>", "only this status"), STATUSES))
     .option("--ready", "only open tasks whose dependencies are done")
     .option("-a, --assignee <agent>", "only tasks assigned to this agent")
     .option("--unverified", "only tasks marked done without a passing gate run")
@@ -73,12 +74,10 @@ function defineReady(task: Command): void {
 function defineShow(task: Command): void {
   jsonOption(task.command("show <id>").description("everything about a task, with its full history")).action(
     async (id: string, o: { json?: boolean }) => {
-      const tc = await tasks(undefined, id);
-      const t = tc.store.get(id);
-      const { unverifiedReason, reviewReason } = await import("../tasks/integrity.js");
-      const why = unverifiedReason(t, tc.store.trust);
-      const unverified = why !== undefined;
-      if (o.json) return printJson({ ...t, unverified, ...(why ? { unverifiedReason: why } : {}) });
+      const { showTask, reviewReason } = await import("../tasks/integrity.js");
+      const t = showTask((await tasks(undefined, id)).store, id);
+      const { unverified, unverifiedReason: why } = t;
+      if (o.json) return printJson(t);
       printLine(
         `${style.bold(t.id)}  ${statusLabel(t.status, unverified)}  P${t.priority}  ${oneLine(t.title)}`,
       );

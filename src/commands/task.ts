@@ -109,9 +109,8 @@ interface UpdateOptions {
 }
 
 async function update(id: string, o: UpdateOptions): Promise<void> {
-  const tc = await tasks(o.by);
   const { updateTask } = await import("../tasks/operations.js");
-  const before = tc.store.get(id).history.length;
+  const tc = await tasks(o.by);
   const fields = {
     title: o.title,
     description: o.description,
@@ -122,10 +121,11 @@ async function update(id: string, o: UpdateOptions): Promise<void> {
     labels: o.label,
     review: o.review,
   };
-  const updated = updateTask(tc, id, fields, { allowCheckChange: o.allowCheckChange });
+  const { task: updated, checksChange: change } = updateTask(tc, id, fields, {
+    allowCheckChange: o.allowCheckChange,
+  });
   if (o.json) return printJson(updated);
   success(`Updated ${id}.`);
-  const change = updated.history.slice(before).find((e) => e.type === "checks_changed");
   if (change?.reviewRequired)
     warn(
       `Its checks were weakened after work started: ${id} now needs a review by someone else before it is done (nexus task approve ${id} --by REVIEWER).${tc.config.tasks.allow_check_change ? " The project allows waiving that: --allow-check-change." : ""}`,

@@ -1,5 +1,5 @@
-import type { Command } from "commander";
-import { positiveInt } from "../core/options.js";
+import { type Command, Option } from "commander";
+import { oneOf, positiveInt, writeUserFile } from "../core/options.js";
 import { info, printer, printJson, printLine, printTable, success } from "../core/output.js";
 import { jsonOption } from "./common.js";
 import { registerSync } from "./sync.js";
@@ -183,22 +183,14 @@ function defineExport(program: Command): void {
   program
     .command("export")
     .description("export telemetry as JSON, CSV or a SQL dump")
-    .option("--format <format>", "json or csv", "json")
+    .addOption(oneOf(new Option("--format <format>", "file format").default("json"), ["json", "csv"]))
     .option("--sql", "a SQL dump that sqlite3 can load")
     .option("-o, --output <file>", "write to a file instead of stdout")
     .action(async (o: { format: string; sql?: boolean; output?: string }) => {
       const { exportCsv, exportJson, exportSql } = await import("../telemetry/export.js");
-      if (!o.sql && !["json", "csv"].includes(o.format)) {
-        const { UsageError } = await import("../core/errors.js");
-        throw new UsageError(
-          `Unknown export format "${o.format}".`,
-          "Use --format json, --format csv, or --sql.",
-        );
-      }
       const db = await telemetryDb();
       const text = o.sql ? exportSql(db) : o.format === "csv" ? exportCsv(db) : exportJson(db);
       if (!o.output) return void process.stdout.write(text);
-      const { writeUserFile } = await import("../core/options.js");
       await writeUserFile(o.output, text, `-o nexus-telemetry.${o.sql ? "sql" : o.format}`);
       success(`Exported to ${o.output}.`);
     });
@@ -231,7 +223,6 @@ function defineDashboard(program: Command): void {
         );
       }
       const { renderDashboardHtml } = await import("../telemetry/dashboard-html.js");
-      const { writeUserFile } = await import("../core/options.js");
       await writeUserFile(o.html, renderDashboardHtml(data), "--html dashboard.html");
       success(`Dashboard written to ${o.html}.`);
     });

@@ -1,8 +1,8 @@
 import type { Command } from "commander";
-import { UsageError } from "../core/errors.js";
+import { ExitStatus, UsageError } from "../core/errors.js";
 import { nonNegativeInt } from "../core/options.js";
 import { info, printJson, printLine, printTable, style } from "../core/output.js";
-import { collect, jsonOption, project } from "./common.js";
+import { collect, jsonOption, splitAtSeparator, workspaceNamed } from "./common.js";
 
 export function registerAccessCommands(ws: Command): void {
   defineShell(ws);
@@ -19,10 +19,9 @@ function defineConfig(ws: Command): void {
     .description("the merged Compose configuration: the project's files plus Nexus's override")
     .option("--json", "as JSON")
     .action(async (name: string | undefined, opts: { json?: boolean }) => {
-      const ctx = await project();
-      const { resolveName } = await import("../workspace/context.js");
       const { mergedConfig } = await import("../workspace/start-stop.js");
-      process.stdout.write(await mergedConfig(ctx, resolveName(ctx, name), opts.json ? "json" : "yaml"));
+      const ws = await workspaceNamed(name);
+      process.stdout.write(await mergedConfig(ws.ctx, ws.name, opts.json ? "json" : "yaml"));
     });
 }
 
@@ -30,14 +29,11 @@ function defineShell(ws: Command): void {
   ws.command("shell [name]")
     .description("open a shell in the workspace's dev container")
     .action(async (name: string | undefined) => {
-      const ctx = await project();
-      const { resolveName } = await import("../workspace/context.js");
       const { runInWorkspace } = await import("../workspace/access.js");
+      const ws = await workspaceNamed(name);
       const cmd = ["/bin/sh", "-c", "if command -v bash >/dev/null; then exec bash -l; else exec sh -l; fi"];
       const tty = Boolean(process.stdin.isTTY && process.stdout.isTTY);
-      process.exitCode = await passThrough(
-        runInWorkspace(ctx, { name: resolveName(ctx, name), cmd, tty, stdin: true }),
-      );
+      await passThrough(runInWorkspace(ws.ctx, { name: ws.name, cmd, tty, stdin: true }));
     });
 }
 
@@ -48,6 +44,8 @@ interface ExecFlags {
   workdir?: string;
 }
 
+const EXEC_EXAMPLE = "Example: nexus workspace exec feature-auth -- npm test";
+
 function defineExec(ws: Command): void {
   ws.command("exec [args...]")
     .usage("[NAME] [-i] -- COMMAND...")
@@ -57,34 +55,15 @@ function defineExec(ws: Command): void {
     .option("-e, --env <KEY=VALUE>", "set a variable for the command (repeatable)", collect, [])
     .option("-w, --workdir <dir>", "run in DIR (relative to the workspace folder, or absolute)")
     .action(async (args: string[], opts: ExecFlags, command: Command) => {
-      const argv =
-        (command.parent?.parent as unknown as { rawArgs?: string[] } | undefined)?.rawArgs ?? process.argv;
-      const separator = argv.indexOf("--");
-      if (separator < 0)
-        throw new UsageError(
-          "exec needs the command after --.",
-          "Example: nexus workspace exec feature-auth -- npm test",
-        );
-      const commandLength = argv.length - separator - 1;
-      if (commandLength === 0)
-        throw new UsageError(
-          "No command given after --.",
-          "Example: nexus workspace exec feature-auth -- npm test",
-        );
-      const name = args.length > commandLength ? args[0] : undefined;
-      const ctx = await project();
-      const { resolveName } = await import("../workspace/context.js");
       const { runInWorkspace } = await import("../workspace/access.js");
-      const cmd = args.slice(args.length - commandLength);
-      process.exitCode = await passThrough(
-        runInWorkspace(ctx, {
-          name: resolveName(ctx, name),
-          cmd,
-          tty: Boolean(opts.tty),
-          stdin: Boolean(opts.interactive || opts.tty),
-          env: opts.env,
-          workdir: opts.workdir,
-        }),
+      const { name, cmd } = splitAtSeparator(command, args);
+      if (!cmd) throw new UsageError("exec needs the command after --.", EXEC_EXAMPLE);
+      if (cmd.length === 0) throw new UsageError("No command given after --.", EXEC_EXAMPLE);
+      const ws = await workspaceNamed(name);
+      const { tty, interactive, env, workdir } = opts;
+      const stdin = Boolean(interactive || tty);
+      await passThrough(
+        runInWorkspace(ws.ctx, { name: ws.name, cmd, tty: Boolean(tty), stdin, env, workdir }),
       );
     });
 }
@@ -93,10 +72,9 @@ function definePorts(ws: Command): void {
   jsonOption(
     ws.command("ports [name]").description("published ports and the environment variables that name them"),
   ).action(async (name: string | undefined, opts: { json?: boolean }) => {
-    const ctx = await project();
-    const { resolveName } = await import("../workspace/context.js");
     const { workspacePorts } = await import("../workspace/summary.js");
-    const result = await workspacePorts(ctx, resolveName(ctx, name));
+    const ws = await workspaceNamed(name);
+    const result = await workspacePorts(ws.ctx, ws.name);
     if (opts.json)
       return printJson({
         ports: result.ports,
@@ -131,15 +109,9 @@ function defineLogs(ws: Command): void {
         service: string | undefined,
         opts: { follow?: boolean; tail?: number },
       ) => {
-        const ctx = await project();
-        const { resolveName } = await import("../workspace/context.js");
         const { streamLogs } = await import("../workspace/engine/logs.js");
-        await streamLogs(ctx, {
-          name: resolveName(ctx, name),
-          service,
-          follow: opts.follow,
-          tail: opts.tail,
-        });
+        const ws = await workspaceNamed(name);
+        await streamLogs(ws.ctx, { name: ws.name, service, follow: opts.follow, tail: opts.tail });
       },
     );
 }
@@ -148,9 +120,8 @@ function definePath(ws: Command): void {
   ws.command("path [name]")
     .description('print the worktree path: cd "$(nexus workspace path NAME)"')
     .action(async (name: string | undefined) => {
-      const ctx = await project();
-      const { resolveName } = await import("../workspace/context.js");
-      printLine(ctx.store.get(resolveName(ctx, name)).worktreePath);
+      const ws = await workspaceNamed(name);
+      printLine(ws.ctx.store.get(ws.name).worktreePath);
     });
 }
 
@@ -158,22 +129,22 @@ function defineUse(ws: Command): void {
   ws.command("use <name>")
     .description("open a subshell in the workspace's worktree (prints the path when not on a terminal)")
     .action(async (name: string) => {
-      const ctx = await project();
-      const { resolveName } = await import("../workspace/context.js");
-      const record = ctx.store.get(resolveName(ctx, name));
+      const ws = await workspaceNamed(name);
+      const record = ws.ctx.store.get(ws.name);
       if (!process.stdin.isTTY || !process.stdout.isTTY) return printLine(record.worktreePath);
       const { runOnHost } = await import("../workspace/access.js");
       info(`Entering ${record.name} (${record.worktreePath}); exit the shell to return.`);
       process.env.NEXUS_WORKSPACE = record.name;
-      process.exitCode = await passThrough(runOnHost(record.worktreePath, [process.env.SHELL ?? "/bin/sh"]));
+      await passThrough(runOnHost(record.worktreePath, [process.env.SHELL ?? "/bin/sh"]));
     });
 }
 
 /** The user's own command's exit code: telemetry records a non-zero one as passed through, not a failure. */
-async function passThrough(run: Promise<number>): Promise<number> {
+async function passThrough(run: Promise<number>): Promise<void> {
   const code = await run;
-  if (code !== 0) (await import("../telemetry/recorder.js")).noteTelemetry({ outcome: "passed_through" });
-  return code;
+  if (code === 0) return;
+  (await import("../telemetry/recorder.js")).noteTelemetry({ outcome: "passed_through" });
+  throw ExitStatus.passThrough(code);
 }
 
 export function printEnv(env: Record<string, string>): void {

@@ -13,7 +13,7 @@ import {
   warn,
 } from "../core/output.js";
 import type { WorkspaceSummary } from "../workspace/manager.js";
-import { collect, jsonOption, project } from "./common.js";
+import { collect, jsonOption, project, workspaceNamed } from "./common.js";
 import { printEnv, printSsh, registerAccessCommands } from "./workspace-access.js";
 
 export function registerWorkspace(program: Command): void {
@@ -71,11 +71,10 @@ function defineUp(ws: Command): void {
       .description("start a workspace's containers (recreating any that are missing)")
       .option("--profile <name>", `${PROFILE_HELP}; kept for later starts`, collect, []),
   ).action(async (name: string | undefined, opts: { profile: string[]; json?: boolean }) => {
-    const ctx = await project();
-    const { resolveName } = await import("../workspace/context.js");
     const { upWorkspace } = await import("../workspace/manager.js");
+    const ws = await workspaceNamed(name);
     const started = performance.now();
-    const result = await upWorkspace(ctx, resolveName(ctx, name), {
+    const result = await upWorkspace(ws.ctx, ws.name, {
       onStage: reportStage,
       profiles: opts.profile,
       report: printer,
@@ -93,10 +92,8 @@ function defineDown(ws: Command): void {
     .alias("stop")
     .description("stop a workspace's containers (data and ports are kept)")
     .action(async (name: string | undefined) => {
-      const ctx = await project();
-      const { resolveName } = await import("../workspace/context.js");
       const { downWorkspace } = await import("../workspace/manager.js");
-      const workspace = resolveName(ctx, name);
+      const { ctx, name: workspace } = await workspaceNamed(name);
       const stopped = await downWorkspace(ctx, workspace);
       success(
         `Workspace ${workspace} stopped (${stopped.length} container${stopped.length === 1 ? "" : "s"}).`,
@@ -110,10 +107,8 @@ function defineDestroy(ws: Command): void {
     .option("-f, --force", "do not ask, and discard uncommitted changes")
     .option("--delete-branch", "delete branch nexus/NAME too")
     .action(async (name: string | undefined, opts: { force?: boolean; deleteBranch?: boolean }) => {
-      const ctx = await project();
-      const { resolveName } = await import("../workspace/context.js");
       const { destroyWorkspace } = await import("../workspace/manager.js");
-      const workspace = resolveName(ctx, name);
+      const { ctx, name: workspace } = await workspaceNamed(name);
       ctx.store.get(workspace);
       if (!opts.force) {
         const { confirm } = await import("../core/prompt.js");
@@ -160,10 +155,9 @@ function defineList(ws: Command): void {
 function defineStatus(ws: Command): void {
   jsonOption(ws.command("status [name]").description("one workspace in detail")).action(
     async (name: string | undefined, opts: { json?: boolean }) => {
-      const ctx = await project();
-      const { resolveName } = await import("../workspace/context.js");
       const { workspaceStatus } = await import("../workspace/inspect.js");
-      const status = await workspaceStatus(ctx, resolveName(ctx, name));
+      const ws = await workspaceNamed(name);
+      const status = await workspaceStatus(ws.ctx, ws.name);
       if (opts.json) return printJson(status);
       printLine(
         `${style.bold(status.name)}  ${stateLabel(status.state)}  template ${status.template}  branch ${status.branch}`,
@@ -193,10 +187,9 @@ function defineRepair(ws: Command): void {
       .command("repair [name]")
       .description("recreate a drifted workspace: worktree from its branch, containers"),
   ).action(async (name: string | undefined, opts: { json?: boolean }) => {
-    const ctx = await project();
-    const { resolveName } = await import("../workspace/context.js");
     const { repairWorkspace } = await import("../workspace/maintenance.js");
-    const result = await repairWorkspace(ctx, resolveName(ctx, name), { report: printer });
+    const ws = await workspaceNamed(name);
+    const result = await repairWorkspace(ws.ctx, ws.name, { report: printer });
     if (opts.json) return printJson(result);
     for (const action of result.actions) success(action);
     success(`Workspace ${result.summary.workspace.name} repaired.`);

@@ -1,7 +1,7 @@
-import type { Command, Option } from "commander";
+import type { Argument, Command, Option } from "commander";
 
 /** What a value is completed from: names read from the repository, fixed words, or nothing. */
-export type ValueKind = "workspace" | "task" | "template" | "shell" | "none" | `words:${string}`;
+export type ValueKind = "workspace" | "task" | "template" | "none" | `words:${string}`;
 
 export interface CompletionNode {
   /** The command path, e.g. "workspace create"; "" for the program itself. */
@@ -16,9 +16,7 @@ export interface CompletionNode {
   children: CompletionNode[];
 }
 
-const SHELLS = "bash,zsh,fish";
-
-/** The value an option takes, by its long name: `--workspace NAME` completes workspace names. */
+/** The value an option takes: its `.choices()`, or by its long name (`--workspace NAME`: workspace names). */
 function optionValue(option: Option): ValueKind | undefined {
   if (!option.required && !option.optional) return undefined;
   if (option.argChoices) return `words:${option.argChoices.join(",")}`;
@@ -26,18 +24,16 @@ function optionValue(option: Option): ValueKind | undefined {
   if (long === "--workspace") return "workspace";
   if (long === "--template") return "template";
   if (long === "--depends") return "task";
-  if (long === "--status") return "words:open,in_progress,verifying,awaiting_review,done,rejected,blocked";
-  if (long === "--format") return "words:json,csv,otlp";
   return "none";
 }
 
-/** A positional argument's kind, by the command group it belongs to and its name. */
-function argumentKind(group: string, name: string): ValueKind {
-  if (group === "completion" && name === "shell") return `words:${SHELLS}`;
+/** A positional argument's kind: its `.choices()`, or by the command group it belongs to and its name. */
+function argumentKind(group: string, arg: Argument): ValueKind {
+  if (arg.argChoices) return `words:${arg.argChoices.join(",")}`;
+  const name = arg.name();
   if (group === "template" && name === "name") return "template";
   if (group === "workspace" && (name === "name" || name === "args")) return "workspace";
   if (name === "id" || name === "ids") return "task";
-  if (name === "state") return "words:on,off";
   return "none";
 }
 
@@ -49,7 +45,7 @@ export function completionTree(program: Command, path = ""): CompletionNode {
     flags: [option.short, option.long].filter((f): f is string => Boolean(f)),
     value: optionValue(option),
   }));
-  const args = program.registeredArguments.map((arg) => argumentKind(group, arg.name()));
+  const args = program.registeredArguments.map((arg) => argumentKind(group, arg));
   return {
     path,
     name: program.name(),

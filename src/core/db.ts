@@ -69,17 +69,35 @@ const MIGRATIONS: string[] = [
  * processes wait for each other instead of failing with "database is locked".
  */
 export function openDb(file: string, report: Report = silentReport): Db {
+  return openOrRebuild(file, openOnce, report);
+}
+
+/**
+ * Opens a database that is a cache (nexus.db of local state, telemetry.db of the user's own
+ * history): a corrupt one is moved aside as FILE.corrupt-TIME (nothing is silently lost), one warning
+ * says so, and `open` makes it anew, as if it had been deleted.
+ */
+export function openOrRebuild<T>(file: string, open: (file: string) => T, report: Report): T {
   try {
-    return openOnce(file);
+    return open(file);
   } catch (error) {
     if (!isCorrupt(error) || !existsSync(file)) throw error;
-    // The database is a cache: a corrupt one is moved aside and rebuilt, as if it had been deleted.
     const aside = `${file}.corrupt-${new Date().toISOString().replace(/[:.]/g, "-")}`;
-    renameSync(file, aside);
-    for (const suffix of ["-wal", "-shm"])
-      if (existsSync(file + suffix)) renameSync(file + suffix, aside + suffix);
+    // Another process (a second command, the background recorder) may have moved it first.
+    if (!moved(file, aside)) return open(file);
+    for (const suffix of ["-wal", "-shm"]) moved(file + suffix, aside + suffix);
     report.warn(`${file} was corrupt (${(error as Error).message}); moved to ${aside} and rebuilt.`);
-    return openOnce(file);
+    return open(file);
+  }
+}
+
+function moved(from: string, to: string): boolean {
+  try {
+    renameSync(from, to);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
+    throw error;
   }
 }
 

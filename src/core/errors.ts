@@ -67,6 +67,11 @@ export const CATEGORIES = {
     exitCode: ExitCode.failure,
     meaning: "A task's checks failed (recorded in telemetry; the command reports the failing checks).",
   },
+  check_failed: {
+    exitCode: ExitCode.failure,
+    meaning:
+      "What the command checks did not pass: `doctor` found a problem, a probe missed a success criterion, a Ralph run left a task not done. The command printed which.",
+  },
   internal: {
     exitCode: ExitCode.failure,
     meaning: "Anything else; an error that is not a NexusError prints its stack and asks to be reported.",
@@ -118,6 +123,31 @@ export class NotFoundError extends NexusError {
   constructor(message: string, hint?: string) {
     super(message, { hint, category: "not_found" });
     this.name = "NotFoundError";
+  }
+}
+
+/**
+ * A command that has rendered its outcome itself and ends non-zero (a failed doctor check, a failed
+ * gate, a conflict git's merge driver reports, the user's own command's exit code passed through).
+ * Thrown, never printed: the top-level handler adds nothing and exits with `exitCode`.
+ */
+export class ExitStatus extends Error {
+  private constructor(
+    readonly exitCode: number,
+    readonly category?: ErrorCategory,
+  ) {
+    super(`exit ${exitCode}`);
+    this.name = "ExitStatus";
+  }
+
+  /** Ends with the exit code of `category` (CATEGORIES). */
+  static of(category: ErrorCategory): ExitStatus {
+    return new ExitStatus(CATEGORIES[category].exitCode, category);
+  }
+
+  /** The user's own command's exit code (`workspace exec`, `shell`, `use`), as it was. */
+  static passThrough(code: number): ExitStatus {
+    return new ExitStatus(code);
   }
 }
 

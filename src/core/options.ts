@@ -1,3 +1,4 @@
+import { type Argument, Option } from "commander";
 import { type ErrorCategory, NexusError, UsageError } from "./errors.js";
 
 /**
@@ -64,6 +65,25 @@ export function nonEmpty(name: string): OptionParser<string> {
     if (value.trim()) return value;
     throw new UsageError(`${name} must not be empty.`, `Give ${name} a value, or leave the option out.`);
   };
+}
+
+/**
+ * An option or argument that takes one of a few words: commander's `.choices()` lists them in the help
+ * and in shell completion; anything else is a UsageError like the parsers above, with an example
+ * (an argument's own, e.g. "Example: nexus sync auto on"; an option's is "For example: --format json").
+ */
+export function oneOf<T extends Option | Argument>(
+  target: T,
+  values: readonly string[],
+  example?: string,
+): T {
+  const name = target instanceof Option ? (target.long ?? target.name()) : `<${target.name()}>`;
+  example ??= `For example: ${target instanceof Option ? `${name} ` : ""}${values[0]}`;
+  (target as Option).choices(values).argParser((value: string) => {
+    if (values.includes(value)) return value;
+    throw new UsageError(`${name} must be one of ${values.join(", ")}, got ${shown(value)}.`, example);
+  });
+  return target;
 }
 
 const PATH_PROBLEMS: Record<string, { why: string; category: ErrorCategory }> = {

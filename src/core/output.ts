@@ -1,6 +1,6 @@
 import pc from "picocolors";
 import type { Report } from "./report.js";
-import { safeJson, terminalSafe } from "./visible.js";
+import { safeJson, terminalSafe, visible } from "./visible.js";
 
 export { oneLine, visible } from "./visible.js";
 
@@ -59,6 +59,19 @@ export function printJson(data: unknown): void {
   process.stdout.write(`${safeJson(data)}\n`);
 }
 
+/** A NexusError as the top-level handler shows it: messages quote what was given, shown, never obeyed. */
+export function printError(error: { message: string; hint?: string }): void {
+  process.stderr.write(`${style.error("error:")} ${visible(error.message, { multiline: true })}\n`);
+  if (error.hint) process.stderr.write(`${style.dim("hint:")} ${visible(error.hint, { multiline: true })}\n`);
+}
+
+/** The last-resort report of anything that is not a NexusError: its stack, to be reported as a bug. */
+export function printUnexpected(error: unknown): void {
+  const detail = (error as Error)?.stack ?? String(error);
+  process.stderr.write(`${style.error("unexpected error:")} ${visible(detail, { multiline: true })}\n`);
+  process.stderr.write("This is a bug in Nexus; please report it with the output above.\n");
+}
+
 export type Column<T> = { header: string; value: (row: T) => string | number };
 
 const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g");
@@ -100,4 +113,4 @@ export function formatBytes(bytes: number | null | undefined): string {
 }
 
 /** The Report (src/core/report.ts) that commands hand to capabilities: it prints as the helpers above do. */
-export const printer: Report = { info, warn, debug };
+export const printer: Report = { info, warn, debug, output: process.stderr };

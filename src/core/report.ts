@@ -1,3 +1,5 @@
+import type { Writable } from "node:stream";
+
 /**
  * How a capability tells its caller what is happening without printing: it calls `report.info`,
  * `report.warn` or `report.debug`, and the caller decides. Commands pass `printer` (src/core/output.ts
@@ -7,6 +9,11 @@ export interface Report {
   info(message: string): void;
   warn(message: string): void;
   debug(message: string): void;
+  /**
+   * Where the output of a command Nexus runs on the user's behalf goes (post-create commands):
+   * commands pass stderr, so stdout stays clean for --json; absent, that output is dropped.
+   */
+  output?: Writable;
 }
 
 const nothing = () => {};
@@ -31,4 +38,9 @@ export function setDiagnostics(report: Report): void {
 /** A diagnostic for `-v`: shown only where the program has set a Report (see setDiagnostics). */
 export function diagnose(message: string): void {
   diagnostics.debug(message);
+}
+
+/** A warning from work no command waits on (a corrupt telemetry database rebuilt): shown where diagnostics are. */
+export function warnBackground(message: string): void {
+  diagnostics.warn(message);
 }

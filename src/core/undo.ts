@@ -1,4 +1,5 @@
 import { ExitCode, PassThroughExit } from "./errors.js";
+import { printUnexpected } from "./output.js";
 import { type Report, silentReport } from "./report.js";
 
 type Step = () => Promise<unknown>;
@@ -31,9 +32,9 @@ export class UndoStack {
     // A crash anywhere (an unhandled error in a stream or timer) must not leave half-made things.
     const onCrash = (error: unknown) => {
       this.report.warn(`${(error as Error)?.message ?? String(error)}: undoing what was made so far…`);
-      // The last-resort crash report, as the top-level handler would write it (no Report is sure to exist).
+      // The last-resort crash report, as the top-level handler writes it (no Report is sure to exist).
       void this.run().finally(() => {
-        process.stderr.write(`unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
+        printUnexpected(error);
         process.exit(ExitCode.failure);
       });
     };

@@ -150,6 +150,8 @@ async function checkSsh(): Promise<Check> {
       detail: "ssh or ssh-keygen not found",
       fix: "Install OpenSSH's client (`apt-get install openssh-client`).",
     };
+  const drift = await checkRunningSsh();
+  if (drift) return drift;
   if (!existsSync(paths.userKey))
     return { name: "ssh", status: "ok", detail: "no key yet (made on the first workspace with SSH)" };
   const mode = statSync(paths.userKey).mode & 0o777;
@@ -174,5 +176,26 @@ async function checkSsh(): Promise<Check> {
     name: "ssh",
     status: "ok",
     detail: `key ${paths.userKey} (0600), host entries included from ~/.ssh/config`,
+  };
+}
+
+/**
+ * The project's running workspaces whose SSH no longer works from here (~/.nexus or its ssh folder
+ * deleted: no Host entry, a new or missing key, an unpinned host key). Undefined when all is well,
+ * outside a project, or without a reachable engine (the docker check says so).
+ */
+async function checkRunningSsh(): Promise<Check | undefined> {
+  const paths = await findRepository().catch(() => undefined);
+  if (!paths || !existsSync(paths.nexusDir)) return undefined;
+  const { repositoryId } = await import("../workspace/names.js");
+  const { sshDrift } = await import("../workspace/setup/ssh-check.js");
+  const drift = await sshDrift(repositoryId(paths.root)).catch(() => []);
+  if (!drift.length) return undefined;
+  const names = drift.map((d) => d.workspace);
+  return {
+    name: "ssh",
+    status: "fail",
+    detail: drift.map((d) => `${d.alias}: ${d.problems.join("; ")}`).join("\n"),
+    fix: names.map((n) => `nexus workspace up ${n}`).join(" && "),
   };
 }

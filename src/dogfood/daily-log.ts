@@ -69,13 +69,6 @@ export function buildDailyLog(input: {
   };
 }
 
-export function checkDate(date: string): string {
-  const parsed = new Date(`${date}T00:00:00`);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(parsed.getTime()) || !parsed.toISOString())
-    throw new UsageError(`Bad date "${date}".`, "Use YYYY-MM-DD, e.g. nexus log 2026-11-25.");
-  return date;
-}
-
 export function checkSatisfaction(value: number): number {
   if (!Number.isInteger(value) || value < 1 || value > 10)
     throw new UsageError(

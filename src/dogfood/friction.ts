@@ -10,7 +10,6 @@ import {
   formatFriction,
   markResolved,
   parseFriction,
-  SEVERITIES,
   type Severity,
 } from "./friction-format.js";
 
@@ -41,7 +40,7 @@ function readFriction(paths: Pick<ProjectPaths, "nexusDir">) {
 export interface AddFriction {
   text: string;
   type: string;
-  severity: string;
+  severity: Severity;
   workaround?: string;
   date?: string;
 }
@@ -56,8 +55,6 @@ export function addFriction(paths: Pick<ProjectPaths, "nexusDir">, input: AddFri
       `Bad friction type "${input.type}".`,
       `Use lowercase_with_underscores, e.g. ${FRICTION_TYPES.join(", ")}.`,
     );
-  if (!(SEVERITIES as readonly string[]).includes(input.severity))
-    throw new UsageError(`Bad severity "${input.severity}".`, `Use one of: ${SEVERITIES.join(", ")}.`);
   ensureDogfoodDir(paths);
   const taken = new Set(readFriction(paths).entries.map((e) => e.id));
   let id: string;
@@ -67,7 +64,7 @@ export function addFriction(paths: Pick<ProjectPaths, "nexusDir">, input: AddFri
     id,
     date: input.date ?? today(),
     type: input.type,
-    severity: input.severity as Severity,
+    severity: input.severity,
     text,
     workaround: input.workaround?.replace(/\s+/g, " ").trim() || undefined,
   };
@@ -79,7 +76,9 @@ export function addFriction(paths: Pick<ProjectPaths, "nexusDir">, input: AddFri
   return entry;
 }
 
+/** Entries on or after `since` (YYYY-MM-DD, checked), and whether git left conflict markers. */
 export function listFriction(paths: Pick<ProjectPaths, "nexusDir">, since?: string) {
+  if (since) checkDate(since);
   const { entries, conflicted } = readFriction(paths);
   return { entries: entries.filter((e) => !since || e.date >= since), conflicted };
 }
@@ -111,4 +110,11 @@ export function repairFriction(paths: Pick<ProjectPaths, "nexusDir">): {
 export function today(now = new Date()): string {
   const local = new Date(now.getTime() - now.getTimezoneOffset() * 60_000);
   return local.toISOString().slice(0, 10);
+}
+
+export function checkDate(date: string): string {
+  const parsed = new Date(`${date}T00:00:00`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(parsed.getTime()) || !parsed.toISOString())
+    throw new UsageError(`Bad date "${date}".`, "Use YYYY-MM-DD, e.g. nexus log 2026-11-25.");
+  return date;
 }

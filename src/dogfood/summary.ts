@@ -1,17 +1,18 @@
 import type { Db } from "../core/db.js";
 import type { Report } from "../core/report.js";
 import { activityBetween } from "../telemetry/probes.js";
-import { eventsSince } from "../telemetry/store.js";
+import { eventsSince, openTelemetry } from "../telemetry/store.js";
 import {
   type Answers,
   buildDailyLog,
+  checkSatisfaction,
   type DailyLog,
   dailyActivity,
   dayBounds,
   readDailyLog,
   writeDailyLog,
 } from "./daily-log.js";
-import { listFriction } from "./friction.js";
+import { checkDate, listFriction, today } from "./friction.js";
 import { assignDelays, type DogfoodSummary, frictionCounts, successMetrics } from "./metrics.js";
 
 /** The project here, if there is one: stats and dashboard also work outside a project. */
@@ -44,21 +45,32 @@ export async function dogfoodSummary(
   };
 }
 
+/** `nexus log [DATE]`: the day it logs (today unless given), checked before anything is asked. */
+export function logDay(date?: string): string {
+  return checkDate(date ?? today());
+}
+
 /** `nexus log DATE`: the day's log from telemetry and the friction log, plus the user's answers. */
 export async function writeDayLog(
-  db: Db,
   date: string,
-  answers: Answers,
+  answers: Omit<Answers, "satisfaction"> & { satisfaction?: string },
 ): Promise<{ log: DailyLog; file: string; text: string }> {
+  const { satisfaction } = answers;
+  const checked = satisfaction === undefined ? undefined : checkSatisfaction(Number(satisfaction));
   const { findProject } = await import("../core/paths.js");
   const paths = await findProject();
-  const { from, to } = dayBounds(date);
-  const log = buildDailyLog({
-    date,
-    activity: dailyActivity(activityBetween(db, from, to)),
-    friction: listFriction(paths).entries,
-    answers,
-    previous: await readDailyLog(paths, date),
-  });
-  return { log, ...(await writeDailyLog(paths, log)) };
+  const db = await openTelemetry();
+  try {
+    const { from, to } = dayBounds(date);
+    const log = buildDailyLog({
+      date,
+      activity: dailyActivity(activityBetween(db, from, to)),
+      friction: listFriction(paths).entries,
+      answers: { ...answers, satisfaction: checked },
+      previous: await readDailyLog(paths, date),
+    });
+    return { log, ...(await writeDailyLog(paths, log)) };
+  } finally {
+    db.close();
+  }
 }

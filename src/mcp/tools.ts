@@ -159,11 +159,8 @@ export const TASK_TOOLS: ToolDef[] = [
     input: { id },
     run: (a) =>
       guarded(async () => {
-        const { store } = await openTasks();
-        const task = store.get(a.id as string);
-        const { unverifiedReason } = await import("../tasks/integrity.js");
-        const why = unverifiedReason(task, store.trust);
-        return { ...task, unverified: why !== undefined, ...(why ? { unverifiedReason: why } : {}) };
+        const { showTask } = await import("../tasks/integrity.js");
+        return showTask((await openTasks()).store, a.id as string);
       }),
   },
   taskComplete,

@@ -1,6 +1,7 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Pattern } from "../tasks/patterns.js";
+import { loadSkills } from "./skills.js";
 
 export const RECURRENCE = 3;
 
@@ -8,8 +9,19 @@ function skillName(pattern: Pattern): string {
   return `troubleshooting-${pattern.category}`;
 }
 
-const marker = (pattern: Pattern) =>
-  `<!-- nexus:pattern ${pattern.kind}:${pattern.key.replace(/-->/g, "")} -->`;
+const MARKER = "<!-- nexus:pattern ";
+
+const marker = (pattern: Pattern) => `${MARKER}${pattern.kind}:${pattern.key.replace(/-->/g, "")} -->`;
+
+/** `skills list`: every skill with the number of troubleshooting entries Nexus keeps in it. */
+export function listSkills(nexusDir: string) {
+  return loadSkills(join(nexusDir, "skills")).map((s) => ({
+    name: s.name,
+    description: s.description,
+    entries: s.body.split(MARKER).length - 1,
+    file: s.file,
+  }));
+}
 
 function entry(pattern: Pattern): string {
   const lines = [

@@ -24,7 +24,7 @@ describe("changing a task's checks", () => {
     const tc = p.open();
     const task = createTask(tc, { title: "hard", checks: ["false"] });
     claimTask(tc, { id: task.id, agent: "bot" });
-    const updated = updateTask(p.open("bot"), task.id, { checks: ["true"] });
+    const updated = updateTask(p.open("bot"), task.id, { checks: ["true"] }).task;
     expect(updated.history.at(-1)).toMatchObject({
       type: "checks_changed",
       by: "bot",
@@ -46,18 +46,20 @@ describe("changing a task's checks", () => {
     const tc = p.open();
     const added = createTask(tc, { title: "added", checks: ["true"] });
     startTask(tc, added.id);
-    const event = updateTask(tc, added.id, { checks: ["true", "test -d ."] }).history.at(-1)!;
+    const event = updateTask(tc, added.id, { checks: ["true", "test -d ."] }).task.history.at(-1)!;
     expect(event).toMatchObject({ type: "checks_changed", checksBefore: ["true"] });
     expect(event.weakened).toBeUndefined();
     expect((await completeTask(tc, { id: added.id })).task.status).toBe("done");
     const early = createTask(tc, { title: "early", checks: ["false"] });
-    expect(updateTask(tc, early.id, { checks: ["true"] }).history.at(-1)).toMatchObject({ weakened: true });
+    expect(updateTask(tc, early.id, { checks: ["true"] }).task.history.at(-1)).toMatchObject({
+      weakened: true,
+    });
     startTask(tc, early.id);
     expect((await completeTask(tc, { id: early.id })).task.status).toBe("done");
     // No checks means the project's gates: replacing those with a weaker check is a weakening too.
     const gated = createTask(tc, { title: "gated" });
     startTask(tc, gated.id);
-    expect(updateTask(tc, gated.id, { checks: ["true"] }).history.at(-1)).toMatchObject({
+    expect(updateTask(tc, gated.id, { checks: ["true"] }).task.history.at(-1)).toMatchObject({
       reviewRequired: true,
     });
     expect((await completeTask(tc, { id: gated.id })).task.status).toBe("awaiting_review");
@@ -78,7 +80,7 @@ describe("changing a task's checks", () => {
     const lc = lax.open();
     const other = createTask(lc, { title: "t", checks: ["false"] });
     startTask(lc, other.id);
-    const waived = updateTask(lc, other.id, { checks: ["true"] }, { allowCheckChange: true });
+    const waived = updateTask(lc, other.id, { checks: ["true"] }, { allowCheckChange: true }).task;
     expect(waived.history.at(-1)).toMatchObject({ weakened: true, waived: true });
     expect(waived.history.at(-1)!.reviewRequired).toBeUndefined();
     expect((await completeTask(lc, { id: other.id })).task.status).toBe("done");
@@ -174,7 +176,7 @@ describe("checks changed by hand in tasks.jsonl", () => {
     const result = await completeTask(edited, { id: task.id });
     expect(result.task.status).toBe("awaiting_review");
     expect(result.task.history.at(-1)!.note).toContain("changed outside Nexus");
-    const recorded = updateTask(p.open("ann"), task.id, { checks: ["true"] }).history.at(-1)!;
+    const recorded = updateTask(p.open("ann"), task.id, { checks: ["true"] }).task.history.at(-1)!;
     expect(recorded).toMatchObject({
       type: "checks_changed",
       checksBefore: ["false"],

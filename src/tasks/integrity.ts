@@ -51,6 +51,13 @@ export function effectiveChecks(task: Pick<Task, "checks">, gates: string[]): st
  * older than any change of state or checks recorded before it (an old record copied to the end
  * proves nothing). Other events (a title edit, a claim renewal) may land while the gates run.
  */
+/** `task show` and MCP's `task_show`: a task with whether (and why) its done is not backed by a gate run. */
+export function showTask(store: { get(id: string): Task; trust: Trust }, id: string) {
+  const task = store.get(id);
+  const why = unverifiedReason(task, store.trust);
+  return { ...task, unverified: why !== undefined, ...(why ? { unverifiedReason: why } : {}) };
+}
+
 export function unverifiedReason(task: Task, trust: Trust): string | undefined {
   if (task.status !== "done") return undefined;
   const proof = claimedProof(task);

@@ -230,14 +230,14 @@ export interface TaskUpdate {
 
 /**
  * Changes fields; a change of checks is its own history event with the old and new checks (see
- * integrity.ts: weakening a started task's checks makes it need a review).
+ * integrity.ts: weakening a started task's checks makes it need a review), returned as `checksChange`.
  */
 export function updateTask(
   tc: TaskContext,
   id: string,
   update: TaskUpdate,
   options: { allowCheckChange?: boolean } = {},
-): Task {
+): { task: Task; checksChange?: Pick<TaskEvent, "reviewRequired" | "waived"> } {
   if (update.title !== undefined && !update.title.trim())
     throw new UsageError("A task needs a title.", "Pass a non-empty --title.");
   if (update.priority !== undefined) validPriority(update.priority);
@@ -261,7 +261,7 @@ export function updateTask(
       updated = record(tc, { ...task, ...fields }, { type: "updated", note: Object.keys(fields).join(", ") });
     if (checksEvent) updated = record(tc, { ...updated, checks: checks ?? task.checks }, checksEvent);
     tx.put(updated);
-    return updated;
+    return { task: updated, checksChange: checksEvent };
   });
 }
 

@@ -130,7 +130,7 @@ describe("merging task lists", () => {
     const tc = p.open();
     const t = createTask(tc, { title: "x" });
     expect(() => updateTask(tc, t.id, { title: " " })).toThrow(/needs a title/);
-    expect(updateTask(tc, t.id, { priority: 0, labels: ["l"] }).history.at(-1)!.note).toBe(
+    expect(updateTask(tc, t.id, { priority: 0, labels: ["l"] }).task.history.at(-1)!.note).toBe(
       "priority, labels",
     );
   });

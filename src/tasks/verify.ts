@@ -7,6 +7,7 @@ import { type GateOptions, type GatePlan, type GateRun, planGates, runGates } fr
 import { newEventId } from "./ids.js";
 import { effectiveChecks, reviewReason } from "./integrity.js";
 import { requireLeaseHolder } from "./lifecycle.js";
+import { checkText } from "./limits.js";
 import type { Task, TaskEvent, TaskStatus } from "./model.js";
 
 export interface CompleteResult {
@@ -28,6 +29,7 @@ const COMPLETABLE: TaskStatus[] = ["in_progress", "rejected", "verifying"];
  * with every failing command, its exit code and output tail. The record is signed (evidence.ts).
  */
 export async function completeTask(tc: TaskContext, options: CompleteOptions): Promise<CompleteResult> {
+  checkText("note", options.note);
   const before = tc.store.get(options.id);
   requireLeaseHolder(before, tc.actor, tc.now());
   if (!COMPLETABLE.includes(before.status)) throw notCompletable(before);

@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Db, migrate } from "../core/db.js";
+import { type Db, migrate, openOrRebuild } from "../core/db.js";
 import { nexusHome } from "../core/paths.js";
+import { silentReport, warnBackground } from "../core/report.js";
 import { keyedHash } from "./key.js";
 import { BACKFILL_OUTCOME, type Outcome, storedOutcome } from "./outcome.js";
 
@@ -95,21 +96,37 @@ export function telemetryFile(): string {
   return join(nexusHome(), "telemetry.db");
 }
 
-/** ~/.nexus/telemetry.db (NEXUS_HOME moves it). Opened lazily: only commands that record or report. */
+/**
+ * ~/.nexus/telemetry.db (NEXUS_HOME moves it). Opened lazily: only commands that record or report.
+ * It holds the user's own history and nothing else needs it: a corrupt file is moved aside (one
+ * warning) and the command goes on with a new one.
+ */
 export async function openTelemetry(): Promise<Db> {
   const { default: Database } = await import("better-sqlite3");
   mkdirSync(nexusHome(), { recursive: true, mode: 0o700 });
-  const db = new Database(telemetryFile(), { timeout: 200 });
+  const open = (file: string): Db => {
+    const db = new Database(file, { timeout: 200 });
+    try {
+      prepare(db);
+      return db;
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  };
+  return openOrRebuild(telemetryFile(), open, { ...silentReport, warn: warnBackground });
+}
+
+function prepare(db: Db): void {
   db.pragma("journal_mode = WAL");
   // Recording must not slow the user's command: no fsync (≈ 20 ms a command on a disk). An OS crash
-  // can lose the last events; a database left unreadable is skipped and `telemetry purge` resets it.
+  // can lose the last events; a database left unreadable is moved aside and rebuilt.
   db.pragma("synchronous = OFF");
   // Used by the migration that re-keys the plain SHA-256 hashes older versions stored.
   db.function("nexus_rekey", { deterministic: true }, (hash: unknown) =>
     typeof hash === "string" ? keyedHash(`sha256:${hash}`) : null,
   );
   migrate(db, MIGRATIONS);
-  return db;
 }
 
 export function getSetting(db: Db, key: string): string | undefined {

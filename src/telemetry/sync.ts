@@ -73,6 +73,24 @@ export function syncTarget(db: Db, options: { allowHttp?: boolean } = {}): SyncT
   };
 }
 
+/** `sync auto on|off`: upload in the background after commands, or only on `sync now`. */
+export function setAutoSync(db: Db, on: boolean): void {
+  setSetting(db, "sync.auto", on ? "1" : "0");
+}
+
+/** Endpoint, pending events, last attempt and error: what `sync status` shows. */
+export function syncStatus(db: Db) {
+  return {
+    target: syncTarget(db) ?? null,
+    auto: getSetting(db, "sync.auto") === "1",
+    pending: pendingCount(db),
+    lastAttempt: getSetting(db, "sync.last_attempt") ?? null,
+    lastSuccess: getSetting(db, "sync.last_success") ?? null,
+    lastError: getSetting(db, "sync.last_error") ?? null,
+    retryNotBefore: getSetting(db, "sync.retry_not_before") ?? null,
+  };
+}
+
 export function pendingCount(db: Db): number {
   return db
     .prepare("SELECT COUNT(*) FROM events WHERE id > ?")
@@ -110,13 +128,23 @@ function instanceId(db: Db): string {
   return id;
 }
 
+/** Uploads what is pending (see `upload`); a failure is kept as `sync.last_error` and thrown. */
+export async function syncNow(db: Db, version: string, options: SyncOptions = {}): Promise<SyncResult> {
+  try {
+    return await upload(db, version, options);
+  } catch (error) {
+    setSetting(db, "sync.last_error", (error as Error).message);
+    throw error;
+  }
+}
+
 /**
  * Uploads the events after the watermark in batches. The watermark moves after a batch is answered:
  * accepted (a partial success's rejections are reported and recorded) or refused with a 400 (never
  * retried: recorded and skipped, so one bad batch cannot block the next). Any other failure keeps the
  * batch queued for the next sync.
  */
-export async function syncNow(db: Db, version: string, options: SyncOptions = {}): Promise<SyncResult> {
+async function upload(db: Db, version: string, options: SyncOptions): Promise<SyncResult> {
   const target = syncTarget(db, options);
   if (!target)
     throw new UsageError(

@@ -1,6 +1,6 @@
 // The background upload `sync auto on` starts: one short attempt, results kept in the settings.
 import { ExitCode } from "../core/errors.js";
-import { openTelemetry, setSetting } from "./store.js";
+import { openTelemetry } from "./store.js";
 import { syncNow } from "./sync.js";
 
 const version = process.argv[2] ?? "0";
@@ -9,8 +9,8 @@ setTimeout(() => process.exit(ExitCode.ok), 30_000).unref();
 const db = await openTelemetry();
 try {
   await syncNow(db, version, { timeoutMs: 5_000, maxWaitMs: 10_000 });
-} catch (error) {
-  setSetting(db, "sync.last_error", (error as Error).message);
+} catch {
+  // syncNow kept the error in the settings (`nexus sync status` shows it).
 } finally {
   db.close();
 }

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { basename, join } from "node:path";
 import type { NexusConfig } from "../core/config.js";
 import { loadConfigCached } from "../core/config-cache.js";
@@ -6,7 +5,7 @@ import { type Db, openDb } from "../core/db.js";
 import { UsageError } from "../core/errors.js";
 import { findProject, type ProjectPaths, packageRoot, workspaceFromCwd } from "../core/paths.js";
 import type { Report } from "../core/report.js";
-import { validateWorkspaceName } from "./names.js";
+import { repositoryId, validateWorkspaceName } from "./names.js";
 import { WorkspaceStore } from "./store.js";
 
 export interface ProjectContext {
@@ -24,7 +23,7 @@ export async function openProject(
   const paths = await findProject(cwd);
   const db = openDb(paths.dbFile, options.report);
   const config = await loadConfigCached(paths, db);
-  const repoId = createHash("sha256").update(paths.root).digest("hex").slice(0, 12);
+  const repoId = repositoryId(paths.root);
   const ctx = { paths, config, db, store: new WorkspaceStore(db), repoId };
   // The database is a cache: a new one (deleted, fresh clone) gets its workspace records back once.
   if (!db.prepare("SELECT 1 FROM cache WHERE key = 'workspaces:rebuilt'").get()) {

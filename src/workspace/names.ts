@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { preview, UsageError } from "../core/errors.js";
 
 export const LABELS = {
@@ -23,6 +24,11 @@ export function branchName(workspace: string): string {
   return `nexus/${workspace}`;
 }
 
+/** A repository's id (labels, project names, aliases): from its root folder, the same in every command. */
+export function repositoryId(root: string): string {
+  return createHash("sha256").update(root).digest("hex").slice(0, 12);
+}
+
 /** A workspace is known by its name within one repository: names repeat across repositories. */
 export interface WorkspaceRef {
   repoId: string;
@@ -35,4 +41,25 @@ export interface WorkspaceRef {
  */
 export function projectName(ref: WorkspaceRef): string {
   return `nexus-${ref.workspace}-${ref.repoId.slice(0, 6)}`;
+}
+
+const PROFILE = /^[a-zA-Z0-9*][a-zA-Z0-9_.-]*$/;
+
+/** Each profile once, in order; a name Compose would refuse is a usage error before anything starts. */
+export function checkProfiles(profiles: string[]): string[] {
+  const all = [...new Set(profiles.filter(Boolean))];
+  const bad = all.find((p) => !PROFILE.test(p));
+  if (bad !== undefined)
+    throw new UsageError(
+      `"${bad}" is not a Compose profile name.`,
+      "Use letters, digits, `_`, `.` and `-` (see --profile and COMPOSE_PROFILES).",
+    );
+  return all;
+}
+
+/** The valid profile names in a value read back from a file (a rebuilt cache); others are dropped. */
+export function profilesIn(value: unknown): string[] {
+  return Array.isArray(value)
+    ? [...new Set(value.filter((p) => typeof p === "string" && PROFILE.test(p)))]
+    : [];
 }

@@ -6,7 +6,7 @@ import { gitRaw } from "../core/git.js";
 import type { ProjectPaths } from "../core/paths.js";
 import type { Report } from "../core/report.js";
 import { serviceFilters } from "./engine/containers.js";
-import { branchName, LABELS as LABEL } from "./names.js";
+import { branchName, LABELS as LABEL, profilesIn } from "./names.js";
 import type { WorkspaceStore } from "./store.js";
 import { templateFromLockReason } from "./worktree.js";
 
@@ -81,6 +81,7 @@ async function restore(ctx: RebuildContext, worktrees: FoundWorktree[]): Promise
     const template =
       worktree.template ?? mine.find((c) => c.Labels[LABEL.template])?.Labels[LABEL.template] ?? "none";
     const running = mine.some((c) => c.State === "running");
+    const saved = readOverride(join(ctx.paths.nexusDir, "compose", `${worktree.name}.yaml`));
     try {
       ctx.store.insert({
         name: worktree.name,
@@ -92,11 +93,12 @@ async function restore(ctx: RebuildContext, worktrees: FoundWorktree[]): Promise
         state: running ? "running" : "stopped",
         postCreateDone: true,
         createdBranch: false,
+        profiles: saved.profiles,
       });
     } catch {
       continue; // another process restored it first
     }
-    recordPorts(ctx, worktree.name, mine);
+    recordPorts(ctx, { workspace: worktree.name, fromOverride: saved.ports, containers: mine });
     rebuilt.push(worktree.name);
   }
   if (rebuilt.length)
@@ -122,11 +124,17 @@ async function repoContainers(ctx: RebuildContext): Promise<LightContainer[]> {
  * The leases come back from the workspace's override file (it names every published port, running or
  * not), else from the running containers' published ports.
  */
-function recordPorts(ctx: RebuildContext, workspace: string, containers: LightContainer[]) {
+function recordPorts(
+  ctx: RebuildContext,
+  {
+    workspace,
+    fromOverride,
+    containers,
+  }: { workspace: string; fromOverride: OverridePort[]; containers: LightContainer[] },
+) {
   const insert = ctx.db.prepare(
     `INSERT OR IGNORE INTO ports (workspace, service, name, container_port, host_port) VALUES (?, ?, ?, ?, ?)`,
   );
-  const fromOverride = overridePorts(join(ctx.paths.nexusDir, "compose", `${workspace}.yaml`));
   if (fromOverride.length) {
     for (const p of fromOverride) insert.run(workspace, p.service, p.name, p.target, p.published);
     return;
@@ -147,15 +155,17 @@ interface OverridePort {
   published: number;
 }
 
-function overridePorts(file: string): OverridePort[] {
-  if (!existsSync(file)) return [];
+/** What the workspace's last override says: its published ports and its Compose profiles (`x-nexus`). */
+function readOverride(file: string): { ports: OverridePort[]; profiles: string[] } {
+  if (!existsSync(file)) return { ports: [], profiles: [] };
   try {
     // Nexus's own override file: its `!override`/`!reset` tags are Compose's, and the plain value
     // under them is all this needs. Unresolved-tag warnings (18 lines per rebuild) are not news.
     const doc = parse(readFileSync(file, "utf8"), { logLevel: "error" }) as {
       services?: Record<string, { ports?: { name?: string; target: number; published: string }[] }>;
+      "x-nexus"?: { profiles?: unknown };
     };
-    return Object.entries(doc.services ?? {}).flatMap(([service, spec]) =>
+    const ports = Object.entries(doc.services ?? {}).flatMap(([service, spec]) =>
       (spec.ports ?? []).map((p) => ({
         service,
         name: p.name ?? `${service}-${p.target}`,
@@ -163,7 +173,8 @@ function overridePorts(file: string): OverridePort[] {
         published: Number(p.published),
       })),
     );
+    return { ports, profiles: profilesIn(doc["x-nexus"]?.profiles) };
   } catch {
-    return [];
+    return { ports: [], profiles: [] };
   }
 }

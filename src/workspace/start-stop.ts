@@ -4,7 +4,8 @@ import { emit } from "../core/events.js";
 import type { ProjectContext } from "./context.js";
 import { removeWorkspaceResources, stopServices } from "./engine/containers.js";
 import { getDocker, pingEngine } from "./engine/docker.js";
-import { checkProfiles, environmentFor } from "./environment/environment.js";
+import { environmentFor } from "./environment/environment.js";
+import { checkProfiles } from "./names.js";
 import { runPostCommands } from "./setup/post-commands.js";
 import { type StartOptions, startWorkspace } from "./setup/runtime.js";
 import { hostAlias, removeHostEntry } from "./setup/ssh.js";
@@ -69,8 +70,8 @@ export async function destroyWorkspace(
   if (options.deleteBranch) await deleteBranch(ctx.paths.root, record.branch);
   removeHostEntry(hostAlias(ref));
   const { rmSync } = await import("node:fs");
-  const { overridePath } = await import("./setup/runtime.js");
-  rmSync(overridePath(ctx, name), { force: true });
+  const { buildLogPath, overridePath } = await import("./setup/runtime.js");
+  for (const file of [overridePath(ctx, name), buildLogPath(ctx, name)]) rmSync(file, { force: true });
   ctx.store.remove(name);
   emit({
     name: "domain",

@@ -1,4 +1,5 @@
 import type { Writable } from "node:stream";
+import { ExitCode } from "../../core/errors.js";
 import { type Docker, loadDocker } from "./docker.js";
 import { engineGet, enginePost, engineSocket, engineStream } from "./engine-api.js";
 
@@ -46,7 +47,7 @@ export async function runInContainer(
     timeoutMs,
   });
   const info = await engineGet<{ ExitCode: number | null; Running: boolean }>(`/exec/${Id}/json`);
-  return info.Running ? 1 : (info.ExitCode ?? 1);
+  return info.Running ? ExitCode.failure : (info.ExitCode ?? ExitCode.failure);
 }
 
 /** The Engine's multiplexed output: frames of [stream (1 out, 2 err), 0, 0, 0, length (uint32 BE)] + bytes. */
@@ -94,7 +95,7 @@ export async function execInContainer(docker: Docker, options: ExecOptions): Pro
     if (options.stdin) process.stdin.unpipe(stream);
   }
   const info = await exec.inspect();
-  return info.ExitCode ?? 1;
+  return info.ExitCode ?? ExitCode.failure;
 }
 
 function attachTerminal(

@@ -7,6 +7,7 @@ import { type DevLanguage, detectDevLanguage } from "../../core/dev-language.js"
 import { UsageError } from "../../core/errors.js";
 import type { ProjectPaths } from "../../core/paths.js";
 import { composeFileIn, composeOverrideFor, DEVCONTAINER_FILES } from "../../core/project-files.js";
+import { checkProfiles } from "../names.js";
 import { OWN_DEV_SERVICE } from "./own-dev.js";
 import { loadTemplate } from "./templates.js";
 import type { Environment } from "./types.js";
@@ -56,8 +57,6 @@ async function environmentOf(
   return { ...(await loadTemplate(name, dir)), projectDir: worktree };
 }
 
-const PROFILE = /^[a-zA-Z0-9*][a-zA-Z0-9_.-]*$/;
-
 /**
  * The Compose profiles a new workspace records: `--profile`, the config's `compose.profiles` (for the
  * compose environment) and COMPOSE_PROFILES from the environment, each once. `up` reuses them.
@@ -70,18 +69,6 @@ export function workspaceProfiles(
   const fromEnv = (process.env.COMPOSE_PROFILES ?? "").split(",").map((p) => p.trim());
   const configured = envName === "compose" ? (ctx.config.compose?.profiles ?? []) : [];
   return checkProfiles([...requested, ...configured, ...fromEnv]);
-}
-
-/** Each profile once, in order; a name Compose would refuse is a usage error before anything starts. */
-export function checkProfiles(profiles: string[]): string[] {
-  const all = [...new Set(profiles.filter(Boolean))];
-  const bad = all.find((p) => !PROFILE.test(p));
-  if (bad !== undefined)
-    throw new UsageError(
-      `"${bad}" is not a Compose profile name.`,
-      "Use letters, digits, `_`, `.` and `-` (see --profile and COMPOSE_PROFILES).",
-    );
-  return all;
 }
 
 /** Checks a name before anything is made: unknown templates and missing files fail early. */

@@ -54,7 +54,6 @@ const input: OverrideInput = {
     gitCommonDir: "/repo/.git",
     gitWritable: ["/repo/.git/objects", "/repo/.git/worktrees/feat"],
     runtimeScript: "/nexus/init.sh",
-    sshDir: "/home/u/.nexus/ssh/c",
   },
   host: {
     uid: 1000,
@@ -140,9 +139,8 @@ describe("override", () => {
       source: "/repo/.git/worktrees/feat",
       target: "/repo/.git/worktrees/feat",
     });
-    expect(web.volumes).toContainEqual(
-      expect.objectContaining({ target: "/run/nexus/ssh", read_only: true }),
-    );
+    // SSH keys are given to the setup at each start (a running container takes new ones), never mounted.
+    expect(web.volumes).not.toContainEqual(expect.objectContaining({ target: "/run/nexus/ssh" }));
     expect(web.entrypoint).toBeUndefined();
     expect(devEnvironment(input)).toMatchObject({
       NEXUS_WORKSPACE: "feat",

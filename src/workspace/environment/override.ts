@@ -39,7 +39,6 @@ export interface OverrideInput {
     /** Inside gitCommonDir, what committing writes: objects/, refs/, logs/ and this worktree's admin folder. */
     gitWritable: string[];
     runtimeScript: string;
-    sshDir?: string;
     /** Host paths mounted read-only for the agent (config `agent.mounts`, `~` expanded). */
     agent?: { source: string; target: string }[];
   };
@@ -120,6 +119,8 @@ export function buildOverride(input: OverrideInput, services: string[]): Record<
   const builds = services.some((name) => model.services[name]?.build);
   return {
     name: projectName(ref),
+    // Compose ignores x- keys; a rebuilt nexus.db reads the workspace's profiles back from here.
+    ...(env.profiles?.length ? { "x-nexus": { profiles: env.profiles } } : {}),
     services: out,
     ...(builds && input.host.caFile
       ? { secrets: { [CA_SECRET]: { file: escapeDollars(input.host.caFile) } } }
@@ -175,7 +176,6 @@ function devService(input: OverrideInput): Record<string, unknown> {
     ...mounts.gitWritable.map((dir) => bind(dir, dir)),
     bind(mounts.runtimeScript, "/run/nexus/init.sh", true),
   ];
-  if (mounts.sshDir) volumes.push(bind(mounts.sshDir, "/run/nexus/ssh", true));
   if (host.caFile) volumes.push(bind(host.caFile, "/run/nexus/ca.crt", true));
   for (const mount of mounts.agent ?? []) volumes.push(bind(mount.source, mount.target, true));
   // Values are literal (a proxy password, a config value with `$`): Compose must not interpolate them.

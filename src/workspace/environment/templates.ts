@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { NotFoundError, UsageError } from "../../core/errors.js";
-import { builtinTemplatesDir, nexusHome, packageRoot } from "../../core/paths.js";
+import { builtinTemplatesDir, nexusHome } from "../../core/paths.js";
 import { writeGenerated } from "./devcontainer/cache.js";
 import type { NexusBlock } from "./template-schema.js";
 import type { Environment } from "./types.js";

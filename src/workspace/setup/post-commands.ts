@@ -1,3 +1,4 @@
+import { Writable } from "node:stream";
 import { NexusError } from "../../core/errors.js";
 import { style } from "../../core/output.js";
 import type { Report } from "../../core/report.js";
@@ -19,6 +20,7 @@ export async function runPostCommands(args: {
   if (!started.dev) return;
   const fresh = ctx.store.get(record.name);
   const commands = [...(fresh.postCreateDone ? [] : env.postCreate), ...env.postStart];
+  const output = args.report?.output ?? dropped();
   for (const command of commands) {
     const shown = typeof command === "string" ? command : command.join(" ");
     args.report?.info(`${style.dim("run")} ${shown}`);
@@ -28,11 +30,17 @@ export async function runPostCommands(args: {
       workdir: env.workspaceFolder,
       user: started.user,
       env: Object.entries(env.remoteEnv).map(([k, v]) => `${k}=${v}`),
-      stdout: process.stderr,
+      stdout: output,
+      stderr: output,
     });
     if (code !== 0) throw failed(ctx, record, { shown, code, source: env.source });
   }
   ctx.store.update(record.name, { postCreateDone: true });
+}
+
+/** A sink for a command's output when the caller shows none (MCP: stdio is its protocol). */
+function dropped(): Writable {
+  return new Writable({ write: (_chunk, _encoding, done) => done() });
 }
 
 function failed(

@@ -17,6 +17,8 @@ interface PrepareOptions {
   dev: ServiceState;
   host: HostSetup;
   ports: PortRecord[];
+  /** The SSH keys the setup installs (absent: no SSH). */
+  sshKeys?: string[];
 }
 
 /**
@@ -60,6 +62,7 @@ async function prepareDevContainer(options: PrepareOptions): Promise<string> {
     containerId: dev.id,
     cmd: ["/bin/sh", "/run/nexus/init.sh", ...args],
     user: "0:0",
+    env: options.sshKeys,
     stdout: out,
     stderr: out,
   }).catch(async (error: Error) => {

@@ -64,8 +64,8 @@ export async function startWorkspace(options: StartOptions): Promise<Started> {
     onWarning: (message) => options.report?.warn(message),
   });
   stage("model", { services: services.length });
-  const { ensureSshKeys } = await import("./ssh.js");
-  const ssh = env.ssh && env.devService ? await ensureSshKeys() : undefined;
+  const { containerKeyEnv, ensureSshKeys } = await import("./ssh.js");
+  const sshKeys = env.ssh && env.devService ? containerKeyEnv(await ensureSshKeys()) : undefined;
   const images = await builtImages({ model, services, env, worktree: record.worktreePath });
   const input = {
     ctx,
@@ -75,7 +75,7 @@ export async function startWorkspace(options: StartOptions): Promise<Started> {
     host,
     images,
     services,
-    sshDir: ssh?.containerDir,
+    sshKeys,
     record,
     report: options.report,
   };
@@ -98,7 +98,8 @@ interface UpInput {
   host: HostSetup;
   images: Record<string, BuiltImage>;
   services: string[];
-  sshDir?: string;
+  /** For the dev container's setup: the keys it installs (see containerKeyEnv). */
+  sshKeys?: string[];
   record: WorkspaceRecord;
   report?: Report;
 }
@@ -151,7 +152,7 @@ async function composeUp(input: UpInput, ports: PortRecord[]): Promise<Up | Erro
   const { env, model, ref, services } = input;
   const project = await writeOverride(input, ports);
   const health = healthOnStart(ref, healthChecked(model, services));
-  const setup = devSetupOnStart({ ref, env, host: input.host, ports });
+  const setup = devSetupOnStart({ ref, env, host: input.host, ports, sshKeys: input.sshKeys });
   const up = compose(project, ["up", "-d", "--remove-orphans", ...services], {
     progress: true,
     failure: `Cannot start workspace "${ref.workspace}"`,
@@ -208,7 +209,6 @@ async function writeOverride(input: UpInput, ports: PortRecord[]): Promise<Compo
         gitCommonDir: ctx.paths.gitCommonDir,
         gitWritable: writableGitDirs(ctx.paths.gitCommonDir, input.record.worktreePath),
         runtimeScript: runtimeScript(),
-        sshDir: input.sshDir,
         agent: ctx.config.agent.mounts.map((m) => ({ ...m, source: expandHome(m.source, homedir()) })),
       },
       extraEnv: { ...ctx.config.env, ...ctx.config.workspaces[ref.workspace]?.env },

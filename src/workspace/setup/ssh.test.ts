@@ -1,29 +1,38 @@
-import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { isolatedHome } from "../../../test/helpers/fs.js";
-import { ensureSshKeys, hostAlias, proxyCommand, removeHostEntry, sshPaths, writeHostEntry } from "./ssh.js";
+import {
+  containerKeyEnv,
+  ensureSshKeys,
+  hostAlias,
+  proxyCommand,
+  removeHostEntry,
+  sshPaths,
+  writeHostEntry,
+} from "./ssh.js";
 
 describe("ssh keys and host entries", () => {
-  it("creates 0600 keys once, a pinned host key and the container mount dir", async () => {
+  it("creates 0600 keys once and a pinned host key, and makes again whatever was deleted", async () => {
     isolatedHome();
     const paths = await ensureSshKeys();
-    for (const file of [
-      paths.userKey,
-      paths.hostKey,
-      join(paths.containerDir, "ssh_host_ed25519_key"),
-      join(paths.containerDir, "authorized_keys"),
-    ]) {
-      expect(statSync(file).mode & 0o777).toBe(0o600);
-    }
+    for (const file of [paths.userKey, paths.hostKey]) expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(statSync(paths.dir).mode & 0o777).toBe(0o700);
     const key = readFileSync(paths.userKey, "utf8");
     await ensureSshKeys();
     expect(readFileSync(paths.userKey, "utf8")).toBe(key);
     expect(readFileSync(paths.knownHosts, "utf8")).toMatch(/^nexus-\* ssh-ed25519 \S+\n$/);
-    expect(readFileSync(join(paths.containerDir, "authorized_keys"), "utf8")).toBe(
-      readFileSync(`${paths.userKey}.pub`, "utf8"),
+    const given = Object.fromEntries(containerKeyEnv(paths).map((e) => e.split(/=(.*)/s).slice(0, 2)));
+    expect(given.NEXUS_SSH_AUTHORIZED_KEY).toBe(
+      readFileSync(`${paths.userKey}.pub`, "utf8").trim().split(" ").slice(0, 2).join(" "),
     );
+    expect(given.NEXUS_SSH_HOST_KEY).toContain("BEGIN OPENSSH PRIVATE KEY");
+    expect(readFileSync(paths.knownHosts, "utf8")).toContain(given.NEXUS_SSH_HOST_KEY_PUB);
+    // ~/.nexus deleted: new keys, and known_hosts pins the new host key.
+    rmSync(paths.dir, { recursive: true });
+    await ensureSshKeys();
+    expect(readFileSync(paths.userKey, "utf8")).not.toBe(key);
+    expect(readFileSync(paths.knownHosts, "utf8")).toContain(containerKeyEnv(paths)[2]!.split("=")[1]);
   });
 
   it("writes, replaces and removes a Host block, with one Include at the top of ~/.ssh/config", () => {

@@ -1,4 +1,4 @@
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter, join } from "node:path";
 import { ensureDir, writeAtomic } from "../../core/atomic.js";
@@ -12,8 +12,6 @@ export interface SshPaths {
   dir: string;
   userKey: string;
   hostKey: string;
-  /** Mounted read-only into dev containers: authorized_keys and the host key. */
-  containerDir: string;
   config: string;
   knownHosts: string;
   userSshConfig: string;
@@ -25,7 +23,6 @@ export function sshPaths(): SshPaths {
     dir,
     userKey: join(dir, "id_ed25519"),
     hostKey: join(dir, "host_ed25519"),
-    containerDir: join(dir, "container"),
     config: join(dir, "config"),
     knownHosts: join(dir, "known_hosts"),
     userSshConfig: join(homedir(), ".ssh", "config"),
@@ -34,10 +31,11 @@ export function sshPaths(): SshPaths {
 
 /**
  * One client key per user, and one host key shared by all dev containers so the host can be
- * pinned in known_hosts: `ssh nexus-NAME` then never prompts and never trusts a stranger.
+ * pinned in known_hosts: `ssh nexus-NAME` then never prompts and never trusts a stranger. Whatever is
+ * missing (~/.nexus deleted) is made again; known_hosts is rewritten from the host key every time.
  */
 export async function ensureSshKeys(paths: SshPaths = sshPaths()): Promise<SshPaths> {
-  ensureDir(paths.containerDir, 0o700);
+  ensureDir(paths.dir, 0o700);
   chmodSync(paths.dir, 0o700);
   // Two first creates at once (two repositories, two agents) must not both make the keys.
   return withLockAsync(join(paths.dir, "keys.lock"), () => makeKeys(paths));
@@ -46,14 +44,26 @@ export async function ensureSshKeys(paths: SshPaths = sshPaths()): Promise<SshPa
 async function makeKeys(paths: SshPaths): Promise<SshPaths> {
   await ensureKey(paths.userKey, "nexus user key");
   await ensureKey(paths.hostKey, "nexus workspace host key");
-  const authorized = join(paths.containerDir, "authorized_keys");
-  writeAtomic(authorized, readFileSync(`${paths.userKey}.pub`), 0o600);
-  copyFileSync(paths.hostKey, join(paths.containerDir, "ssh_host_ed25519_key"));
-  copyFileSync(`${paths.hostKey}.pub`, join(paths.containerDir, "ssh_host_ed25519_key.pub"));
-  chmodSync(join(paths.containerDir, "ssh_host_ed25519_key"), 0o600);
-  const hostPub = readFileSync(`${paths.hostKey}.pub`, "utf8").trim().split(" ").slice(0, 2).join(" ");
-  writeAtomic(paths.knownHosts, `nexus-* ${hostPub}\n`, 0o600);
+  writeAtomic(paths.knownHosts, `nexus-* ${publicKey(`${paths.hostKey}.pub`)}\n`, 0o600);
   return paths;
+}
+
+/** `ssh-ed25519 AAAA…` of a .pub file, without its comment. */
+function publicKey(file: string): string {
+  return readFileSync(file, "utf8").trim().split(/\s+/).slice(0, 2).join(" ");
+}
+
+/**
+ * What the dev container's setup (runtime/dev-init.sh) installs at every start, in the environment
+ * of its `docker exec`: the client key it authorises and the host key pair it serves. Given at each
+ * start, not mounted: a running container then takes new keys when ~/.nexus was deleted and made again.
+ */
+export function containerKeyEnv(paths: SshPaths = sshPaths()): string[] {
+  return [
+    `NEXUS_SSH_AUTHORIZED_KEY=${publicKey(`${paths.userKey}.pub`)}`,
+    `NEXUS_SSH_HOST_KEY=${readFileSync(paths.hostKey, "utf8").trim()}`,
+    `NEXUS_SSH_HOST_KEY_PUB=${publicKey(`${paths.hostKey}.pub`)}`,
+  ];
 }
 
 async function ensureKey(file: string, comment: string): Promise<void> {
