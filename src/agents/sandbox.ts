@@ -19,7 +19,7 @@ export interface AgentPlace {
   launch(argv: string[], loopEnv: Record<string, string>): Launch;
 }
 
-export interface Launch {
+interface Launch {
   target: RunTarget;
   cmd: string[];
   missing: string[];

@@ -102,7 +102,7 @@ function moved(from: string, to: string): boolean {
 }
 
 /** SQLITE_CORRUPT (and its extended codes) or SQLITE_NOTADB: the file is not a usable database. */
-export function isCorrupt(error: unknown): boolean {
+function isCorrupt(error: unknown): boolean {
   const code = (error as { code?: string })?.code ?? "";
   return code.startsWith("SQLITE_CORRUPT") || code === "SQLITE_NOTADB";
 }

@@ -21,7 +21,7 @@ export interface DomainEvent {
 }
 
 /** What a capability adds to the running command's record (e.g. creation stages, Ralph's iterations). */
-export interface CommandNote {
+interface CommandNote {
   template?: string;
   services?: number;
   ports?: number;

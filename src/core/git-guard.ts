@@ -20,7 +20,7 @@ export const SAFE_GIT_CONFIG = [
 const WORKTREES = `${sep}.nexus${sep}worktrees${sep}`;
 
 /** A linked worktree as the main repository records it: its admin folder, the common dir, its top. */
-export interface WorktreeLink {
+interface WorktreeLink {
   top: string;
   adminDir: string;
   commonDir: string;

@@ -169,7 +169,7 @@ async function runIteration(
  * the tree the gates record nor counts as the agent's work. A link the agent planted there is replaced,
  * never followed.
  */
-export function writePromptFile(worktree: string, name: string, prompt: string): string {
+function writePromptFile(worktree: string, name: string, prompt: string): string {
   return writeInside(worktree, join(".nexus", "runs", "agent", name), prompt);
 }
 

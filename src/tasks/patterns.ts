@@ -1,6 +1,6 @@
 import type { Task } from "./model.js";
 
-export type FailureCategory = "test" | "lint" | "type" | "build" | "other";
+type FailureCategory = "test" | "lint" | "type" | "build" | "other";
 
 export interface Pattern {
   kind: "check" | "rejection";

@@ -1,7 +1,7 @@
 import { isNexusFailure, OUTCOMES, type Outcome, outcomeOfEvent } from "./outcome.js";
 import type { DomainEvent, StatEvent as EventRow, SessionRow } from "./store.js";
 
-export interface CommandStats {
+interface CommandStats {
   command: string;
   count: number;
   /** Nexus's own failures: refusals, failed gates and passed-through exits are counted apart. */

@@ -161,7 +161,7 @@ export function writeOffFlag(): void {
   writeFileSync(offFlagFile(), "Telemetry recording is off (`nexus telemetry on` turns it on).\n");
 }
 
-export type EventType = "command" | "workspace" | "task" | "error";
+type EventType = "command" | "workspace" | "task" | "error";
 
 export interface EventRow {
   id: number;

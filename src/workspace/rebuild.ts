@@ -20,7 +20,7 @@ export interface RebuildContext {
   report?: Report;
 }
 
-export const REBUILT_MARKER = "workspaces:rebuilt";
+const REBUILT_MARKER = "workspaces:rebuilt";
 
 interface FoundWorktree {
   name: string;

@@ -5,7 +5,7 @@ import { ProbeNames } from "./names.js";
 import { DEFAULT_PROBE_OPTIONS, type ProbeOptions, type ProbeRun } from "./run-context.js";
 
 const PROBES = ["workspace-creation", "tasks", "multi-workspace", "recovery"] as const;
-export type ProbeName = (typeof PROBES)[number];
+type ProbeName = (typeof PROBES)[number];
 
 function checkProbeName(name: string): ProbeName[] {
   if (name === "all") return [...PROBES];

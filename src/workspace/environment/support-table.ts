@@ -34,7 +34,7 @@ export const ENVIRONMENT_SOURCES: SourceRow[] = [
   { source: "nothing", choose: "`none`", runs: "a worktree without containers" },
 ];
 
-export type Support = "supported" | "ignored";
+type Support = "supported" | "ignored";
 
 export interface DevcontainerKey {
   keys: string;

@@ -54,5 +54,3 @@ function failed(
     hint: `Fix the command (post-create/post-start in ${what.source}) or the project, then retry; during \`create\` the workspace was removed again, during \`up\` it is kept.`,
   });
 }
-
-export type { LifecycleCommand };

@@ -12,7 +12,7 @@ export interface CliResult {
   timedOut: boolean;
 }
 
-export interface CliRunOptions {
+interface CliRunOptions {
   timeoutMs: number;
   onLine?: (line: string) => void;
   /** Give up sooner while the last line matches `pattern` and nothing new came for `ms` (a hung fetch). */
