@@ -18,6 +18,16 @@ function unwritable(name: string): string {
   return join(file, name);
 }
 
+/** The bad value is a usage error: exit 2, its message and a hint, nothing a terminal would act on. */
+async function usageError(args: string[], message: string) {
+  const repo = await project();
+  const result = await runCli(args, repo);
+  expect(result.stderr).toContain(message);
+  expect(result.stderr).toContain("hint:");
+  expect(result.code).toBe(2);
+  clean(result.stderr);
+}
+
 const clean = (stderr: string) => {
   expect(stderr).not.toMatch(/unexpected error|This is a bug|^\s+at /m);
 };
@@ -35,14 +45,7 @@ describe("numeric options are checked before anything runs (issue 8)", () => {
     [["ralph", "run", "--agent-cmd", ""], "--agent-cmd must not be empty."],
     [["feedback", "collect", "--hours", "abc"], "--hours must be a number greater than 0"],
     [["feedback", "analyze", "--days", "0"], "--days must be a whole number from 1 to 3650"],
-  ])("nexus %j is a usage error (exit 2) that names the option", async (args, message) => {
-    const repo = await project();
-    const result = await runCli(args, repo);
-    expect(result.stderr).toContain(message);
-    expect(result.stderr).toContain("hint:");
-    expect(result.code).toBe(2);
-    clean(result.stderr);
-  });
+  ])("nexus %j is a usage error (exit 2) that names the option", usageError);
 
   it("still accepts good values", async () => {
     const repo = await project();
@@ -59,14 +62,7 @@ describe("options and arguments with a few words take .choices() and name them (
     [["task", "list", "--status", "finished"], "--status must be one of open, in_progress"],
     [["friction", "add", "x", "--type", "slow", "--severity", "urgent"], "--severity must be one of low"],
     [["completion", "tcsh"], '<shell> must be one of bash, zsh, fish, got "tcsh".'],
-  ])("nexus %j is a usage error (exit 2) with the words and a hint", async (args, message) => {
-    const repo = await project();
-    const result = await runCli(args, repo);
-    expect(result.stderr).toContain(message);
-    expect(result.stderr).toContain("hint:");
-    expect(result.code).toBe(2);
-    clean(result.stderr);
-  });
+  ])("nexus %j is a usage error (exit 2) with the words and a hint", usageError);
 });
 
 describe("files the user names are written or refused with the path (issue 8)", () => {
