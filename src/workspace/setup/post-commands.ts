@@ -4,7 +4,7 @@ import { style } from "../../core/output.js";
 import type { Report } from "../../core/report.js";
 import type { ProjectContext } from "../context.js";
 import { runInContainer } from "../engine/exec.js";
-import type { Environment, LifecycleCommand } from "../environment/types.js";
+import type { Environment } from "../environment/types.js";
 import type { WorkspaceRecord } from "../store.js";
 import type { Started } from "./runtime.js";
 
