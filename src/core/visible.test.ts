@@ -14,7 +14,7 @@ describe("control characters made visible", () => {
 
   it("keeps the lines and tabs of a multi-line body, but a carriage return never returns the cursor", () => {
     expect(visible("line 1\r\nline\t2\rfake", { multiline: true })).toBe(
-      String.raw`line 1\r` + "\nline\t2" + String.raw`\rfake`,
+      `${String.raw`line 1\r`}\nline\t2${String.raw`\rfake`}`,
     );
     expect(hasTerminalControl(visible(HOSTILE, { multiline: true }))).toBe(false);
     for (const isolate of ["\u2066", "\u2067", "\u2068", "\u2069", "\u202a", "\u202b", "\u202c", "\u202d"])
