@@ -68,6 +68,13 @@ describe("tasks through the CLI, across processes and branches", () => {
     });
   });
 
+  it("registers the driver at workspace create in a repository that lacks it (a fresh clone)", async () => {
+    const repo = await project();
+    git(repo, "config", "--remove-section", "merge.nexus-tasks");
+    expect((await runCli(["workspace", "create", "merge-drv", "-t", "none"], repo)).code).toBe(0);
+    expect(git(repo, "config", "merge.nexus-tasks.driver")).toContain("task merge-driver");
+  });
+
   it("repairs a tasks.jsonl merged without the driver with `task sync`", async () => {
     const repo = await project();
     git(repo, "config", "--unset", "merge.nexus-tasks.driver");

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { NexusError } from "../core/errors.js";
 import { emit } from "../core/events.js";
+import { ensureMergeDriver } from "../core/merge-driver-config.js";
 import { UndoStack } from "../core/undo.js";
 import { type ProjectContext, workspaceDir, worktreePath } from "./context.js";
 import { removeWorkspaceResources } from "./engine/containers.js";
@@ -81,6 +82,8 @@ async function create(ctx: ProjectContext, options: CreateOptions): Promise<Work
       hint: `Start it with \`nexus workspace up ${name}\`, or pick another name.`,
     });
   }
+  // A branch made here is merged later: a fresh clone (git config is not cloned) gets the driver now.
+  await ensureMergeDriver(ctx.paths);
   const envName = environmentName(ctx, options.template);
   // Docker is asked while the worktree is made; with no engine, the worktree is undone again, so
   // nothing is left either way.
