@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { NexusError, UsageError } from "../../core/errors.js";
 import {
   checkHostName,
+  findHost,
   type Host,
   type HostPaths,
   hostPaths,
@@ -100,13 +101,7 @@ export function listHosts(paths: HostPaths = hostPaths()): HostEntry[] {
 
 /** Forgets a host: its entry, its pinned key and its master connection. Nothing on the host changes. */
 export async function removeHost(name: string, paths: HostPaths = hostPaths()): Promise<Host> {
-  checkHostName(name);
-  const host = readHosts(paths).find((h) => h.name === name);
-  if (!host)
-    throw new NexusError(`No host named ${name}.`, {
-      category: "not_found",
-      hint: "See `nexus host list`.",
-    });
+  const host = findHost(name, paths);
   await stopMaster(host, paths);
   updateHosts(paths, (hosts) => hosts.delete(name));
   pinKey(paths, name, undefined);
