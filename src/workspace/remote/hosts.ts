@@ -62,7 +62,7 @@ export function readHosts(paths: HostPaths = hostPaths()): Host[] {
   if (!existsSync(paths.config)) return [];
   const doc = parseDocument(readFileSync(paths.config, "utf8"));
   const hosts = doc.errors.length ? undefined : doc.get("hosts");
-  if (doc.errors.length || (hosts !== undefined && !isMap(hosts)))
+  if (doc.errors.length || (hosts != null && !isMap(hosts)))
     throw new NexusError(`${paths.config}: the hosts section is not valid YAML mapping.`, {
       category: "config",
       hint: "Fix or delete that file's `hosts:` section, then add the hosts again (`nexus host add`).",

@@ -25,7 +25,7 @@ export function sshArgs(host: Host, paths: HostPaths = hostPaths()): string[] {
   const options = [
     "BatchMode=yes",
     "StrictHostKeyChecking=yes",
-    `UserKnownHostsFile=${paths.knownHosts}`,
+    `UserKnownHostsFile=${quoted(paths.knownHosts)}`,
     "GlobalKnownHostsFile=/dev/null",
     `HostKeyAlias=${keyAlias(host.name)}`,
     "PasswordAuthentication=no",
@@ -33,11 +33,16 @@ export function sshArgs(host: Host, paths: HostPaths = hostPaths()): string[] {
     `ConnectTimeout=${CONNECT_TIMEOUT_S}`,
     "ServerAliveInterval=15",
     "ControlMaster=auto",
-    `ControlPath=${join(controlDir(paths), "cm-%C")}`,
+    `ControlPath=${quoted(join(controlDir(paths), "cm-"))}%C`,
     "ControlPersist=60s",
   ];
-  if (host.identity) options.push("IdentitiesOnly=yes", `IdentityFile=${host.identity}`);
+  if (host.identity) options.push("IdentitiesOnly=yes", `IdentityFile=${quoted(host.identity)}`);
   return ["-F", "none", ...options.flatMap((o) => ["-o", o]), "-p", String(host.port), "-l", host.user];
+}
+
+/** A path as one ssh option value: spaces kept together, `%` not read as a token. */
+function quoted(path: string): string {
+  return `"${path.replaceAll("%", "%%")}"`;
 }
 
 export interface SshOptions {
