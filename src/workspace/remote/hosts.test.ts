@@ -60,6 +60,16 @@ describe("the hosts config", () => {
     pinKey(p, "b1", undefined);
     expect(readFileSync(p.knownHosts, "utf8")).toBe("nexus-host-b2 ssh-ed25519 AAAA2\n");
   });
+
+  it("names the file and the entry when a hand edit broke it", () => {
+    const p = paths();
+    writeFileSync(p.config, "hosts:\n  b1:\n    url: http://x\n");
+    expect(() => readHosts(p)).toThrow(/config\.yaml: hosts\.b1: Invalid host URL/);
+    writeFileSync(p.config, "hosts: [1]\n");
+    expect(() => readHosts(p)).toThrow(/not a valid YAML mapping/);
+    writeFileSync(p.config, "hosts:\n");
+    expect(readHosts(p)).toEqual([]);
+  });
 });
 
 describe("ssh", () => {

@@ -63,14 +63,22 @@ export function readHosts(paths: HostPaths = hostPaths()): Host[] {
   const doc = parseDocument(readFileSync(paths.config, "utf8"));
   const hosts = doc.errors.length ? undefined : doc.get("hosts");
   if (doc.errors.length || (hosts != null && !isMap(hosts)))
-    throw new NexusError(`${paths.config}: the hosts section is not valid YAML mapping.`, {
+    throw new NexusError(`${paths.config}: the hosts section is not a valid YAML mapping.`, {
       category: "config",
       hint: "Fix or delete that file's `hosts:` section, then add the hosts again (`nexus host add`).",
     });
   const entries = (hosts?.toJSON() ?? {}) as Record<string, { url?: unknown; identity?: unknown }>;
   return Object.entries(entries).map(([name, entry]) => {
     const identity = typeof entry?.identity === "string" ? entry.identity : undefined;
-    return parseHostUrl(name, String(entry?.url ?? ""), identity);
+    try {
+      checkHostName(name);
+      return parseHostUrl(name, String(entry?.url ?? ""), identity);
+    } catch (error) {
+      throw new NexusError(`${paths.config}: hosts.${name}: ${(error as Error).message}`, {
+        category: "config",
+        hint: "Fix or delete that entry (`nexus host remove` needs a valid file), then add the host again.",
+      });
+    }
   });
 }
 
