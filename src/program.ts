@@ -4,6 +4,7 @@ import { registerAgent } from "./commands/agent.js";
 import { registerCompletion } from "./commands/completion.js";
 import { registerDoctor } from "./commands/doctor.js";
 import { registerDogfood } from "./commands/dogfood.js";
+import { registerHost } from "./commands/host.js";
 import { registerInit } from "./commands/init.js";
 import { registerMcp } from "./commands/mcp.js";
 import { registerPrime } from "./commands/prime.js";
@@ -50,6 +51,7 @@ export function buildProgram(): Command {
   registerRalph(program);
   registerMcp(program);
   registerFeedbackAndSkills(program);
+  registerHost(program);
   registerDoctor(program);
   registerTelemetry(program);
   registerProbe(program);

@@ -4,12 +4,16 @@ export interface RunResult {
   stdout: string;
   stderr: string;
   exitCode: number;
+  /** Set when `timeoutMs` ran out and the child was killed (exitCode is then 124, as timeout(1) says). */
+  timedOut?: boolean;
 }
 
 export interface RunOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   input?: string;
+  /** Kills the child (SIGKILL) after this many milliseconds; the result then has `timedOut`. */
+  timeoutMs?: number;
 }
 
 /**
@@ -22,8 +26,16 @@ export function run(file: string, args: string[], options: RunOptions = {}): Pro
     const child = execFile(
       file,
       args,
-      { cwd: options.cwd, env: options.env ?? process.env, maxBuffer: 64 * 1024 * 1024 },
+      {
+        cwd: options.cwd,
+        env: options.env ?? process.env,
+        maxBuffer: 64 * 1024 * 1024,
+        timeout: options.timeoutMs ?? 0,
+        killSignal: "SIGKILL",
+      },
       (error, stdout, stderr) => {
+        if (error?.killed && options.timeoutMs)
+          return resolve({ stdout, stderr, exitCode: 124, timedOut: true });
         if (error && typeof error.code !== "number") return reject(error);
         resolve({ stdout, stderr, exitCode: error ? Number(error.code) : 0 });
       },

@@ -1,0 +1,102 @@
+import { execFileSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { tempDir } from "../../../test/helpers/fs.js";
+import { UsageError } from "../../core/errors.js";
+import {
+  checkHostName,
+  type HostPaths,
+  parseHostUrl,
+  pinKey,
+  pinnedKey,
+  readHosts,
+  updateHosts,
+} from "./hosts.js";
+import { fingerprintOf, sshArgs } from "./ssh.js";
+
+function paths(home = tempDir()): HostPaths {
+  const dir = join(home, "hosts");
+  return { config: join(home, "config.yaml"), dir, knownHosts: join(dir, "known_hosts") };
+}
+
+describe("host names and URLs", () => {
+  it("accepts ssh://user@host[:port], IPv6 in brackets", () => {
+    expect(parseHostUrl("a", "ssh://dev@build.example.com")).toMatchObject({ user: "dev", port: 22 });
+    expect(parseHostUrl("a", "ssh://dev@10.0.0.5:2222")).toMatchObject({ hostname: "10.0.0.5", port: 2222 });
+    expect(parseHostUrl("a", "ssh://dev@[fe80::1]:22")).toMatchObject({ hostname: "fe80::1" });
+  });
+
+  it("refuses anything else as a usage error", () => {
+    for (const url of [
+      "dev@host",
+      "ssh://host",
+      "ssh://dev:pw@host",
+      "ssh://dev@-oProxyCommand=x",
+      "ssh://-l@host",
+      "ssh://dev@host:0",
+      "ssh://dev@host/path",
+      "ssh://dev@host?x=1",
+      "ssh://dev@ho st",
+    ])
+      expect(() => parseHostUrl("a", url), url).toThrow(UsageError);
+    for (const name of ["", "A", "1a", "a_b", "a".repeat(33), "-a"])
+      expect(() => checkHostName(name), name).toThrow(UsageError);
+    expect(() => checkHostName("build-1")).not.toThrow();
+  });
+});
+
+describe("the hosts config", () => {
+  it("keeps the file's other sections and pins one key per host", () => {
+    const p = paths();
+    writeFileSync(p.config, "# mine\nother: 1\n");
+    updateHosts(p, (h) => h.set("b1", parseHostUrl("b1", "ssh://dev@10.0.0.5", "/k")));
+    expect(readFileSync(p.config, "utf8")).toMatch(/# mine\nother: 1\nhosts:/);
+    expect(readHosts(p)).toEqual([expect.objectContaining({ name: "b1", identity: "/k", port: 22 })]);
+    pinKey(p, "b1", "ssh-ed25519 AAAA1");
+    pinKey(p, "b2", "ssh-ed25519 AAAA2");
+    pinKey(p, "b1", "ssh-ed25519 AAAA3");
+    expect(pinnedKey(p, "b1")).toBe("ssh-ed25519 AAAA3");
+    pinKey(p, "b1", undefined);
+    expect(readFileSync(p.knownHosts, "utf8")).toBe("nexus-host-b2 ssh-ed25519 AAAA2\n");
+  });
+
+  it("names the file and the entry when a hand edit broke it", () => {
+    const p = paths();
+    writeFileSync(p.config, "hosts:\n  b1:\n    url: http://x\n");
+    expect(() => readHosts(p)).toThrow(/config\.yaml: hosts\.b1: Invalid host URL/);
+    writeFileSync(p.config, "hosts: [1]\n");
+    expect(() => readHosts(p)).toThrow(/not a valid YAML mapping/);
+    writeFileSync(p.config, "hosts:\n");
+    expect(readHosts(p)).toEqual([]);
+  });
+});
+
+describe("ssh", () => {
+  it("computes the fingerprint ssh-keygen prints", () => {
+    const key = join(tempDir(), "k");
+    execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key]);
+    const printed = execFileSync("ssh-keygen", ["-lf", `${key}.pub`])
+      .toString()
+      .split(" ")[1];
+    expect(fingerprintOf(readFileSync(`${key}.pub`, "utf8"))).toBe(printed);
+  });
+
+  it("reads no user config, checks keys strictly and quotes paths", () => {
+    const p = paths(join(tempDir(), "a b%c"));
+    const args = sshArgs(parseHostUrl("b1", "ssh://dev@h:2200", "/my keys/id"), p).join(" ");
+    expect(args).toMatch(/^-F none /);
+    for (const option of [
+      "BatchMode=yes",
+      "StrictHostKeyChecking=yes",
+      "PasswordAuthentication=no",
+      "IdentitiesOnly=yes",
+      "ControlMaster=auto",
+      "ControlPersist=60s",
+    ])
+      expect(args).toContain(option);
+    expect(args).toContain(`UserKnownHostsFile="${p.knownHosts.replace("%", "%%")}"`);
+    expect(args).toContain('IdentityFile="/my keys/id"');
+    expect(args).toContain("-p 2200 -l dev");
+  });
+});
