@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, installing what it needs when it is missing: a Docker Engine with Compose v2,
 # git, sqlite3 (SQL exports are loaded back in a test), Chromium (the HTML dashboard is rendered),
-# and the npm dependencies. Docker tests fail, not skip, when CI is set.
+# sshd and iproute2 (a "remote" Docker host in a network namespace), and the npm dependencies. Docker tests fail, not skip, when CI is set.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/common.sh
@@ -11,6 +11,9 @@ missing=""
 for pkg in git:git sqlite3:sqlite3 chromium:chromium ssh:openssh-client openssl:openssl; do
   command -v "${pkg%%:*}" >/dev/null || missing="$missing ${pkg#*:}"
 done
+# The remote-host tests run a second dockerd and an sshd in a network namespace (test/helpers/remote-host.ts).
+[ -x /usr/sbin/sshd ] || missing="$missing openssh-server"
+command -v ip >/dev/null || [ -x /usr/sbin/ip ] || [ -x /sbin/ip ] || missing="$missing iproute2"
 if [ -n "$missing" ]; then
   $SUDO apt-get update -qq
   # shellcheck disable=SC2086
