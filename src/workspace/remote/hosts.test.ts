@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { tempDir } from "../../../test/helpers/fs.js";
@@ -13,7 +13,7 @@ import {
   readHosts,
   updateHosts,
 } from "./hosts.js";
-import { fingerprintOf, sshArgs } from "./ssh.js";
+import { fingerprintOf, ownControlDir, sshArgs } from "./ssh.js";
 
 function paths(home = tempDir()): HostPaths {
   const dir = join(home, "hosts");
@@ -98,5 +98,14 @@ describe("ssh", () => {
     expect(args).toContain(`UserKnownHostsFile="${p.knownHosts.replace("%", "%%")}"`);
     expect(args).toContain('IdentityFile="/my keys/id"');
     expect(args).toContain("-p 2200 -l dev");
+  });
+});
+
+describe("the control sockets' folder", () => {
+  it("is made closed to others, and one that others can enter is refused (not used)", () => {
+    const p = paths();
+    expect(ownControlDir(p)).toBe(p.dir);
+    chmodSync(p.dir, 0o755);
+    expect(() => ownControlDir(p)).toThrow(/not a folder of yours closed to others/);
   });
 });

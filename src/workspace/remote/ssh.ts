@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { lstatSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureDir } from "../../core/atomic.js";
@@ -50,10 +51,30 @@ export interface SshOptions {
   paths?: HostPaths;
 }
 
+/**
+ * The control sockets' folder, made 0700; in /tmp (a long NEXUS_HOME) another user could have made it
+ * first and would then own our master connections: only a folder that is ours and closed is used.
+ */
+export function ownControlDir(paths: HostPaths = hostPaths()): string {
+  const dir = controlDir(paths);
+  ensureDir(dir, 0o700);
+  const info = lstatSync(dir);
+  const mine = info.isDirectory() && info.uid === process.getuid?.() && (info.mode & 0o077) === 0;
+  if (!mine && process.getuid)
+    throw new NexusError(
+      `${dir} is not a folder of yours closed to others; Nexus keeps its ssh connections there.`,
+      {
+        category: "environment",
+        hint: `Remove it (rm -r ${dir}) or set NEXUS_HOME to a shorter path; Nexus makes it again.`,
+      },
+    );
+  return dir;
+}
+
 /** Runs `command` (a fixed shell command, never user text) on the host; never throws on its exit code. */
 export async function ssh(host: Host, command: string, options: SshOptions = {}): Promise<RunResult> {
   const paths = options.paths ?? hostPaths();
-  ensureDir(controlDir(paths), 0o700);
+  ownControlDir(paths);
   const args = [...sshArgs(host, paths), "--", host.hostname, command];
   return run("ssh", args, { timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS });
 }
