@@ -1,4 +1,4 @@
-import type { Writable } from "node:stream";
+import { Writable } from "node:stream";
 import { ExitCode } from "../../core/errors.js";
 import { type Docker, loadDocker } from "./docker.js";
 import { engineGet, enginePost, engineSocket, engineStream } from "./engine-api.js";
@@ -48,6 +48,11 @@ export async function runInContainer(
   });
   const info = await engineGet<{ ExitCode: number | null; Running: boolean }>(`/exec/${Id}/json`);
   return info.Running ? ExitCode.failure : (info.ExitCode ?? ExitCode.failure);
+}
+
+/** A sink for output nobody shows (a probe's, MCP's: stdio is its protocol). */
+export function discard(): Writable {
+  return new Writable({ write: (_chunk, _encoding, done) => done() });
 }
 
 /** The Engine's multiplexed output: frames of [stream (1 out, 2 err), 0, 0, 0, length (uint32 BE)] + bytes. */

@@ -1,11 +1,10 @@
-import { Writable } from "node:stream";
 import type Dockerode from "dockerode";
 import { NexusError } from "../../core/errors.js";
 import { projectName, type WorkspaceRef } from "../names.js";
 import { beginOnStart } from "./compose.js";
 import { listServices } from "./containers.js";
 import { inspectContainer } from "./docker.js";
-import { runInContainer } from "./exec.js";
+import { discard, runInContainer } from "./exec.js";
 
 /** Pause between two of Nexus's own health probes (each is a `docker exec` of the service's test). */
 const PROBE_GAP_MS = 20;
@@ -56,13 +55,12 @@ async function probe(info: ContainerInfo): Promise<boolean> {
   const [kind, ...args] = info.Config.Healthcheck?.Test ?? [];
   const cmd = kind === "CMD" ? args : kind === "CMD-SHELL" ? ["/bin/sh", "-c", args.join(" ")] : undefined;
   if (!cmd?.length) return false;
-  const discard = new Writable({ write: (_chunk, _encoding, done) => done() });
   try {
     const code = await runInContainer({
       containerId: info.Id,
       cmd,
-      stdout: discard,
-      stderr: discard,
+      stdout: discard(),
+      stderr: discard(),
       timeoutMs: PROBE_TIMEOUT_MS,
     });
     return code === 0;

@@ -1,9 +1,8 @@
-import { Writable } from "node:stream";
 import { NexusError } from "../../core/errors.js";
 import { style } from "../../core/output.js";
 import type { Report } from "../../core/report.js";
 import type { ProjectContext } from "../context.js";
-import { runInContainer } from "../engine/exec.js";
+import { discard, runInContainer } from "../engine/exec.js";
 import type { Environment } from "../environment/types.js";
 import type { WorkspaceRecord } from "../store.js";
 import type { Started } from "./runtime.js";
@@ -20,7 +19,7 @@ export async function runPostCommands(args: {
   if (!started.dev) return;
   const fresh = ctx.store.get(record.name);
   const commands = [...(fresh.postCreateDone ? [] : env.postCreate), ...env.postStart];
-  const output = args.report?.output ?? dropped();
+  const output = args.report?.output ?? discard();
   for (const command of commands) {
     const shown = typeof command === "string" ? command : command.join(" ");
     args.report?.info(`${style.dim("run")} ${shown}`);
@@ -36,11 +35,6 @@ export async function runPostCommands(args: {
     if (code !== 0) throw failed(ctx, record, { shown, code, source: env.source });
   }
   ctx.store.update(record.name, { postCreateDone: true });
-}
-
-/** A sink for a command's output when the caller shows none (MCP: stdio is its protocol). */
-function dropped(): Writable {
-  return new Writable({ write: (_chunk, _encoding, done) => done() });
 }
 
 function failed(

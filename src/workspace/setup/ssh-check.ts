@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { Writable } from "node:stream";
 import { listServices } from "../engine/containers.js";
-import { runInContainer } from "../engine/exec.js";
+import { discard, runInContainer } from "../engine/exec.js";
 import { hasHostEntry, hostAlias, type SshPaths, sshPaths } from "./ssh.js";
 
 /** A running workspace whose `ssh ALIAS` cannot work from this machine as things are, and why. */
@@ -66,7 +66,7 @@ async function installedKeys(ids: string[]): Promise<string | undefined> {
       cmd: ["cat", ...INSTALLED],
       user: "0:0",
       stdout: sink,
-      stderr: new Writable({ write: (_c, _e, done) => done() }),
+      stderr: discard(),
       timeoutMs: 10_000,
     }).catch(() => 1);
     // Only compared, never printed: the container's text is data.
