@@ -109,7 +109,7 @@ function defineLogs(ws: Command): void {
         service: string | undefined,
         opts: { follow?: boolean; tail?: number },
       ) => {
-        const { streamLogs } = await import("../workspace/engine/logs.js");
+        const { workspaceLogs: streamLogs } = await import("../workspace/access.js");
         const ws = await workspaceNamed(name);
         await streamLogs(ws.ctx, { name: ws.name, service, follow: opts.follow, tail: opts.tail });
       },

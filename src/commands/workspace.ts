@@ -15,6 +15,7 @@ import {
 import type { WorkspaceSummary } from "../workspace/manager.js";
 import { collect, jsonOption, project, workspaceNamed } from "./common.js";
 import { printEnv, printSsh, registerAccessCommands } from "./workspace-access.js";
+import { registerSyncCommands } from "./workspace-sync.js";
 
 export function registerWorkspace(program: Command): void {
   const ws = program
@@ -30,6 +31,7 @@ export function registerWorkspace(program: Command): void {
   defineRepair(ws);
   definePrune(ws);
   registerAccessCommands(ws);
+  registerSyncCommands(ws);
 }
 
 const PROFILE_HELP = "also start the compose file's services of this Compose profile (repeatable)";
@@ -43,8 +45,12 @@ function defineCreate(ws: Command): void {
     .option("-t, --template <template>", "template name, or `none` for a worktree only")
     .option("--from <branch>", "start the branch from this branch, tag or commit (default: HEAD)")
     .option("--profile <name>", PROFILE_HELP, collect, [])
+    .option("--host <host>", "make it on this remote host (`nexus host add`), not on this machine")
     .action(
-      async (name: string, opts: { template?: string; from?: string; profile: string[]; json?: boolean }) => {
+      async (
+        name: string,
+        opts: { template?: string; from?: string; profile: string[]; host?: string; json?: boolean },
+      ) => {
         const ctx = await project();
         const { createWorkspace } = await import("../workspace/manager.js");
         const started = performance.now();
@@ -53,6 +59,7 @@ function defineCreate(ws: Command): void {
           template: opts.template,
           from: opts.from,
           profiles: opts.profile,
+          host: opts.host,
           onStage: reportStage,
           report: printer,
         });
@@ -139,6 +146,9 @@ function defineList(ws: Command): void {
         { header: "NAME", value: (w) => w.name },
         { header: "STATE", value: (w) => stateLabel(w.state) },
         { header: "TEMPLATE", value: (w) => w.template },
+        ...(result.workspaces.some((w) => w.host)
+          ? [{ header: "HOST", value: (w: { host: string | null }) => w.host ?? "local" }]
+          : []),
         {
           header: "SERVICES",
           value: (w) => (w.services.total ? `${w.services.running}/${w.services.total}` : "-"),
@@ -162,7 +172,8 @@ function defineStatus(ws: Command): void {
       printLine(
         `${style.bold(status.name)}  ${stateLabel(status.state)}  template ${status.template}  branch ${status.branch}`,
       );
-      printLine(`worktree  ${status.worktreePath} (${formatBytes(status.diskBytes)})`);
+      if (status.host) printLine(`worktree  ${status.worktreePath} on host ${status.host}`);
+      else printLine(`worktree  ${status.worktreePath} (${formatBytes(status.diskBytes)})`);
       if (status.drift.length)
         printLine(
           `drift     ${style.warn(status.drift.join(", "))} — run: nexus workspace repair ${status.name}`,

@@ -62,6 +62,8 @@ const MIGRATIONS: string[] = [
   // gates and exec find the dev container by label without deriving the environment again.
   `ALTER TABLE workspaces ADD COLUMN compose_project TEXT;
    ALTER TABLE workspaces ADD COLUMN dev TEXT;`,
+  // 8: the remote host a workspace lives on (issue 21); null on this machine.
+  `ALTER TABLE workspaces ADD COLUMN host TEXT;`,
 ];
 
 /**

@@ -1,6 +1,5 @@
-import { existsSync, lstatSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { gitRaw } from "../core/git.js";
+import type { TreeAccess } from "../workspace/tree-access.js";
 import { OWN_FILES } from "./gates.js";
 
 /**
@@ -51,7 +50,7 @@ const INTERPRETERS = /^(sh|bash|zsh|dash|python[0-9.]*|node|deno|bun|ruby|perl|p
  * Scripts a check runs that exist in the tree: `./scripts/test.sh`, `bash ci/check.sh`,
  * `python tools/t.py`. Files a check only reads (`grep -q yes fixed.txt`) are the work itself.
  */
-function scriptsNamed(checks: string[], dir: string): string[] {
+async function scriptsNamed(checks: string[], tree: TreeAccess): Promise<string[]> {
   const found = new Set<string>();
   for (const segment of checks.flatMap((c) => c.split(/[;&|()\n]+/))) {
     const words = segment
@@ -66,7 +65,7 @@ function scriptsNamed(checks: string[], dir: string): string[] {
         ? first
         : undefined;
     const path = script?.replace(/^['"]|['"]$/g, "").replace(/^\.\//, "");
-    if (path && !path.startsWith("/") && !path.split("/").includes("..") && existsSync(join(dir, path)))
+    if (path && !path.startsWith("/") && !path.split("/").includes("..") && (await tree.exists(path)))
       found.add(path);
   }
   return [...found];
@@ -78,34 +77,34 @@ function scriptsNamed(checks: string[], dir: string): string[] {
  * globs and the scripts the checks name. package.json counts only when its `scripts` changed.
  */
 export async function touchedCheckFiles(options: {
-  dir: string;
+  tree: TreeAccess;
   base: string;
   checks: string[];
   globs: string[];
 }): Promise<string[]> {
-  const { dir, base } = options;
+  const { tree, base } = options;
   // Committed on the branch, then what is not committed yet: Nexus's own uncommitted files excepted.
   const [committed, diff, untracked] = await Promise.all([
-    gitRaw(["diff", "--name-only", "--no-renames", base, "HEAD", "--"], dir),
-    gitRaw(["diff", "--name-only", "--no-renames", "HEAD", "--", ".", ...OWN_FILES], dir),
-    gitRaw(["ls-files", "--others", "--exclude-standard", "--", ".", ...OWN_FILES], dir),
+    tree.git(["diff", "--name-only", "--no-renames", base, "HEAD", "--"]),
+    tree.git(["diff", "--name-only", "--no-renames", "HEAD", "--", ".", ...OWN_FILES]),
+    tree.git(["ls-files", "--others", "--exclude-standard", "--", ".", ...OWN_FILES]),
   ]);
   const onBranch = committed.stdout.split("\n").filter(Boolean);
   const changed = [...onBranch, ...[diff, untracked].flatMap((r) => r.stdout.split("\n"))].filter(Boolean);
   if (!changed.length) return [];
   const { default: picomatch } = await import("picomatch");
   const matches = picomatch(options.globs, { dot: true });
-  const named = new Set(scriptsNamed(options.checks, dir));
+  const named = new Set(await scriptsNamed(options.checks, tree));
   const touched = changed.filter((file) => matches(file) || named.has(file));
   touched.push(...onBranch.filter((file) => NEXUS_FILES.includes(file)));
   const manifests = changed.filter((f) => f === "package.json" || f.endsWith("/package.json"));
   for (const manifest of manifests)
-    if (await scriptsChanged(dir, base, manifest)) touched.push(`${manifest} (scripts)`);
+    if (await scriptsChanged(tree, base, manifest)) touched.push(`${manifest} (scripts)`);
   return [...new Set(touched)].sort();
 }
 
-async function scriptsChanged(dir: string, base: string, file: string): Promise<boolean> {
-  const before = await gitRaw(["show", `${base}:${file}`], dir);
+async function scriptsChanged(tree: TreeAccess, base: string, file: string): Promise<boolean> {
+  const before = await tree.git(["show", `${base}:${file}`]);
   const scripts = (text: string | undefined) => {
     try {
       return JSON.stringify(JSON.parse(text ?? "{}").scripts ?? {});
@@ -114,8 +113,7 @@ async function scriptsChanged(dir: string, base: string, file: string): Promise<
     }
   };
   // Only a regular file is read: a FIFO or a link to /dev/zero the agent made there would never end.
-  const stat = lstatSync(join(dir, file), { throwIfNoEntry: false });
-  const now = stat?.isFile() ? readFileSync(join(dir, file), "utf8") : stat ? "not a file" : undefined;
+  const now = await tree.read(file);
   return scripts(before.exitCode === 0 ? before.stdout : undefined) !== scripts(now);
 }
 
@@ -124,10 +122,10 @@ async function scriptsChanged(dir: string, base: string, file: string): Promise<
  * change is everything on the branch plus what is not committed. For a task in the repository
  * itself, that is its uncommitted change.
  */
-export async function changeBase(dir: string, root: string): Promise<string | undefined> {
+export async function changeBase(tree: TreeAccess, root: string): Promise<string | undefined> {
   const main = await gitRaw(["rev-parse", "HEAD"], root);
   if (main.exitCode !== 0) return undefined;
-  const base = await gitRaw(["merge-base", "HEAD", main.stdout.trim()], dir);
+  const base = await tree.git(["merge-base", "HEAD", main.stdout.trim()]);
   return base.exitCode === 0 ? base.stdout.trim() : undefined;
 }
 

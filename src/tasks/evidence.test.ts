@@ -3,6 +3,7 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { git, gitRepo } from "../../test/helpers/fs.js";
+import { localTree } from "../workspace/tree-access.js";
 import { DEFAULT_CHECK_FILES, touchedCheckFiles } from "./check-files.js";
 import { evidencePayload } from "./evidence.js";
 import { taskProject } from "./fixtures.test-helper.js";
@@ -228,9 +229,9 @@ describe("changes to what the checks depend on", () => {
     writeFileSync(join(root, ".nexus/tasks.jsonl"), '{"forged":true}\n');
     writeFileSync(join(root, ".nexus/config.yaml"), "tasks:\n  check_files: []\n");
     const globs = DEFAULT_CHECK_FILES;
-    expect(await touchedCheckFiles({ dir: root, base, checks: ["true"], globs })).toEqual([]);
+    expect(await touchedCheckFiles({ tree: localTree(root), base, checks: ["true"], globs })).toEqual([]);
     git(root, "commit", "-qam", "the agent's branch");
-    expect(await touchedCheckFiles({ dir: root, base, checks: ["true"], globs })).toEqual([
+    expect(await touchedCheckFiles({ tree: localTree(root), base, checks: ["true"], globs })).toEqual([
       ".nexus/config.yaml",
       ".nexus/tasks.jsonl",
     ]);

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { NexusError } from "../core/errors.js";
-import { gitRaw } from "../core/git.js";
 import type { Captured } from "../workspace/access.js";
+import { localTree, type TreeAccess } from "../workspace/tree-access.js";
 import type { TaskContext } from "./context.js";
 import { effectiveChecks } from "./integrity.js";
 import type { CheckResult, Task } from "./model.js";
@@ -40,7 +40,8 @@ type Exec = (command: string, options: GateOptions) => Promise<Captured>;
 
 interface Runner {
   where: string;
-  dir: string;
+  /** Nexus's own view of the tree the checks run on: its commit and changes, for the evidence. */
+  tree: TreeAccess;
   exec: Exec;
 }
 
@@ -67,7 +68,7 @@ export async function planGates(tc: TaskContext, task: Task): Promise<GatePlan> 
 export async function runGates(tc: TaskContext, plan: GatePlan, options: GateOptions = {}): Promise<GateRun> {
   const { checks, runner } = plan;
   const timeoutMs = options.timeoutMs ?? tc.config.tasks.gate_timeout * 1000;
-  const commit = await commitOf(runner.dir);
+  const commit = await commitOf(runner.tree);
   const results: CheckResult[] = [];
   for (const command of checks) {
     options.onCheck?.({ command, where: runner.where });
@@ -110,6 +111,12 @@ async function runnerFor(tc: TaskContext, task: Task): Promise<Runner> {
   const { captureInWorkspace } = await import("../workspace/access.js");
   const ctx = tc.project;
   const record = ctx.store.get(workspace);
+  if (record.host) {
+    const { remoteTree } = await import("../workspace/remote/tree.js");
+    const tree = await remoteTree(ctx, record, tc.paths.root);
+    const exec: Exec = (command, options) => captureInWorkspace(ctx, workspace, command, options);
+    return { where: `workspace ${workspace} on host ${record.host}`, tree, exec };
+  }
   if (!existsSync(record.worktreePath)) {
     throw new NexusError(`Workspace ${workspace} has no worktree.`, {
       category: "git",
@@ -119,7 +126,7 @@ async function runnerFor(tc: TaskContext, task: Task): Promise<Runner> {
   // The same path as `workspace exec`: the dev container when there is one, else the worktree.
   return {
     where: `workspace ${workspace}`,
-    dir: record.worktreePath,
+    tree: localTree(record.worktreePath),
     exec: (command, options) => captureInWorkspace(ctx, workspace, command, options),
   };
 }
@@ -127,7 +134,7 @@ async function runnerFor(tc: TaskContext, task: Task): Promise<Runner> {
 function hostRunner(where: string, dir: string): Runner {
   return {
     where,
-    dir,
+    tree: localTree(dir),
     exec: async (command, options) => {
       const { captureOn } = await import("../workspace/access.js");
       return captureOn({ kind: "host", cwd: dir, env: process.env }, command, options);
@@ -138,10 +145,10 @@ function hostRunner(where: string, dir: string): Runner {
 /** Nexus's own files change on every command: they never make the checked tree dirty. */
 export const OWN_FILES = [":(exclude).nexus/tasks.jsonl", ":(exclude).nexus/allowed_signers"];
 
-async function commitOf(dir: string): Promise<string> {
-  const head = await gitRaw(["rev-parse", "HEAD"], dir);
+async function commitOf(tree: TreeAccess): Promise<string> {
+  const head = await tree.git(["rev-parse", "HEAD"]);
   if (head.exitCode !== 0) return "unknown";
-  const dirty = await gitRaw(["status", "--porcelain", "--", ".", ...OWN_FILES], dir);
+  const dirty = await tree.git(["status", "--porcelain", "--", ".", ...OWN_FILES]);
   return `${head.stdout.trim()}${dirty.stdout.trim() ? "+dirty" : ""}`;
 }
 

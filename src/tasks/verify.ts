@@ -91,9 +91,9 @@ async function gateAndRecord(
 /** The files the checks depend on that the task's change touched (none for a project without globs). */
 async function reviewFilesFor(tc: TaskContext, plan: GatePlan): Promise<string[]> {
   const globs = tc.config.tasks.check_files ?? DEFAULT_CHECK_FILES;
-  const base = await changeBase(plan.runner.dir, tc.paths.root);
+  const base = await changeBase(plan.runner.tree, tc.paths.root);
   const [touched, config] = await Promise.all([
-    base ? touchedCheckFiles({ dir: plan.runner.dir, base, checks: plan.checks, globs }) : [],
+    base ? touchedCheckFiles({ tree: plan.runner.tree, base, checks: plan.checks, globs }) : [],
     plan.projectGates ? gatesWeakened(tc.paths.root, tc.config.gates) : [],
   ]);
   return [...touched, ...config];

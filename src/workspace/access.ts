@@ -5,9 +5,11 @@ import type { ProjectContext } from "./context.js";
 import { type ServiceState, serviceContainer } from "./engine/containers.js";
 import { getDocker } from "./engine/docker.js";
 import { execInContainer } from "./engine/exec.js";
+import type { LogsOptions } from "./engine/logs.js";
 import { type RunTarget, runTethered } from "./engine/tether.js";
 import { environmentFor } from "./environment/environment.js";
 import { projectName } from "./names.js";
+import { onHost } from "./on-host.js";
 import { execUser } from "./setup/runtime.js";
 import { type DevRecord, devRecord, type WorkspaceRecord } from "./store.js";
 
@@ -42,6 +44,14 @@ export async function devTarget(
 ): Promise<DevTarget | { record: WorkspaceRecord }> {
   const record = ctx.store.get(name);
   const env = record.composeProject ? record.dev : devRecord(await environmentFor(ctx, record));
+  if (!env && record.host)
+    throw new NexusError(
+      `Workspace "${name}" on host ${record.host} has no dev container to run commands in.`,
+      {
+        category: "validation",
+        hint: `Its worktree is ${record.worktreePath} on that host; give the workspace a dev service to run commands through Nexus.`,
+      },
+    );
   if (!env) return { record };
   const ref = { repoId: ctx.repoId, workspace: name };
   const dev = await serviceContainer(ref, record.composeProject ?? projectName(ref), env.service);
@@ -51,12 +61,16 @@ export async function devTarget(
       hint: `Start it with \`nexus workspace up ${name}\`.`,
     });
   }
-  const user = execUser(env, { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 });
+  const user = env.user ?? execUser(env, { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 });
   return { record, env, dev, user };
 }
 
 /** Runs a command in the dev container (or, for a workspace without one, in its worktree) and returns its exit code. */
-export async function runInWorkspace(ctx: ProjectContext, options: RunInWorkspaceOptions): Promise<number> {
+export function runInWorkspace(ctx: ProjectContext, options: RunInWorkspaceOptions): Promise<number> {
+  return onHost(ctx, options.name, () => runIn(ctx, options));
+}
+
+async function runIn(ctx: ProjectContext, options: RunInWorkspaceOptions): Promise<number> {
   const extra = checkEnvPairs(options.env ?? []);
   const target = await devTarget(ctx, options.name);
   if (!("dev" in target)) {
@@ -91,6 +105,12 @@ export async function runInWorkspace(ctx: ProjectContext, options: RunInWorkspac
     env: [...remoteEnv(target.env), ...extra],
     workdir,
   });
+}
+
+/** `workspace logs`: its containers' output, from whichever engine (this machine's or a host's) runs them. */
+export async function workspaceLogs(ctx: ProjectContext, options: LogsOptions): Promise<void> {
+  const { streamLogs } = await import("./engine/logs.js");
+  return onHost(ctx, options.name, () => streamLogs(ctx, options));
 }
 
 const DAY_MS = 24 * 3600_000;
@@ -166,11 +186,20 @@ const MAX_OUTPUT = 16 * 1024 * 1024;
  * Like runInWorkspace, but returns the output (stdout and stderr interleaved) instead of printing it
  * (gates, MCP tools). Tethered: a timeout, an abort or Nexus dying ends the command and its children.
  */
-export async function captureInWorkspace(
+export function captureInWorkspace(
   ctx: ProjectContext,
   name: string,
   command: string,
   options: CaptureOptions = {},
+): Promise<Captured> {
+  return onHost(ctx, name, () => captureIn(ctx, name, command, options));
+}
+
+async function captureIn(
+  ctx: ProjectContext,
+  name: string,
+  command: string,
+  options: CaptureOptions,
 ): Promise<Captured> {
   const target = await devTarget(ctx, name);
   const where: RunTarget =

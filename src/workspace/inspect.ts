@@ -5,6 +5,7 @@ import { run } from "../core/process.js";
 import type { ProjectContext } from "./context.js";
 import { listServices, type ServiceState, serviceFilters, toServiceStates } from "./engine/containers.js";
 import { listContainersLight } from "./engine/docker.js";
+import { onHost } from "./on-host.js";
 import type { PortRecord, WorkspaceRecord } from "./store.js";
 import { nexusBranches } from "./worktree.js";
 
@@ -18,6 +19,8 @@ export interface WorkspaceView {
   diskBytes: number | null;
   drift: string[];
   worktreePath: string;
+  /** The remote host it is on; null on this machine. */
+  host: string | null;
   createdAt: string;
 }
 
@@ -32,29 +35,47 @@ export async function listWorkspaces(
   options: { disk?: boolean } = {},
 ): Promise<ListResult> {
   const records = ctx.store.list();
-  const withContainers = records.some((r) => r.template !== "none");
-  const [containers, branches, disk] = await Promise.all([
-    withContainers
+  const local = records.filter((r) => !r.host);
+  const [containers, remote, branches, disk] = await Promise.all([
+    local.some((r) => r.template !== "none")
       ? containersByWorkspace(ctx)
-      : { byWorkspace: new Map<string, ServiceState[]>(), error: undefined },
+      : ({ byWorkspace: new Map() } as Containers),
+    remoteContainers(ctx, records),
     nexusBranches(ctx.paths.root),
-    options.disk === false ? new Map<string, number>() : diskUsage(records.map((r) => r.worktreePath)),
+    options.disk === false ? new Map<string, number>() : diskUsage(local.map((r) => r.worktreePath)),
   ]);
-  const workspaces = records.map((record) =>
-    view(ctx, {
+  const workspaces = records.map((record) => {
+    const found = record.host ? remote.get(record.host) : containers;
+    return view(ctx, {
       record,
-      services: containers.byWorkspace.get(record.name) ?? [],
-      dockerKnown: !containers.error,
+      services: found?.byWorkspace.get(record.name) ?? [],
+      dockerKnown: Boolean(found && !found.error),
       branches,
       disk,
-    }),
-  );
+    });
+  });
   return { workspaces, dockerError: containers.error };
 }
 
-async function containersByWorkspace(
-  ctx: ProjectContext,
-): Promise<{ byWorkspace: Map<string, ServiceState[]>; error?: string }> {
+type Containers = { byWorkspace: Map<string, ServiceState[]>; error?: string };
+
+/** Each host's containers of this repository, one call per host; a host that does not answer is unknown. */
+async function remoteContainers(ctx: ProjectContext, records: WorkspaceRecord[]) {
+  const found = new Map<string, Containers>();
+  const hosts = new Map(records.filter((r) => r.host && r.template !== "none").map((r) => [r.host!, r]));
+  await Promise.all(
+    [...hosts].map(async ([host, record]) => {
+      const result = await onHost(ctx, record, () => containersByWorkspace(ctx)).catch((error: Error) => ({
+        byWorkspace: new Map(),
+        error: error.message,
+      }));
+      found.set(host, result);
+    }),
+  );
+  return found;
+}
+
+async function containersByWorkspace(ctx: ProjectContext): Promise<Containers> {
   const byWorkspace = new Map<string, ServiceState[]>();
   try {
     const containers = await listContainersLight(serviceFilters({ repoId: ctx.repoId }));
@@ -90,6 +111,7 @@ function view(ctx: ProjectContext, input: ViewInput): WorkspaceView {
     diskBytes: input.disk.get(record.worktreePath) ?? null,
     drift: drift(record, { ...input, expected }),
     worktreePath: record.worktreePath,
+    host: record.host,
     createdAt: record.createdAt,
   };
 }
@@ -107,7 +129,9 @@ function liveState(
 
 function drift(record: WorkspaceRecord, input: ViewInput & { expected: number }): string[] {
   const problems: string[] = [];
-  if (!existsSync(record.worktreePath)) problems.push("worktree missing");
+  if (record.host) {
+    if (!input.dockerKnown) problems.push(`host ${record.host} not answering`);
+  } else if (!existsSync(record.worktreePath)) problems.push("worktree missing");
   else {
     const link = worktreeLinkProblem(record.worktreePath);
     if (link) problems.push(link);
@@ -152,7 +176,7 @@ export async function workspaceStatus(ctx: ProjectContext, name: string): Promis
   let dockerKnown = true;
   if (record.template !== "none") {
     try {
-      containers = await listServices({ repoId: ctx.repoId, workspace: name });
+      containers = await onHost(ctx, record, () => listServices({ repoId: ctx.repoId, workspace: name }));
     } catch (error) {
       if (!isNexusError(error)) throw error;
       dockerKnown = false;
@@ -160,7 +184,7 @@ export async function workspaceStatus(ctx: ProjectContext, name: string): Promis
   }
   const [branches, disk] = await Promise.all([
     nexusBranches(ctx.paths.root),
-    diskUsage([record.worktreePath]),
+    diskUsage(record.host ? [] : [record.worktreePath]),
   ]);
   const base = view(ctx, { record, services: containers, dockerKnown, branches, disk });
   const { env: vars, sshAlias, sshUnavailable } = summary(ctx, name, env);

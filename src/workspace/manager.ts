@@ -36,6 +36,8 @@ export interface CreateOptions {
   from?: string;
   /** Compose profiles to enable (`--profile`), added to the config's and COMPOSE_PROFILES. */
   profiles?: string[];
+  /** A remote host (`nexus host add`) to make the workspace on, instead of this machine. */
+  host?: string;
   onStage?: StartOptions["onStage"];
   report?: StartOptions["report"];
 }
@@ -87,12 +89,17 @@ async function create(ctx: ProjectContext, options: CreateOptions): Promise<Work
   const envName = environmentName(ctx, options.template);
   // Docker is asked while the worktree is made; with no engine, the worktree is undone again, so
   // nothing is left either way.
-  const engineReady = envName === "none" ? undefined : pingEngine();
+  // A remote workspace asks its host's engine instead (through SSH, once the host answers).
+  const engineReady = envName === "none" || options.host ? undefined : pingEngine();
   engineReady?.catch(() => undefined);
   await checkEnvironmentName(ctx, envName);
   const profiles = workspaceProfiles(ctx, envName, options.profiles);
   stage("template", { template: envName });
   const undo = new UndoStack(options.report);
+  if (options.host) {
+    const { createRemote } = await import("./remote/workspace.js");
+    return undo.guard(() => createRemote(ctx, { ...options, envName, profiles, host: options.host!, undo }));
+  }
   return undo.guard(async () => {
     const record = await makeWorktree(ctx, { name, envName, profiles, from: options.from, undo });
     await engineReady;
@@ -135,7 +142,7 @@ async function makeWorktree(
   }
   const branch = branchName(args.name);
   // The row is the claim on the name: of two concurrent creates, exactly one gets past here.
-  claimName(ctx, {
+  ctx.store.claim({
     name: args.name,
     branch,
     template: args.envName,
@@ -161,16 +168,4 @@ async function makeWorktree(
     if (createdBranch) await deleteBranch(ctx.paths.root, branch);
   });
   return ctx.store.get(args.name);
-}
-
-function claimName(ctx: ProjectContext, record: Parameters<ProjectContext["store"]["insert"]>[0]): void {
-  try {
-    ctx.store.insert(record);
-  } catch (error) {
-    if ((error as { code?: string }).code !== "SQLITE_CONSTRAINT_PRIMARYKEY") throw error;
-    throw new NexusError(`Workspace "${record.name}" already exists (another create just claimed it).`, {
-      category: "conflict",
-      hint: "Pick another name, or wait for the other create to finish.",
-    });
-  }
 }

@@ -6,9 +6,11 @@ import { removeWorkspaceResources, stopServices } from "./engine/containers.js";
 import { getDocker, pingEngine } from "./engine/docker.js";
 import { environmentFor } from "./environment/environment.js";
 import { checkProfiles } from "./names.js";
+import { onHost } from "./on-host.js";
 import { runPostCommands } from "./setup/post-commands.js";
 import { type StartOptions, startWorkspace } from "./setup/runtime.js";
 import { hostAlias, removeHostEntry } from "./setup/ssh.js";
+import type { WorkspaceRecord } from "./store.js";
 import type { WorkspaceSummary } from "./summary.js";
 import { finish, summary } from "./summary.js";
 import { deleteBranch, isDirty, removeWorktree } from "./worktree.js";
@@ -25,7 +27,7 @@ export async function upWorkspace(
     ctx.store.update(name, { profiles: checkProfiles([...record.profiles, ...profiles]) });
     record = ctx.store.get(name);
   }
-  if (!existsSync(record.worktreePath)) {
+  if (!record.host && !existsSync(record.worktreePath)) {
     throw new NexusError(`The worktree of "${name}" is missing: ${record.worktreePath}`, {
       category: "git",
       hint: `Run \`nexus workspace repair ${name}\` to recreate it from branch ${record.branch}.`,
@@ -33,16 +35,28 @@ export async function upWorkspace(
   }
   const env = await environmentFor(ctx, record);
   if (!env) return summary(ctx, name);
-  await pingEngine();
-  const started = await startWorkspace({ ctx, record, env, onStage, report });
-  await runPostCommands({ ctx, env, started, record, report });
-  return finish(ctx, record, { env, started });
+  const current = record;
+  return onHost(ctx, record, async (site) => {
+    await pingEngine();
+    const ref = { repoId: ctx.repoId, workspace: name };
+    const remote = site && (await import("./remote/placement.js"));
+    const placement = site && (await remote?.placementFor(ctx, site, ref, report));
+    const started = await startWorkspace({ ctx, record: current, env, onStage, report, placement });
+    await runPostCommands({ ctx, env, started, record: current, report });
+    return finish(ctx, current, { env, started });
+  });
 }
 
 export async function downWorkspace(ctx: ProjectContext, name: string): Promise<string[]> {
   const record = ctx.store.get(name);
   if (record.template === "none") return [];
-  const stopped = await stopServices(await getDocker(), { repoId: ctx.repoId, workspace: name });
+  const ref = { repoId: ctx.repoId, workspace: name };
+  const stopped = await onHost(ctx, record, async (site) => {
+    const names = await stopServices(await getDocker(), ref);
+    const { closeTunnels } = site ? await import("./remote/tunnel.js") : {};
+    if (site) await closeTunnels?.(site.host, `${ref.repoId}/${ref.workspace}`);
+    return names;
+  });
   ctx.store.update(name, { state: "stopped" });
   return stopped;
 }
@@ -58,6 +72,21 @@ export async function destroyWorkspace(
   options: DestroyOptions = {},
 ): Promise<void> {
   const record = ctx.store.get(name);
+  if (record.host) await (await import("./remote/workspace.js")).destroyRemote(ctx, record, options);
+  else await destroyHere(ctx, record, options);
+  if (options.deleteBranch) await deleteBranch(ctx.paths.root, record.branch);
+  const { rmSync } = await import("node:fs");
+  const { buildLogPath, overridePath } = await import("./setup/override-file.js");
+  for (const file of [overridePath(ctx, name), buildLogPath(ctx, name)]) rmSync(file, { force: true });
+  ctx.store.remove(name);
+  emit({
+    name: "domain",
+    data: { type: "workspace", action: "destroyed", subject: name, template: record.template },
+  });
+}
+
+async function destroyHere(ctx: ProjectContext, record: WorkspaceRecord, options: DestroyOptions) {
+  const name = record.name;
   if (!options.force && existsSync(record.worktreePath) && (await isDirty(record.worktreePath))) {
     throw new NexusError(`Workspace "${name}" has uncommitted changes.`, {
       category: "conflict",
@@ -67,16 +96,7 @@ export async function destroyWorkspace(
   const ref = { repoId: ctx.repoId, workspace: name };
   if (record.template !== "none") await removeWorkspaceResources(await getDocker(), ref);
   await removeWorktree(ctx.paths.root, record.worktreePath);
-  if (options.deleteBranch) await deleteBranch(ctx.paths.root, record.branch);
   removeHostEntry(hostAlias(ref));
-  const { rmSync } = await import("node:fs");
-  const { buildLogPath, overridePath } = await import("./setup/runtime.js");
-  for (const file of [overridePath(ctx, name), buildLogPath(ctx, name)]) rmSync(file, { force: true });
-  ctx.store.remove(name);
-  emit({
-    name: "domain",
-    data: { type: "workspace", action: "destroyed", subject: name, template: record.template },
-  });
 }
 
 /** `docker compose config` of the project's files plus Nexus's override: what Compose runs. */
@@ -93,7 +113,7 @@ export async function mergedConfig(
       hint: "Only workspaces with containers have a Compose configuration.",
     });
   }
-  const { workspaceProject } = await import("./setup/runtime.js");
+  const { workspaceProject } = await import("./setup/override-file.js");
   const { compose } = await import("./engine/compose.js");
   const project = workspaceProject(ctx, name, env);
   const result = await compose(project, ["config", "--format", format], {

@@ -1,5 +1,5 @@
 import type { Db } from "../core/db.js";
-import { NotFoundError } from "../core/errors.js";
+import { NexusError, NotFoundError } from "../core/errors.js";
 import type { Environment } from "./environment/types.js";
 
 export type WorkspaceState = "creating" | "running" | "stopped" | "error";
@@ -14,6 +14,8 @@ export interface DevRecord {
   workspaceFolder: string;
   /** remoteEnv: extra environment for commands run in it. */
   remoteEnv: Record<string, string>;
+  /** On a remote host: the user commands run as there (its uid:gid, recorded at create/up). */
+  user?: string;
 }
 
 export interface WorkspaceRecord {
@@ -33,6 +35,8 @@ export interface WorkspaceRecord {
   composeProject: string | null;
   /** Its dev container, as create/up recorded it; null for none, or a record from before it was kept. */
   dev: DevRecord | null;
+  /** The remote host (`nexus host add`) its worktree and containers are on; null on this machine. */
+  host: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -66,6 +70,7 @@ interface WorkspaceRow {
   profiles: string;
   compose_project: string | null;
   dev: string | null;
+  host: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -85,6 +90,7 @@ function fromRow(row: WorkspaceRow): WorkspaceRecord {
     profiles: JSON.parse(row.profiles ?? "[]") as string[],
     composeProject: row.compose_project,
     dev: row.dev ? (JSON.parse(row.dev) as DevRecord) : null,
+    host: row.host ?? null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -96,26 +102,41 @@ export class WorkspaceStore {
   insert(
     record: Omit<
       WorkspaceRecord,
-      "createdAt" | "updatedAt" | "services" | "profiles" | "composeProject" | "dev"
+      "createdAt" | "updatedAt" | "services" | "profiles" | "composeProject" | "dev" | "host"
     > & {
       profiles?: string[];
+      host?: string | null;
     },
   ): void {
     const now = new Date().toISOString();
     this.db
       .prepare(
         `INSERT INTO workspaces (name, branch, template, template_hash, worktree_path, base_ref, state,
-           post_create_done, created_branch, profiles, created_at, updated_at)
+           post_create_done, created_branch, profiles, host, created_at, updated_at)
          VALUES (@name, @branch, @template, @templateHash, @worktreePath, @baseRef, @state,
-           @postCreateDone, @createdBranch, @profiles, @now, @now)`,
+           @postCreateDone, @createdBranch, @profiles, @host, @now, @now)`,
       )
       .run({
         ...record,
         profiles: JSON.stringify(record.profiles ?? []),
+        host: record.host ?? null,
         postCreateDone: record.postCreateDone ? 1 : 0,
         createdBranch: record.createdBranch ? 1 : 0,
         now,
       });
+  }
+
+  /** The row is the claim on the name: of two concurrent creates, exactly one gets past here. */
+  claim(record: Parameters<WorkspaceStore["insert"]>[0]): void {
+    try {
+      this.insert(record);
+    } catch (error) {
+      if ((error as { code?: string }).code !== "SQLITE_CONSTRAINT_PRIMARYKEY") throw error;
+      throw new NexusError(`Workspace "${record.name}" already exists (another create just claimed it).`, {
+        category: "conflict",
+        hint: "Pick another name, or wait for the other create to finish.",
+      });
+    }
   }
 
   find(name: string): WorkspaceRecord | undefined {

@@ -68,6 +68,12 @@ export async function workspacePorts(ctx: ProjectContext, name: string): Promise
 }
 
 /** After create/up: the record's state and service count, then what `create` prints. */
+/** A remote workspace's commands run as the host's user: recorded, as this machine's is not it. */
+function devOf(record: WorkspaceRecord, result: { env?: Environment; started?: Started }) {
+  const dev = devRecord(result.env);
+  return dev && record.host && result.started ? { ...dev, user: result.started.user } : dev;
+}
+
 export function finish(
   ctx: ProjectContext,
   record: WorkspaceRecord,
@@ -79,7 +85,7 @@ export function finish(
     services: result.started?.services.length ?? 0,
     templateHash: result.env?.hash,
     // Where gates, exec and agents run from now on: found by label, no environment derived again.
-    ...(result.env ? { composeProject: projectName(ref), dev: devRecord(result.env) } : {}),
+    ...(result.env ? { composeProject: projectName(ref), dev: devOf(record, result) } : {}),
   });
   return { ...summary(ctx, record.name, result.env), copiedFiles: result.copiedFiles };
 }

@@ -20,6 +20,8 @@ export interface RemoteHost {
   hostKey(): string;
   /** Gives sshd a new host key and restarts it (its open sessions end too). */
   rekey(): Promise<void>;
+  /** Stops sshd (its sessions end) and dockerd (containers stop), then starts both again. */
+  restart(): Promise<void>;
   stop(): void;
 }
 
@@ -53,7 +55,21 @@ mount -t tmpfs tmpfs /tmp; mount -t tmpfs tmpfs /work 2>/dev/null; mount -t tmpf
 dockerd --data-root ${dir}/data --exec-root ${run}/exec --pidfile ${run}/docker.pid -H unix://${run}/docker.sock > ${dir}/dockerd.log 2>&1 &
 for i in $(seq 1 120); do [ -S ${run}/docker.sock ] && break; sleep 0.25; done
 mount --bind ${run}/docker.sock /var/run/docker.sock
-while [ ! -f ${dir}/stop ]; do /usr/sbin/sshd -D -f ${dir}/etc/sshd_config -E ${dir}/sshd.log; sleep 0.2; done
+while [ ! -f ${dir}/stop ]; do
+  if [ -f ${dir}/pause ]; then sleep 0.2; continue; fi
+  /usr/sbin/sshd -D -f ${dir}/etc/sshd_config -E ${dir}/sshd.log; sleep 0.2
+done
+`;
+}
+
+/** Run inside the host's namespaces: a new dockerd on the same data root, its socket bound again. */
+function dockerdScript(dir: string, run: string): string {
+  return `#!/bin/sh
+rm -f ${run}/docker.sock
+dockerd --data-root ${dir}/data --exec-root ${run}/exec --pidfile ${run}/docker.pid -H unix://${run}/docker.sock >> ${dir}/dockerd.log 2>&1 &
+for i in $(seq 1 120); do [ -S ${run}/docker.sock ] && break; sleep 0.25; done
+umount /var/run/docker.sock 2>/dev/null
+mount --bind ${run}/docker.sock /var/run/docker.sock
 `;
 }
 
@@ -176,5 +192,18 @@ export async function startRemoteHost(clientDir: string): Promise<RemoteHost> {
     await new Promise((resolve) => setTimeout(resolve, 500));
     await waitForPort(ip, 30_000);
   };
-  return { ip, key, url: `ssh://root@${ip}`, dir, hostKey, rekey, stop };
+  const restart = async () => {
+    writeFileSync(join(dir, "pause"), "");
+    const sshd = readPid(join(dir, "sshd.pid"));
+    if (sshd) quiet("pkill", ["-P", String(sshd)]);
+    kill(sshd);
+    kill(readPid(join(run, "docker.pid")));
+    for (let i = 0; i < 80 && existsSync(join(run, "docker.pid")); i++) execFileSync("sleep", ["0.25"]);
+    writeFileSync(join(dir, "dockerd.sh"), dockerdScript(dir, run), { mode: 0o755 });
+    const target = String(readPid(join(dir, "start.pid")));
+    sh("nsenter", ["--target", target, "--mount", "--net", join(dir, "dockerd.sh")]);
+    rmSync(join(dir, "pause"), { force: true });
+    await waitForPort(ip, 30_000);
+  };
+  return { ip, key, url: `ssh://root@${ip}`, dir, hostKey, rekey, restart, stop };
 }

@@ -8,6 +8,7 @@ import { diagnose } from "../../core/report.js";
 import { BuildLog } from "./build-log.js";
 import { buildFailure, progressPrinter, saveLog } from "./build-progress.js";
 import { explainDockerError } from "./docker-errors.js";
+import { engineTarget } from "./target.js";
 
 /** One Compose project: the name, the files in `-f` order and the directory relative paths resolve in. */
 export interface ComposeProject {
@@ -126,19 +127,25 @@ export function composePlugin(env: NodeJS.ProcessEnv = process.env): string | un
 
 let plugin: string | null | undefined;
 
-function dockerCommand(args: string[]): [string, string[]] {
+function dockerCommand(args: string[], env: Record<string, string>): [string, string[]] {
+  const target = engineTarget();
+  if (target) return target.command(args, env);
   if (plugin === undefined) plugin = composePlugin() ?? null;
   return args[0] === "compose" && plugin ? [plugin, args.slice(1)] : ["docker", args];
 }
 
 function runDocker(args: string[], options: ComposeOptions, build?: BuildLog): Promise<ComposeRun> {
   return new Promise((resolve, reject) => {
-    const [file, fileArgs] = dockerCommand(args);
     // Built-in templates name their build contexts ${NEXUS_TEMPLATES:-..}/NAME: absolute under Nexus.
     // Builds print BuildKit's plain progress: one line per event, each naming its step.
-    const env = { NEXUS_TEMPLATES: builtinTemplatesDir(), ...process.env, ...options.env };
+    const own: Record<string, string> = {
+      NEXUS_TEMPLATES: process.env.NEXUS_TEMPLATES ?? builtinTemplatesDir(),
+      ...(options.env as Record<string, string>),
+      ...(build ? { BUILDKIT_PROGRESS: "plain" } : {}),
+    };
+    const [file, fileArgs] = dockerCommand(args, own);
     const child = spawn(file, fileArgs, {
-      env: build ? { ...env, BUILDKIT_PROGRESS: "plain" } : env,
+      env: { ...process.env, ...own },
       stdio: ["ignore", "pipe", "pipe"],
     });
     const printer = build ? progressPrinter(build) : undefined;

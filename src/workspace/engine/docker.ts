@@ -1,9 +1,11 @@
 import type Dockerode from "dockerode";
 import { engineGet } from "./engine-api.js";
+import { engineTarget } from "./target.js";
 
 export type Docker = Dockerode;
 
 let client: Promise<Docker> | undefined;
+const remoteClients = new Map<string, Promise<Docker>>();
 
 /** The engine answers (one light call): `create` and `up` fail fast, before making anything, without it. */
 export async function pingEngine(): Promise<void> {
@@ -16,6 +18,14 @@ export async function pingEngine(): Promise<void> {
  * engine-api.ts. It reads DOCKER_HOST (unix, tcp, ssh) itself, so a remote engine works unchanged.
  */
 export function loadDocker(): Promise<Docker> {
+  const target = engineTarget();
+  if (target) {
+    const socketPath = target.socket;
+    const made =
+      remoteClients.get(socketPath) ?? import("dockerode").then((m) => new m.default({ socketPath }));
+    remoteClients.set(socketPath, made);
+    return made;
+  }
   client ??= import("dockerode").then(({ default: Dockerode }) => new Dockerode());
   return client;
 }

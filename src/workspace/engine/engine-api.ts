@@ -1,7 +1,13 @@
 import { NexusError } from "../../core/errors.js";
+import { engineTarget } from "./target.js";
 
-/** The engine's unix socket, from DOCKER_HOST (default /var/run/docker.sock); none for tcp:// or ssh://. */
+/**
+ * The engine's unix socket: a remote host's forwarded one (target.ts), else from DOCKER_HOST (default
+ * /var/run/docker.sock); none for tcp:// or ssh://.
+ */
 export function engineSocket(host = process.env.DOCKER_HOST): string | undefined {
+  const target = engineTarget();
+  if (target) return target.socket;
   if (!host) return "/var/run/docker.sock";
   if (host.startsWith("unix://")) return host.slice("unix://".length);
   return undefined;
@@ -61,6 +67,8 @@ export async function engineStream(socketPath: string, call: Omit<EngineCall, "m
 }
 
 export function engineUnreachable(error: NodeJS.ErrnoException): NexusError {
+  const target = engineTarget();
+  if (target) return hostEngineUnreachable(target.name, error);
   const where = process.env.DOCKER_HOST ?? "/var/run/docker.sock";
   const denied = error.code === "EACCES" || /permission denied/i.test(error.message);
   return new NexusError(`Cannot reach the Docker Engine at ${where}: ${error.message}`, {
@@ -68,6 +76,14 @@ export function engineUnreachable(error: NodeJS.ErrnoException): NexusError {
     hint: denied
       ? "Your user may not use the Docker socket: add it to the docker group (`sudo usermod -aG docker $USER`, then log in again)."
       : "Start Docker (e.g. `sudo systemctl start docker`), check DOCKER_HOST, or use `--template none` for a worktree without containers.",
+    cause: error,
+  });
+}
+
+function hostEngineUnreachable(host: string, error: Error): NexusError {
+  return new NexusError(`Cannot reach the Docker Engine of host ${host}: ${error.message}`, {
+    category: "docker_unavailable",
+    hint: `Check the host with \`nexus host check ${host}\`; once it answers, \`nexus workspace up\` carries on. Nothing on this machine was lost.`,
     cause: error,
   });
 }

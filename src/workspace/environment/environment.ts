@@ -173,12 +173,14 @@ const loaded = new WeakMap<object, Map<string, Promise<Environment | undefined>>
 /** An existing workspace's environment, read once per command from its own worktree. */
 export function environmentFor(
   ctx: EnvironmentContext,
-  record: { template: string; worktreePath: string; profiles: string[] },
+  record: { template: string; worktreePath: string; profiles: string[]; host?: string | null },
 ): Promise<Environment | undefined> {
   const cache = loaded.get(ctx) ?? new Map<string, Promise<Environment | undefined>>();
   loaded.set(ctx, cache);
-  const key = `${record.template}\0${record.worktreePath}\0${record.profiles.join(",")}`;
-  const found = cache.get(key) ?? loadEnvironment(ctx, record.template, record.worktreePath, record.profiles);
+  // A remote workspace's files are read from this checkout (the host's copies are not here).
+  const worktree = record.host ? ctx.paths.root : record.worktreePath;
+  const key = `${record.template}\0${worktree}\0${record.profiles.join(",")}`;
+  const found = cache.get(key) ?? loadEnvironment(ctx, record.template, worktree, record.profiles);
   cache.set(key, found);
   return found;
 }

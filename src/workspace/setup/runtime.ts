@@ -1,27 +1,28 @@
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { homedir } from "node:os";
 import { join } from "node:path";
-import { writeAtomic } from "../../core/atomic.js";
-import { expandHome } from "../../core/config.js";
 import { isNexusError } from "../../core/errors.js";
 import { nexusHome } from "../../core/paths.js";
 import type { Report } from "../../core/report.js";
-import { type ProjectContext, runtimeScript } from "../context.js";
+import type { ProjectContext } from "../context.js";
 import { type ComposeProject, compose } from "../engine/compose.js";
 import { activeServices, type ComposeModel, readModel } from "../engine/compose-model.js";
 import type { ServiceState } from "../engine/containers.js";
 import { listContainersLight } from "../engine/docker.js";
 import { healthOnStart } from "../engine/health.js";
-import { writableGitDirs } from "../environment/git-mounts.js";
 import { hostSetup } from "../environment/host.js";
 import { type BuiltImage, builtImages } from "../environment/images.js";
-import { buildOverride, type HostSetup, portRequestsFor } from "../environment/override.js";
-import { overrideYaml } from "../environment/override-yaml.js";
+import { type HostSetup, portRequestsFor } from "../environment/override.js";
 import { withOwnDevService } from "../environment/own-dev.js";
 import { checkRiskyServices } from "../environment/risky-services.js";
 import type { Environment } from "../environment/types.js";
 import { projectName, type WorkspaceRef } from "../names.js";
 import type { PortRecord, WorkspaceRecord } from "../store.js";
+import {
+  buildLogPath,
+  composeProject,
+  type OverrideFileInput,
+  type Placement,
+  writeOverride,
+} from "./override-file.js";
 import { ensurePorts } from "./ports.js";
 import { checkBindSources } from "./preflight.js";
 import { devSetupOnStart } from "./prepare.js";
@@ -33,6 +34,8 @@ export interface StartOptions {
   onStage?: (stage: string, ms: number, detail?: Record<string, unknown>) => void;
   /** Where notes and warnings go (commands pass the printer); nothing is shown without one. */
   report?: Report;
+  /** A remote workspace's files on its host (absent on this machine). */
+  placement?: Placement;
 }
 
 /** A started workspace: its Compose project (override included), ports, and the dev container. */
@@ -48,15 +51,18 @@ export interface Started {
 
 /** Ports, override, `docker compose up`, then health, host user and SSH: shared by create, up and repair. */
 export async function startWorkspace(options: StartOptions): Promise<Started> {
-  const { ctx, record } = options;
+  const { ctx, record, placement } = options;
   const stage = timer(options.onStage);
   const ref = { repoId: ctx.repoId, workspace: record.name };
-  const base = { ...composeProject(ref, options.env, options.env.files), root: record.worktreePath };
-  const [read, host] = await Promise.all([readModel(base, modelCache(ctx)), hostSetup(ctx.paths.root)]);
+  // A remote workspace's model is read from this checkout: its files are the branch's, and here.
+  const root = placement ? ctx.paths.root : record.worktreePath;
+  const base = { ...composeProject(ref, options.env, options.env.files), root };
+  const [read, local] = await Promise.all([readModel(base, modelCache(ctx)), hostSetup(ctx.paths.root)]);
+  const host = placement ? { ...local, ...placement.host } : local;
   const { model, env } = withOwnDevService(read, options.env);
   if (env.ownDev?.note) options.report?.warn(env.ownDev.note);
   const services = activeServices(model, env.runServices, env.profiles);
-  checkBindSources({ model, services, worktree: record.worktreePath, mainRoot: ctx.paths.root });
+  if (!placement) checkBindSources({ model, services, worktree: root, mainRoot: ctx.paths.root });
   checkRiskyServices({
     model,
     services,
@@ -66,20 +72,12 @@ export async function startWorkspace(options: StartOptions): Promise<Started> {
   stage("model", { services: services.length });
   const { containerKeyEnv, ensureSshKeys } = await import("./ssh.js");
   const sshKeys = env.ssh && env.devService ? containerKeyEnv(await ensureSshKeys()) : undefined;
-  const images = await builtImages({ model, services, env, worktree: record.worktreePath });
-  const input = {
-    ctx,
-    env,
-    model,
-    ref,
-    host,
-    images,
-    services,
-    sshKeys,
-    record,
-    report: options.report,
-  };
-  const { project, ports, health, setup } = await upWithFreePorts(input, stage);
+  const images = await builtImages({ model, services, env, worktree: root });
+  const input = { ctx, env, model, ref, host, images, services, sshKeys, record, placement };
+  const { project, ports, health, setup } = await upWithFreePorts(
+    { ...input, report: options.report },
+    stage,
+  );
   const user = execUser(env, host);
   const took: Record<string, number> = {};
   const [, dev] = await Promise.all([
@@ -90,17 +88,9 @@ export async function startWorkspace(options: StartOptions): Promise<Started> {
   return { ref, project, ports, services, dev, user };
 }
 
-interface UpInput {
-  ctx: ProjectContext;
-  env: Environment;
-  model: ComposeModel;
-  ref: WorkspaceRef;
-  host: HostSetup;
-  images: Record<string, BuiltImage>;
-  services: string[];
+interface UpInput extends OverrideFileInput {
   /** For the dev container's setup: the keys it installs (see containerKeyEnv). */
   sshKeys?: string[];
-  record: WorkspaceRecord;
   report?: Report;
 }
 
@@ -113,6 +103,7 @@ const PORT_RACE_RETRIES = 5;
 async function upWithFreePorts(input: UpInput, stage: ReturnType<typeof timer>): Promise<Up> {
   const { ctx, env, model, ref, services } = input;
   for (let attempt = 1; ; attempt++) {
+    await input.placement?.beforePorts();
     const { owned, busy } = await publishedPorts(ref);
     const allocation = await ensurePorts(ctx.db, {
       workspace: ref.workspace,
@@ -182,53 +173,6 @@ async function publishedPorts(ref: WorkspaceRef): Promise<{ owned: Set<number>; 
     for (const p of c.Ports) if (p.PublicPort) (mine ? owned : busy).add(p.PublicPort);
   }
   return { owned, busy };
-}
-
-/** `.nexus/compose/NAME.yaml`: inspectable (`nexus workspace config NAME`), rewritten on every start. */
-export function overridePath(ctx: ProjectContext, workspace: string): string {
-  return join(ctx.paths.nexusDir, "compose", `${workspace}.yaml`);
-}
-
-/** `.nexus/logs/build-NAME.log`: the whole output of the last failed build (mode 0600). */
-export function buildLogPath(ctx: ProjectContext, workspace: string): string {
-  return join(ctx.paths.nexusDir, "logs", `build-${workspace}.log`);
-}
-
-async function writeOverride(input: UpInput, ports: PortRecord[]): Promise<ComposeProject> {
-  const { ctx, env, ref } = input;
-  const file = overridePath(ctx, ref.workspace);
-  const dir = join(ctx.paths.nexusDir, "compose");
-  mkdirSync(dir, { recursive: true });
-  if (!existsSync(join(dir, ".gitignore"))) writeFileSync(join(dir, ".gitignore"), "*\n");
-  const override = buildOverride(
-    {
-      ...input,
-      ports,
-      mounts: {
-        worktree: input.record.worktreePath,
-        gitCommonDir: ctx.paths.gitCommonDir,
-        gitWritable: writableGitDirs(ctx.paths.gitCommonDir, input.record.worktreePath),
-        runtimeScript: runtimeScript(),
-        agent: ctx.config.agent.mounts.map((m) => ({ ...m, source: expandHome(m.source, homedir()) })),
-      },
-      extraEnv: { ...ctx.config.env, ...ctx.config.workspaces[ref.workspace]?.env },
-    },
-    input.services,
-  );
-  writeAtomic(file, overrideYaml(override));
-  return composeProject(ref, env, [...env.files, file]);
-}
-
-/** Every Compose call of a workspace: its files, project directory and profiles (Nexus's own, only). */
-function composeProject(ref: WorkspaceRef, env: Environment, files: string[]): ComposeProject {
-  return { name: projectName(ref), files, projectDir: env.projectDir, profiles: env.profiles ?? [] };
-}
-
-/** The Compose project of an existing workspace, override included (it is written at every start). */
-export function workspaceProject(ctx: ProjectContext, workspace: string, env: Environment): ComposeProject {
-  const ref = { repoId: ctx.repoId, workspace };
-  const file = overridePath(ctx, workspace);
-  return composeProject(ref, env, existsSync(file) ? [...env.files, file] : env.files);
 }
 
 function healthChecked(model: ComposeModel, services: string[]): string[] {

@@ -1,0 +1,176 @@
+/**
+ * A workspace on a remote host, end to end (issue 21): a real second sshd + dockerd in their own
+ * network and mount namespaces (test/helpers/remote-host.ts), where this machine's paths do not exist.
+ * Needs root and Docker: on a machine without them it skips, under CI=true it fails.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { connect } from "node:net";
+import { stripVTControlCharacters } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openProject } from "../src/workspace/context.js";
+import { destroyWorkspace } from "../src/workspace/manager.js";
+import { fingerprintOf } from "../src/workspace/remote/ssh.js";
+import { runCli } from "./helpers/cli.js";
+import { dockerAvailable } from "./helpers/docker.js";
+import { git, gitRepo, isolatedHome } from "./helpers/fs.js";
+import { type RemoteHost, startRemoteHost } from "./helpers/remote-host.js";
+
+const isRoot = process.getuid?.() === 0;
+if (!isRoot && process.env.CI) throw new Error("CI is set but the tests do not run as root");
+const ready = isRoot && (await dockerAvailable());
+const strip = stripVTControlCharacters;
+
+/** Postgres answers an SSLRequest with one byte ("N" or "S"): proof it is reached, without a client. */
+function postgresAnswers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: "127.0.0.1", port });
+    socket.setTimeout(5000, () => resolve(false));
+    socket.once("connect", () => socket.write(Buffer.from([0, 0, 0, 8, 4, 210, 22, 47])));
+    socket.once("data", (data) => {
+      socket.destroy();
+      resolve(["N", "S"].includes(data.toString()));
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
+
+async function eventually(check: () => Promise<boolean>, ms = 60_000): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return false;
+}
+
+describe.skipIf(!ready)("a workspace on a remote host", () => {
+  let remote: RemoteHost;
+  let home: string;
+  let repo: string;
+  const name = `far${process.pid % 10000}`;
+  const cli = async (...args: string[]) => {
+    const result = await runCli(args, repo);
+    return { ...result, stdout: strip(result.stdout), stderr: strip(result.stderr) };
+  };
+  const onHost = (command: string) =>
+    execFileSync(
+      "ssh",
+      [
+        "-F",
+        "none",
+        "-i",
+        remote.key,
+        "-o",
+        "StrictHostKeyChecking=no",
+        "-o",
+        "UserKnownHostsFile=/dev/null",
+        `root@${remote.ip}`,
+        command,
+      ],
+      {
+        encoding: "utf8",
+        timeout: 30_000,
+      },
+    );
+  const postgresPort = async () => {
+    const ports = JSON.parse((await cli("workspace", "ports", name, "--json")).stdout);
+    return ports.ports.find((p: { name: string }) => p.name === "postgres").hostPort as number;
+  };
+
+  beforeAll(async () => {
+    home = isolatedHome();
+    repo = gitRepo({ "README.md": "# far\n", "check.sh": "test -f made-there.txt\n" });
+    remote = await startRemoteHost(home);
+    expect((await cli("init")).code).toBe(0);
+    const fingerprint = fingerprintOf(remote.hostKey());
+    const added = await cli(
+      "host",
+      "add",
+      "lab",
+      remote.url,
+      "--identity",
+      remote.key,
+      "--accept-host-key",
+      fingerprint,
+    );
+    expect(added.code, added.stderr).toBe(0);
+  }, 120_000);
+
+  afterAll(async () => {
+    await cli("workspace", "destroy", name, "--force").catch(() => undefined);
+    remote?.stop();
+  }, 120_000);
+
+  it("creates node-postgres there; its database answers on a local leased port", async () => {
+    const created = await cli("workspace", "create", name, "-t", "node-postgres", "--host", "lab", "--json");
+    expect(created.code, created.stderr).toBe(0);
+    const summary = JSON.parse(created.stdout);
+    expect(summary.workspace.host).toBe("lab");
+    expect(existsSync(summary.workspace.worktreePath)).toBe(false);
+    expect(onHost(`test -f ${summary.workspace.worktreePath}/README.md && echo there`).trim()).toBe("there");
+    expect(await postgresAnswers(await postgresPort())).toBe(true);
+    const list = JSON.parse((await cli("workspace", "list", "--json")).stdout);
+    expect(list.workspaces.find((w: { name: string }) => w.name === name)).toMatchObject({
+      host: "lab",
+      state: "running",
+    });
+  }, 900_000);
+
+  it("a commit made in the remote container comes back with pull", async () => {
+    const made = await cli(
+      "workspace",
+      "exec",
+      name,
+      "--",
+      "sh",
+      "-c",
+      "echo yes > made-there.txt && git add made-there.txt && git -c user.name=A -c user.email=a@b commit -qm 'made there'",
+    );
+    expect(made.code, made.stderr).toBe(0);
+    const pulled = await cli("workspace", "pull", name, "--json");
+    expect(pulled.code, pulled.stderr).toBe(0);
+    expect(JSON.parse(pulled.stdout).commits).toBe(1);
+    expect(git(repo, "log", "-1", "--format=%s", `nexus/${name}`)).toBe("made there");
+  }, 120_000);
+
+  it("a gate runs on the host and passes", async () => {
+    const task = JSON.parse(
+      (await cli("task", "create", "far check", "-w", name, "--check", "sh check.sh", "--json")).stdout,
+    );
+    await cli("task", "start", task.id);
+    const done = await cli("task", "complete", task.id, "--json");
+    expect(done.code, done.stderr).toBe(0);
+    expect(JSON.parse(done.stdout).task.status).toBe("done");
+  }, 120_000);
+
+  it("recovers with `up` after the host's sshd and dockerd restart", async () => {
+    await remote.restart();
+    const up = await cli("workspace", "up", name);
+    expect(up.code, up.stderr).toBe(0);
+    expect(await eventually(async () => postgresAnswers(await postgresPort()))).toBe(true);
+  }, 300_000);
+
+  it("destroy refuses work not pulled, then leaves nothing on either side", async () => {
+    await cli(
+      "workspace",
+      "exec",
+      name,
+      "--",
+      "sh",
+      "-c",
+      "git -c user.name=A -c user.email=a@b commit -qm more --allow-empty",
+    );
+    const guarded = await destroyWorkspace(await openProject(repo), name).catch((e: Error) => e);
+    expect(String(guarded)).toMatch(/not pulled/);
+    const gone = await cli("workspace", "destroy", name, "--force");
+    expect(gone.code, gone.stderr).toBe(0);
+    expect(
+      onHost(
+        `docker ps -aq --filter label=nexus.workspace=${name}; docker volume ls -q --filter label=nexus.workspace=${name}`,
+      ).trim(),
+    ).toBe("");
+    expect(onHost(`ls ~/.nexus-remote/*/worktrees 2>/dev/null | grep -c ${name} || true`).trim()).toBe("0");
+    expect((await cli("workspace", "list", "--json")).stdout).not.toContain(name);
+  }, 180_000);
+});
