@@ -101,6 +101,8 @@ export async function compose(
   const build = options.progress ? new BuildLog() : undefined;
   const result = await runDocker(composeArgs(project, args), { ...options, ...own }, build);
   diagnose(`docker compose ${args[0]} (${project.name}): ${Math.round(performance.now() - started)} ms`);
+  const target = engineTarget();
+  if (target && result.exitCode === 255) throw target.unreachable(result.stderr);
   if (result.exitCode === 0 || !options.failure) return result;
   const log = build?.built && options.logFile ? saveLog(options.logFile, result.output) : undefined;
   if (build?.failed) throw buildFailure(options.failure, build.failed, log);

@@ -13,6 +13,8 @@ export interface EngineTarget {
   socket: string;
   /** The program and arguments that run `docker <args>` on the host with `env` set there. */
   command(args: string[], env: Record<string, string>): [string, string[]];
+  /** The error for a command that could not reach the host (ssh's own exit code 255). */
+  unreachable(stderr: string): Error;
 }
 
 const current = new AsyncLocalStorage<EngineTarget>();
@@ -25,4 +27,9 @@ export function engineTarget(): EngineTarget | undefined {
 /** Runs `work` (and everything it awaits) against `target`. */
 export function onEngine<T>(target: EngineTarget, work: () => Promise<T>): Promise<T> {
   return current.run(target, work);
+}
+
+/** Runs `work` against this machine (reading a remote workspace's model from this checkout). */
+export function offEngine<T>(work: () => Promise<T>): Promise<T> {
+  return current.exit(work);
 }

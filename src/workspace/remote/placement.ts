@@ -50,6 +50,7 @@ function remoteTarget(host: Host, socket: string, pkgDir: string): EngineTarget 
       const line = ["exec", "env", ...vars, "docker", ...args.map(shellQuote)].join(" ");
       return ["ssh", [...sshArgs(host, paths), "--", host.hostname, line]];
     },
+    unreachable: (stderr) => sshFailure(host, { stdout: "", stderr, exitCode: 255 }),
   };
 }
 

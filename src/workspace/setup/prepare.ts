@@ -5,6 +5,7 @@ import { beginOnStart } from "../engine/compose.js";
 import { listServices, type ServiceState } from "../engine/containers.js";
 import { inspectContainer } from "../engine/docker.js";
 import { runInContainer } from "../engine/exec.js";
+import { engineTarget } from "../engine/target.js";
 import type { HostSetup } from "../environment/override.js";
 import type { Environment } from "../environment/types.js";
 import { projectName, type WorkspaceRef } from "../names.js";
@@ -95,7 +96,9 @@ async function sshEntry(
   if (sshPort && sshd === "started") {
     writeHostEntry({ alias: hostAlias(ref), route: { port: sshPort.hostPort }, user });
     await waitForBanner(sshPort.hostPort, "SSH-");
-  } else if (sshd === "inetd") writeHostEntry({ alias: hostAlias(ref), route: { container: dev.id }, user });
+  } else if (sshd === "inetd" && !engineTarget())
+    // Through `docker exec` on this machine's engine: not for a container on a remote host.
+    writeHostEntry({ alias: hostAlias(ref), route: { container: dev.id }, user });
   else if (hasHostEntry(hostAlias(ref))) removeHostEntry(hostAlias(ref));
 }
 

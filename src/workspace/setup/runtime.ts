@@ -8,6 +8,7 @@ import { activeServices, type ComposeModel, readModel } from "../engine/compose-
 import type { ServiceState } from "../engine/containers.js";
 import { listContainersLight } from "../engine/docker.js";
 import { healthOnStart } from "../engine/health.js";
+import { offEngine } from "../engine/target.js";
 import { hostSetup } from "../environment/host.js";
 import { type BuiltImage, builtImages } from "../environment/images.js";
 import { type HostSetup, portRequestsFor } from "../environment/override.js";
@@ -57,7 +58,10 @@ export async function startWorkspace(options: StartOptions): Promise<Started> {
   // A remote workspace's model is read from this checkout: its files are the branch's, and here.
   const root = placement ? ctx.paths.root : record.worktreePath;
   const base = { ...composeProject(ref, options.env, options.env.files), root };
-  const [read, local] = await Promise.all([readModel(base, modelCache(ctx)), hostSetup(ctx.paths.root)]);
+  const [read, local] = await Promise.all([
+    offEngine(() => readModel(base, modelCache(ctx))),
+    hostSetup(ctx.paths.root),
+  ]);
   const host = placement ? { ...local, ...placement.host } : local;
   const { model, env } = withOwnDevService(read, options.env);
   if (env.ownDev?.note) options.report?.warn(env.ownDev.note);
