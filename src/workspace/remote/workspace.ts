@@ -194,8 +194,9 @@ export async function repairRemote(ctx: ProjectContext, record: WorkspaceRecord)
     await pushBranch(host, layout, ctx.paths.root, record.branch);
     await addRemoteWorktree(host, layout, record.name, record.branch);
   }
+  // Running containers still hold a bind mount of the deleted folder: they must be recreated.
   await onEngine(site.target, async () =>
-    removeWorkspaceResources(await loadDocker(), { repoId: ctx.repoId, workspace: record.name }),
+    removeContainers(await loadDocker(), { repoId: ctx.repoId, workspace: record.name }),
   );
   return [`recreated the worktree on host ${host.name} from ${record.branch}`];
 }
