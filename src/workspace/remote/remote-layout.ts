@@ -1,0 +1,68 @@
+/** Where a workspace's things are on a host, and the checks that keep every remote path inside it. */
+import { NexusError, UsageError } from "../../core/errors.js";
+import { gitRaw } from "../../core/git.js";
+import type { Host, HostPaths } from "./hosts.js";
+import { remote } from "./remote-shell.js";
+
+/** Where a repository's things live on a host: `$HOME/.nexus-remote/<repoId>/` (absolute, asked once per call of remoteLayout). */
+export interface RemoteLayout {
+  base: string;
+  mirror: string;
+  /** the remote worktree of NAME: `${base}/worktrees/NAME/${repoBasename}` */
+  worktree(name: string): string;
+}
+
+/** One path segment: never empty, `.`, `..`, a slash or a control character. */
+const SEGMENT = /^(?!\.\.?$)[^/\p{Cc}]{1,255}$/u;
+const WORKSPACE = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
+const BRANCH = /^nexus\/[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
+
+function checkSegment(kind: string, value: string): void {
+  if (!SEGMENT.test(value)) throw new UsageError(`Invalid ${kind} ${JSON.stringify(value)} for a host path.`);
+}
+
+export function checkWorkspaceName(name: string): void {
+  if (!WORKSPACE.test(name)) throw new UsageError(`Invalid workspace name ${JSON.stringify(name)}.`);
+}
+
+export function checkBranch(branch: string): void {
+  if (!BRANCH.test(branch)) throw new UsageError(`Invalid workspace branch ${JSON.stringify(branch)}.`);
+}
+
+/** The host user's $HOME, asked once: every remote path is absolute and built from it. */
+export async function remoteHome(host: Host, paths?: HostPaths): Promise<string> {
+  const result = await remote(host, 'printf "%s" "$HOME"', { what: "read $HOME", paths });
+  const home = result.stdout.replace(/\/+$/, "");
+  if (!home.startsWith("/") || /\p{Cc}/u.test(home))
+    throw new NexusError(`Host ${host.name} has no usable $HOME (${JSON.stringify(home)}).`, {
+      category: "environment",
+      hint: `Give ${host.user} on ${host.name} an absolute home directory it can write to.`,
+    });
+  return home;
+}
+
+export async function remoteLayout(
+  host: Host,
+  repoId: string,
+  repoBasename: string,
+  paths?: HostPaths,
+): Promise<RemoteLayout> {
+  checkSegment("repository id", repoId);
+  checkSegment("repository folder name", repoBasename);
+  const base = `${await remoteHome(host, paths)}/.nexus-remote/${repoId}`;
+  return {
+    base,
+    mirror: `${base}/mirror`,
+    worktree(name: string) {
+      checkWorkspaceName(name);
+      return `${base}/worktrees/${name}/${repoBasename}`;
+    },
+  };
+}
+
+/** The commit a local ref or abbreviated id names, or undefined. */
+export async function localCommit(root: string, rev: string): Promise<string | undefined> {
+  if (!rev || rev.startsWith("-")) return undefined;
+  const result = await gitRaw(["rev-parse", "-q", "--verify", `${rev}^{commit}`], root);
+  return result.exitCode === 0 ? result.stdout.trim() : undefined;
+}
