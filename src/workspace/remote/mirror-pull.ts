@@ -28,7 +28,11 @@ async function fetchToPulled(
       hint: `Check that the workspace exists on ${host.name} (\`nexus workspace list\`) and run \`nexus host check ${host.name}\`.`,
     });
   const commit = await localCommit(root, pulledRef(branch));
-  if (!commit) throw new NexusError(`The fetch of ${branch} from ${host.name} brought no commit.`);
+  if (!commit)
+    throw new NexusError(`The fetch of ${branch} from ${host.name} brought no commit.`, {
+      category: "git",
+      hint: "Run `git fsck` in the repository and `nexus host check` for the host, then pull again.",
+    });
   return commit;
 }
 

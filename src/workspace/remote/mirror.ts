@@ -33,7 +33,11 @@ export async function pushBranch(
 ): Promise<{ before?: string; after: string }> {
   checkBranch(branch);
   const after = await localCommit(localRoot, `refs/heads/${branch}`);
-  if (!after) throw new NexusError(`There is no local branch ${branch} to push.`, { category: "not_found" });
+  if (!after)
+    throw new NexusError(`There is no local branch ${branch} to push.`, {
+      category: "not_found",
+      hint: "See `git branch --list 'nexus/*'`; `nexus workspace repair NAME` makes a missing workspace branch again.",
+    });
   const ref = `refs/heads/${branch}`;
   const url = gitUrl(host, layout.mirror);
   const result = await gitOverSsh(host, localRoot, ["push", "--porcelain", url, `${ref}:${ref}`], paths);
@@ -73,12 +77,15 @@ export async function addRemoteWorktree(
 ): Promise<string> {
   checkBranch(branch);
   const path = layout.worktree(name);
-  // Run again after a failure half-way, an existing worktree on the same branch is kept.
+  // Run again after a failure half-way, an existing worktree on the same branch is kept. The mirror's
+  // own HEAD must name a commit: receive-pack's updateInstead (git 2.39) diffs a worktree's index
+  // against the empty tree when the *bare* HEAD is unborn, and refuses every push as "staged changes".
   const script = `${NEEDS_GIT}set -e; w=${shq(path)}; b=${shq(branch)}; cd ${shq(layout.mirror)}
 git worktree prune
 if [ -e "$w/.git" ]; then [ "$(git -C "$w" symbolic-ref -q HEAD)" = "refs/heads/$b" ] && exit 0
   echo "$w exists on another branch" >&2; exit 3; fi
 mkdir -p "$(dirname "$w")"; git worktree add -q "$w" "$b"
+git rev-parse -q --verify HEAD >/dev/null || git update-ref --no-deref HEAD "refs/heads/$b"
 [ "$(git -C "$w" symbolic-ref -q HEAD)" = "refs/heads/$b" ]`;
   await remote(host, script, { what: `make the worktree of ${name}`, paths });
   return path;

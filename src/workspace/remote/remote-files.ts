@@ -9,11 +9,11 @@ import { createHash } from "node:crypto";
 import { createReadStream, existsSync, readFileSync } from "node:fs";
 import { basename, isAbsolute, join } from "node:path";
 import type { Readable } from "node:stream";
-import { NexusError, UsageError } from "../../core/errors.js";
+import { NexusError, preview, UsageError } from "../../core/errors.js";
 import { packageRoot } from "../../core/paths.js";
 import { hashDirectory } from "../environment/template-files.js";
 import type { Host, HostPaths } from "./hosts.js";
-import { LONG_MS, remote, remoteFailure, shq, sshWithInput } from "./remote-shell.js";
+import { LONG_MS, remote, remoteFailure, said, shq, sshWithInput } from "./remote-shell.js";
 
 /** A tar of `files` (relative to `dir`) on stdout; `done` is its exit. Names never read as options. */
 function tarOf(
@@ -44,10 +44,13 @@ async function sendTar(host: Host, dir: string, files: string[], script: string,
     tar.done,
   ]);
   if (local.code !== 0)
-    throw new NexusError(`Could not pack files of ${dir}: ${local.stderr.trim().split("\n").pop()}`, {
-      category: "environment",
-      hint: "Check that the files exist and are readable, then retry.",
-    });
+    throw new NexusError(
+      `Could not pack files of ${dir}: ${said(local.stderr.replace(/.*Exiting with failure.*/g, ""))}`,
+      {
+        category: "environment",
+        hint: "Check that the files exist and are readable, then retry.",
+      },
+    );
   if (result.exitCode !== 0) throw remoteFailure(host, result, { what: "unpack files" });
 }
 
@@ -56,7 +59,7 @@ function checkRelative(file: string): void {
   const bad = !file || isAbsolute(file) || file.split(/[\\/]/).includes("..") || /\p{Cc}/u.test(file);
   if (bad)
     throw new UsageError(
-      `Refusing to copy ${JSON.stringify(file)} to a host: only paths inside the folder are copied.`,
+      `Refusing to copy ${preview(file)} to a host: only paths inside the folder are copied.`,
       "Give paths relative to the folder, without `..`.",
     );
 }
@@ -72,7 +75,8 @@ export async function copyToHost(
   for (const file of files) checkRelative(file);
   if (!toDir.startsWith("/") || /\p{Cc}/u.test(toDir))
     throw new UsageError(
-      `Invalid folder ${JSON.stringify(toDir)} on host ${host.name}: it must be absolute.`,
+      `Invalid folder ${preview(toDir)} on host ${host.name}: it must be absolute.`,
+      "Give the folder on the host as an absolute path (as remoteLayout returns them).",
     );
   if (files.length === 0) return;
   const script = `set -e; d=${shq(toDir)}; mkdir -p "$d"; tar -C "$d" -xpf - --no-same-owner`;
@@ -129,7 +133,11 @@ mv -T "$t" "$f" 2>/dev/null || rm -rf "$t"`,
 
 /** A local file (the CA bundle) copied once per content to `$HOME/.nexus-remote/files/<hash>-<basename>`; returns the remote path. */
 export async function ensureHostFile(host: Host, localFile: string, paths?: HostPaths): Promise<string> {
-  if (!existsSync(localFile)) throw new NexusError(`${localFile} does not exist.`, { category: "not_found" });
+  if (!existsSync(localFile))
+    throw new NexusError(`${localFile} does not exist: it cannot be copied to host ${host.name}.`, {
+      category: "not_found",
+      hint: "Check the path in your configuration (e.g. the CA bundle), then retry.",
+    });
   const hash = createHash("sha256").update(readFileSync(localFile)).digest("hex").slice(0, 16);
   const name = `${hash}-${basename(localFile).replace(/[^A-Za-z0-9._-]/g, "_")}`;
   const upload = async (prepare: string) => {

@@ -1,5 +1,5 @@
 /** Where a workspace's things are on a host, and the checks that keep every remote path inside it. */
-import { NexusError, UsageError } from "../../core/errors.js";
+import { NexusError, preview, UsageError } from "../../core/errors.js";
 import { gitRaw } from "../../core/git.js";
 import type { Host, HostPaths } from "./hosts.js";
 import { remote } from "./remote-shell.js";
@@ -18,15 +18,27 @@ const WORKSPACE = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
 const BRANCH = /^nexus\/[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
 
 function checkSegment(kind: string, value: string): void {
-  if (!SEGMENT.test(value)) throw new UsageError(`Invalid ${kind} ${JSON.stringify(value)} for a host path.`);
+  if (!SEGMENT.test(value))
+    throw new UsageError(
+      `Invalid ${kind} ${preview(value)} for a path on a host.`,
+      "It must be one folder name: no `/`, no `..`, no control characters.",
+    );
 }
 
 export function checkWorkspaceName(name: string): void {
-  if (!WORKSPACE.test(name)) throw new UsageError(`Invalid workspace name ${JSON.stringify(name)}.`);
+  if (!WORKSPACE.test(name))
+    throw new UsageError(
+      `Invalid workspace name ${preview(name)}.`,
+      "Workspace names are lowercase letters, digits and single dashes (e.g. `feature-1`).",
+    );
 }
 
 export function checkBranch(branch: string): void {
-  if (!BRANCH.test(branch)) throw new UsageError(`Invalid workspace branch ${JSON.stringify(branch)}.`);
+  if (!BRANCH.test(branch))
+    throw new UsageError(
+      `Invalid workspace branch ${preview(branch)}.`,
+      "A remote workspace's branch is nexus/NAME, NAME being the workspace's name.",
+    );
 }
 
 /** The host user's $HOME, asked once: every remote path is absolute and built from it. */
@@ -34,7 +46,7 @@ export async function remoteHome(host: Host, paths?: HostPaths): Promise<string>
   const result = await remote(host, 'printf "%s" "$HOME"', { what: "read $HOME", paths });
   const home = result.stdout.replace(/\/+$/, "");
   if (!home.startsWith("/") || /\p{Cc}/u.test(home))
-    throw new NexusError(`Host ${host.name} has no usable $HOME (${JSON.stringify(home)}).`, {
+    throw new NexusError(`Host ${host.name} has no usable $HOME (${preview(home)}).`, {
       category: "environment",
       hint: `Give ${host.user} on ${host.name} an absolute home directory it can write to.`,
     });
