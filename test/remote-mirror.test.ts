@@ -21,6 +21,7 @@ import {
   remoteWorkState,
   removeRemoteWorktree,
 } from "../src/workspace/remote/mirror.js";
+import { shq } from "../src/workspace/remote/remote-shell.js";
 import { ssh, stopMaster } from "../src/workspace/remote/ssh.js";
 import { dockerAvailable } from "./helpers/docker.js";
 import { git, gitRepo, isolatedHome } from "./helpers/fs.js";
@@ -214,6 +215,15 @@ describe.skipIf(!ready)("remote mirror", () => {
       });
     await expect(copyToHost(host, repo, [".env"], "relative/dir", paths)).rejects.toThrow(/absolute/);
     await expect(copyToHost(host, repo, ["missing.txt"], to, paths)).rejects.toThrow(/missing\.txt/);
+    // Values reach the remote shell quoted: a folder name with quotes and $(…) is just a name.
+    const odd = `/root/odd '$(touch /root/pwned)' "\`x\`"`;
+    await copyToHost(host, repo, [".env"], odd, paths);
+    expect(await sh("ls -A /root")).not.toContain("pwned");
+    expect(await sh(`cat ${shq(`${odd}/.env`)}`)).toBe("SECRET=1");
+    for (const branch of ["main", "nexus/a;b", "nexus/$(x)", "nexus/../x"])
+      await expect(pushBranch(host, layout, repo, branch, paths)).rejects.toMatchObject({
+        category: "validation",
+      });
   }, 30_000);
 
   it("copies Nexus's package files and a single file once per content", async () => {

@@ -1,6 +1,7 @@
 /** Where a workspace's things are on a host, and the checks that keep every remote path inside it. */
 import { NexusError, preview, UsageError } from "../../core/errors.js";
 import { gitRaw } from "../../core/git.js";
+import { validateWorkspaceName } from "../names.js";
 import type { Host, HostPaths } from "./hosts.js";
 import { remote } from "./remote-shell.js";
 
@@ -14,8 +15,6 @@ export interface RemoteLayout {
 
 /** One path segment: never empty, `.`, `..`, a slash or a control character. */
 const SEGMENT = /^(?!\.\.?$)[^/\p{Cc}]{1,255}$/u;
-const WORKSPACE = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
-const BRANCH = /^nexus\/[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
 
 function checkSegment(kind: string, value: string): void {
   if (!SEGMENT.test(value))
@@ -25,20 +24,18 @@ function checkSegment(kind: string, value: string): void {
     );
 }
 
-export function checkWorkspaceName(name: string): void {
-  if (!WORKSPACE.test(name))
-    throw new UsageError(
-      `Invalid workspace name ${preview(name)}.`,
-      "Workspace names are lowercase letters, digits and single dashes (e.g. `feature-1`).",
-    );
-}
+/** Workspace names are checked where they are made (names.ts); checked again before they reach a host path. */
+export const checkWorkspaceName = validateWorkspaceName;
 
+/** A workspace's branch, nexus/NAME, NAME a valid workspace name. */
 export function checkBranch(branch: string): void {
-  if (!BRANCH.test(branch))
+  const name = /^nexus\/(.*)$/s.exec(branch)?.[1];
+  if (name === undefined)
     throw new UsageError(
       `Invalid workspace branch ${preview(branch)}.`,
       "A remote workspace's branch is nexus/NAME, NAME being the workspace's name.",
     );
+  validateWorkspaceName(name);
 }
 
 /** The host user's $HOME, asked once: every remote path is absolute and built from it. */
