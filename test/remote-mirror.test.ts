@@ -256,4 +256,19 @@ describe.skipIf(!ready)("remote mirror", () => {
     await expect(ensureMirror(away, layout, paths)).rejects.toThrow(/Cannot reach far/);
     await expect(pushBranch(away, layout, repo, `nexus/${A}`, paths)).rejects.toThrow(/Cannot reach far/);
   }, 30_000);
+
+  it("says to install git when the host has none", async () => {
+    // Only in the remote's own mount namespace (private propagation): this machine's git is untouched.
+    await sh("mount --bind /dev/null /usr/bin/git");
+    try {
+      const fresh = await remoteLayout(host, `nogit-${suffix}`, "repo", paths);
+      await expect(ensureMirror(host, fresh, paths)).rejects.toMatchObject({
+        category: "environment",
+        message: expect.stringMatching(/git is not installed on host far/),
+        hint: expect.stringMatching(/Install git on far/),
+      });
+    } finally {
+      await sh("umount /usr/bin/git");
+    }
+  });
 });

@@ -128,12 +128,13 @@ git -C "$m" rev-parse -q --verify ${shq(`refs/heads/${branch}^{commit}`)} || ech
   const remoteCommit = first.trim();
   const dirty = porcelainPaths(rest.join("\n")).slice(0, 20);
   if (!remoteCommit) return { dirty, unpulled: 0 };
-  let commit = await localCommit(localRoot, remoteCommit);
-  if (!commit) commit = await fetchToPulled(host, layout, localRoot, branch, paths);
+  // Commits this repository has never seen are fetched to be counted (then forgotten again).
+  const known = await localCommit(localRoot, remoteCommit);
+  const commit = known ?? (await fetchToPulled(host, layout, localRoot, branch, paths));
   const here = await localCommit(localRoot, `refs/heads/${branch}`);
   const range = here ? [commit, `^${here}`] : [commit, "--not", "--branches"];
   const unpulled = Number(await localGit(localRoot, ["rev-list", "--count", ...range]));
-  await localGit(localRoot, ["update-ref", "-d", pulledRef(branch)]);
+  if (!known) await localGit(localRoot, ["update-ref", "-d", pulledRef(branch)]);
   return { dirty, unpulled };
 }
 

@@ -43,6 +43,7 @@ async function sendTar(host: Host, dir: string, files: string[], script: string,
     sshWithInput(host, script, tar.stream, { timeoutMs: LONG_MS, paths }),
     tar.done,
   ]);
+  if (result.exitCode !== 0) throw remoteFailure(host, result, { what: "unpack files" });
   if (local.code !== 0)
     throw new NexusError(
       `Could not pack files of ${dir}: ${said(local.stderr.replace(/.*Exiting with failure.*/g, ""))}`,
@@ -51,7 +52,6 @@ async function sendTar(host: Host, dir: string, files: string[], script: string,
         hint: "Check that the files exist and are readable, then retry.",
       },
     );
-  if (result.exitCode !== 0) throw remoteFailure(host, result, { what: "unpack files" });
 }
 
 /** A relative path that stays below its folder: no absolute path, no `..`, no control character. */

@@ -18,7 +18,7 @@ export const LONG_MS = 10 * 60_000;
 /** The exit status a script uses to say "git is not installed here". */
 export const NO_GIT = 97;
 /** Prefix of every script that needs git on the host. */
-export const NEEDS_GIT = `command -v git >/dev/null 2>&1 || exit ${NO_GIT}; `;
+export const NEEDS_GIT = `git --version >/dev/null 2>&1 || exit ${NO_GIT}; `;
 
 /** One value as one shell word: single quotes, an embedded quote as '\''. */
 export function shq(value: string): string {
@@ -136,5 +136,7 @@ export async function gitOverSsh(
   if (result.timedOut) throw sshFailure(host, result);
   const reach = await ssh(host, "true", { paths, timeoutMs: SHORT_MS });
   if (reach.exitCode !== 0) throw sshFailure(host, reach);
+  if (/git-(receive|upload)-pack:.*not found/i.test(result.stderr))
+    throw remoteFailure(host, { ...result, exitCode: NO_GIT }, { what: `run git ${args[0]}` });
   return result;
 }
