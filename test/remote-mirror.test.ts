@@ -96,6 +96,24 @@ describe.skipIf(!ready)("remote mirror", () => {
     expect(await addRemoteWorktree(host, layout, A, `nexus/${A}`, paths)).toBe(layout.worktree(A));
   }, 60_000);
 
+  it("makes two workspaces at once (parallel creates share the mirror)", async () => {
+    const names = [`gamma-${suffix}`, `delta-${suffix}`];
+    for (const name of names) git(repo, "branch", `nexus/${name}`);
+    await Promise.all(
+      names.map(async (name) => {
+        await ensureMirror(host, layout, paths);
+        await pushBranch(host, layout, repo, `nexus/${name}`, paths);
+        await addRemoteWorktree(host, layout, name, `nexus/${name}`, paths);
+      }),
+    );
+    for (const name of names) {
+      expect(await sh(`git -C ${layout.worktree(name)} symbolic-ref HEAD`)).toBe(`refs/heads/nexus/${name}`);
+      await removeRemoteWorktree(host, layout, name, { branch: `nexus/${name}`, deleteBranch: true }, paths);
+      git(repo, "branch", "-q", "-D", `nexus/${name}`);
+    }
+    expect(await sh(`ls -A ${layout.base}/worktrees`)).toBe(`${A}\n${B}`);
+  }, 30_000);
+
   it("a local commit pushed updates the clean remote worktree (updateInstead)", async () => {
     git(repo, "checkout", "-q", `nexus/${A}`);
     writeFileSync(join(repo, "new.txt"), "from here\n");
