@@ -41,7 +41,10 @@ export async function moveImages(
   const result: MovedImages = { moved: [], missing: [], present: [] };
   for (const tag of tags) {
     if (!REFERENCE.test(tag))
-      throw new NexusError(`Not an image reference: ${JSON.stringify(tag)}.`, { category: "validation" });
+      throw new NexusError(`Not an image reference: ${JSON.stringify(tag)}.`, {
+        category: "validation",
+        hint: "An image is NAME[:TAG] in lowercase, e.g. debian:bookworm-slim or nexus/build:1a2b3c.",
+      });
     if (await hostHas(host, hostSocket, tag)) result.present.push(tag);
     else if (!(await localHas(hostSocket, tag))) result.missing.push(tag);
     else {
