@@ -116,3 +116,26 @@ if [ -f "$m/HEAD" ]; then git -C "$m" worktree prune; fi
     paths,
   });
 }
+
+/**
+ * A local revision (`HEAD`) pushed, forced, to a ref of Nexus's own in the mirror (`refs/nexus/…`),
+ * never a branch: the host can then find the change's base for a gate's evidence.
+ */
+export async function pushRef(
+  host: Host,
+  layout: RemoteLayout,
+  localRoot: string,
+  rev: string,
+  ref: string,
+): Promise<void> {
+  if (!ref.startsWith("refs/nexus/")) throw new Error(`pushRef writes only refs/nexus/*, not ${ref}`);
+  const commit = await localCommit(localRoot, rev);
+  if (!commit) return;
+  const url = gitUrl(host, layout.mirror);
+  const result = await gitOverSsh(host, localRoot, ["push", "--quiet", "--force", url, `${commit}:${ref}`]);
+  if (result.exitCode !== 0)
+    throw new NexusError(`Could not push ${rev} to ${host.name}: ${said(result.stderr)}`, {
+      category: "git",
+      hint: `Run \`nexus host check ${host.name}\`; if the mirror is damaged, recreate the workspace.`,
+    });
+}

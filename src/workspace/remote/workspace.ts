@@ -132,7 +132,8 @@ export async function destroyRemote(
   const site = await openSite(ctx, findHost(record.host ?? ""));
   const { host, layout } = site;
   if (!options.force) {
-    const state = await remoteWorkState(host, layout, record.name, ctx.paths.root, record.branch);
+    const local = { localRoot: ctx.paths.root, branch: record.branch };
+    const state = await remoteWorkState(host, layout, record.name, local);
     if (state.dirty.length || state.unpulled)
       throw new NexusError(
         `Workspace "${record.name}" has work on host ${host.name} that is not here: ${describe(state)}.`,
