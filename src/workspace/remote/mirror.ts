@@ -36,7 +36,7 @@ export async function pushBranch(
   if (!after)
     throw new NexusError(`There is no local branch ${branch} to push.`, {
       category: "not_found",
-      hint: "See `git branch --list 'nexus/*'`; `nexus workspace repair NAME` makes a missing workspace branch again.",
+      hint: `Make it again where its work is (\`git branch ${branch} COMMIT\`), or destroy the workspace.`,
     });
   const ref = `refs/heads/${branch}`;
   const url = gitUrl(host, layout.mirror);
@@ -51,15 +51,16 @@ export async function pushBranch(
 }
 
 function pushRefused(host: Host, branch: string, summary: string, stderr: string): NexusError {
+  const name = branch.slice("nexus/".length);
   if (/non-fast-forward|fetch first/.test(summary))
     return new NexusError(`The host ${host.name} has commits on ${branch} that are not here.`, {
       category: "conflict",
-      hint: "Pull them first (`nexus workspace pull NAME`), merge if needed, then push again.",
+      hint: `Pull them first (\`nexus workspace pull ${name}\`), merge if needed, then push again.`,
     });
   if (/Working directory has|unstaged|uncommitted|not clean/i.test(summary))
     return new NexusError(`The remote worktree of ${branch} on ${host.name} has uncommitted changes.`, {
       category: "conflict",
-      hint: "Commit them in the workspace and `nexus workspace pull NAME`, or discard them there; then push again.",
+      hint: `Commit them in the workspace and \`nexus workspace pull ${name}\`, or discard them there; then push again.`,
     });
   return new NexusError(`Could not push ${branch} to ${host.name}: ${said(`${summary}\n${stderr}`)}`, {
     category: "git",
