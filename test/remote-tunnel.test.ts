@@ -145,15 +145,31 @@ describe.skipIf(!ready)("reaching a remote workspace", () => {
     await openTunnels(host, key, [port], paths);
     const opened = ms(start);
     expect(await tunnelsOpen(host, key, paths)).toBe(true);
-    await until(async () => (await firstLine(port)) === "hi", 10_000);
+    const answered = await until(async () => (await firstLine(port)) === "hi", 10_000);
+    console.log(`the container's server answered through the tunnel after ${answered} ms more`);
     // Replacing the tunnels of the same workspace is not a conflict with itself.
     await openTunnels(host, key, [port], paths);
     expect(await firstLine(port)).toBe("hi");
+    const closing = performance.now();
     await closeTunnels(host, key, paths);
+    const closed = ms(closing);
     expect(await tunnelsOpen(host, key, paths)).toBe(false);
     expect(await firstLine(port)).toBe("ECONNREFUSED");
     await closeTunnels(host, key, paths);
-    console.log(`openTunnels: ${opened} ms`);
+    console.log(`openTunnels: ${opened} ms, closeTunnels: ${closed} ms`);
+  }, 60_000);
+
+  it("outlives the process that opened it: a later process finds and closes it by key", async () => {
+    const tunnelJs = new URL("../dist/workspace/remote/tunnel.js", import.meta.url).pathname;
+    const script = `const { openTunnels } = await import(process.argv[1]);
+      const [host, key, port, paths] = JSON.parse(process.argv[2]);
+      await openTunnels(host, key, [port], paths);`;
+    const input = JSON.stringify([host, key, port, paths]);
+    execFileSync("node", ["--input-type=module", "-e", script, tunnelJs, input], { timeout: 30_000 });
+    expect(await tunnelsOpen(host, key, paths)).toBe(true);
+    expect(await firstLine(port)).toBe("hi");
+    await closeTunnels(host, key, paths);
+    expect(await firstLine(port)).toBe("ECONNREFUSED");
   }, 60_000);
 
   it("refuses a local port another program holds, naming it", async () => {

@@ -15,15 +15,16 @@
  * - `ssh -f -N -o ControlMaster=yes -S CTL -o ExitOnForwardFailure=yes -L …` binds every port before
  *   it goes to the background (a taken port: exit 255, "bind [127.0.0.1]:P: Address already in use");
  *   with ServerAliveInterval=1/CountMax=2 it exits ~3 s after the host's link goes down, and removes its
- *   control socket when it exits.
+ *   control socket when it exits. After `-O exit` it ends within ms, but its parent is init, which
+ *   may reap it late (here ~1.7 s): a zombie counts as ended (closeTunnels).
  * - ssh keeps the FIRST value of an option: ours go before sshArgs. `-M` toggles yes→ask after
  *   `ControlMaster=auto`, so the tunnel process gets `-o ControlMaster=yes` instead.
  */
 import { createHash } from "node:crypto";
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { request } from "node:http";
 import { createServer } from "node:net";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { NexusError } from "../../core/errors.js";
 import { run } from "../../core/process.js";
 import { type Host, type HostPaths, hostPaths } from "./hosts.js";
@@ -190,7 +191,9 @@ export async function closeTunnels(host: Host, key: string, paths: HostPaths = h
   const pid = await tunnelPid(host, control, paths);
   if (pid !== undefined) {
     await run("ssh", controlArgs(host, control, paths, "exit"), { timeoutMs: CONTROL_TIMEOUT_MS });
-    await gone(pid, 3_000);
+    // Only the tunnel process itself, never a process that took its pid since.
+    if (!(await gone(pid, 2_000)) && ownCommandLine(pid).includes(basename(control))) signal(pid, "SIGTERM");
+    await gone(pid, 2_000);
   }
   // A process killed with -9 leaves its socket; a new master would then run without one (unfindable).
   rmSync(control, { force: true });
@@ -212,14 +215,38 @@ async function tunnelPid(host: Host, control: string, paths: HostPaths): Promise
   return Number.isInteger(pid) && pid > 1 ? pid : 0;
 }
 
-async function gone(pid: number, timeoutMs: number): Promise<void> {
+/** Whether `pid` has ended within `timeoutMs`. */
+async function gone(pid: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
-  while (pid > 1 && Date.now() < deadline) {
-    try {
-      process.kill(pid, 0);
-    } catch {
-      return;
-    }
+  for (;;) {
+    if (pid <= 1 || !signal(pid, 0) || zombie(pid)) return true;
+    if (Date.now() >= deadline) return false;
     await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+function ownCommandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8");
+  } catch {
+    return "";
+  }
+}
+
+/** Ended but not yet reaped (the tunnel process's parent is init, which may reap late). */
+function zombie(pid: number): boolean {
+  try {
+    return /^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
+}
+
+function signal(pid: number, name: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(pid, name);
+    return true;
+  } catch {
+    return false;
   }
 }
