@@ -61,6 +61,8 @@ describe.skipIf(!ready)("reaching a remote workspace", () => {
   let socket: string;
   const key = `repo${process.pid}/ws-${Math.random().toString(36).slice(2, 8)}`;
   const port = 20_000 + Math.floor(Math.random() * 20_000);
+  /** A tag of ours on the shared local engine (only the tag is removed afterwards, never the image). */
+  const slashed = `nexus-test/tunnel-${process.pid}:moved`;
   const link = () => `nxt${remote.dir.split("-").pop()}h`;
   const remoteDocker = (...args: string[]) =>
     execFileSync("docker", args, {
@@ -86,6 +88,7 @@ describe.skipIf(!ready)("reaching a remote workspace", () => {
       await stopMaster(host, paths);
     }
     remote?.stop();
+    execFileSync("docker", ["image", "rm", slashed], { timeout: 30_000, stdio: "ignore" });
   }, 60_000);
 
   it("forwards the host's Docker socket, answers fast once forwarded and recovers a lost master", async () => {
@@ -125,6 +128,13 @@ describe.skipIf(!ready)("reaching a remote workspace", () => {
     const seconds = ms(start) / 1000;
     expect(first).toEqual({ moved: [IMAGE], missing: [unknown], present: [] });
     expect(events).toEqual([`${IMAGE} moving`, `${IMAGE} moved`]);
+    // A name with a slash, as Nexus's own (nexus/build:…), is looked up on the host by its path.
+    execFileSync("docker", ["tag", IMAGE, slashed], { timeout: 30_000 });
+    expect(await moveImages(host, socket, [slashed], { paths })).toEqual({
+      moved: [slashed],
+      missing: [],
+      present: [],
+    });
     const size = JSON.parse((await socketGet(socket, `/images/${IMAGE}/json`)).body).Size as number;
     start = performance.now();
     expect(await moveImages(host, socket, [IMAGE], { paths })).toEqual({

@@ -8,8 +8,9 @@
  * - `ssh -O forward -L /local.sock:/var/run/docker.sock` on a master adds a unix-socket forward
  *   (~10 ms); asking again for one that exists answers 0 and changes nothing.
  * - A master with ControlPersist=60s stays up while a forwarded connection is open (a `GET /events`
- *   stream kept it for 14 s with ControlPersist=10s) but an idle listener does not hold it: 60 s after
- *   its last session it ends and LEAVES the socket file. The next forward is refused ("Port forwarding
+ *   stream kept it 25 s with ControlPersist=10s; it ended 10 s after the stream did) but an idle
+ *   listener does not hold it: 60 s after its last session or forwarded connection it ends and LEAVES
+ *   the socket file. The next forward is refused ("Port forwarding
  *   failed") unless the master was started with StreamLocalBindUnlink=yes (given to the `-O forward`
  *   client it does nothing: the master binds), hence that option in sshArgs.
  * - `ssh -f -N -o ControlMaster=yes -S CTL -o ExitOnForwardFailure=yes -L …` binds every port before
@@ -84,7 +85,8 @@ function where(host: Host): string {
  * The host's Docker socket, forwarded to a local unix socket (in the 0700 control folder) over the
  * host's master connection; returns the local socket path. Fast (one /_ping) when already forwarded;
  * otherwise opens the master (`ssh host true`) and forwards. The master ends 60 s after its last session
- * (an idle forward does not hold it): call this at the start of each command rather than keeping the path.
+ * or forwarded connection (an idle forward does not hold it): call this at the start of each command
+ * rather than keeping the path across idle minutes.
  */
 export async function hostEngineSocket(
   host: Host,
