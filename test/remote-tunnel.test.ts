@@ -88,7 +88,8 @@ describe.skipIf(!ready)("reaching a remote workspace", () => {
       await stopMaster(host, paths);
     }
     remote?.stop();
-    execFileSync("docker", ["image", "rm", slashed], { timeout: 30_000, stdio: "ignore" });
+    const tags = [slashed, `${slashed.split(":")[0]}:lost`];
+    execFileSync("docker", ["image", "rm", ...tags], { timeout: 30_000, stdio: "ignore" });
   }, 60_000);
 
   it("forwards the host's Docker socket, answers fast once forwarded and recovers a lost master", async () => {
@@ -146,6 +147,17 @@ describe.skipIf(!ready)("reaching a remote workspace", () => {
     expect(again).toBeLessThan(500);
     console.log(`moveImages: ${Math.round(size / 1e6)} MB in ${seconds} s; again ${again} ms`);
   }, 300_000);
+
+  it("names the host when the move cannot reach it, and leaves no docker save behind", async () => {
+    const lost = `${slashed.split(":")[0]}:lost`;
+    execFileSync("docker", ["tag", IMAGE, lost], { timeout: 30_000 });
+    const nowhere = { ...host, port: 1 };
+    const failure = moveImages(nowhere, socket, [lost], { paths });
+    await expect(failure).rejects.toMatchObject({ category: "environment" });
+    await expect(failure).rejects.toThrow(/Cannot reach far \(root@.*:1\)/);
+    const saves = execFileSync("ps", ["-eo", "args"]).toString();
+    expect(saves).not.toContain(`docker save ${lost}`);
+  }, 60_000);
 
   it("reaches a port the remote workspace publishes on the host's 127.0.0.1, until closed", async () => {
     const publish = `127.0.0.1:${port}:8080`;
