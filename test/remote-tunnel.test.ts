@@ -4,12 +4,13 @@
  * (test/helpers/remote-host.ts). Needs root and Docker: without them it skips, under CI=true it fails.
  */
 import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { connect, createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Host, type HostPaths, parseHostUrl, pinKey } from "../src/workspace/remote/hosts.js";
 import { moveImages } from "../src/workspace/remote/images.js";
-import { stopMaster } from "../src/workspace/remote/ssh.js";
+import { ssh, stopMaster } from "../src/workspace/remote/ssh.js";
 import {
   closeTunnels,
   hostEngineSocket,
@@ -89,7 +90,10 @@ describe.skipIf(!ready)("reaching a remote workspace", () => {
     }
     remote?.stop();
     const tags = [slashed, `${slashed.split(":")[0]}:lost`];
-    execFileSync("docker", ["image", "rm", ...tags], { timeout: 30_000, stdio: "ignore" });
+    for (const tag of tags)
+      try {
+        execFileSync("docker", ["image", "rm", tag], { timeout: 30_000, stdio: "ignore" });
+      } catch {}
   }, 60_000);
 
   it("forwards the host's Docker socket, answers fast once forwarded and recovers a lost master", async () => {
@@ -109,7 +113,18 @@ describe.skipIf(!ready)("reaching a remote workspace", () => {
     expect(await hostEngineSocket(host, { paths })).toBe(socket);
     const recovered = ms(start);
     expect((await socketGet(socket, "/_ping")).body).toBe("OK");
-    console.log(`hostEngineSocket: cold ${cold} ms, warm ${warm} ms, after the master ended ${recovered} ms`);
+    // A new master (as a command over ssh opens) has no forward; the old one's socket file is left.
+    await stopMaster(host, paths);
+    expect((await ssh(host, "true", { paths })).exitCode).toBe(0);
+    expect(existsSync(socket)).toBe(true);
+    expect(await socketGet(socket, "/_ping").catch(() => "gone")).toBe("gone");
+    start = performance.now();
+    expect(await hostEngineSocket(host, { paths })).toBe(socket);
+    const onMaster = ms(start);
+    expect((await socketGet(socket, "/_ping")).body).toBe("OK");
+    console.log(
+      `hostEngineSocket: cold ${cold} ms, warm ${warm} ms, after the master ended ${recovered} ms, on an open master ${onMaster} ms`,
+    );
   }, 60_000);
 
   it("names the host when Docker does not answer there", async () => {

@@ -84,7 +84,7 @@ function where(host: Host): string {
 /**
  * The host's Docker socket, forwarded to a local unix socket (in the 0700 control folder) over the
  * host's master connection; returns the local socket path. Fast (one /_ping) when already forwarded;
- * otherwise opens the master (`ssh host true`) and forwards. The master ends 60 s after its last session
+ * otherwise forwards on the master, opening it first (`ssh host true`) when none is up. The master ends 60 s after its last session
  * or forwarded connection (an idle forward does not hold it): call this at the start of each command
  * rather than keeping the path across idle minutes.
  */
@@ -96,13 +96,16 @@ export async function hostEngineSocket(
   const remote = options.remoteSocket ?? "/var/run/docker.sock";
   const local = join(ownControlDir(paths), `dk-${shortHash(host.name, remote)}.sock`);
   if (await pings(local)) return local;
-  const opened = await ssh(host, "true", { paths });
-  if (opened.exitCode !== 0) throw sshFailure(host, opened);
-  const forward = await run(
-    "ssh",
-    [...sshArgs(host, paths), "-O", "forward", "-L", `${local}:${remote}`, "--", host.hostname],
-    { timeoutMs: CONTROL_TIMEOUT_MS },
-  );
+  const forwardArgs = [...sshArgs(host, paths), "-O", "forward", "-L", `${local}:${remote}`];
+  const forwardOnMaster = () =>
+    run("ssh", [...forwardArgs, "--", host.hostname], { timeoutMs: CONTROL_TIMEOUT_MS });
+  // A master that is up (a command just ran) takes the forward at once (~10 ms); else open one first.
+  let forward = await forwardOnMaster();
+  if (forward.exitCode !== 0) {
+    const opened = await ssh(host, "true", { paths });
+    if (opened.exitCode !== 0) throw sshFailure(host, opened);
+    forward = await forwardOnMaster();
+  }
   if (forward.exitCode !== 0)
     throw new NexusError(`Cannot forward the Docker socket of ${where(host)}: ${lastLine(forward.stderr)}`, {
       category: "environment",
