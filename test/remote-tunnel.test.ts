@@ -4,12 +4,13 @@
  * (test/helpers/remote-host.ts). Needs root and Docker: without them it skips, under CI=true it fails.
  */
 import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { connect, createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Host, type HostPaths, parseHostUrl, pinKey } from "../src/workspace/remote/hosts.js";
 import { moveImages } from "../src/workspace/remote/images.js";
-import { stopMaster } from "../src/workspace/remote/ssh.js";
+import { ssh, stopMaster } from "../src/workspace/remote/ssh.js";
 import {
   closeTunnels,
   hostEngineSocket,
@@ -61,6 +62,8 @@ describe.skipIf(!ready)("reaching a remote workspace", () => {
   let socket: string;
   const key = `repo${process.pid}/ws-${Math.random().toString(36).slice(2, 8)}`;
   const port = 20_000 + Math.floor(Math.random() * 20_000);
+  /** A tag of ours on the shared local engine (only the tag is removed afterwards, never the image). */
+  const slashed = `nexus-test/tunnel-${process.pid}:moved`;
   const link = () => `nxt${remote.dir.split("-").pop()}h`;
   const remoteDocker = (...args: string[]) =>
     execFileSync("docker", args, {
@@ -86,6 +89,11 @@ describe.skipIf(!ready)("reaching a remote workspace", () => {
       await stopMaster(host, paths);
     }
     remote?.stop();
+    const tags = [slashed, `${slashed.split(":")[0]}:lost`];
+    for (const tag of tags)
+      try {
+        execFileSync("docker", ["image", "rm", tag], { timeout: 30_000, stdio: "ignore" });
+      } catch {}
   }, 60_000);
 
   it("forwards the host's Docker socket, answers fast once forwarded and recovers a lost master", async () => {
@@ -105,7 +113,18 @@ describe.skipIf(!ready)("reaching a remote workspace", () => {
     expect(await hostEngineSocket(host, { paths })).toBe(socket);
     const recovered = ms(start);
     expect((await socketGet(socket, "/_ping")).body).toBe("OK");
-    console.log(`hostEngineSocket: cold ${cold} ms, warm ${warm} ms, after the master ended ${recovered} ms`);
+    // A new master (as a command over ssh opens) has no forward; the old one's socket file is left.
+    await stopMaster(host, paths);
+    expect((await ssh(host, "true", { paths })).exitCode).toBe(0);
+    expect(existsSync(socket)).toBe(true);
+    expect(await socketGet(socket, "/_ping").catch(() => "gone")).toBe("gone");
+    start = performance.now();
+    expect(await hostEngineSocket(host, { paths })).toBe(socket);
+    const onMaster = ms(start);
+    expect((await socketGet(socket, "/_ping")).body).toBe("OK");
+    console.log(
+      `hostEngineSocket: cold ${cold} ms, warm ${warm} ms, after the master ended ${recovered} ms, on an open master ${onMaster} ms`,
+    );
   }, 60_000);
 
   it("names the host when Docker does not answer there", async () => {
@@ -125,6 +144,13 @@ describe.skipIf(!ready)("reaching a remote workspace", () => {
     const seconds = ms(start) / 1000;
     expect(first).toEqual({ moved: [IMAGE], missing: [unknown], present: [] });
     expect(events).toEqual([`${IMAGE} moving`, `${IMAGE} moved`]);
+    // A name with a slash, as Nexus's own (nexus/build:…), is looked up on the host by its path.
+    execFileSync("docker", ["tag", IMAGE, slashed], { timeout: 30_000 });
+    expect(await moveImages(host, socket, [slashed], { paths })).toEqual({
+      moved: [slashed],
+      missing: [],
+      present: [],
+    });
     const size = JSON.parse((await socketGet(socket, `/images/${IMAGE}/json`)).body).Size as number;
     start = performance.now();
     expect(await moveImages(host, socket, [IMAGE], { paths })).toEqual({
@@ -137,6 +163,17 @@ describe.skipIf(!ready)("reaching a remote workspace", () => {
     console.log(`moveImages: ${Math.round(size / 1e6)} MB in ${seconds} s; again ${again} ms`);
   }, 300_000);
 
+  it("names the host when the move cannot reach it, and leaves no docker save behind", async () => {
+    const lost = `${slashed.split(":")[0]}:lost`;
+    execFileSync("docker", ["tag", IMAGE, lost], { timeout: 30_000 });
+    const nowhere = { ...host, port: 1 };
+    const failure = moveImages(nowhere, socket, [lost], { paths });
+    await expect(failure).rejects.toMatchObject({ category: "environment" });
+    await expect(failure).rejects.toThrow(/Cannot reach far \(root@.*:1\)/);
+    const saves = execFileSync("ps", ["-eo", "args"]).toString();
+    expect(saves).not.toContain(`docker save ${lost}`);
+  }, 60_000);
+
   it("reaches a port the remote workspace publishes on the host's 127.0.0.1, until closed", async () => {
     const publish = `127.0.0.1:${port}:8080`;
     remoteDocker("run", "-d", "-p", publish, IMAGE, "perl", "-MIO::Socket::INET", "-e", SERVE_HI);
@@ -145,15 +182,31 @@ describe.skipIf(!ready)("reaching a remote workspace", () => {
     await openTunnels(host, key, [port], paths);
     const opened = ms(start);
     expect(await tunnelsOpen(host, key, paths)).toBe(true);
-    await until(async () => (await firstLine(port)) === "hi", 10_000);
+    const answered = await until(async () => (await firstLine(port)) === "hi", 10_000);
+    console.log(`the container's server answered through the tunnel after ${answered} ms more`);
     // Replacing the tunnels of the same workspace is not a conflict with itself.
     await openTunnels(host, key, [port], paths);
     expect(await firstLine(port)).toBe("hi");
+    const closing = performance.now();
     await closeTunnels(host, key, paths);
+    const closed = ms(closing);
     expect(await tunnelsOpen(host, key, paths)).toBe(false);
     expect(await firstLine(port)).toBe("ECONNREFUSED");
     await closeTunnels(host, key, paths);
-    console.log(`openTunnels: ${opened} ms`);
+    console.log(`openTunnels: ${opened} ms, closeTunnels: ${closed} ms`);
+  }, 60_000);
+
+  it("outlives the process that opened it: a later process finds and closes it by key", async () => {
+    const tunnelJs = new URL("../dist/workspace/remote/tunnel.js", import.meta.url).pathname;
+    const script = `const { openTunnels } = await import(process.argv[1]);
+      const [host, key, port, paths] = JSON.parse(process.argv[2]);
+      await openTunnels(host, key, [port], paths);`;
+    const input = JSON.stringify([host, key, port, paths]);
+    execFileSync("node", ["--input-type=module", "-e", script, tunnelJs, input], { timeout: 30_000 });
+    expect(await tunnelsOpen(host, key, paths)).toBe(true);
+    expect(await firstLine(port)).toBe("hi");
+    await closeTunnels(host, key, paths);
+    expect(await firstLine(port)).toBe("ECONNREFUSED");
   }, 60_000);
 
   it("refuses a local port another program holds, naming it", async () => {

@@ -8,22 +8,24 @@
  * - `ssh -O forward -L /local.sock:/var/run/docker.sock` on a master adds a unix-socket forward
  *   (~10 ms); asking again for one that exists answers 0 and changes nothing.
  * - A master with ControlPersist=60s stays up while a forwarded connection is open (a `GET /events`
- *   stream kept it for 14 s with ControlPersist=10s) but an idle listener does not hold it: 60 s after
- *   its last session it ends and LEAVES the socket file. The next forward is refused ("Port forwarding
+ *   stream kept it 25 s with ControlPersist=10s; it ended 10 s after the stream did) but an idle
+ *   listener does not hold it: 60 s after its last session or forwarded connection it ends and LEAVES
+ *   the socket file. The next forward is refused ("Port forwarding
  *   failed") unless the master was started with StreamLocalBindUnlink=yes (given to the `-O forward`
  *   client it does nothing: the master binds), hence that option in sshArgs.
  * - `ssh -f -N -o ControlMaster=yes -S CTL -o ExitOnForwardFailure=yes -L …` binds every port before
  *   it goes to the background (a taken port: exit 255, "bind [127.0.0.1]:P: Address already in use");
  *   with ServerAliveInterval=1/CountMax=2 it exits ~3 s after the host's link goes down, and removes its
- *   control socket when it exits.
+ *   control socket when it exits. After `-O exit` it ends within ms, but its parent is init, which
+ *   may reap it late (here ~1.7 s): a zombie counts as ended (closeTunnels).
  * - ssh keeps the FIRST value of an option: ours go before sshArgs. `-M` toggles yes→ask after
  *   `ControlMaster=auto`, so the tunnel process gets `-o ControlMaster=yes` instead.
  */
 import { createHash } from "node:crypto";
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { request } from "node:http";
 import { createServer } from "node:net";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { NexusError } from "../../core/errors.js";
 import { run } from "../../core/process.js";
 import { type Host, type HostPaths, hostPaths } from "./hosts.js";
@@ -82,8 +84,9 @@ function where(host: Host): string {
 /**
  * The host's Docker socket, forwarded to a local unix socket (in the 0700 control folder) over the
  * host's master connection; returns the local socket path. Fast (one /_ping) when already forwarded;
- * otherwise opens the master (`ssh host true`) and forwards. The master ends 60 s after its last session
- * (an idle forward does not hold it): call this at the start of each command rather than keeping the path.
+ * otherwise forwards on the master, opening it first (`ssh host true`) when none is up. The master ends 60 s after its last session
+ * or forwarded connection (an idle forward does not hold it): call this at the start of each command
+ * rather than keeping the path across idle minutes.
  */
 export async function hostEngineSocket(
   host: Host,
@@ -93,13 +96,16 @@ export async function hostEngineSocket(
   const remote = options.remoteSocket ?? "/var/run/docker.sock";
   const local = join(ownControlDir(paths), `dk-${shortHash(host.name, remote)}.sock`);
   if (await pings(local)) return local;
-  const opened = await ssh(host, "true", { paths });
-  if (opened.exitCode !== 0) throw sshFailure(host, opened);
-  const forward = await run(
-    "ssh",
-    [...sshArgs(host, paths), "-O", "forward", "-L", `${local}:${remote}`, "--", host.hostname],
-    { timeoutMs: CONTROL_TIMEOUT_MS },
-  );
+  const forwardArgs = [...sshArgs(host, paths), "-O", "forward", "-L", `${local}:${remote}`];
+  const forwardOnMaster = () =>
+    run("ssh", [...forwardArgs, "--", host.hostname], { timeoutMs: CONTROL_TIMEOUT_MS });
+  // A master that is up (a command just ran) takes the forward at once (~10 ms); else open one first.
+  let forward = await forwardOnMaster();
+  if (forward.exitCode !== 0) {
+    const opened = await ssh(host, "true", { paths });
+    if (opened.exitCode !== 0) throw sshFailure(host, opened);
+    forward = await forwardOnMaster();
+  }
   if (forward.exitCode !== 0)
     throw new NexusError(`Cannot forward the Docker socket of ${where(host)}: ${lastLine(forward.stderr)}`, {
       category: "environment",
@@ -190,7 +196,9 @@ export async function closeTunnels(host: Host, key: string, paths: HostPaths = h
   const pid = await tunnelPid(host, control, paths);
   if (pid !== undefined) {
     await run("ssh", controlArgs(host, control, paths, "exit"), { timeoutMs: CONTROL_TIMEOUT_MS });
-    await gone(pid, 3_000);
+    // Only the tunnel process itself, never a process that took its pid since.
+    if (!(await gone(pid, 2_000)) && ownCommandLine(pid).includes(basename(control))) signal(pid, "SIGTERM");
+    await gone(pid, 2_000);
   }
   // A process killed with -9 leaves its socket; a new master would then run without one (unfindable).
   rmSync(control, { force: true });
@@ -212,14 +220,38 @@ async function tunnelPid(host: Host, control: string, paths: HostPaths): Promise
   return Number.isInteger(pid) && pid > 1 ? pid : 0;
 }
 
-async function gone(pid: number, timeoutMs: number): Promise<void> {
+/** Whether `pid` has ended within `timeoutMs`. */
+async function gone(pid: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
-  while (pid > 1 && Date.now() < deadline) {
-    try {
-      process.kill(pid, 0);
-    } catch {
-      return;
-    }
+  for (;;) {
+    if (pid <= 1 || !signal(pid, 0) || zombie(pid)) return true;
+    if (Date.now() >= deadline) return false;
     await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+function ownCommandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8");
+  } catch {
+    return "";
+  }
+}
+
+/** Ended but not yet reaped (the tunnel process's parent is init, which may reap late). */
+function zombie(pid: number): boolean {
+  try {
+    return /^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
+}
+
+function signal(pid: number, name: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(pid, name);
+    return true;
+  } catch {
+    return false;
   }
 }
