@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { relocator } from "./placement.js";
-import { shellQuote } from "./ssh.js";
+import { controlDir, shellQuote } from "./ssh.js";
 
 describe("relocator", () => {
   const relocate = relocator([
@@ -37,5 +37,18 @@ describe("shellQuote", () => {
     expect(shellQuote("a b")).toBe("'a b'");
     expect(shellQuote("it's $(rm -rf /)")).toBe(`'it'\\''s $(rm -rf /)'`);
     expect(shellQuote("")).toBe("''");
+  });
+});
+
+describe("controlDir", () => {
+  const paths = (dir: string) => ({ dir, config: "", knownHosts: "" });
+
+  it("keeps the sockets in NEXUS_HOME when ssh's temporary socket name fits in 107 bytes", () => {
+    expect(controlDir(paths("/home/me/.nexus/hosts"))).toBe("/home/me/.nexus/hosts");
+  });
+
+  it("moves them to /tmp when the temporary name would not fit (it was judged without it)", () => {
+    const dir = `/tmp/${"h".repeat(42)}/.nexus/hosts`; // 61 bytes: cm-<40> fits, cm-<40>.<16> does not
+    expect(controlDir(paths(dir))).toMatch(/nexus-cm-/);
   });
 });

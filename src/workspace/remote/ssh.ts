@@ -10,10 +10,13 @@ import { type Host, type HostPaths, hostPaths, keyAlias } from "./hosts.js";
 const CONNECT_TIMEOUT_S = 10;
 const DEFAULT_TIMEOUT_MS = 30_000;
 
-/** Unix sockets are limited to ~108 bytes: a long NEXUS_HOME puts the control sockets in /tmp instead. */
+/**
+ * Unix socket paths hold at most 107 bytes, and ssh first binds a master's socket under a temporary
+ * name (`cm-<40 hex>.<16 random>`): a longer NEXUS_HOME puts the control sockets in /tmp instead.
+ */
 export function controlDir(paths: HostPaths = hostPaths()): string {
-  const socket = join(paths.dir, `cm-${"x".repeat(40)}`);
-  if (Buffer.byteLength(socket) <= 100) return paths.dir;
+  const socket = join(paths.dir, `cm-${"x".repeat(40)}.${"x".repeat(16)}`);
+  if (Buffer.byteLength(socket) <= 107) return paths.dir;
   return join(tmpdir(), `nexus-cm-${process.getuid?.() ?? "user"}`);
 }
 
