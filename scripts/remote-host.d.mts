@@ -9,6 +9,10 @@ export interface RemoteHost {
   hostKey(): string;
   /** Gives sshd a new host key and restarts it (its open sessions end too). */
   rekey(): Promise<void>;
+  /** Stops sshd and ends its sessions (the host "goes away"); its dockerd and containers keep running. */
+  down(): void;
+  /** Starts sshd again after `down`. */
+  up(): Promise<void>;
   /** Stops sshd (its sessions end) and dockerd (containers stop), then starts both again. */
   restart(): Promise<void>;
   stop(): void;

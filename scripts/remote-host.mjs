@@ -178,18 +178,24 @@ export async function startRemoteHost(clientDir) {
     await new Promise((resolve) => setTimeout(resolve, 500));
     await waitForPort(ip, 30_000);
   };
-  const restart = async () => {
+  const down = () => {
     writeFileSync(join(dir, "pause"), "");
     const sshd = readPid(join(dir, "sshd.pid"));
     if (sshd) quiet("pkill", ["-P", String(sshd)]);
     kill(sshd);
+  };
+  const up = async () => {
+    rmSync(join(dir, "pause"), { force: true });
+    await waitForPort(ip, 30_000);
+  };
+  const restart = async () => {
+    down();
     kill(readPid(join(run, "docker.pid")));
     for (let i = 0; i < 80 && existsSync(join(run, "docker.pid")); i++) execFileSync("sleep", ["0.25"]);
     writeFileSync(join(dir, "dockerd.sh"), dockerdScript(dir, run), { mode: 0o755 });
     const target = String(readPid(join(dir, "start.pid")));
     sh("nsenter", ["--target", target, "--mount", "--net", join(dir, "dockerd.sh")]);
-    rmSync(join(dir, "pause"), { force: true });
-    await waitForPort(ip, 30_000);
+    await up();
   };
-  return { ip, key, url: `ssh://root@${ip}`, dir, hostKey, rekey, restart, stop };
+  return { ip, key, url: `ssh://root@${ip}`, dir, hostKey, rekey, down, up, restart, stop };
 }

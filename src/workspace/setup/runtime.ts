@@ -8,7 +8,7 @@ import { activeServices, type ComposeModel, readModel } from "../engine/compose-
 import type { ServiceState } from "../engine/containers.js";
 import { listContainersLight } from "../engine/docker.js";
 import { healthOnStart } from "../engine/health.js";
-import { offEngine } from "../engine/target.js";
+import { engineTarget, offEngine } from "../engine/target.js";
 import { hostSetup } from "../environment/host.js";
 import { builtImages } from "../environment/images.js";
 import { type HostSetup, portRequestsFor } from "../environment/override.js";
@@ -150,7 +150,7 @@ async function composeUp(input: UpInput, ports: PortRecord[]): Promise<Up | Erro
   const setup = devSetupOnStart({ ref, env, host: input.host, ports, sshKeys: input.sshKeys });
   const up = compose(project, ["up", "-d", "--remove-orphans", ...services], {
     progress: true,
-    failure: `Cannot start workspace "${ref.workspace}"`,
+    failure: `Cannot start workspace "${ref.workspace}"${onHost(input.placement)}`,
     logFile: buildLogPath(input.ctx, ref.workspace),
     onLine: (line) => {
       health.onLine(line);
@@ -177,6 +177,11 @@ async function publishedPorts(ref: WorkspaceRef): Promise<{ owned: Set<number>; 
     for (const p of c.Ports) if (p.PublicPort) (mine ? owned : busy).add(p.PublicPort);
   }
   return { owned, busy };
+}
+
+function onHost(placement?: Placement): string {
+  const target = placement && engineTarget();
+  return target ? ` on host ${target.name}` : "";
 }
 
 function healthChecked(model: ComposeModel, services: string[]): string[] {

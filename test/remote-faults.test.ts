@@ -1,0 +1,144 @@
+/**
+ * Faults of workspaces on a remote host (issue 21): a host that cannot be reached, a create that fails
+ * part-way on the host, and a host that goes away and comes back. A real second sshd + dockerd in
+ * their own namespaces (scripts/remote-host.mjs). Needs root and Docker; under CI=true it fails.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { stripVTControlCharacters } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fingerprintOf } from "../src/workspace/remote/ssh.js";
+import { runCli } from "./helpers/cli.js";
+import { dockerAvailable } from "./helpers/docker.js";
+import { git, gitRepo, isolatedHome } from "./helpers/fs.js";
+import { type RemoteHost, startRemoteHost } from "./helpers/remote-host.js";
+import { SLIM_TEMPLATE } from "./helpers/workspaces.js";
+
+const isRoot = process.getuid?.() === 0;
+if (!isRoot && process.env.CI) throw new Error("CI is set but the tests do not run as root");
+const ready = isRoot && (await dockerAvailable());
+
+const BROKEN = `services:
+  dev:
+    image: nexus-absent/never-built:1
+    command: ["sleep", "infinity"]
+    ports:
+      - target: 8080
+x-nexus:
+  dev_service: dev
+  ssh: false
+`;
+
+describe.skipIf(!ready)("remote workspaces when things go wrong", () => {
+  let remote: RemoteHost;
+  let home: string;
+  let repo: string;
+  const suffix = process.pid % 10000;
+  const cli = async (...args: string[]) => {
+    const result = await runCli(args, repo);
+    return {
+      ...result,
+      stdout: stripVTControlCharacters(result.stdout),
+      stderr: stripVTControlCharacters(result.stderr),
+    };
+  };
+  const onHost = (command: string) =>
+    execFileSync(
+      "ssh",
+      [
+        "-F",
+        "none",
+        "-i",
+        remote.key,
+        "-o",
+        "StrictHostKeyChecking=no",
+        "-o",
+        "UserKnownHostsFile=/dev/null",
+      ].concat(["-o", "LogLevel=ERROR", `root@${remote.ip}`, command]),
+      { encoding: "utf8", timeout: 30_000 },
+    );
+  const branches = () => git(repo, "branch", "--list", "nexus/*");
+
+  beforeAll(async () => {
+    home = isolatedHome();
+    repo = gitRepo({
+      "README.md": "# faults\n",
+      ".nexus/templates/slim/compose.yaml": SLIM_TEMPLATE,
+      ".nexus/templates/broken/compose.yaml": BROKEN,
+    });
+    remote = await startRemoteHost(home);
+    expect((await cli("init")).code).toBe(0);
+    const fp = fingerprintOf(remote.hostKey());
+    const added = await cli(
+      "host",
+      "add",
+      "lab",
+      remote.url,
+      "--identity",
+      remote.key,
+      "--accept-host-key",
+      fp,
+    );
+    expect(added.code, added.stderr).toBe(0);
+  }, 120_000);
+
+  afterAll(async () => {
+    await cli("workspace", "destroy", `gone${suffix}`, "--force").catch(() => undefined);
+    remote?.stop();
+  }, 120_000);
+
+  it("a host that cannot be reached: an error naming it, and nothing made here", async () => {
+    const config = join(home, ".nexus", "config.yaml");
+    mkdirSync(join(home, ".nexus"), { recursive: true });
+    const text = execFileSync("cat", [config], { encoding: "utf8" });
+    writeFileSync(config, `${text}  ghost:\n    url: ssh://root@169.254.1.1:2\n`);
+    const started = Date.now();
+    const result = await cli("workspace", "create", `nowhere${suffix}`, "-t", "slim", "--host", "ghost");
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/ghost/);
+    expect(result.stderr).toMatch(/nexus host check/);
+    expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(branches()).toBe("");
+    expect((await cli("workspace", "list", "--json")).stdout).not.toContain("nowhere");
+  }, 60_000);
+
+  it("a create that fails on the host is undone on both sides", async () => {
+    const name = `broken${suffix}`;
+    const result = await cli("workspace", "create", name, "-t", "broken", "--host", "lab");
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/Cannot start workspace "broken\d+" on host lab/);
+    expect(branches()).toBe("");
+    expect((await cli("workspace", "list", "--json")).stdout).not.toContain(name);
+    const left = onHost(
+      `ls -d ~/.nexus-remote/*/worktrees/${name} 2>/dev/null; git -C ~/.nexus-remote/*/mirror branch --list 'nexus/${name}'; docker ps -aq --filter label=nexus.workspace=${name}`,
+    );
+    expect(left.trim()).toBe("");
+    // No tunnel process of this home's workspaces is left running.
+    const tunnels = execFileSync("ps", ["-eo", "args"], { encoding: "utf8" })
+      .split("\n")
+      .filter((line) => line.includes(join(home, ".nexus", "hosts", "tun-")));
+    expect(tunnels).toEqual([]);
+  }, 300_000);
+
+  it("a host that goes away: errors name it, nothing here is lost, `up` carries on once it is back", async () => {
+    const name = `gone${suffix}`;
+    const created = await cli("workspace", "create", name, "-t", "slim", "--host", "lab");
+    expect(created.code, created.stderr).toBe(0);
+    remote.down();
+    const exec = await cli("workspace", "exec", name, "--", "true");
+    expect(exec.code).not.toBe(0);
+    expect(exec.stderr).toMatch(/lab/);
+    expect(exec.stderr).not.toMatch(/\n\s+at /);
+    const list = JSON.parse((await cli("workspace", "list", "--json")).stdout);
+    const row = list.workspaces.find((w: { name: string }) => w.name === name);
+    expect(row).toMatchObject({ host: "lab", state: "unknown", drift: ["host lab not answering"] });
+    expect(branches()).toContain(`nexus/${name}`);
+    await remote.up();
+    const up = await cli("workspace", "up", name);
+    expect(up.code, up.stderr).toBe(0);
+    const again = await cli("workspace", "exec", name, "--", "true");
+    expect(again.code, again.stderr).toBe(0);
+  }, 300_000);
+});
