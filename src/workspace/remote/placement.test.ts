@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { relocator } from "./placement.js";
-import { controlDir, shellQuote } from "./ssh.js";
+import { controlDir } from "./ssh.js";
 
 describe("relocator", () => {
   const relocate = relocator([
@@ -28,15 +28,6 @@ describe("relocator", () => {
       ["/src/nexus", "/remote/pkg"],
     ]);
     expect(nested("/src/nexus/runtime /src/lib")).toBe("/remote/pkg/runtime /remote/wt/lib");
-  });
-});
-
-describe("shellQuote", () => {
-  it("keeps plain words and quotes everything else as one word", () => {
-    expect(shellQuote("compose")).toBe("compose");
-    expect(shellQuote("a b")).toBe("'a b'");
-    expect(shellQuote("it's $(rm -rf /)")).toBe(`'it'\\''s $(rm -rf /)'`);
-    expect(shellQuote("")).toBe("''");
   });
 });
 

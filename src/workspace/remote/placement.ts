@@ -10,7 +10,8 @@ import type { Placement } from "../setup/override-file.js";
 import { type Host, hostPaths } from "./hosts.js";
 import { moveImages } from "./images.js";
 import { copyToHost, ensureHostFile, ensurePackageFiles, type RemoteLayout, remoteLayout } from "./mirror.js";
-import { shellQuote, ssh, sshArgs, sshFailure } from "./ssh.js";
+import { shq } from "./remote-shell.js";
+import { ssh, sshArgs, sshFailure } from "./ssh.js";
 import { closeTunnels, hostEngineSocket, openTunnels } from "./tunnel.js";
 
 /** A repository's place on one host: where its mirror and worktrees are, and Nexus's files there. */
@@ -46,8 +47,8 @@ function remoteTarget(host: Host, socket: string, pkgDir: string): EngineTarget 
     command(args, env) {
       const vars = Object.entries({ ...env, NEXUS_TEMPLATES: join(pkgDir, "templates") })
         .filter(([name, value]) => ENV_NAME.test(name) && value !== undefined)
-        .map(([name, value]) => `${name}=${shellQuote(value)}`);
-      const line = ["exec", "env", ...vars, "docker", ...args.map(shellQuote)].join(" ");
+        .map(([name, value]) => `${name}=${shq(value)}`);
+      const line = ["exec", "env", ...vars, "docker", ...args.map(shq)].join(" ");
       return ["ssh", [...sshArgs(host, paths), "--", host.hostname, line]];
     },
     unreachable: (stderr) => sshFailure(host, { stdout: "", stderr, exitCode: 255 }),
@@ -68,7 +69,7 @@ export function relocator(pairs: [from: string, to: string][]): (text: string) =
 async function hostFacts(site: RemoteSite, worktree: string) {
   const { host, layout } = site;
   const dirs = ["objects", "refs", "logs"].map((d) => join(layout.mirror, d));
-  const script = `id -u; id -g; id -un; git -C ${shellQuote(worktree)} rev-parse --absolute-git-dir && mkdir -p ${dirs.map(shellQuote).join(" ")}`;
+  const script = `id -u; id -g; id -un; git -C ${shq(worktree)} rev-parse --absolute-git-dir && mkdir -p ${dirs.map(shq).join(" ")}`;
   const result = await ssh(host, script);
   if (result.exitCode === 255) throw sshFailure(host, result);
   const [uid, gid, user, adminDir] = result.stdout.trim().split("\n");

@@ -162,8 +162,3 @@ export async function scanHostKey(host: Host): Promise<ScannedKey> {
     });
   return { key, fingerprint: fingerprintOf(key) };
 }
-
-/** One word for a POSIX shell, whatever it holds: single-quoted, with `'` written as `'\''`. */
-export function shellQuote(text: string): string {
-  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
-}

@@ -7,7 +7,8 @@ import type { TreeAccess } from "../tree-access.js";
 import { findHost, type Host } from "./hosts.js";
 import { pushRef } from "./mirror.js";
 import { openSite } from "./placement.js";
-import { shellQuote, ssh, sshFailure } from "./ssh.js";
+import { shq } from "./remote-shell.js";
+import { ssh, sshFailure } from "./ssh.js";
 
 const MAX_READ = 4 * 1024 * 1024;
 
@@ -29,14 +30,14 @@ export async function remoteTree(
     adminDirOf(host, site.layout.mirror, worktree),
     pushRef(host, site.layout, root, "HEAD", "refs/nexus/main"),
   ]);
-  const env = `GIT_DIR=${shellQuote(adminDir)} GIT_COMMON_DIR=${shellQuote(site.layout.mirror)} GIT_WORK_TREE=${shellQuote(worktree)} GIT_TERMINAL_PROMPT=0 LC_ALL=C`;
-  const inTree = (command: string) => ssh(host, `cd ${shellQuote(worktree)} && ${command}`);
+  const env = `GIT_DIR=${shq(adminDir)} GIT_COMMON_DIR=${shq(site.layout.mirror)} GIT_WORK_TREE=${shq(worktree)} GIT_TERMINAL_PROMPT=0 LC_ALL=C`;
+  const inTree = (command: string) => ssh(host, `cd ${shq(worktree)} && ${command}`);
   return {
     dir: `${host.name}:${worktree}`,
     git: async (args) =>
-      checked(host, await inTree(`${env} git ${[...SAFE_GIT_CONFIG, ...args].map(shellQuote).join(" ")}`)),
+      checked(host, await inTree(`${env} git ${[...SAFE_GIT_CONFIG, ...args].map(shq).join(" ")}`)),
     read: async (file) => {
-      const f = shellQuote(file);
+      const f = shq(file);
       const result = checked(
         host,
         await inTree(
@@ -45,7 +46,7 @@ export async function remoteTree(
       );
       return result.exitCode === 0 ? result.stdout : result.exitCode === 3 ? "not a file" : undefined;
     },
-    exists: async (file) => checked(host, await inTree(`test -e ${shellQuote(file)}`)).exitCode === 0,
+    exists: async (file) => checked(host, await inTree(`test -e ${shq(file)}`)).exitCode === 0,
   };
 }
 
@@ -59,7 +60,7 @@ function checked(host: Host, result: RunResult): RunResult {
  * (the container can write both ends) and nothing is read through it.
  */
 async function adminDirOf(host: Host, mirror: string, worktree: string): Promise<string> {
-  const script = `for d in ${shellQuote(mirror)}/worktrees/*/; do [ "$(cat "$d/gitdir" 2>/dev/null)" = ${shellQuote(`${worktree}/.git`)} ] && printf '%s\\n' "\${d%/}"; done; true`;
+  const script = `for d in ${shq(mirror)}/worktrees/*/; do [ "$(cat "$d/gitdir" 2>/dev/null)" = ${shq(`${worktree}/.git`)} ] && printf '%s\\n' "\${d%/}"; done; true`;
   const found = checked(host, await ssh(host, script))
     .stdout.split("\n")
     .filter(Boolean);

@@ -27,7 +27,8 @@ import {
   removeRemoteWorktree,
 } from "./mirror.js";
 import { openSite, placementFor, type RemoteSite } from "./placement.js";
-import { shellQuote, ssh, sshFailure } from "./ssh.js";
+import { shq } from "./remote-shell.js";
+import { ssh, sshFailure } from "./ssh.js";
 import { closeTunnels } from "./tunnel.js";
 
 /** Runs `work` against the workspace's host (its engine, its files) when it has one; else as it is. */
@@ -186,7 +187,7 @@ function remoteRecord(ctx: ProjectContext, name: string): WorkspaceRecord & { ho
 export async function repairRemote(ctx: ProjectContext, record: WorkspaceRecord): Promise<string[]> {
   const site = await openSite(ctx, findHost(record.host ?? ""));
   const { host, layout } = site;
-  const there = await ssh(host, `test -e ${shellQuote(record.worktreePath)}/.git`);
+  const there = await ssh(host, `test -e ${shq(record.worktreePath)}/.git`);
   if (there.exitCode === 255) throw sshFailure(host, there);
   if (there.exitCode === 0) return [];
   await ensureMirror(host, layout);
