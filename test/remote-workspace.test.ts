@@ -182,6 +182,28 @@ describe.skipIf(!ready)("a workspace on a remote host", () => {
     expect(result.gates.commit).toBe(onHost(`git -C ${worktree} rev-parse HEAD`).trim());
   }, 120_000);
 
+  it("an agent on the host cannot steer the evidence: a weakened check needs review, a planted .git is not read", async () => {
+    const task = JSON.parse(
+      (await cli("task", "create", "weakened", "-w", name, "--check", "sh check.sh", "--json")).stdout,
+    );
+    await cli("task", "start", task.id);
+    const attack = [
+      "printf 'exit 0\\n' > check.sh && git -c user.name=A -c user.email=a@b commit -qam weaken",
+      "cp .git /tmp/dotgit && git init -q /tmp/fake && git -C /tmp/fake -c user.name=A -c user.email=a@b commit -q --allow-empty -m fake",
+      "echo 'gitdir: /tmp/fake/.git' > .git",
+    ].join(" && ");
+    const made = await cli("workspace", "exec", name, "--", "sh", "-c", attack);
+    expect(made.code, made.stderr).toBe(0);
+    const done = await cli("task", "complete", task.id, "--json");
+    const result = JSON.parse(done.stdout);
+    expect(result.task.status).toBe("awaiting_review");
+    expect(result.task.history.at(-1).reviewFiles).toContain("check.sh");
+    const real = onHost(`git -C ~/.nexus-remote/*/mirror rev-parse nexus/${name}`).trim();
+    expect(result.gates.commit.startsWith(real)).toBe(true);
+    const restored = await cli("workspace", "exec", name, "--", "sh", "-c", "cp /tmp/dotgit .git");
+    expect(restored.code, restored.stderr).toBe(0);
+  }, 120_000);
+
   it("recovers with `up` after the host's sshd and dockerd restart", async () => {
     await remote.restart();
     expect(await postgresAnswers(await postgresPort())).toBe(false);
