@@ -88,6 +88,24 @@ describe.skipIf(!ready)("remote workspaces when things go wrong", () => {
     remote?.stop();
   }, 120_000);
 
+  it("the default host takes a create without --host; `--host local` is this machine", async () => {
+    expect((await cli("host", "add", "local", remote.url)).code).toBe(2);
+    expect((await cli("host", "default", "nope")).code).toBe(1);
+    expect((await cli("host", "default", "lab")).code).toBe(0);
+    expect(JSON.parse((await cli("host", "default", "--json")).stdout)).toEqual({ default: "lab" });
+    const far = `dflt${suffix}`;
+    const made = await cli("workspace", "create", far, "-t", "slim", "--json");
+    expect(made.code, made.stderr).toBe(0);
+    expect(JSON.parse(made.stdout).workspace.host).toBe("lab");
+    const here = `here${suffix}`;
+    const local = await cli("workspace", "create", here, "-t", "none", "--host", "local", "--json");
+    expect(local.code, local.stderr).toBe(0);
+    expect(JSON.parse(local.stdout).workspace.host).toBeNull();
+    expect((await cli("host", "default", "--clear")).code).toBe(0);
+    expect(JSON.parse((await cli("host", "default", "--json")).stdout)).toEqual({ default: null });
+    for (const name of [far, here]) expect((await cli("workspace", "destroy", name, "--force")).code).toBe(0);
+  }, 300_000);
+
   it("a host that cannot be reached: an error naming it, and nothing made here", async () => {
     const config = join(home, ".nexus", "config.yaml");
     mkdirSync(join(home, ".nexus"), { recursive: true });

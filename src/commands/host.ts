@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { ExitStatus } from "../core/errors.js";
+import { ExitStatus, UsageError } from "../core/errors.js";
 import { info, printJson, printLine, printTable, style, success } from "../core/output.js";
 import { jsonOption } from "./common.js";
 
@@ -34,6 +34,7 @@ export function registerHost(program: Command): void {
     },
   );
   registerCheck(host);
+  registerDefault(host);
   host
     .command("remove")
     .description("forget a host and its pinned key (nothing on the host changes)")
@@ -63,6 +64,28 @@ function registerCheck(host: Command): void {
       }
     }
     if (report.checks.some((c) => c.status === "fail")) throw ExitStatus.of("check_failed");
+  });
+}
+
+function registerDefault(host: Command): void {
+  jsonOption(
+    host
+      .command("default")
+      .description("the host `workspace create` uses without --host (`local`: this machine)")
+      .argument("[name]", "a registered host, or `local`; omitted: show the default")
+      .option("--clear", "no default: workspaces are made on this machine"),
+  ).action(async (name: string | undefined, o: { clear?: boolean; json?: boolean }) => {
+    const { defaultHost, setDefaultHost } = await import("../workspace/remote/default-host.js");
+    if (o.clear && name !== undefined)
+      throw new UsageError("Give a host or --clear, not both.", "e.g. `nexus host default build-1`.");
+    if (o.clear || name !== undefined) setDefaultHost(o.clear ? undefined : name);
+    const now = defaultHost();
+    if (o.json) return printJson({ default: now ?? null });
+    printLine(
+      now
+        ? `Workspaces are made on ${now} unless --host says otherwise.`
+        : "Workspaces are made on this machine (no default host).",
+    );
   });
 }
 

@@ -1,7 +1,9 @@
 import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { NexusError } from "../core/errors.js";
 import { emit } from "../core/events.js";
 import { ensureMergeDriver } from "../core/merge-driver-config.js";
+import { nexusHome } from "../core/paths.js";
 import { UndoStack } from "../core/undo.js";
 import { type ProjectContext, workspaceDir, worktreePath } from "./context.js";
 import { removeWorkspaceResources } from "./engine/containers.js";
@@ -90,17 +92,26 @@ async function create(ctx: ProjectContext, options: CreateOptions): Promise<Work
   // Docker is asked while the worktree is made; with no engine, the worktree is undone again, so
   // nothing is left either way.
   // A remote workspace asks its host's engine instead (through SSH, once the host answers).
-  const engineReady = envName === "none" || options.host ? undefined : pingEngine();
+  const host = await hostFor(options.host);
+  const engineReady = envName === "none" || host ? undefined : pingEngine();
   engineReady?.catch(() => undefined);
   await checkEnvironmentName(ctx, envName);
   const profiles = workspaceProfiles(ctx, envName, options.profiles);
   stage("template", { template: envName });
   const undo = new UndoStack(options.report);
-  if (options.host) {
+  if (host) {
     const { createRemote } = await import("./remote/workspace.js");
-    return undo.guard(() => createRemote(ctx, { ...options, envName, profiles, host: options.host!, undo }));
+    return undo.guard(() => createRemote(ctx, { ...options, envName, profiles, host, undo }));
   }
   return undo.guard(() => createHere(ctx, { ...options, envName, profiles, undo, engineReady, stage }));
+}
+
+/** `--host`, else the user's default host (`nexus host default`); `local` and none mean this machine. */
+async function hostFor(named: string | undefined): Promise<string | undefined> {
+  // No user config, no default: the usual local create loads no YAML for this.
+  if (named === undefined && !existsSync(join(nexusHome(), "config.yaml"))) return undefined;
+  const { hostForCreate } = await import("./remote/default-host.js");
+  return hostForCreate(named);
 }
 
 interface HereArgs extends CreateOptions {

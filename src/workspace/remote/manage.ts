@@ -36,6 +36,8 @@ export interface AddedHost {
 export async function addHost(name: string, url: string, options: AddHostOptions = {}): Promise<AddedHost> {
   const paths = options.paths ?? hostPaths();
   checkHostName(name);
+  if (name === "local")
+    throw new UsageError("`local` means this machine wherever a host is named.", "Choose another name.");
   const identity = options.identity === undefined ? undefined : resolve(options.identity);
   const host = parseHostUrl(name, url, identity);
   if (identity && !existsSync(identity))
