@@ -1,0 +1,114 @@
+/**
+ * The Ralph loop on a workspace on a remote host, end to end (issue 21): `ralph run --hosts` makes the
+ * task's workspace on a real second sshd + dockerd in their own namespaces (test/helpers/remote-host.ts),
+ * a scripted agent runs in its dev container there (the prompt written into the container, read from
+ * stdin and from NEXUS_PROMPT_FILE), and the gates pass on the host. A full host sends the next task's
+ * workspace to this machine. Needs root and Docker: without them it skips, under CI=true it fails.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { stripVTControlCharacters } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fingerprintOf } from "../src/workspace/remote/ssh.js";
+import { runCli } from "./helpers/cli.js";
+import { dockerAvailable } from "./helpers/docker.js";
+import { gitRepo, isolatedHome } from "./helpers/fs.js";
+import { type RemoteHost, startRemoteHost } from "./helpers/remote-host.js";
+import { SLIM_TEMPLATE } from "./helpers/workspaces.js";
+
+const isRoot = process.getuid?.() === 0;
+if (!isRoot && process.env.CI) throw new Error("CI is set but the tests do not run as root");
+const ready = isRoot && (await dockerAvailable());
+const strip = stripVTControlCharacters;
+
+/** The agent: says what it saw (its prompt on stdin and in its file, the loop's variables), then fixes the task. */
+const AGENT = `{
+  echo "stdin=$(head -n 1)"
+  echo "file=$NEXUS_PROMPT_FILE"
+  echo "file-title=$(head -n 1 "$NEXUS_PROMPT_FILE")"
+  echo "mode=$(stat -c %a "$NEXUS_PROMPT_FILE")"
+  echo "leftover=$(env | grep -c '^NEXUS_PROMPT_[0-9]')"
+  echo "task=$NEXUS_TASK_ID workspace=$NEXUS_WORKSPACE"
+} > seen.txt 2>&1
+echo yes > fixed.txt
+`;
+
+describe.skipIf(!ready)("ralph run on a remote host", () => {
+  let remote: RemoteHost;
+  let repo: string;
+  const made: string[] = [];
+  const cli = async (...args: string[]) => {
+    const result = await runCli(args, repo);
+    return { ...result, stdout: strip(result.stdout), stderr: strip(result.stderr) };
+  };
+  const onHost = (command: string) =>
+    execFileSync(
+      "ssh",
+      [
+        ...["-F", "none", "-i", remote.key, "-o", "StrictHostKeyChecking=no"],
+        ...["-o", "UserKnownHostsFile=/dev/null", `root@${remote.ip}`, command],
+      ],
+      { encoding: "utf8", timeout: 30_000 },
+    );
+  const task = async (title: string) =>
+    JSON.parse((await cli("task", "create", title, "--check", "sh check.sh", "--json")).stdout).id as string;
+  const ralph = (id: string, hosts: string) =>
+    cli("ralph", "run", id, "--hosts", hosts, "-t", "slim", "--agent-cmd", "sh agent.sh", "--json");
+
+  beforeAll(async () => {
+    const home = isolatedHome();
+    repo = gitRepo({
+      "fixed.txt": "no\n",
+      "check.sh": 'grep -q yes fixed.txt || { echo "expected yes"; exit 1; }\n',
+      "agent.sh": AGENT,
+      ".nexus/templates/slim/compose.yaml": SLIM_TEMPLATE,
+    });
+    remote = await startRemoteHost(home);
+    expect((await cli("init")).code).toBe(0);
+    const added = await cli(
+      ...["host", "add", "lab", remote.url, "--identity", remote.key],
+      ...["--accept-host-key", fingerprintOf(remote.hostKey()), "--limit", "1"],
+    );
+    expect(added.code, added.stderr).toBe(0);
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const name of made) await cli("workspace", "destroy", name, "--force").catch(() => undefined);
+    remote?.stop();
+  }, 180_000);
+
+  it("finishes a task in a new workspace on the host, the prompt written only in its container", async () => {
+    const id = await task("remote fix");
+    const result = await ralph(id, "lab");
+    const workspace = JSON.parse((await cli("task", "show", id, "--json")).stdout).workspace as string;
+    if (workspace) made.push(workspace);
+    expect(result.code, `${result.stderr}\n${result.stdout}`).toBe(0);
+    expect(JSON.parse(result.stdout)[0]).toMatchObject({ status: "done", workspace });
+    const record = JSON.parse((await cli("workspace", "list", "--json")).stdout).workspaces.find(
+      (w: { name: string }) => w.name === workspace,
+    );
+    expect(record).toMatchObject({ host: "lab" });
+    expect(existsSync(record.worktreePath)).toBe(false);
+    const seen = onHost(`cat ${record.worktreePath}/seen.txt`);
+    expect(seen).toContain(`stdin=# Task ${id}`);
+    expect(seen).toContain(`file-title=# Task ${id}`);
+    expect(seen).toMatch(/file=\/\S+\/\.nexus\/runs\/agent\/prompt\.md/);
+    expect(seen).toContain("mode=600");
+    expect(seen).toContain("leftover=0");
+    expect(seen).toContain(`task=${id} workspace=${workspace}`);
+  }, 900_000);
+
+  it("sends the next new workspace to this machine when the host is at its limit", async () => {
+    const id = await task("local fix");
+    const result = await ralph(id, "lab,local");
+    const workspace = JSON.parse((await cli("task", "show", id, "--json")).stdout).workspace as string;
+    if (workspace) made.push(workspace);
+    expect(result.code, `${result.stderr}\n${result.stdout}`).toBe(0);
+    expect(JSON.parse(result.stdout)[0]).toMatchObject({ status: "done" });
+    const record = JSON.parse((await cli("workspace", "list", "--json")).stdout).workspaces.find(
+      (w: { name: string }) => w.name === workspace,
+    );
+    expect(record.host ?? null).toBe(null);
+    expect(existsSync(record.worktreePath)).toBe(true);
+  }, 300_000);
+});
