@@ -49,13 +49,16 @@ export async function runTask(tc: TaskContext, taskId: string, options: RalphOpt
     throw error;
   });
   // A workspace on a remote host: every engine call from here on (the agent, its checks) goes there.
+  let reached = false;
   return onHost(tc.project, workspace.name, async () => {
+    reached = true;
     const { place, tree } = await checkedPlace(tc, { id: taskId, workspace, options });
-    return loop(
-      tc,
-      { task: claimed, workspace: workspace.name, worktree: workspace.path, place, tree },
-      options,
-    );
+    const where = { workspace: workspace.name, worktree: workspace.path, place, tree };
+    return loop(tc, { task: claimed, ...where }, options);
+  }).catch((error: Error) => {
+    // The host did not answer: the claim ends (checkedPlace ends it for its own failures).
+    if (!reached) releaseClaim(tc, taskId, { type: "ralph_refused", note: error.message });
+    throw error;
   });
 }
 

@@ -7,8 +7,8 @@ import { UsageError } from "../../core/errors.js";
 import {
   checkHostName,
   DEFAULT_HOST_LIMIT,
-  hostLimit,
   type HostPaths,
+  hostLimit,
   parseHostUrl,
   pinKey,
   pinnedKey,
