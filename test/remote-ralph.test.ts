@@ -83,7 +83,10 @@ describe.skipIf(!ready)("ralph run on a remote host", () => {
     const workspace = JSON.parse((await cli("task", "show", id, "--json")).stdout).workspace as string;
     if (workspace) made.push(workspace);
     expect(result.code, `${result.stderr}\n${result.stdout}`).toBe(0);
-    expect(JSON.parse(result.stdout)[0]).toMatchObject({ status: "done", workspace });
+    const run = JSON.parse(result.stdout)[0];
+    expect(run).toMatchObject({ status: "done", workspace });
+    // Its change was seen with the host's git (the fingerprint), and the gate passed there.
+    expect(run.iterations).toMatchObject([{ changed: true, passed: true, agentExitCode: 0 }]);
     const record = JSON.parse((await cli("workspace", "list", "--json")).stdout).workspaces.find(
       (w: { name: string }) => w.name === workspace,
     );

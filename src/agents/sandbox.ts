@@ -135,7 +135,7 @@ const MAX_PROMPT_PARTS = 16;
  * user in its container, where the agent will read it, then drops them; with `stdin`, the script
  * also gives it to the agent as its standard input (the tether opens its file before the script runs).
  */
-function promptWrite(prompt: PromptFile): { env: string[]; script: string; stdin?: string } {
+export function promptWrite(prompt: PromptFile): { env: string[]; script: string; stdin?: string } {
   const chars = Array.from(prompt.text.replaceAll("\0", ""));
   const parts: string[] = [];
   for (let i = 0; i < chars.length; i += PART_CHARS) parts.push(chars.slice(i, i + PART_CHARS).join(""));
