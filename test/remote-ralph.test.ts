@@ -101,6 +101,18 @@ describe.skipIf(!ready)("ralph run on a remote host", () => {
     expect(seen).toContain(`task=${id} workspace=${workspace}`);
   }, 900_000);
 
+  it("refuses --on-host for a task whose workspace is on a host, releasing its claim", async () => {
+    const remoteWs = made[0]!;
+    const id = JSON.parse(
+      (await cli("task", "create", "there", "-w", remoteWs, "--check", "sh check.sh", "--json")).stdout,
+    ).id as string;
+    const result = await cli("ralph", "run", id, "--on-host", "--agent-cmd", "true");
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`is on host lab: its worktree is not on this machine`);
+    const shown = JSON.parse((await cli("task", "show", id, "--json")).stdout);
+    expect(shown.history.at(-1)).toMatchObject({ type: "ralph_refused" });
+  }, 300_000);
+
   it("sends the next new workspace to this machine when the host is at its limit", async () => {
     const id = await task("local fix");
     const result = await ralph(id, "lab,local");
