@@ -18,6 +18,8 @@ export const examples = {
   "workspace path": 'cd "$(nexus workspace path feature-auth)"',
   "workspace use": "nexus workspace use feature-auth",
   "workspace config": "nexus workspace config feature-auth",
+  "workspace pull": "nexus workspace pull feature-auth",
+  "workspace push": "nexus workspace push feature-auth --json",
   template: "nexus template list",
   "template list": "nexus template list --json",
   "template show": "nexus template show node-postgres",

@@ -4,8 +4,9 @@
  * Needs root and Docker: on a machine without them it skips, under CI=true it fails.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { connect } from "node:net";
+import { existsSync, rmSync } from "node:fs";
+import { connect, createServer } from "node:net";
+import { join } from "node:path";
 import { stripVTControlCharacters } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openProject } from "../src/workspace/context.js";
@@ -35,6 +36,15 @@ function postgresAnswers(port: number): Promise<boolean> {
   });
 }
 
+/** Nothing listens on 127.0.0.1:port (a tunnel left behind would). */
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen({ port, host: "127.0.0.1", exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
 async function eventually(check: () => Promise<boolean>, ms = 60_000): Promise<boolean> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
@@ -49,6 +59,7 @@ describe.skipIf(!ready)("a workspace on a remote host", () => {
   let home: string;
   let repo: string;
   const name = `far${process.pid % 10000}`;
+  let worktree = "";
   const cli = async (...args: string[]) => {
     const result = await runCli(args, repo);
     return { ...result, stdout: strip(result.stdout), stderr: strip(result.stderr) };
@@ -65,6 +76,8 @@ describe.skipIf(!ready)("a workspace on a remote host", () => {
         "StrictHostKeyChecking=no",
         "-o",
         "UserKnownHostsFile=/dev/null",
+        "-o",
+        "LogLevel=ERROR",
         `root@${remote.ip}`,
         command,
       ],
@@ -107,15 +120,37 @@ describe.skipIf(!ready)("a workspace on a remote host", () => {
     expect(created.code, created.stderr).toBe(0);
     const summary = JSON.parse(created.stdout);
     expect(summary.workspace.host).toBe("lab");
-    expect(existsSync(summary.workspace.worktreePath)).toBe(false);
+    worktree = summary.workspace.worktreePath;
+    expect(existsSync(worktree)).toBe(false);
     expect(onHost(`test -f ${summary.workspace.worktreePath}/README.md && echo there`).trim()).toBe("there");
     expect(await postgresAnswers(await postgresPort())).toBe(true);
     const list = JSON.parse((await cli("workspace", "list", "--json")).stdout);
     expect(list.workspaces.find((w: { name: string }) => w.name === name)).toMatchObject({
       host: "lab",
       state: "running",
+      drift: [],
     });
+    // `ssh ALIAS` reaches the dev container through the tunnel, as for a local workspace.
+    const into = execFileSync(
+      "ssh",
+      ["-F", join(home, ".ssh", "config"), summary.sshAlias, "cat /etc/hostname; pwd"],
+      {
+        encoding: "utf8",
+        timeout: 30_000,
+      },
+    );
+    expect(into).toMatch(/^\/workspace/m);
   }, 900_000);
+
+  it("a deleted nexus.db gets the remote workspace back without asking the host", async () => {
+    rmSync(join(repo, ".nexus", "nexus.db"), { force: true });
+    const list = JSON.parse((await cli("workspace", "list", "--json")).stdout);
+    expect(list.workspaces.find((w: { name: string }) => w.name === name)).toMatchObject({
+      host: "lab",
+      worktreePath: worktree,
+    });
+    expect(await postgresPort()).toBeGreaterThan(0);
+  }, 60_000);
 
   it("a commit made in the remote container comes back with pull", async () => {
     const made = await cli(
@@ -141,11 +176,17 @@ describe.skipIf(!ready)("a workspace on a remote host", () => {
     await cli("task", "start", task.id);
     const done = await cli("task", "complete", task.id, "--json");
     expect(done.code, done.stderr).toBe(0);
-    expect(JSON.parse(done.stdout).task.status).toBe("done");
+    const result = JSON.parse(done.stdout);
+    expect(result.task.status).toBe("done");
+    expect(result.gates.where).toBe(`workspace ${name} on host lab`);
+    expect(result.gates.commit).toBe(onHost(`git -C ${worktree} rev-parse HEAD`).trim());
   }, 120_000);
 
   it("recovers with `up` after the host's sshd and dockerd restart", async () => {
     await remote.restart();
+    expect(await postgresAnswers(await postgresPort())).toBe(false);
+    const status = JSON.parse((await cli("workspace", "status", name, "--json")).stdout);
+    expect(status.state).toBe("stopped");
     const up = await cli("workspace", "up", name);
     expect(up.code, up.stderr).toBe(0);
     expect(await eventually(async () => postgresAnswers(await postgresPort()))).toBe(true);
@@ -163,6 +204,7 @@ describe.skipIf(!ready)("a workspace on a remote host", () => {
     );
     const guarded = await destroyWorkspace(await openProject(repo), name).catch((e: Error) => e);
     expect(String(guarded)).toMatch(/not pulled/);
+    const port = await postgresPort();
     const gone = await cli("workspace", "destroy", name, "--force");
     expect(gone.code, gone.stderr).toBe(0);
     expect(
@@ -172,5 +214,6 @@ describe.skipIf(!ready)("a workspace on a remote host", () => {
     ).toBe("");
     expect(onHost(`ls ~/.nexus-remote/*/worktrees 2>/dev/null | grep -c ${name} || true`).trim()).toBe("0");
     expect((await cli("workspace", "list", "--json")).stdout).not.toContain(name);
+    expect(await portFree(port)).toBe(true); // the tunnel is closed too
   }, 180_000);
 });

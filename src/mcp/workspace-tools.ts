@@ -56,6 +56,14 @@ export const WORKSPACE_TOOLS: ToolDef[] = [
         .max(20)
         .optional()
         .describe("Compose profiles whose services start too (as `--profile`); kept for later starts"),
+      host: z
+        .string()
+        .min(1)
+        .max(32)
+        .optional()
+        .describe(
+          "a remote host the user registered (`nexus host list`) to make the workspace on; omitted: this machine",
+        ),
     },
     run: (a) =>
       guarded(async () =>
@@ -63,6 +71,7 @@ export const WORKSPACE_TOOLS: ToolDef[] = [
           name: a.name as string,
           template: a.template as string | undefined,
           profiles: a.profiles as string[] | undefined,
+          host: a.host as string | undefined,
         }),
       ),
   },

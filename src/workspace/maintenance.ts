@@ -24,6 +24,12 @@ export async function repairWorkspace(
   options: { report?: Report } = {},
 ): Promise<RepairResult> {
   const record = ctx.store.get(name);
+  if (record.host) {
+    const { repairRemote } = await import("./remote/workspace.js");
+    const actions = await repairRemote(ctx, record);
+    const summary = await upWorkspace(ctx, name, { report: options.report });
+    return { actions: [...actions, "containers checked and started"], summary };
+  }
   const actions: string[] = [];
   const root = ctx.paths.root;
   const hasBranch = await branchExists(root, record.branch);

@@ -100,33 +100,39 @@ async function create(ctx: ProjectContext, options: CreateOptions): Promise<Work
     const { createRemote } = await import("./remote/workspace.js");
     return undo.guard(() => createRemote(ctx, { ...options, envName, profiles, host: options.host!, undo }));
   }
-  return undo.guard(async () => {
-    const record = await makeWorktree(ctx, { name, envName, profiles, from: options.from, undo });
-    await engineReady;
-    stage("worktree");
-    const copiedFiles = copyIgnoredFiles({
-      from: ctx.paths.root,
-      to: record.worktreePath,
-      files: ctx.config.copy_files,
-    });
-    const env = await loadEnvironment(ctx, envName, record.worktreePath, profiles);
-    if (!env || !engineReady) return finish(ctx, record, { copiedFiles });
-    const ref = { repoId: ctx.repoId, workspace: name };
-    undo.push(async () => removeWorkspaceResources(await loadDocker(), ref));
-    undo.push(async () => removeHostEntry(hostAlias(ref)));
-    const started = await startWorkspace({
-      ctx,
-      record,
-      env,
-      onStage: options.onStage,
-      report: options.report,
-    });
-    const note = { template: env.name, services: started.services.length, ports: started.ports.length };
-    emit({ name: "note", data: note });
-    await runPostCommands({ ctx, env, started, record, report: options.report });
-    stage("post_create");
-    return finish(ctx, record, { copiedFiles, env, started });
+  return undo.guard(() => createHere(ctx, { ...options, envName, profiles, undo, engineReady, stage }));
+}
+
+interface HereArgs extends CreateOptions {
+  envName: string;
+  profiles: string[];
+  undo: UndoStack;
+  engineReady?: Promise<void>;
+  stage: ReturnType<typeof timer>;
+}
+
+async function createHere(ctx: ProjectContext, args: HereArgs): Promise<WorkspaceSummary> {
+  const { name, envName, profiles, undo, engineReady, stage } = args;
+  const record = await makeWorktree(ctx, { name, envName, profiles, from: args.from, undo });
+  await engineReady;
+  stage("worktree");
+  const copiedFiles = copyIgnoredFiles({
+    from: ctx.paths.root,
+    to: record.worktreePath,
+    files: ctx.config.copy_files,
   });
+  const env = await loadEnvironment(ctx, envName, record.worktreePath, profiles);
+  if (!env || !engineReady) return finish(ctx, record, { copiedFiles });
+  const ref = { repoId: ctx.repoId, workspace: name };
+  undo.push(async () => removeWorkspaceResources(await loadDocker(), ref));
+  undo.push(async () => removeHostEntry(hostAlias(ref)));
+  const { onStage, report } = args;
+  const started = await startWorkspace({ ctx, record, env, onStage, report });
+  const note = { template: env.name, services: started.services.length, ports: started.ports.length };
+  emit({ name: "note", data: note });
+  await runPostCommands({ ctx, env, started, record, report });
+  stage("post_create");
+  return finish(ctx, record, { copiedFiles, env, started });
 }
 
 async function makeWorktree(

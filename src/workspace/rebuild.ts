@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { basename, join, relative, sep } from "node:path";
 import { parse } from "yaml";
 import type { Db } from "../core/db.js";
@@ -6,7 +6,7 @@ import { gitRaw } from "../core/git.js";
 import type { ProjectPaths } from "../core/paths.js";
 import type { Report } from "../core/report.js";
 import { serviceFilters } from "./engine/containers.js";
-import { branchName, LABELS as LABEL, profilesIn } from "./names.js";
+import { branchName, LABELS as LABEL, profilesIn, validateWorkspaceName } from "./names.js";
 import type { WorkspaceStore } from "./store.js";
 import { templateFromLockReason } from "./worktree.js";
 
@@ -38,6 +38,7 @@ export async function rebuildWorkspaceRecords(ctx: RebuildContext): Promise<stri
   if (done) return [];
   const worktrees = (await nexusWorktrees(ctx)).filter((w) => !ctx.store.find(w.name));
   const rebuilt = worktrees.length ? await restore(ctx, worktrees) : [];
+  rebuilt.push(...restoreRemote(ctx));
   ctx.db
     .prepare("INSERT OR REPLACE INTO cache (key, value) VALUES (?, ?)")
     .run(REBUILT_MARKER, new Date().toISOString());
@@ -106,6 +107,43 @@ async function restore(ctx: RebuildContext, worktrees: FoundWorktree[]): Promise
   return rebuilt;
 }
 
+/**
+ * Workspaces on remote hosts, from their override files (`x-nexus.host`): no host is asked, so a
+ * rebuild never waits on the network; `up` finds their containers' state.
+ */
+function restoreRemote(ctx: RebuildContext): string[] {
+  const dir = join(ctx.paths.nexusDir, "compose");
+  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".yaml")) : [];
+  const rebuilt: string[] = [];
+  for (const file of files) {
+    const name = file.slice(0, -".yaml".length);
+    const saved = readOverride(join(dir, file));
+    if (!saved.remote || ctx.store.find(name)) continue;
+    try {
+      validateWorkspaceName(name);
+      ctx.store.insert({
+        name,
+        branch: branchName(name),
+        template: saved.remote.template,
+        templateHash: null,
+        worktreePath: saved.remote.worktree,
+        baseRef: null,
+        state: "stopped",
+        postCreateDone: true,
+        createdBranch: false,
+        profiles: saved.profiles,
+        host: saved.remote.host,
+      });
+    } catch {
+      continue; // another process restored it first, or the name is not a workspace's
+    }
+    recordPorts(ctx, { workspace: name, fromOverride: saved.ports, containers: [] });
+    rebuilt.push(name);
+  }
+  if (rebuilt.length) ctx.report?.warn(`rebuilt records of remote workspaces: ${rebuilt.join(", ")}`);
+  return rebuilt;
+}
+
 type LightContainer = Awaited<ReturnType<typeof import("./engine/docker.js").listContainersLight>>[number];
 
 async function repoContainers(ctx: RebuildContext): Promise<LightContainer[]> {
@@ -156,14 +194,20 @@ interface OverridePort {
 }
 
 /** What the workspace's last override says: its published ports and its Compose profiles (`x-nexus`). */
-function readOverride(file: string): { ports: OverridePort[]; profiles: string[] } {
+interface SavedOverride {
+  ports: OverridePort[];
+  profiles: string[];
+  remote?: { host: string; worktree: string; template: string };
+}
+
+function readOverride(file: string): SavedOverride {
   if (!existsSync(file)) return { ports: [], profiles: [] };
   try {
     // Nexus's own override file: its `!override`/`!reset` tags are Compose's, and the plain value
     // under them is all this needs. Unresolved-tag warnings (18 lines per rebuild) are not news.
     const doc = parse(readFileSync(file, "utf8"), { logLevel: "error" }) as {
       services?: Record<string, { ports?: { name?: string; target: number; published: string }[] }>;
-      "x-nexus"?: { profiles?: unknown };
+      "x-nexus"?: { profiles?: unknown; host?: unknown; worktree?: unknown; template?: unknown };
     };
     const ports = Object.entries(doc.services ?? {}).flatMap(([service, spec]) =>
       (spec.ports ?? []).map((p) => ({
@@ -173,7 +217,12 @@ function readOverride(file: string): { ports: OverridePort[]; profiles: string[]
         published: Number(p.published),
       })),
     );
-    return { ports, profiles: profilesIn(doc["x-nexus"]?.profiles) };
+    const { host, worktree, template } = doc["x-nexus"] ?? {};
+    const remote =
+      typeof host === "string" && typeof worktree === "string" && typeof template === "string"
+        ? { host, worktree, template }
+        : undefined;
+    return { ports, profiles: profilesIn(doc["x-nexus"]?.profiles), remote };
   } catch {
     return { ports: [], profiles: [] };
   }

@@ -111,6 +111,7 @@ describe("ssh", () => {
       "IdentitiesOnly=yes",
       "ControlMaster=auto",
       "ControlPersist=60s",
+      "StreamLocalBindUnlink=yes",
     ])
       expect(args).toContain(option);
     expect(args).toContain(`UserKnownHostsFile="${p.knownHosts.replace("%", "%%")}"`);

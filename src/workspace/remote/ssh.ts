@@ -20,7 +20,8 @@ export function controlDir(paths: HostPaths = hostPaths()): string {
 /**
  * Options for every ssh call: no user config (`-F none`: ~/.ssh/config cannot change the target),
  * key only, host key checked against Nexus's own known_hosts, and one master connection per host
- * shared by successive calls for 60 s.
+ * shared by successive calls for 60 s. ssh keeps the FIRST value given for an option: a caller that
+ * needs another value (tunnel.ts) puts its `-o` before these.
  */
 export function sshArgs(host: Host, paths: HostPaths = hostPaths()): string[] {
   const options = [
@@ -36,6 +37,8 @@ export function sshArgs(host: Host, paths: HostPaths = hostPaths()): string[] {
     "ControlMaster=auto",
     `ControlPath=${quoted(join(controlDir(paths), "cm-"))}%C`,
     "ControlPersist=60s",
+    // A master that starts replaces a socket file left by one that ended (hostEngineSocket's forward).
+    "StreamLocalBindUnlink=yes",
   ];
   if (host.identity) options.push("IdentitiesOnly=yes", `IdentityFile=${quoted(host.identity)}`);
   return ["-F", "none", ...options.flatMap((o) => ["-o", o]), "-p", String(host.port), "-l", host.user];

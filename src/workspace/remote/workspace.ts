@@ -5,7 +5,7 @@ import { git } from "../../core/git.js";
 import type { Report } from "../../core/report.js";
 import type { UndoStack } from "../../core/undo.js";
 import type { ProjectContext } from "../context.js";
-import { removeWorkspaceResources } from "../engine/containers.js";
+import { removeContainers, removeWorkspaceResources } from "../engine/containers.js";
 import { loadDocker } from "../engine/docker.js";
 import { onEngine } from "../engine/target.js";
 import { loadEnvironment } from "../environment/environment.js";
@@ -27,6 +27,7 @@ import {
   removeRemoteWorktree,
 } from "./mirror.js";
 import { openSite, placementFor, type RemoteSite } from "./placement.js";
+import { shellQuote, ssh, sshFailure } from "./ssh.js";
 import { closeTunnels } from "./tunnel.js";
 
 /** Runs `work` against the workspace's host (its engine, its files) when it has one; else as it is. */
@@ -131,7 +132,8 @@ export async function destroyRemote(
   const site = await openSite(ctx, findHost(record.host ?? ""));
   const { host, layout } = site;
   if (!options.force) {
-    const state = await remoteWorkState(host, layout, record.name, ctx.paths.root, record.branch);
+    const local = { localRoot: ctx.paths.root, branch: record.branch };
+    const state = await remoteWorkState(host, layout, record.name, local);
     if (state.dirty.length || state.unpulled)
       throw new NexusError(
         `Workspace "${record.name}" has work on host ${host.name} that is not here: ${describe(state)}.`,
@@ -175,4 +177,27 @@ function remoteRecord(ctx: ProjectContext, name: string): WorkspaceRecord & { ho
       hint: "`pull` and `push` are for workspaces on a remote host (`workspace create --host`); here, commit in the worktree.",
     });
   return record as WorkspaceRecord & { host: string };
+}
+
+/**
+ * `repair` of a remote workspace: its worktree on the host made again from the mirror's branch (or,
+ * when the mirror lost it too, from this repository's); `up` then recreates the containers.
+ */
+export async function repairRemote(ctx: ProjectContext, record: WorkspaceRecord): Promise<string[]> {
+  const site = await openSite(ctx, findHost(record.host ?? ""));
+  const { host, layout } = site;
+  const there = await ssh(host, `test -e ${shellQuote(record.worktreePath)}/.git`);
+  if (there.exitCode === 255) throw sshFailure(host, there);
+  if (there.exitCode === 0) return [];
+  await ensureMirror(host, layout);
+  const added = await addRemoteWorktree(host, layout, record.name, record.branch).catch(() => undefined);
+  if (!added) {
+    await pushBranch(host, layout, ctx.paths.root, record.branch);
+    await addRemoteWorktree(host, layout, record.name, record.branch);
+  }
+  // Running containers still hold a bind mount of the deleted folder: they must be recreated.
+  await onEngine(site.target, async () =>
+    removeContainers(await loadDocker(), { repoId: ctx.repoId, workspace: record.name }),
+  );
+  return [`recreated the worktree on host ${host.name} from ${record.branch}`];
 }

@@ -69,6 +69,11 @@ export async function writeOverride(input: OverrideFileInput, ports: PortRecord[
     },
     input.services,
   );
+  // Where a remote workspace is, kept beside its ports and profiles: a rebuilt nexus.db reads it back.
+  if (placement) {
+    const { host, worktreePath: worktree, template } = input.record;
+    override["x-nexus"] = { ...(override["x-nexus"] as object), host, worktree, template };
+  }
   const text = overrideYaml(override);
   writeAtomic(file, placement ? placement.relocate(text) : text);
   if (!placement) return composeProject(ref, env, [...env.files, file]);

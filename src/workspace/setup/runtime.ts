@@ -10,7 +10,7 @@ import { listContainersLight } from "../engine/docker.js";
 import { healthOnStart } from "../engine/health.js";
 import { offEngine } from "../engine/target.js";
 import { hostSetup } from "../environment/host.js";
-import { type BuiltImage, builtImages } from "../environment/images.js";
+import { builtImages } from "../environment/images.js";
 import { type HostSetup, portRequestsFor } from "../environment/override.js";
 import { withOwnDevService } from "../environment/own-dev.js";
 import { checkRiskyServices } from "../environment/risky-services.js";
