@@ -5,14 +5,14 @@
  * stdin and from NEXUS_PROMPT_FILE), and the gates pass on the host. A full host sends the next task's
  * workspace to this machine. Needs root and Docker: without them it skips, under CI=true it fails.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { stripVTControlCharacters } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fingerprintOf } from "../src/workspace/remote/ssh.js";
 import { runCli } from "./helpers/cli.js";
 import { dockerAvailable } from "./helpers/docker.js";
-import { gitRepo, isolatedHome } from "./helpers/fs.js";
+import { gitRepo, isolatedHome, tempDir } from "./helpers/fs.js";
 import { type RemoteHost, startRemoteHost } from "./helpers/remote-host.js";
 import { SLIM_TEMPLATE } from "./helpers/workspaces.js";
 
@@ -20,6 +20,7 @@ const isRoot = process.getuid?.() === 0;
 if (!isRoot && process.env.CI) throw new Error("CI is set but the tests do not run as root");
 const ready = isRoot && (await dockerAvailable());
 const strip = stripVTControlCharacters;
+const CLI = new URL("../dist/cli.js", import.meta.url).pathname;
 
 /** The agent: says what it saw (its prompt on stdin and in its file, the loop's variables), then fixes the task. */
 const AGENT = `{
@@ -35,6 +36,7 @@ echo yes > fixed.txt
 
 describe.skipIf(!ready)("ralph run on a remote host", () => {
   let remote: RemoteHost;
+  let second: RemoteHost | undefined;
   let repo: string;
   const made: string[] = [];
   const cli = async (...args: string[]) => {
@@ -75,6 +77,7 @@ describe.skipIf(!ready)("ralph run on a remote host", () => {
   afterAll(async () => {
     for (const name of made) await cli("workspace", "destroy", name, "--force").catch(() => undefined);
     remote?.stop();
+    second?.stop();
   }, 180_000);
 
   it("finishes a task in a new workspace on the host, the prompt written only in its container", async () => {
@@ -126,4 +129,45 @@ describe.skipIf(!ready)("ralph run on a remote host", () => {
     expect(record.host ?? null).toBe(null);
     expect(existsSync(record.worktreePath)).toBe(true);
   }, 300_000);
+
+  it("--parallel 2 over two full-ish hosts: one worker takes the free slot, the other waits for one", async () => {
+    second = await startRemoteHost(tempDir());
+    const added = await cli(
+      ...["host", "add", "far", second.url, "--identity", second.key],
+      ...["--accept-host-key", fingerprintOf(second.hostKey()), "--limit", "1"],
+    );
+    expect(added.code, added.stderr).toBe(0);
+    const ids = [await task("one"), await task("two")];
+    // lab holds the first test's workspace (1/1), far none (0/1): one task goes to far, the other waits.
+    const args = ["ralph", "run", ...ids, "--parallel", "2", "--hosts", "lab,far", "-t", "slim"];
+    const run = spawn(process.execPath, [CLI, ...args, "--agent-cmd", "sh agent.sh", "--json"], {
+      cwd: repo,
+      env: { ...process.env, NO_COLOR: "1" },
+    });
+    let stdout = "";
+    let stderr = "";
+    run.stdout.on("data", (c: Buffer) => {
+      stdout += c;
+    });
+    run.stderr.on("data", (c: Buffer) => {
+      stderr += c;
+    });
+    const ended = new Promise<number>((resolve) => run.on("close", (code) => resolve(code ?? -1)));
+    const deadline = Date.now() + 240_000;
+    while (!stderr.includes("every host is full") && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 250));
+    expect(stderr).toMatch(/every host is full \((lab 1\/1, far 1\/1)\)/);
+    const freed = await cli("workspace", "destroy", made.shift()!, "--force");
+    expect(freed.code, freed.stderr).toBe(0);
+    expect(await ended, stderr).toBe(0);
+    const runs = JSON.parse(stdout) as { task: string; status: string; workspace: string }[];
+    expect(runs.map((r) => r.status)).toEqual(["done", "done"]);
+    made.push(...runs.map((r) => r.workspace));
+    const list = JSON.parse((await cli("workspace", "list", "--json")).stdout).workspaces as {
+      name: string;
+      host?: string;
+    }[];
+    const hosts = runs.map((r) => list.find((w) => w.name === r.workspace)?.host).sort();
+    expect(hosts).toEqual(["far", "lab"]);
+  }, 900_000);
 });
