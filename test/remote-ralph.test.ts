@@ -57,6 +57,28 @@ describe.skipIf(!ready)("ralph run on a remote host", () => {
   const ralph = (id: string, hosts: string) =>
     cli("ralph", "run", id, "--hosts", hosts, "-t", "slim", "--agent-cmd", "sh agent.sh", "--json");
 
+  /** `ralph run` as its own process (it waits while this test acts), with a way to see it waiting. */
+  const spawnRun = (args: string[]) => {
+    const child = spawn(process.execPath, [CLI, ...args, "--agent-cmd", "sh agent.sh", "--json"], {
+      cwd: repo,
+      env: { ...process.env, NO_COLOR: "1" },
+    });
+    const out = { stdout: "", stderr: "" };
+    child.stdout.on("data", (c: Buffer) => {
+      out.stdout += c;
+    });
+    child.stderr.on("data", (c: Buffer) => {
+      out.stderr += c;
+    });
+    const ended = new Promise<number>((resolve) => child.on("close", (code) => resolve(code ?? -1)));
+    const waiting = async () => {
+      const deadline = Date.now() + 240_000;
+      while (!out.stderr.includes("every host is full") && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 250));
+    };
+    return { child, out, ended, waiting };
+  };
+
   beforeAll(async () => {
     const home = isolatedHome();
     repo = gitRepo({
@@ -140,27 +162,13 @@ describe.skipIf(!ready)("ralph run on a remote host", () => {
     const ids = [await task("one"), await task("two")];
     // lab holds the first test's workspace (1/1), far none (0/1): one task goes to far, the other waits.
     const args = ["ralph", "run", ...ids, "--parallel", "2", "--hosts", "lab,far", "-t", "slim"];
-    const run = spawn(process.execPath, [CLI, ...args, "--agent-cmd", "sh agent.sh", "--json"], {
-      cwd: repo,
-      env: { ...process.env, NO_COLOR: "1" },
-    });
-    let stdout = "";
-    let stderr = "";
-    run.stdout.on("data", (c: Buffer) => {
-      stdout += c;
-    });
-    run.stderr.on("data", (c: Buffer) => {
-      stderr += c;
-    });
-    const ended = new Promise<number>((resolve) => run.on("close", (code) => resolve(code ?? -1)));
-    const deadline = Date.now() + 240_000;
-    while (!stderr.includes("every host is full") && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 250));
-    expect(stderr).toMatch(/every host is full \((lab 1\/1, far 1\/1)\)/);
+    const run = spawnRun(args);
+    await run.waiting();
+    expect(run.out.stderr).toMatch(/every host is full \((lab 1\/1, far 1\/1)\)/);
     const freed = await cli("workspace", "destroy", made.shift()!, "--force");
     expect(freed.code, freed.stderr).toBe(0);
-    expect(await ended, stderr).toBe(0);
-    const runs = JSON.parse(stdout) as { task: string; status: string; workspace: string }[];
+    expect(await run.ended, run.out.stderr).toBe(0);
+    const runs = JSON.parse(run.out.stdout) as { task: string; status: string; workspace: string }[];
     expect(runs.map((r) => r.status)).toEqual(["done", "done"]);
     made.push(...runs.map((r) => r.workspace));
     const list = JSON.parse((await cli("workspace", "list", "--json")).stdout).workspaces as {
@@ -170,4 +178,17 @@ describe.skipIf(!ready)("ralph run on a remote host", () => {
     const hosts = runs.map((r) => list.find((w) => w.name === r.workspace)?.host).sort();
     expect(hosts).toEqual(["far", "lab"]);
   }, 900_000);
+
+  it("Ctrl-C while waiting for a slot ends the run with the task interrupted and its claim released", async () => {
+    const id = await task("never placed");
+    const run = spawnRun(["ralph", "run", id, "--hosts", "lab,far", "-t", "slim"]);
+    await run.waiting();
+    run.child.kill("SIGINT");
+    expect(await run.ended).toBe(1);
+    expect(JSON.parse(run.out.stdout)).toMatchObject([{ task: id, status: "interrupted" }]);
+    const shown = JSON.parse((await cli("task", "show", id, "--json")).stdout);
+    expect(shown.history.at(-1)).toMatchObject({ type: "ralph_interrupted" });
+    expect(Date.parse(shown.leaseExpiresAt)).toBeLessThan(Date.now());
+    expect(shown.workspace ?? null).toBe(null);
+  }, 300_000);
 });

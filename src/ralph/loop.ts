@@ -11,6 +11,7 @@ import { claimTask, rejectTask, startTask } from "../tasks/operations.js";
 import { approveSigned } from "../tasks/review.js";
 import { onHost } from "../workspace/on-host.js";
 import type { TreeAccess } from "../workspace/tree-access.js";
+import { circuitBreaker } from "./breaker.js";
 import { worktreeFingerprint } from "./fingerprint.js";
 import { iterationGates } from "./gate-run.js";
 import type { HostPool } from "./hosts.js";
@@ -36,18 +37,17 @@ export interface RalphOptions {
   pool?: HostPool;
 }
 
-const NO_CHANGE_LIMIT = 3;
-const SAME_FAILURE_LIMIT = 5;
-
 /** The Ralph loop for one task: agent, gates, feedback, again — until the gates alone say done. */
 export async function runTask(tc: TaskContext, taskId: string, options: RalphOptions): Promise<RunState> {
   const claimed = claimTask(tc, { id: taskId, agent: options.agentName });
   const workspace = await taskWorkspace(tc, claimed, { ...options, hosts: options.pool }).catch((error) => {
-    // Interrupted while it waited for a host with room: the claim ends with the run.
-    if (options.signal?.aborted)
-      releaseClaim(tc, taskId, { type: "ralph_interrupted", note: "stopped by the user" });
-    throw error;
+    if (!options.signal?.aborted) throw error;
   });
+  if (!workspace) {
+    // Interrupted before its workspace was there (waiting for a host with room): the claim ends.
+    const state = newState(claimed, claimed.workspace ?? "", options);
+    return finish(tc, state, interrupted(tc, state));
+  }
   // A workspace on a remote host: every engine call from here on (the agent, its checks) goes there.
   let reached = false;
   return onHost(tc.project, workspace.name, async () => {
@@ -67,12 +67,22 @@ async function loop(
   args: Omit<LoopArgs, "state" | "options"> & { task: Task; workspace: string },
   options: RalphOptions,
 ): Promise<RunState> {
-  const { task: claimed, workspace, ...rest } = args;
-  const taskId = claimed.id;
-  const state: RunState = {
-    id: `${new Date().toISOString().replace(/[:.]/g, "-")}-${taskId}`,
-    task: taskId,
-    title: claimed.title,
+  const { task, workspace, ...rest } = args;
+  const state = newState(task, workspace, options);
+  saveRun(tc.paths.nexusDir, state);
+  try {
+    const end = await iterate(tc, { ...rest, state, options });
+    return finish(tc, state, end);
+  } catch (error) {
+    return finish(tc, state, { status: "error", message: (error as Error).message });
+  }
+}
+
+function newState(task: Task, workspace: string, options: RalphOptions): RunState {
+  return {
+    id: `${new Date().toISOString().replace(/[:.]/g, "-")}-${task.id}`,
+    task: task.id,
+    title: task.title,
     workspace,
     agent: options.agent.name,
     pid: process.pid,
@@ -82,13 +92,6 @@ async function loop(
     updatedAt: "",
     iterations: [],
   };
-  saveRun(tc.paths.nexusDir, state);
-  try {
-    const end = await iterate(tc, { ...rest, state, options });
-    return finish(tc, state, end);
-  } catch (error) {
-    return finish(tc, state, { status: "error", message: (error as Error).message });
-  }
 }
 
 function finish(tc: TaskContext, state: RunState, end: { status: RunStatus; message: string }): RunState {
@@ -251,27 +254,6 @@ async function review(
     reason: result.output.trim().split("\n").slice(-5).join(" ") || `review agent exited ${result.exitCode}`,
     by: `review-agent:${options.reviewAgent.name}`,
   });
-  return undefined;
-}
-
-/** Three iterations in a row that change nothing, or the same failure five times: stop paying for it. */
-function circuitBreaker(state: RunState): { status: RunStatus; message: string } | undefined {
-  const recent = state.iterations.slice(-NO_CHANGE_LIMIT);
-  if (recent.length === NO_CHANGE_LIMIT && recent.every((i) => !i.changed)) {
-    return {
-      status: "no_progress",
-      message: `${NO_CHANGE_LIMIT} iterations in a row changed nothing in the worktree`,
-    };
-  }
-  const failures = state.iterations
-    .slice(-SAME_FAILURE_LIMIT)
-    .map((i) => (i.passed ? "" : i.failures.join("|")));
-  if (failures.length === SAME_FAILURE_LIMIT && failures[0] && failures.every((f) => f === failures[0])) {
-    return {
-      status: "repeated_failure",
-      message: `the same failure ${SAME_FAILURE_LIMIT} times in a row: ${failures[0]}`,
-    };
-  }
   return undefined;
 }
 
