@@ -17,6 +17,7 @@ export const CLI_TESTS = [
   "environment-failures",
   "lock",
   "mcp",
+  "ralph-hosts",
   "skills",
   "tasks",
   "tasks-cli",

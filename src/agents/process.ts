@@ -21,7 +21,7 @@ export async function runAgent(options: {
   agent: AgentCommand;
   place: AgentPlace;
   prompt: string;
-  /** The prompt file on the host, in the worktree. */
+  /** The prompt file in the worktree, where its workspace keeps it (written unless `place.writesPrompt`). */
   promptFile: string;
   logFile: string;
   timeoutMs: number;
@@ -38,12 +38,13 @@ export async function runAgent(options: {
     output = (output + chunk.toString()).slice(-KEEP_CHARS);
   };
   try {
-    const launch = options.place.launch(argv, { ...options.env, NEXUS_PROMPT_FILE: promptFile });
+    const prompt = { path: promptFile, text: options.prompt, stdin: Boolean(options.agent.stdin) };
+    const launch = options.place.launch(argv, { ...options.env, NEXUS_PROMPT_FILE: promptFile }, prompt);
     for (const missing of launch.missing)
       collect(Buffer.from(`nexus: ${missing} is not a file on the host; not copied into the container\n`));
     const result = await runTethered(launch.target, {
       cmd: launch.cmd,
-      stdinFile: options.agent.stdin ? promptFile : undefined,
+      stdinFile: launch.stdinFile,
       timeoutMs: options.timeoutMs,
       signal: options.signal,
       onOutput: collect,

@@ -13,16 +13,31 @@ import type { RunTarget } from "../workspace/engine/tether.js";
  */
 export interface AgentPlace {
   kind: "container" | "host";
-  /** A path in the worktree (on the host) as the agent sees it. */
+  /**
+   * The worktree is not on this machine (a workspace on a remote host): the launch writes the prompt
+   * into the container as the agent's user; nothing is written on the host's filesystem.
+   */
+  writesPrompt: boolean;
+  /** A path in the worktree (where its workspace keeps it) as the agent sees it. */
   visible(hostPath: string): string;
   /** One run: where, the argv (writing the allowlisted files first), and the files the host lacks. */
-  launch(argv: string[], loopEnv: Record<string, string>): Launch;
+  launch(argv: string[], loopEnv: Record<string, string>, prompt?: PromptFile): Launch;
+}
+
+/** The loop's prompt for one run, at `path` as the agent sees it. */
+export interface PromptFile {
+  path: string;
+  text: string;
+  /** Whether it is also the agent's standard input. */
+  stdin: boolean;
 }
 
 interface Launch {
   target: RunTarget;
   cmd: string[];
   missing: string[];
+  /** The file the tether gives the agent as standard input (unless the launch script does). */
+  stdinFile?: string;
 }
 
 /** The dev container of a workspace as the agent's place; refuses a workspace without one. */
@@ -34,6 +49,7 @@ export async function containerPlace(
   const { devTarget, remoteEnv } = await import("../workspace/access.js");
   const target = await devTarget(ctx, workspace);
   if (!("dev" in target)) throw noDevContainer(workspace);
+  const writesPrompt = Boolean(target.record.host);
   const worktree = target.record.worktreePath;
   const folder = target.env.workspaceFolder;
   const base = { kind: "container" as const, containerId: target.dev.id, user: target.user, workdir: folder };
@@ -43,12 +59,21 @@ export async function containerPlace(
   const env = [...remoteEnv(target.env), ...allowed];
   return {
     kind: "container",
+    writesPrompt,
     visible: (hostPath) => `${folder}/${relative(worktree, hostPath).split(sep).join("/")}`,
-    launch: (argv, loopEnv) => {
+    launch: (argv, loopEnv, prompt) => {
       const files = homeFiles(config.files);
+      const written = writesPrompt && prompt ? promptWrite(prompt) : undefined;
+      const script = `${files.script}${written?.script ?? ""}`;
+      const exec = written?.stdin ?? 'exec "$@"';
       const loop = Object.entries(loopEnv).map(([k, v]) => `${k}=${v}`);
-      const cmd = files.script ? ["/bin/sh", "-c", `${files.script}exec "$@"`, "nexus-agent", ...argv] : argv;
-      return { target: { ...base, env: [...env, ...loop, ...files.env] }, cmd, missing: files.missing };
+      const cmd = script ? ["/bin/sh", "-c", `${script}${exec}`, "nexus-agent", ...argv] : argv;
+      return {
+        target: { ...base, env: [...env, ...loop, ...files.env, ...(written?.env ?? [])] },
+        cmd,
+        missing: files.missing,
+        stdinFile: prompt?.stdin && !written ? prompt.path : undefined,
+      };
     },
   };
 }
@@ -57,11 +82,13 @@ export async function containerPlace(
 export function hostPlace(worktree: string): AgentPlace {
   return {
     kind: "host",
+    writesPrompt: false,
     visible: (hostPath) => hostPath,
-    launch: (argv, loopEnv) => ({
+    launch: (argv, loopEnv, prompt) => ({
       target: { kind: "host", cwd: worktree, env: { ...process.env, ...loopEnv } },
       cmd: argv,
       missing: [],
+      stdinFile: prompt?.stdin ? prompt.path : undefined,
     }),
   };
 }
@@ -97,6 +124,36 @@ function homeFiles(files: string[]): { env: string[]; script: string; missing: s
     out.script += `(umask 077 && ${mkdir}printf %s "$${name}" > "$HOME"/${quote(target)}) || echo "nexus: cannot write ~/${target.replace(/[^\w./-]/g, "?")}" >&2; unset ${name}\n`;
   }
   return out;
+}
+
+/** Code points per variable: at most 4 bytes each, so one part stays under MAX_ARG_STRLEN (128 KiB). */
+const PART_CHARS = 30_000;
+const MAX_PROMPT_PARTS = 16;
+
+/**
+ * The prompt as variables (parts of at most 120,000 bytes) and a script that writes it, as the agent's
+ * user in its container, where the agent will read it, then drops them; with `stdin`, the script
+ * also gives it to the agent as its standard input (the tether opens its file before the script runs).
+ */
+export function promptWrite(prompt: PromptFile): { env: string[]; script: string; stdin?: string } {
+  const chars = Array.from(prompt.text.replaceAll("\0", ""));
+  const parts: string[] = [];
+  for (let i = 0; i < chars.length; i += PART_CHARS) parts.push(chars.slice(i, i + PART_CHARS).join(""));
+  if (parts.length > MAX_PROMPT_PARTS)
+    throw new NexusError(`The agent's prompt is larger than ${MAX_PROMPT_PARTS * PART_CHARS} characters.`, {
+      category: "validation",
+      hint: "Shorten the task's description or the project's skills (.nexus/skills/).",
+    });
+  const names = parts.map((_, i) => `NEXUS_PROMPT_${i}`);
+  const file = quote(prompt.path);
+  const dir = quote(prompt.path.slice(0, prompt.path.lastIndexOf("/")) || "/");
+  const values = names.map((n) => `"$${n}"`).join(" ");
+  const script = `(umask 077 && mkdir -p ${dir} && printf %s ${values} > ${file}) || { echo "nexus: cannot write the prompt in the container" >&2; exit 1; }; unset ${names.join(" ")}\n`;
+  return {
+    env: parts.map((part, i) => `${names[i]}=${part}`),
+    script,
+    stdin: prompt.stdin ? `exec "$@" < ${file}` : undefined,
+  };
 }
 
 const quote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { ExitStatus, UsageError } from "../core/errors.js";
+import { positiveInt } from "../core/options.js";
 import { info, printJson, printLine, printTable, style, success } from "../core/output.js";
 import { jsonOption } from "./common.js";
 
@@ -7,19 +8,7 @@ export function registerHost(program: Command): void {
   const host = program
     .command("host")
     .description("remote Docker hosts reached over SSH: add, list, check, remove");
-  host
-    .command("add")
-    .description("register a host, pinning its SSH host key once you confirm its fingerprint")
-    .argument("<name>", "a short name for the host (lowercase letters, digits, dashes)")
-    .argument("<url>", "ssh://USER@HOST[:PORT]")
-    .option("--identity <file>", "the private key to log in with (default: ssh's usual keys)")
-    .option("--accept-host-key <fingerprint>", "trust the host key with this SHA256 fingerprint")
-    .action(async (name: string, url: string, o: { identity?: string; acceptHostKey?: string }) => {
-      const { addHost } = await import("../workspace/remote/manage.js");
-      const added = await addHost(name, url, { ...o, confirmKey: process.stdin.isTTY ? askKey : undefined });
-      success(`Host ${name} added (${added.host.user}@${added.host.hostname}:${added.host.port}).`);
-      info(`Host key pinned: ${added.fingerprint}. Check it with \`nexus host check ${name}\`.`);
-    });
+  registerAdd(host);
   jsonOption(host.command("list").description("the hosts you registered")).action(
     async (o: { json?: boolean }) => {
       const { listHosts } = await import("../workspace/remote/manage.js");
@@ -29,6 +18,7 @@ export function registerHost(program: Command): void {
       await printTable(hosts, [
         { header: "NAME", value: (h) => h.name },
         { header: "TARGET", value: (h) => `${h.user}@${h.hostname}:${h.port}` },
+        { header: "LIMIT", value: (h) => h.limit },
         { header: "HOST KEY", value: (h) => h.fingerprint ?? "(not pinned)" },
       ]);
     },
@@ -44,6 +34,32 @@ export function registerHost(program: Command): void {
       await removeHost(name);
       success(`Host ${name} removed.`);
     });
+}
+
+function registerAdd(host: Command): void {
+  host
+    .command("add")
+    .description("register a host, pinning its SSH host key once you confirm its fingerprint")
+    .argument("<name>", "a short name for the host (lowercase letters, digits, dashes)")
+    .argument("<url>", "ssh://USER@HOST[:PORT]")
+    .option("--identity <file>", "the private key to log in with (default: ssh's usual keys)")
+    .option("--accept-host-key <fingerprint>", "trust the host key with this SHA256 fingerprint")
+    .option(
+      "--limit <n>",
+      "workspaces of one repository `ralph run --hosts` places here (1 to 1000, default 4)",
+      positiveInt("--limit", 1000),
+    )
+    .action(
+      async (name: string, url: string, o: { identity?: string; acceptHostKey?: string; limit?: number }) => {
+        const { addHost } = await import("../workspace/remote/manage.js");
+        const added = await addHost(name, url, {
+          ...o,
+          confirmKey: process.stdin.isTTY ? askKey : undefined,
+        });
+        success(`Host ${name} added (${added.host.user}@${added.host.hostname}:${added.host.port}).`);
+        info(`Host key pinned: ${added.fingerprint}. Check it with \`nexus host check ${name}\`.`);
+      },
+    );
 }
 
 function registerCheck(host: Command): void {

@@ -15,6 +15,7 @@ interface RunOptions {
   reviewAgent?: string;
   reviewAgentCmd?: string;
   onHost?: boolean;
+  hosts?: string[];
   json?: boolean;
 }
 
@@ -55,6 +56,11 @@ function defineRun(ralph: Command): void {
       positiveNumber("--budget", 10_080, "minutes"),
     )
     .option("-t, --template <template>", "template for workspaces created for tasks")
+    .option(
+      "--hosts <names>",
+      "place new task workspaces on these hosts (comma-separated; `local` is this machine), each on the one with the most room under its limit",
+      (value: string) => value.split(","),
+    )
     .option("--review-agent <preset>", "agent that reviews tasks created with --review")
     .option("--review-agent-cmd <cmd>", "review command: exit 0 approves", nonEmpty("--review-agent-cmd"))
     .option(

@@ -3,20 +3,22 @@ import { agentsOf, assertAgentsInContainer } from "../agents/check.js";
 import type { AgentCommand } from "../agents/presets.js";
 import { rateLimited, runAgent } from "../agents/process.js";
 import type { AgentPlace } from "../agents/sandbox.js";
-import { writeInside } from "../core/inside.js";
 import { style } from "../core/output.js";
 import type { Report } from "../core/report.js";
-import { loadSkills } from "../skills/skills.js";
 import { record, type TaskContext } from "../tasks/context.js";
-import { checksFor } from "../tasks/gates.js";
 import type { Task } from "../tasks/model.js";
 import { claimTask, rejectTask, startTask } from "../tasks/operations.js";
 import { approveSigned } from "../tasks/review.js";
+import { onHost } from "../workspace/on-host.js";
+import type { TreeAccess } from "../workspace/tree-access.js";
+import { circuitBreaker } from "./breaker.js";
 import { worktreeFingerprint } from "./fingerprint.js";
 import { iterationGates } from "./gate-run.js";
-import { buildPrompt, buildReviewPrompt } from "./prompt.js";
+import type { HostPool } from "./hosts.js";
+import { buildReviewPrompt } from "./prompt.js";
+import { writePrompt, writePromptFile } from "./prompt-file.js";
 import { type RunState, type RunStatus, runsDir, saveRun } from "./state.js";
-import { agentPlace, taskWorkspace } from "./workspace.js";
+import { agentPlace, taskWorkspace, workspaceTree } from "./workspace.js";
 
 export interface RalphOptions {
   agent: AgentCommand;
@@ -31,21 +33,57 @@ export interface RalphOptions {
   onHost?: boolean;
   /** Where progress goes (`nexus ralph` passes the printer); nothing is shown without one. */
   report?: Report;
+  /** `--hosts`: the hosts new task workspaces are placed on. */
+  pool?: HostPool;
 }
-
-const NO_CHANGE_LIMIT = 3;
-const SAME_FAILURE_LIMIT = 5;
 
 /** The Ralph loop for one task: agent, gates, feedback, again — until the gates alone say done. */
 export async function runTask(tc: TaskContext, taskId: string, options: RalphOptions): Promise<RunState> {
   const claimed = claimTask(tc, { id: taskId, agent: options.agentName });
-  const workspace = await taskWorkspace(tc, claimed, options);
-  const place = await checkedPlace(tc, { id: taskId, workspace, options });
-  const state: RunState = {
-    id: `${new Date().toISOString().replace(/[:.]/g, "-")}-${taskId}`,
-    task: taskId,
-    title: claimed.title,
-    workspace: workspace.name,
+  const workspace = await taskWorkspace(tc, claimed, { ...options, hosts: options.pool }).catch((error) => {
+    if (!options.signal?.aborted) throw error;
+  });
+  if (!workspace) {
+    // Interrupted before its workspace was there (waiting for a host with room): the claim ends.
+    const state = newState(claimed, claimed.workspace ?? "", options);
+    return finish(tc, state, interrupted(tc, state));
+  }
+  // A workspace on a remote host: every engine call from here on (the agent, its checks) goes there.
+  let reached = false;
+  return onHost(tc.project, workspace.name, async () => {
+    reached = true;
+    const { place, tree } = await checkedPlace(tc, { id: taskId, workspace, options });
+    const where = { workspace: workspace.name, worktree: workspace.path, place, tree };
+    return loop(tc, { task: claimed, ...where }, options);
+  }).catch((error: Error) => {
+    // The host did not answer: the claim ends (checkedPlace ends it for its own failures).
+    if (!reached) releaseClaim(tc, taskId, { type: "ralph_refused", note: error.message });
+    throw error;
+  });
+}
+
+async function loop(
+  tc: TaskContext,
+  args: Omit<LoopArgs, "state" | "options"> & { task: Task; workspace: string },
+  options: RalphOptions,
+): Promise<RunState> {
+  const { task, workspace, ...rest } = args;
+  const state = newState(task, workspace, options);
+  saveRun(tc.paths.nexusDir, state);
+  try {
+    const end = await iterate(tc, { ...rest, state, options });
+    return finish(tc, state, end);
+  } catch (error) {
+    return finish(tc, state, { status: "error", message: (error as Error).message });
+  }
+}
+
+function newState(task: Task, workspace: string, options: RalphOptions): RunState {
+  return {
+    id: `${new Date().toISOString().replace(/[:.]/g, "-")}-${task.id}`,
+    task: task.id,
+    title: task.title,
+    workspace,
     agent: options.agent.name,
     pid: process.pid,
     status: "running",
@@ -54,13 +92,6 @@ export async function runTask(tc: TaskContext, taskId: string, options: RalphOpt
     updatedAt: "",
     iterations: [],
   };
-  saveRun(tc.paths.nexusDir, state);
-  try {
-    const end = await iterate(tc, { state, worktree: workspace.path, place, options });
-    return finish(tc, state, end);
-  } catch (error) {
-    return finish(tc, state, { status: "error", message: (error as Error).message });
-  }
 }
 
 function finish(tc: TaskContext, state: RunState, end: { status: RunStatus; message: string }): RunState {
@@ -69,18 +100,21 @@ function finish(tc: TaskContext, state: RunState, end: { status: RunStatus; mess
   return state;
 }
 
-/** The agent's place, its programs checked there; a failure releases the claim and stops the run. */
+/**
+ * The agent's place, its programs checked there, and how Nexus reads the worktree; a failure releases
+ * the claim and stops the run.
+ */
 async function checkedPlace(
   tc: TaskContext,
   args: { id: string; workspace: { name: string; path: string }; options: RalphOptions },
-): Promise<AgentPlace> {
+): Promise<{ place: AgentPlace; tree: TreeAccess }> {
   const { options, workspace } = args;
   try {
     const place = await agentPlace(tc, workspace, options.onHost);
     if (place.kind === "container") {
       await assertAgentsInContainer(agentsOf(options), place, workspace.name);
     }
-    return place;
+    return { place, tree: await workspaceTree(tc, workspace.name) };
   } catch (error) {
     releaseClaim(tc, args.id, { type: "ralph_refused", note: (error as Error).message });
     throw error;
@@ -91,6 +125,8 @@ interface LoopArgs {
   state: RunState;
   worktree: string;
   place: AgentPlace;
+  /** The worktree as Nexus reads it (here, or on the workspace's host). */
+  tree: TreeAccess;
   options: RalphOptions;
 }
 
@@ -118,13 +154,13 @@ async function runIteration(
   tc: TaskContext,
   args: LoopArgs & { n: number },
 ): Promise<{ status: RunStatus; message: string } | undefined> {
-  const { state, worktree, place, options, n } = args;
+  const { state, worktree, place, tree, options, n } = args;
   const task = ensureWorking(tc, state.task);
   options.report?.info(
     `${style.bold(`[${task.id}] iteration ${n}`)} ${style.dim(`(${options.agent.name})`)}`,
   );
-  const { prompt, promptFile } = writePrompt(tc, { task, worktree, state });
-  const before = await worktreeFingerprint(worktree);
+  const { prompt, promptFile } = writePrompt(tc, { task, worktree, state, place });
+  const before = await worktreeFingerprint(tree);
   const log = join(runsDir(tc.paths.nexusDir), state.id, `iteration-${n}.log`);
   const env = agentEnv({ task, state, agentName: options.agentName, n });
 
@@ -144,7 +180,7 @@ async function runIteration(
       status: "rate_limited",
       message: "the agent reported a usage or rate limit; run `nexus ralph run` again once it resets",
     };
-  const changed = (await worktreeFingerprint(worktree)) !== before;
+  const changed = (await worktreeFingerprint(tree)) !== before;
   const gates = await iterationGates(tc, { id: task.id, iteration: n, signal: options.signal });
   if (!gates) return interrupted(tc, state);
   const passed = gates.recorded && gates.result.gates.passed;
@@ -161,30 +197,6 @@ async function runIteration(
   saveRun(tc.paths.nexusDir, state);
   if (!gates.recorded || !passed) return undefined;
   return review(tc, { task: gates.result.task, options, worktree, place });
-}
-
-/**
- * Writes a prompt into the worktree's ignored .nexus/runs/agent/: the agent reads it at the same place in
- * the container (the worktree is its workspace folder), no Engine call copies it, and it neither dirties
- * the tree the gates record nor counts as the agent's work. A link the agent planted there is replaced,
- * never followed.
- */
-function writePromptFile(worktree: string, name: string, prompt: string): string {
-  return writeInside(worktree, join(".nexus", "runs", "agent", name), prompt);
-}
-
-function writePrompt(
-  tc: TaskContext,
-  args: { task: Task; worktree: string; state: RunState },
-): { prompt: string; promptFile: string } {
-  const skills = loadSkills(join(tc.paths.nexusDir, "skills"));
-  const prompt = buildPrompt({
-    task: args.task,
-    checks: checksFor(tc, args.task),
-    skills,
-    iterations: args.state.iterations,
-  });
-  return { prompt, promptFile: writePromptFile(args.worktree, "prompt.md", prompt) };
 }
 
 /** The loop's NEXUS_* variables (runAgent adds NEXUS_PROMPT_FILE as the agent sees it). */
@@ -221,7 +233,7 @@ async function review(
       message: `gates passed; approve with \`nexus task approve ${task.id} --by WHO\``,
     };
   const prompt = buildReviewPrompt(task);
-  const promptFile = writePromptFile(args.worktree, "review.md", prompt);
+  const promptFile = writePromptFile(args.place, args.worktree, "review.md", prompt);
   const log = join(runsDir(tc.paths.nexusDir), `${task.id}-review.log`);
   const result = await runAgent({
     agent: options.reviewAgent,
@@ -242,27 +254,6 @@ async function review(
     reason: result.output.trim().split("\n").slice(-5).join(" ") || `review agent exited ${result.exitCode}`,
     by: `review-agent:${options.reviewAgent.name}`,
   });
-  return undefined;
-}
-
-/** Three iterations in a row that change nothing, or the same failure five times: stop paying for it. */
-function circuitBreaker(state: RunState): { status: RunStatus; message: string } | undefined {
-  const recent = state.iterations.slice(-NO_CHANGE_LIMIT);
-  if (recent.length === NO_CHANGE_LIMIT && recent.every((i) => !i.changed)) {
-    return {
-      status: "no_progress",
-      message: `${NO_CHANGE_LIMIT} iterations in a row changed nothing in the worktree`,
-    };
-  }
-  const failures = state.iterations
-    .slice(-SAME_FAILURE_LIMIT)
-    .map((i) => (i.passed ? "" : i.failures.join("|")));
-  if (failures.length === SAME_FAILURE_LIMIT && failures[0] && failures.every((f) => f === failures[0])) {
-    return {
-      status: "repeated_failure",
-      message: `the same failure ${SAME_FAILURE_LIMIT} times in a row: ${failures[0]}`,
-    };
-  }
   return undefined;
 }
 

@@ -1,12 +1,13 @@
 import { join } from "node:path";
 import { agentsOf, assertAgentsInstalled } from "../agents/check.js";
-import { isNexusError } from "../core/errors.js";
+import { isNexusError, UsageError } from "../core/errors.js";
 import { emit } from "../core/events.js";
 import { collectFeedback, saveFeedback } from "../skills/feedback.js";
 import { learnFromPatterns, RECURRENCE } from "../skills/learn.js";
 import type { TaskContext } from "../tasks/context.js";
 import { claimTask } from "../tasks/operations.js";
 import { failurePatterns } from "../tasks/patterns.js";
+import { type HostPool, hostPool, LOCAL, resolveHosts } from "./hosts.js";
 import { type RalphOptions, runTask } from "./loop.js";
 import type { RunState } from "./state.js";
 import { checkDevContainers, checkTemplate } from "./workspace.js";
@@ -17,8 +18,9 @@ import { checkDevContainers, checkTemplate } from "./workspace.js";
  */
 export async function runRalph(
   tc: TaskContext,
-  options: RalphOptions & { taskIds: string[]; parallel: number },
+  options: RalphOptions & { taskIds: string[]; parallel: number; hosts?: string[] },
 ): Promise<RunState[]> {
+  const pool = options.hosts && (await runHosts(tc, options));
   // On the host the programs are checked now; in a dev container, once its workspace is up.
   if (options.onHost) assertAgentsInstalled(agentsOf(options), tc.paths.root);
   await checkTemplate(tc, options.template);
@@ -31,7 +33,7 @@ export async function runRalph(
       const id = options.taskIds.length ? queue.shift() : claimNext(tc, agentName);
       if (!id) return;
       // The worker acts as its agent: the lease it claims is its own, and so is the completion.
-      results.push(await runTask({ ...tc, actor: agentName }, id, { ...options, agentName }));
+      results.push(await runTask({ ...tc, actor: agentName }, id, { ...options, agentName, pool }));
     }
   };
   const started = new Date().toISOString();
@@ -48,6 +50,17 @@ export async function runRalph(
   );
   emit({ name: "note", data: { raw: { runs: results.length, iterations } } });
   return results;
+}
+
+/** `--hosts`: known hosts (or `local`), checked before anything is claimed; where new workspaces go. */
+async function runHosts(tc: TaskContext, options: RalphOptions & { hosts?: string[] }): Promise<HostPool> {
+  const hosts = await resolveHosts(options.hosts ?? []);
+  if (options.onHost && hosts.some((h) => h.name !== LOCAL))
+    throw new UsageError(
+      "--on-host runs the agent on this machine, but --hosts places workspaces on remote hosts.",
+      "Leave out --on-host (the agent runs in each workspace's dev container), or use --hosts local.",
+    );
+  return hostPool(hosts, () => tc.project.store.list(), options.report);
 }
 
 function claimNext(tc: TaskContext, agent: string): string | undefined {

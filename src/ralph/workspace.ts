@@ -1,23 +1,32 @@
 import { type AgentPlace, containerPlace, hostPlace, noDevContainer } from "../agents/sandbox.js";
+import { NexusError } from "../core/errors.js";
 import type { Report } from "../core/report.js";
 import type { TaskContext } from "../tasks/context.js";
 import type { Task } from "../tasks/model.js";
 import { updateTask } from "../tasks/operations.js";
 import { readyTasks } from "../tasks/queries.js";
+import { localTree, type TreeAccess } from "../workspace/tree-access.js";
+import type { HostPool } from "./hosts.js";
 
-/** The task's workspace, created (from the task's or the default template) or started when needed. */
+/**
+ * The task's workspace, created (from the task's or the default template; with `hosts`, on the one with
+ * the most room) or started when needed. An existing workspace stays where it is.
+ */
 export async function taskWorkspace(
   tc: TaskContext,
   task: Task,
-  options: { template?: string; report?: Report } = {},
+  options: { template?: string; report?: Report; hosts?: HostPool; signal?: AbortSignal } = {},
 ): Promise<{ name: string; path: string }> {
-  const { template, report } = options;
+  const { template, report, hosts } = options;
   const { createWorkspace, upWorkspace } = await import("../workspace/manager.js");
   const ctx = tc.project;
   const name = task.workspace ?? `task-${task.id.replace(/^nx-/, "")}`;
   const existing = ctx.store.find(name);
   if (!existing) {
-    const created = await createWorkspace(ctx, { name, template, report });
+    const host = await hosts?.take(name, options.signal);
+    const created = await createWorkspace(ctx, { name, template, report, host }).finally(() =>
+      hosts?.release(name),
+    );
     if (!task.workspace) updateTask(tc, task.id, { workspace: name });
     return { name, path: created.workspace.worktreePath };
   }
@@ -38,8 +47,25 @@ export async function agentPlace(
   workspace: { name: string; path: string },
   onHost?: boolean,
 ): Promise<AgentPlace> {
+  const host = tc.project.store.get(workspace.name).host;
+  if (onHost && host)
+    throw new NexusError(
+      `Workspace "${workspace.name}" is on host ${host}: its worktree is not on this machine.`,
+      {
+        category: "validation",
+        hint: "Run its agent in its dev container (leave out --on-host), or give the task a workspace here.",
+      },
+    );
   if (onHost) return hostPlace(workspace.path);
   return containerPlace(tc.project, workspace.name, tc.config.agent);
+}
+
+/** The workspace's worktree as Nexus reads it: with git here, or with the host's git over SSH. */
+export async function workspaceTree(tc: TaskContext, name: string): Promise<TreeAccess> {
+  const record = tc.project.store.get(name);
+  if (!record.host) return localTree(record.worktreePath);
+  const { remoteTree } = await import("../workspace/remote/tree.js");
+  return remoteTree(tc.project, record, tc.paths.root);
 }
 
 /**

@@ -6,7 +6,9 @@ import { tempDir } from "../../../test/helpers/fs.js";
 import { UsageError } from "../../core/errors.js";
 import {
   checkHostName,
+  DEFAULT_HOST_LIMIT,
   type HostPaths,
+  hostLimit,
   parseHostUrl,
   pinKey,
   pinnedKey,
@@ -59,6 +61,22 @@ describe("the hosts config", () => {
     expect(pinnedKey(p, "b1")).toBe("ssh-ed25519 AAAA3");
     pinKey(p, "b1", undefined);
     expect(readFileSync(p.knownHosts, "utf8")).toBe("nexus-host-b2 ssh-ed25519 AAAA2\n");
+  });
+
+  it("keeps a host's workspace limit; an entry without one has the default", () => {
+    const p = paths();
+    updateHosts(p, (h) => {
+      h.set("b1", { ...parseHostUrl("b1", "ssh://dev@10.0.0.5"), limit: 8 });
+      h.set("b2", parseHostUrl("b2", "ssh://dev@10.0.0.6"));
+    });
+    const [b1, b2] = readHosts(p);
+    expect(b1).toMatchObject({ name: "b1", limit: 8 });
+    expect(b2?.limit).toBeUndefined();
+    expect(hostLimit(b2!)).toBe(DEFAULT_HOST_LIMIT);
+    for (const bad of ["0", "-1", "2.5", "many", "1001"]) {
+      writeFileSync(p.config, `hosts:\n  b1:\n    url: ssh://dev@h\n    limit: ${bad}\n`);
+      expect(() => readHosts(p), bad).toThrow(/config\.yaml: hosts\.b1: Invalid limit/);
+    }
   });
 
   it("names the file and the entry when a hand edit broke it", () => {

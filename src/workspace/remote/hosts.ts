@@ -14,6 +14,15 @@ export interface Host {
   hostname: string;
   port: number;
   identity?: string;
+  /** How many workspaces of one repository `ralph run --hosts` places on it (DEFAULT_HOST_LIMIT when unset). */
+  limit?: number;
+}
+
+export const DEFAULT_HOST_LIMIT = 4;
+const MAX_HOST_LIMIT = 1000;
+
+export function hostLimit(host: { limit?: number }): number {
+  return host.limit ?? DEFAULT_HOST_LIMIT;
 }
 
 export interface HostPaths {
@@ -67,12 +76,16 @@ export function readHosts(paths: HostPaths = hostPaths()): Host[] {
       category: "config",
       hint: "Fix or delete that file's `hosts:` section, then add the hosts again (`nexus host add`).",
     });
-  const entries = (hosts?.toJSON() ?? {}) as Record<string, { url?: unknown; identity?: unknown }>;
+  const entries = (hosts?.toJSON() ?? {}) as Record<
+    string,
+    { url?: unknown; identity?: unknown; limit?: unknown }
+  >;
   return Object.entries(entries).map(([name, entry]) => {
     const identity = typeof entry?.identity === "string" ? entry.identity : undefined;
     try {
       checkHostName(name);
-      return parseHostUrl(name, String(entry?.url ?? ""), identity);
+      const host = parseHostUrl(name, String(entry?.url ?? ""), identity);
+      return entry?.limit === undefined ? host : { ...host, limit: checkHostLimit(entry.limit) };
     } catch (error) {
       throw new NexusError(`${paths.config}: hosts.${name}: ${(error as Error).message}`, {
         category: "config",
@@ -80,6 +93,16 @@ export function readHosts(paths: HostPaths = hostPaths()): Host[] {
       });
     }
   });
+}
+
+/** A host's workspace limit: a whole number from 1 to 1000. */
+export function checkHostLimit(value: unknown): number {
+  if (typeof value === "number" && Number.isInteger(value) && value >= 1 && value <= MAX_HOST_LIMIT)
+    return value;
+  throw new UsageError(
+    `Invalid limit ${preview(String(value))}.`,
+    `A host's limit is a whole number of workspaces from 1 to ${MAX_HOST_LIMIT}.`,
+  );
 }
 
 export function findHost(name: string, paths: HostPaths = hostPaths()): Host {
@@ -104,7 +127,11 @@ export function updateHosts(paths: HostPaths, change: (hosts: Map<string, Host>)
     const section = Object.fromEntries(
       [...hosts.values()].map((h) => [
         h.name,
-        h.identity ? { url: h.url, identity: h.identity } : { url: h.url },
+        {
+          url: h.url,
+          ...(h.identity ? { identity: h.identity } : {}),
+          ...(h.limit === undefined ? {} : { limit: h.limit }),
+        },
       ]),
     );
     doc.set("hosts", doc.createNode(section));

@@ -2,10 +2,12 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { NexusError, UsageError } from "../../core/errors.js";
 import {
+  checkHostLimit,
   checkHostName,
   findHost,
   type Host,
   type HostPaths,
+  hostLimit,
   hostPaths,
   parseHostUrl,
   pinKey,
@@ -17,6 +19,8 @@ import { fingerprintOf, type ScannedKey, scanHostKey, ssh, sshFailure, stopMaste
 
 export interface AddHostOptions {
   identity?: string;
+  /** How many workspaces of one repository `ralph run --hosts` places there (default 4). */
+  limit?: number;
   /** The SHA256 fingerprint the user accepts, from a channel they trust. */
   acceptHostKey?: string;
   /** Asked when no fingerprint is given (a terminal): shows it and answers whether to trust it. */
@@ -37,9 +41,13 @@ export async function addHost(name: string, url: string, options: AddHostOptions
   const paths = options.paths ?? hostPaths();
   checkHostName(name);
   if (name === "local")
-    throw new UsageError("`local` means this machine wherever a host is named.", "Choose another name.");
+    throw new UsageError(
+      'The host name "local" is taken: `--host local` and `ralph run --hosts` use it for this machine.',
+      "Choose another name.",
+    );
   const identity = options.identity === undefined ? undefined : resolve(options.identity);
-  const host = parseHostUrl(name, url, identity);
+  const parsed = parseHostUrl(name, url, identity);
+  const host = options.limit === undefined ? parsed : { ...parsed, limit: checkHostLimit(options.limit) };
   if (identity && !existsSync(identity))
     throw new UsageError(`Identity file not found: ${identity}`, "Give the private key to log in with.");
   checkFingerprintSyntax(options.acceptHostKey);
@@ -91,13 +99,14 @@ async function vouch(host: Host, scanned: ScannedKey, options: AddHostOptions): 
 }
 
 export interface HostEntry extends Host {
+  limit: number;
   fingerprint?: string;
 }
 
 export function listHosts(paths: HostPaths = hostPaths()): HostEntry[] {
   return readHosts(paths).map((host) => {
     const key = pinnedKey(paths, host.name);
-    return { ...host, fingerprint: key ? fingerprintOf(key) : undefined };
+    return { ...host, limit: hostLimit(host), fingerprint: key ? fingerprintOf(key) : undefined };
   });
 }
 
