@@ -64,6 +64,7 @@ export const examples = {
   "host add": "nexus host add build-1 ssh://dev@10.0.0.5 --identity ~/.ssh/id_ed25519",
   "host list": "nexus host list --json",
   "host check": "nexus host check build-1",
+  "host default": "nexus host default build-1",
   "host remove": "nexus host remove build-1",
   telemetry: "nexus telemetry status",
   "telemetry status": "nexus telemetry status --json",

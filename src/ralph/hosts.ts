@@ -1,9 +1,7 @@
 import { NexusError, UsageError } from "../core/errors.js";
 import type { Report } from "../core/report.js";
+import { LOCAL } from "../workspace/remote/default-host.js";
 import type { WorkspaceRecord } from "../workspace/store.js";
-
-/** In `--hosts`, this machine. */
-export const LOCAL = "local";
 
 export interface HostCapacity {
   name: string;
