@@ -103,7 +103,8 @@ describe.skipIf(!ready)("remote workspaces when things go wrong", () => {
     expect(JSON.parse(local.stdout).workspace.host).toBeNull();
     expect((await cli("host", "default", "--clear")).code).toBe(0);
     expect(JSON.parse((await cli("host", "default", "--json")).stdout)).toEqual({ default: null });
-    for (const name of [far, here]) expect((await cli("workspace", "destroy", name, "--force")).code).toBe(0);
+    for (const name of [far, here])
+      expect((await cli("workspace", "destroy", name, "--force", "--delete-branch")).code).toBe(0);
   }, 300_000);
 
   it("a host that cannot be reached: an error naming it, and nothing made here", async () => {
