@@ -16,6 +16,8 @@ export interface RemoteHost {
   /** Stops sshd (its sessions end) and dockerd (containers stop), then starts both again. */
   restart(): Promise<void>;
   stop(): void;
+  /** Runs a shell command on the host as root (the test's own view, not Nexus's); its stdout. */
+  shell(command: string): string;
 }
 
 /** Brings one up and waits (at most 60 s) until its sshd answers and its dockerd is ready. Needs root. */

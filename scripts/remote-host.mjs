@@ -197,5 +197,20 @@ export async function startRemoteHost(clientDir) {
     sh("nsenter", ["--target", target, "--mount", "--net", join(dir, "dockerd.sh")]);
     await up();
   };
-  return { ip, key, url: `ssh://root@${ip}`, dir, hostKey, rekey, down, up, restart, stop };
+  const shell = (command) =>
+    execFileSync(
+      "ssh",
+      [
+        "-F",
+        "none",
+        "-i",
+        key,
+        "-o",
+        "StrictHostKeyChecking=no",
+        "-o",
+        "UserKnownHostsFile=/dev/null",
+      ].concat(["-o", "LogLevel=ERROR", "-o", "BatchMode=yes", `root@${ip}`, command]),
+      { encoding: "utf8", timeout: 30_000 },
+    );
+  return { ip, key, url: `ssh://root@${ip}`, dir, hostKey, rekey, down, up, restart, stop, shell };
 }

@@ -8,11 +8,10 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stripVTControlCharacters } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fingerprintOf } from "../src/workspace/remote/ssh.js";
 import { runCli } from "./helpers/cli.js";
 import { dockerAvailable } from "./helpers/docker.js";
 import { git, gitRepo, isolatedHome } from "./helpers/fs.js";
-import { type RemoteHost, startRemoteHost } from "./helpers/remote-host.js";
+import { type RemoteHost, registerHost, startRemoteHost } from "./helpers/remote-host.js";
 import { SLIM_TEMPLATE } from "./helpers/workspaces.js";
 
 const isRoot = process.getuid?.() === 0;
@@ -43,21 +42,7 @@ describe.skipIf(!ready)("remote workspaces when things go wrong", () => {
       stderr: stripVTControlCharacters(result.stderr),
     };
   };
-  const onHost = (command: string) =>
-    execFileSync(
-      "ssh",
-      [
-        "-F",
-        "none",
-        "-i",
-        remote.key,
-        "-o",
-        "StrictHostKeyChecking=no",
-        "-o",
-        "UserKnownHostsFile=/dev/null",
-      ].concat(["-o", "LogLevel=ERROR", `root@${remote.ip}`, command]),
-      { encoding: "utf8", timeout: 30_000 },
-    );
+  const onHost = (command: string) => remote.shell(command);
   const branches = () => git(repo, "branch", "--list", "nexus/*");
 
   beforeAll(async () => {
@@ -69,18 +54,7 @@ describe.skipIf(!ready)("remote workspaces when things go wrong", () => {
     });
     remote = await startRemoteHost(home);
     expect((await cli("init")).code).toBe(0);
-    const fp = fingerprintOf(remote.hostKey());
-    const added = await cli(
-      "host",
-      "add",
-      "lab",
-      remote.url,
-      "--identity",
-      remote.key,
-      "--accept-host-key",
-      fp,
-    );
-    expect(added.code, added.stderr).toBe(0);
+    await registerHost(cli, remote);
   }, 120_000);
 
   afterAll(async () => {

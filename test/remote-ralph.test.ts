@@ -43,15 +43,7 @@ describe.skipIf(!ready)("ralph run on a remote host", () => {
     const result = await runCli(args, repo);
     return { ...result, stdout: strip(result.stdout), stderr: strip(result.stderr) };
   };
-  const onHost = (command: string) =>
-    execFileSync(
-      "ssh",
-      [
-        ...["-F", "none", "-i", remote.key, "-o", "StrictHostKeyChecking=no"],
-        ...["-o", "UserKnownHostsFile=/dev/null", `root@${remote.ip}`, command],
-      ],
-      { encoding: "utf8", timeout: 30_000 },
-    );
+  const onHost = (command: string) => remote.shell(command);
   const task = async (title: string) =>
     JSON.parse((await cli("task", "create", title, "--check", "sh check.sh", "--json")).stdout).id as string;
   const ralph = (id: string, hosts: string) =>

@@ -11,11 +11,10 @@ import { stripVTControlCharacters } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openProject } from "../src/workspace/context.js";
 import { destroyWorkspace } from "../src/workspace/manager.js";
-import { fingerprintOf } from "../src/workspace/remote/ssh.js";
 import { runCli } from "./helpers/cli.js";
 import { dockerAvailable } from "./helpers/docker.js";
 import { git, gitRepo, isolatedHome } from "./helpers/fs.js";
-import { type RemoteHost, startRemoteHost } from "./helpers/remote-host.js";
+import { type RemoteHost, registerHost, startRemoteHost } from "./helpers/remote-host.js";
 
 const isRoot = process.getuid?.() === 0;
 if (!isRoot && process.env.CI) throw new Error("CI is set but the tests do not run as root");
@@ -64,28 +63,7 @@ describe.skipIf(!ready)("a workspace on a remote host", () => {
     const result = await runCli(args, repo);
     return { ...result, stdout: strip(result.stdout), stderr: strip(result.stderr) };
   };
-  const onHost = (command: string) =>
-    execFileSync(
-      "ssh",
-      [
-        "-F",
-        "none",
-        "-i",
-        remote.key,
-        "-o",
-        "StrictHostKeyChecking=no",
-        "-o",
-        "UserKnownHostsFile=/dev/null",
-        "-o",
-        "LogLevel=ERROR",
-        `root@${remote.ip}`,
-        command,
-      ],
-      {
-        encoding: "utf8",
-        timeout: 30_000,
-      },
-    );
+  const onHost = (command: string) => remote.shell(command);
   const postgresPort = async () => {
     const ports = JSON.parse((await cli("workspace", "ports", name, "--json")).stdout);
     return ports.ports.find((p: { name: string }) => p.name === "postgres").hostPort as number;
@@ -96,18 +74,7 @@ describe.skipIf(!ready)("a workspace on a remote host", () => {
     repo = gitRepo({ "README.md": "# far\n", "check.sh": "test -f made-there.txt\n" });
     remote = await startRemoteHost(home);
     expect((await cli("init")).code).toBe(0);
-    const fingerprint = fingerprintOf(remote.hostKey());
-    const added = await cli(
-      "host",
-      "add",
-      "lab",
-      remote.url,
-      "--identity",
-      remote.key,
-      "--accept-host-key",
-      fingerprint,
-    );
-    expect(added.code, added.stderr).toBe(0);
+    await registerHost(cli, remote);
   }, 120_000);
 
   afterAll(async () => {
