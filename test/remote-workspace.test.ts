@@ -64,6 +64,8 @@ describe.skipIf(!ready)("a workspace on a remote host", () => {
     return { ...result, stdout: strip(result.stdout), stderr: strip(result.stderr) };
   };
   const onHost = (command: string) => remote.shell(command);
+  /** A shell script run in the workspace's dev container, as the agent would run it. */
+  const inWorkspace = (script: string) => cli("workspace", "exec", name, "--", "sh", "-c", script);
   const postgresPort = async () => {
     const ports = JSON.parse((await cli("workspace", "ports", name, "--json")).stdout);
     return ports.ports.find((p: { name: string }) => p.name === "postgres").hostPort as number;
@@ -120,13 +122,7 @@ describe.skipIf(!ready)("a workspace on a remote host", () => {
   }, 60_000);
 
   it("a commit made in the remote container comes back with pull", async () => {
-    const made = await cli(
-      "workspace",
-      "exec",
-      name,
-      "--",
-      "sh",
-      "-c",
+    const made = await inWorkspace(
       "echo yes > made-there.txt && git add made-there.txt && git -c user.name=A -c user.email=a@b commit -qm 'made there'",
     );
     expect(made.code, made.stderr).toBe(0);
@@ -159,7 +155,7 @@ describe.skipIf(!ready)("a workspace on a remote host", () => {
       "cp .git /tmp/dotgit && git init -q /tmp/fake && git -C /tmp/fake -c user.name=A -c user.email=a@b commit -q --allow-empty -m fake",
       "echo 'gitdir: /tmp/fake/.git' > .git",
     ].join(" && ");
-    const made = await cli("workspace", "exec", name, "--", "sh", "-c", attack);
+    const made = await inWorkspace(attack);
     expect(made.code, made.stderr).toBe(0);
     const done = await cli("task", "complete", task.id, "--json");
     const result = JSON.parse(done.stdout);
@@ -167,7 +163,7 @@ describe.skipIf(!ready)("a workspace on a remote host", () => {
     expect(result.task.history.at(-1).reviewFiles).toContain("check.sh");
     const real = onHost(`git -C ~/.nexus-remote/*/mirror rev-parse nexus/${name}`).trim();
     expect(result.gates.commit.startsWith(real)).toBe(true);
-    const restored = await cli("workspace", "exec", name, "--", "sh", "-c", "cp /tmp/dotgit .git");
+    const restored = await inWorkspace("cp /tmp/dotgit .git");
     expect(restored.code, restored.stderr).toBe(0);
   }, 120_000);
 
@@ -182,15 +178,7 @@ describe.skipIf(!ready)("a workspace on a remote host", () => {
   }, 300_000);
 
   it("destroy refuses work not pulled, then leaves nothing on either side", async () => {
-    await cli(
-      "workspace",
-      "exec",
-      name,
-      "--",
-      "sh",
-      "-c",
-      "git -c user.name=A -c user.email=a@b commit -qm more --allow-empty",
-    );
+    await inWorkspace("git -c user.name=A -c user.email=a@b commit -qm more --allow-empty");
     const guarded = await destroyWorkspace(await openProject(repo), name).catch((e: Error) => e);
     expect(String(guarded)).toMatch(/not pulled/);
     const port = await postgresPort();
