@@ -2,7 +2,7 @@ import type { RunResult } from "../../core/process.js";
 import { findHost, type Host, type HostPaths, hostPaths } from "./hosts.js";
 import { ssh, sshFailure } from "./ssh.js";
 
-export interface HostCheck {
+interface HostCheck {
   name: string;
   status: "ok" | "warn" | "fail";
   detail: string;

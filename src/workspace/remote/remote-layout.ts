@@ -24,9 +24,6 @@ function checkSegment(kind: string, value: string): void {
     );
 }
 
-/** Workspace names are checked where they are made (names.ts); checked again before they reach a host path. */
-export const checkWorkspaceName = validateWorkspaceName;
-
 /** A workspace's branch, nexus/NAME, NAME a valid workspace name. */
 export function checkBranch(branch: string): void {
   const name = /^nexus\/(.*)$/s.exec(branch)?.[1];
@@ -39,7 +36,7 @@ export function checkBranch(branch: string): void {
 }
 
 /** The host user's $HOME, asked once: every remote path is absolute and built from it. */
-export async function remoteHome(host: Host, paths?: HostPaths): Promise<string> {
+async function remoteHome(host: Host, paths?: HostPaths): Promise<string> {
   const result = await remote(host, 'printf "%s" "$HOME"', { what: "read $HOME", paths });
   const home = result.stdout.replace(/\/+$/, "");
   if (!home.startsWith("/") || /\p{Cc}/u.test(home))
@@ -63,7 +60,8 @@ export async function remoteLayout(
     base,
     mirror: `${base}/mirror`,
     worktree(name: string) {
-      checkWorkspaceName(name);
+      // Checked where names are made (names.ts); again before one reaches a host path.
+      validateWorkspaceName(name);
       return `${base}/worktrees/${name}/${repoBasename}`;
     },
   };

@@ -13,10 +13,10 @@ import { type Host, type HostPaths, hostPaths } from "./hosts.js";
 import { ownControlDir, ssh, sshArgs, sshFailure } from "./ssh.js";
 
 /** Small commands; a push or a copy of a big repository gets LONG_MS. */
-export const SHORT_MS = 30_000;
+const SHORT_MS = 30_000;
 export const LONG_MS = 10 * 60_000;
 /** The exit status a script uses to say "git is not installed here". */
-export const NO_GIT = 97;
+const NO_GIT = 97;
 /** Prefix of every script that needs git on the host. */
 export const NEEDS_GIT = `git --version >/dev/null 2>&1 || exit ${NO_GIT}; `;
 
@@ -70,7 +70,7 @@ export function remoteFailure(host: Host, result: RunResult, options: RemoteRun)
 }
 
 /** The environment for a local git command that reaches the host with Nexus's own ssh options. */
-export function gitSshEnv(host: Host, paths: HostPaths = hostPaths()): NodeJS.ProcessEnv {
+function gitSshEnv(host: Host, paths: HostPaths = hostPaths()): NodeJS.ProcessEnv {
   ownControlDir(paths);
   const command = ["ssh", ...sshArgs(host, paths)].map(shq).join(" ");
   return { ...process.env, GIT_SSH_COMMAND: command, GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" };

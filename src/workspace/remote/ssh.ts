@@ -90,14 +90,6 @@ export async function stopMaster(host: Host, paths: HostPaths = hostPaths()): Pr
   await run("ssh", [...sshArgs(host, paths), "-O", "exit", "--", host.hostname], { timeoutMs: 5_000 });
 }
 
-/** Whether a master connection is open for the host (its control socket exists). */
-export async function masterRunning(host: Host, paths: HostPaths = hostPaths()): Promise<boolean> {
-  const result = await run("ssh", [...sshArgs(host, paths), "-O", "check", "--", host.hostname], {
-    timeoutMs: 5_000,
-  });
-  return result.exitCode === 0;
-}
-
 /** What went wrong with an ssh call that ended with 255 (ssh's own failure), as a typed error. */
 export function sshFailure(host: Host, result: RunResult): NexusError {
   const where = `${host.name} (${host.user}@${host.hostname}:${host.port})`;
