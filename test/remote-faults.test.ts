@@ -4,7 +4,7 @@
  * their own namespaces (scripts/remote-host.mjs). Needs root and Docker; under CI=true it fails.
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stripVTControlCharacters } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -133,5 +133,18 @@ describe.skipIf(!ready)("remote workspaces when things go wrong", () => {
     expect(up.code, up.stderr).toBe(0);
     const again = await cli("workspace", "exec", name, "--", "true");
     expect(again.code, again.stderr).toBe(0);
+  }, 300_000);
+
+  it("repair makes a deleted remote worktree again from the mirror's branch, on the host only", async () => {
+    const name = `gone${suffix}`;
+    const { worktreePath } = JSON.parse((await cli("workspace", "status", name, "--json")).stdout);
+    remote.shell(`rm -rf ${worktreePath}`);
+    const repaired = await cli("workspace", "repair", name, "--json");
+    expect(repaired.code, repaired.stderr).toBe(0);
+    expect(JSON.parse(repaired.stdout).actions[0]).toMatch(/recreated the worktree on host lab/);
+    expect(remote.shell(`test -f ${worktreePath}/README.md && echo back`).trim()).toBe("back");
+    expect(existsSync(worktreePath)).toBe(false); // never made on this machine
+    const inside = await cli("workspace", "exec", name, "--", "test", "-f", "README.md");
+    expect(inside.code, inside.stderr).toBe(0);
   }, 300_000);
 });
