@@ -5,7 +5,7 @@
  * stdin and from NEXUS_PROMPT_FILE), and the gates pass on the host. A full host sends the next task's
  * workspace to this machine. Needs root and Docker: without them it skips, under CI=true it fails.
  */
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { stripVTControlCharacters } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
