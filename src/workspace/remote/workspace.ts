@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { NexusError } from "../../core/errors.js";
-import { git } from "../../core/git.js";
+import { git, gitRaw } from "../../core/git.js";
 import type { Report } from "../../core/report.js";
 import type { UndoStack } from "../../core/undo.js";
 import type { ProjectContext } from "../context.js";
@@ -146,6 +146,8 @@ export async function destroyRemote(
   }
   await removeRemoteParts(site, { repoId: ctx.repoId, workspace: record.name });
   await removeRemoteWorktree(host, layout, record.name, { branch: record.branch, deleteBranch: true });
+  // A diverged pull kept the host's commits here for merging: they went with the workspace.
+  await gitRaw(["update-ref", "-d", `refs/nexus/pulled/${record.branch}`], ctx.paths.root);
 }
 
 function describe(state: { dirty: string[]; unpulled: number }): string {
