@@ -132,6 +132,24 @@ describe.skipIf(!ready)("a workspace on a remote host", () => {
     expect(git(repo, "log", "-1", "--format=%s", `nexus/${name}`)).toBe("made there");
   }, 120_000);
 
+  it("push sends a local commit to the host's worktree; logs come from there; down closes the tunnels", async () => {
+    const side = join(home, "side");
+    git(repo, "worktree", "add", "-q", side, `nexus/${name}`);
+    git(side, "commit", "-q", "--allow-empty", "-m", "made here");
+    git(repo, "worktree", "remove", side);
+    const pushed = await cli("workspace", "push", name, "--json");
+    expect(pushed.code, pushed.stderr).toBe(0);
+    expect(onHost(`git -C ${worktree} log -1 --format=%s`).trim()).toBe("made here");
+    const logs = await cli("workspace", "logs", name, "db", "-n", "20");
+    expect(logs.code, logs.stderr).toBe(0);
+    expect(logs.stdout + logs.stderr).toMatch(/database system is ready/);
+    const port = await postgresPort();
+    expect((await cli("workspace", "down", name)).code).toBe(0);
+    expect(await portFree(port)).toBe(true);
+    expect((await cli("workspace", "up", name)).code).toBe(0);
+    expect(await eventually(() => postgresAnswers(port))).toBe(true);
+  }, 300_000);
+
   it("a gate runs on the host and passes", async () => {
     const task = JSON.parse(
       (await cli("task", "create", "far check", "-w", name, "--check", "sh check.sh", "--json")).stdout,
