@@ -144,6 +144,9 @@ describe.skipIf(!ready)("remote workspaces when things go wrong", () => {
     expect(JSON.parse(repaired.stdout).actions[0]).toMatch(/recreated the worktree on host lab/);
     expect(remote.shell(`test -f ${worktreePath}/README.md && echo back`).trim()).toBe("back");
     expect(existsSync(worktreePath)).toBe(false); // never made on this machine
+    const path = await cli("workspace", "path", name);
+    expect(path.code).toBe(2);
+    expect(path.stderr).toMatch(/is on host lab/);
     const inside = await cli("workspace", "exec", name, "--", "test", "-f", "README.md");
     expect(inside.code, inside.stderr).toBe(0);
   }, 300_000);

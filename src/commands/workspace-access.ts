@@ -121,7 +121,8 @@ function definePath(ws: Command): void {
     .description('print the worktree path: cd "$(nexus workspace path NAME)"')
     .action(async (name: string | undefined) => {
       const ws = await workspaceNamed(name);
-      printLine(ws.ctx.store.get(ws.name).worktreePath);
+      const { localWorktree } = await import("../workspace/access.js");
+      printLine(localWorktree(ws.ctx, ws.name));
     });
 }
 
@@ -130,12 +131,12 @@ function defineUse(ws: Command): void {
     .description("open a subshell in the workspace's worktree (prints the path when not on a terminal)")
     .action(async (name: string) => {
       const ws = await workspaceNamed(name);
-      const record = ws.ctx.store.get(ws.name);
-      if (!process.stdin.isTTY || !process.stdout.isTTY) return printLine(record.worktreePath);
-      const { runOnHost } = await import("../workspace/access.js");
-      info(`Entering ${record.name} (${record.worktreePath}); exit the shell to return.`);
-      process.env.NEXUS_WORKSPACE = record.name;
-      await passThrough(runOnHost(record.worktreePath, [process.env.SHELL ?? "/bin/sh"]));
+      const { localWorktree, runOnHost } = await import("../workspace/access.js");
+      const path = localWorktree(ws.ctx, ws.name);
+      if (!process.stdin.isTTY || !process.stdout.isTTY) return printLine(path);
+      info(`Entering ${ws.name} (${path}); exit the shell to return.`);
+      process.env.NEXUS_WORKSPACE = ws.name;
+      await passThrough(runOnHost(path, [process.env.SHELL ?? "/bin/sh"]));
     });
 }
 

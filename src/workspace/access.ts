@@ -107,6 +107,20 @@ async function runIn(ctx: ProjectContext, options: RunInWorkspaceOptions): Promi
   });
 }
 
+/** The worktree on this machine (`path`, `use`); a remote workspace's is on its host, said so. */
+export function localWorktree(ctx: ProjectContext, name: string): string {
+  const record = ctx.store.get(name);
+  if (record.host)
+    throw new NexusError(
+      `Workspace "${name}" is on host ${record.host}: its worktree there is ${record.worktreePath}.`,
+      {
+        category: "validation",
+        hint: `Work in it with \`nexus workspace shell ${name}\` or \`nexus workspace exec ${name} -- …\`; bring its commits here with \`nexus workspace pull ${name}\`.`,
+      },
+    );
+  return record.worktreePath;
+}
+
 /** `workspace logs`: its containers' output, from whichever engine (this machine's or a host's) runs them. */
 export async function workspaceLogs(ctx: ProjectContext, options: LogsOptions): Promise<void> {
   const { streamLogs } = await import("./engine/logs.js");
