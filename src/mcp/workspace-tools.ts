@@ -109,16 +109,4 @@ export const WORKSPACE_TOOLS: ToolDef[] = [
         return { ports: result.ports, env: result.env };
       }),
   },
-  {
-    name: "workspace_pull",
-    description: "Bring a remote workspace's commits on nexus/NAME into this repository (fast-forward only).",
-    input: { name },
-    run: (a) =>
-      guarded(async () =>
-        (await import("../workspace/remote/workspace.js")).pullWorkspace(
-          await project(a.name),
-          a.name as string,
-        ),
-      ),
-  },
 ];
