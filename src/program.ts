@@ -6,6 +6,7 @@ import { registerDoctor } from "./commands/doctor.js";
 import { registerDogfood } from "./commands/dogfood.js";
 import { registerHost } from "./commands/host.js";
 import { registerInit } from "./commands/init.js";
+import { registerLand } from "./commands/land.js";
 import { registerMcp } from "./commands/mcp.js";
 import { registerPrime } from "./commands/prime.js";
 import { registerProbe } from "./commands/probe.js";
@@ -47,6 +48,7 @@ export function buildProgram(): Command {
   registerTemplate(program);
   registerTask(program);
   registerAgent(program);
+  registerLand(program);
   registerPrime(program);
   registerRalph(program);
   registerMcp(program);

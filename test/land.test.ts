@@ -1,0 +1,79 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "./helpers/cli.js";
+import { git, gitRepo, isolatedHome } from "./helpers/fs.js";
+
+const json = (text: string) => JSON.parse(text);
+
+function worktreeOf(repo: string, branch: string): string {
+  const blocks = git(repo, "worktree", "list", "--porcelain").split("\n\n");
+  const block = blocks.find((b) => b.includes(`branch refs/heads/${branch}`));
+  return block!.split("\n")[0]!.replace(/^worktree /, "");
+}
+
+/** A task made done the real way: created with a check, started, completed with it passing in its workspace. */
+async function doneTask(repo: string, name: string, options: { priority?: number; commit?: boolean }) {
+  expect((await runCli(["workspace", "create", name, "-t", "none"], repo)).code).toBe(0);
+  const args = ["task", "create", `task ${name}`, "-w", name, "--check", "test -f ok.sh", "--json"];
+  if (options.priority !== undefined) args.push("-p", String(options.priority));
+  const id = json((await runCli(args, repo)).stdout).id as string;
+  expect((await runCli(["task", "start", id], repo)).code).toBe(0);
+  if (options.commit !== false) {
+    const tree = worktreeOf(repo, `nexus/${name}`);
+    writeFileSync(join(tree, `${name}.txt`), `${name}\n`);
+    git(tree, "add", `${name}.txt`);
+    git(tree, "commit", "-qm", `work of ${name}`);
+  }
+  const done = await runCli(["task", "complete", id, "--json"], repo);
+  expect(done.code, done.stderr).toBe(0);
+  expect(json(done.stdout).task.status).toBe("done");
+  return id;
+}
+
+describe("nexus land --dry-run", () => {
+  let repo = "";
+  const ids: Record<string, string> = {};
+  const suffix = Math.random().toString(36).slice(2, 7);
+
+  beforeAll(async () => {
+    isolatedHome();
+    repo = gitRepo({ "ok.sh": "exit 0\n" });
+    expect((await runCli(["init"], repo)).code).toBe(0);
+    git(repo, "add", "-A");
+    git(repo, "commit", "-qm", "init nexus");
+    ids.low = await doneTask(repo, `low-${suffix}`, { priority: 3 });
+    ids.high = await doneTask(repo, `high-${suffix}`, { priority: 1 });
+    ids.empty = await doneTask(repo, `empty-${suffix}`, { commit: false });
+  }, 120_000);
+
+  it("plans done, verified tasks with unlanded commits, by priority, and changes nothing", async () => {
+    const before = git(repo, "rev-parse", "main");
+    const status = git(repo, "status", "--porcelain");
+    const result = await runCli(["land", "--dry-run", "--json"], repo);
+    expect(result.code, result.stderr).toBe(0);
+    const data = json(result.stdout);
+    expect(data.target).toBe("main");
+    expect(data.plan.map((s: { id: string }) => s.id)).toEqual([ids.high, ids.low]);
+    expect(data.plan[0]).toMatchObject({ branch: `nexus/high-${suffix}`, ahead: 1 });
+    expect(data).toMatchObject({ landed: [], sentBack: [] });
+    expect(git(repo, "rev-parse", "main")).toBe(before);
+    expect(git(repo, "status", "--porcelain")).toBe(status);
+  });
+
+  it("narrows to the ids given and renders a table", async () => {
+    const result = await runCli(["land", ids.low!, "--dry-run"], repo);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain("Would land on main");
+    expect(result.stdout).toContain(ids.low);
+    expect(result.stdout).not.toContain(ids.high);
+  });
+
+  it("refuses to land for real in this release, changing nothing", async () => {
+    const before = git(repo, "rev-parse", "main");
+    const result = await runCli(["land"], repo);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain("--dry-run");
+    expect(git(repo, "rev-parse", "main")).toBe(before);
+  });
+});
