@@ -47,6 +47,7 @@ export const examples = {
   "agent register": "nexus agent register claude --capabilities typescript,sql",
   "agent setup": "nexus agent setup claude",
   "agent list": "nexus agent list --json",
+  land: "nexus land --dry-run --json",
   prime: "nexus prime --agent claude",
   ralph: "nexus ralph status",
   "ralph run": "nexus ralph run --agent claude --parallel 2 --max-iterations 5",
