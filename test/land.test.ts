@@ -77,3 +77,26 @@ describe("nexus land --dry-run", () => {
     expect(git(repo, "rev-parse", "main")).toBe(before);
   });
 });
+
+describe("land.target", () => {
+  it("lands on the configured branch, and refuses one that does not exist", async () => {
+    isolatedHome();
+    const repo = gitRepo({ "ok.sh": "exit 0\n" });
+    expect((await runCli(["init"], repo)).code).toBe(0);
+    git(repo, "branch", "release");
+    writeFileSync(
+      join(repo, ".nexus/config.yaml"),
+      "version: 1\ndefault_template: none\nland:\n  target: release\n",
+    );
+    const ok = await runCli(["land", "--dry-run", "--json"], repo);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(json(ok.stdout)).toMatchObject({ target: "release", plan: [] });
+    writeFileSync(
+      join(repo, ".nexus/config.yaml"),
+      "version: 1\ndefault_template: none\nland:\n  target: nope\n",
+    );
+    const bad = await runCli(["land", "--dry-run"], repo);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("land.target");
+  });
+});

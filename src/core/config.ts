@@ -112,6 +112,16 @@ export const configSchema = z
       })
       .strict()
       .default({ allow_self_review: false, allow_check_change: false, gate_timeout: 1800 }),
+    /** `nexus land`: the branch done work lands on; default: the branch the main checkout has checked out. */
+    land: z
+      .object({
+        target: z
+          .string()
+          .regex(/^[\w./-]+$/)
+          .optional(),
+      })
+      .strict()
+      .default({}),
   })
   .strict();
 

@@ -1,5 +1,5 @@
 import { NexusError } from "../../core/errors.js";
-import { git, gitRaw } from "../../core/git.js";
+import { git, gitOk, gitRaw } from "../../core/git.js";
 import { branchName } from "../../workspace/names.js";
 import type { TaskContext } from "../context.js";
 import type { Task } from "../model.js";
@@ -42,8 +42,17 @@ export async function landTasks(tc: TaskContext, options: LandOptions = {}): Pro
   return { target, plan, landed: [], sentBack: [] };
 }
 
-/** The branch the main checkout has checked out. */
+/** `land.target` in .nexus/config.yaml, else the branch the main checkout has checked out. */
 async function landTarget(tc: TaskContext): Promise<string> {
+  const configured = tc.config.land.target;
+  if (configured) {
+    if (await gitOk(["rev-parse", "--verify", "-q", `refs/heads/${configured}`], tc.paths.root))
+      return configured;
+    throw new NexusError(`The landing target ${configured} (land.target) is not a branch here.`, {
+      category: "validation",
+      hint: "Fix `land.target` in .nexus/config.yaml, or remove it to land on the checked-out branch.",
+    });
+  }
   const ref = await gitRaw(["symbolic-ref", "-q", "--short", "HEAD"], tc.paths.root);
   const target = ref.stdout.trim();
   if (ref.exitCode === 0 && target) return target;
