@@ -15,6 +15,7 @@ export const CLI_TESTS = [
   "docs-site",
   "dogfood",
   "environment-failures",
+  "land",
   "lock",
   "mcp",
   "ralph-hosts",
