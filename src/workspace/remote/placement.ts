@@ -7,7 +7,7 @@ import type { EngineTarget } from "../engine/target.js";
 import { caBundle } from "../environment/host.js";
 import type { WorkspaceRef } from "../names.js";
 import type { Placement } from "../setup/override-file.js";
-import { type Host, hostPaths } from "./hosts.js";
+import { findHost, type Host, hostPaths } from "./hosts.js";
 import { moveImages } from "./images.js";
 import { copyToHost, ensureHostFile, ensurePackageFiles, type RemoteLayout, remoteLayout } from "./mirror.js";
 import { shq } from "./remote-shell.js";
@@ -25,11 +25,21 @@ export interface RemoteSite {
 
 export async function openSite(ctx: ProjectContext, host: Host): Promise<RemoteSite> {
   const [layout, pkgDir, socket] = await Promise.all([
-    remoteLayout(host, ctx.repoId, basename(ctx.paths.root)),
+    layoutOn(ctx, host),
     ensurePackageFiles(host),
     hostEngineSocket(host),
   ]);
   return { host, layout, pkgDir, target: remoteTarget(host, socket, pkgDir) };
+}
+
+/** The site of a remote workspace's host (its record names the host). */
+export function siteOf(ctx: ProjectContext, record: { host: string | null }): Promise<RemoteSite> {
+  return openSite(ctx, findHost(record.host ?? ""));
+}
+
+/** Where this repository's mirror and worktrees are on `host`: all git over SSH needs. */
+export function layoutOn(ctx: ProjectContext, host: Host): Promise<RemoteLayout> {
+  return remoteLayout(host, ctx.repoId, basename(ctx.paths.root));
 }
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;

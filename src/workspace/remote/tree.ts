@@ -6,7 +6,7 @@ import type { WorkspaceRecord } from "../store.js";
 import type { TreeAccess } from "../tree-access.js";
 import { findHost, type Host } from "./hosts.js";
 import { pushRef } from "./mirror.js";
-import { openSite } from "./placement.js";
+import { layoutOn } from "./placement.js";
 import { shq } from "./remote-shell.js";
 import { ssh, sshFailure } from "./ssh.js";
 
@@ -24,13 +24,14 @@ export async function remoteTree(
   root: string,
 ): Promise<TreeAccess> {
   const host = findHost(record.host ?? "");
-  const site = await openSite(ctx, host);
+  // Git over SSH only: no Docker socket forwarded, no package files checked.
+  const layout = await layoutOn(ctx, host);
   const worktree = record.worktreePath;
   const [adminDir] = await Promise.all([
-    adminDirOf(host, site.layout.mirror, worktree),
-    pushRef(host, site.layout, root, "HEAD", "refs/nexus/main"),
+    adminDirOf(host, layout.mirror, worktree),
+    pushRef(host, layout, root, "HEAD", "refs/nexus/main"),
   ]);
-  const env = `GIT_DIR=${shq(adminDir)} GIT_COMMON_DIR=${shq(site.layout.mirror)} GIT_WORK_TREE=${shq(worktree)} GIT_TERMINAL_PROMPT=0 LC_ALL=C`;
+  const env = `GIT_DIR=${shq(adminDir)} GIT_COMMON_DIR=${shq(layout.mirror)} GIT_WORK_TREE=${shq(worktree)} GIT_TERMINAL_PROMPT=0 LC_ALL=C`;
   const inTree = (command: string) => ssh(host, `cd ${shq(worktree)} && ${command}`);
   return {
     dir: `${host.name}:${worktree}`,

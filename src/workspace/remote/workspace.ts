@@ -26,7 +26,7 @@ import {
   remoteWorkState,
   removeRemoteWorktree,
 } from "./mirror.js";
-import { openSite, placementFor, type RemoteSite } from "./placement.js";
+import { layoutOn, openSite, placementFor, type RemoteSite, siteOf } from "./placement.js";
 import { shq } from "./remote-shell.js";
 import { ssh, sshFailure } from "./ssh.js";
 import { closeTunnels } from "./tunnel.js";
@@ -38,7 +38,7 @@ export async function onWorkspaceHost<T>(
   work: (site?: RemoteSite) => Promise<T>,
 ): Promise<T> {
   if (!record.host) return work(undefined);
-  const site = await openSite(ctx, findHost(record.host));
+  const site = await siteOf(ctx, record);
   return onEngine(site.target, () => work(site));
 }
 
@@ -130,7 +130,7 @@ export async function destroyRemote(
   record: WorkspaceRecord,
   options: { force?: boolean },
 ): Promise<void> {
-  const site = await openSite(ctx, findHost(record.host ?? ""));
+  const site = await siteOf(ctx, record);
   const { host, layout } = site;
   if (!options.force) {
     const local = { localRoot: ctx.paths.root, branch: record.branch };
@@ -161,15 +161,16 @@ function describe(state: { dirty: string[]; unpulled: number }): string {
 /** `workspace pull`: the host's commits on nexus/NAME, fast-forwarded into this repository's branch. */
 export async function pullWorkspace(ctx: ProjectContext, name: string) {
   const record = remoteRecord(ctx, name);
-  const site = await openSite(ctx, findHost(record.host));
-  return pullBranch(site.host, site.layout, ctx.paths.root, record.branch);
+  // Git over SSH only: no Docker socket forwarded, no package files checked.
+  const host = findHost(record.host);
+  return pullBranch(host, await layoutOn(ctx, host), ctx.paths.root, record.branch);
 }
 
 /** `workspace push`: this repository's commits on nexus/NAME sent to the host (its clean worktree follows). */
 export async function pushWorkspace(ctx: ProjectContext, name: string) {
   const record = remoteRecord(ctx, name);
-  const site = await openSite(ctx, findHost(record.host));
-  return pushBranch(site.host, site.layout, ctx.paths.root, record.branch);
+  const host = findHost(record.host);
+  return pushBranch(host, await layoutOn(ctx, host), ctx.paths.root, record.branch);
 }
 
 function remoteRecord(ctx: ProjectContext, name: string): WorkspaceRecord & { host: string } {
@@ -187,7 +188,7 @@ function remoteRecord(ctx: ProjectContext, name: string): WorkspaceRecord & { ho
  * when the mirror lost it too, from this repository's); `up` then recreates the containers.
  */
 export async function repairRemote(ctx: ProjectContext, record: WorkspaceRecord): Promise<string[]> {
-  const site = await openSite(ctx, findHost(record.host ?? ""));
+  const site = await siteOf(ctx, record);
   const { host, layout } = site;
   const there = await ssh(host, `test -e ${shq(record.worktreePath)}/.git`);
   if (there.exitCode === 255) throw sshFailure(host, there);
