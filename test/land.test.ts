@@ -69,12 +69,16 @@ describe("nexus land --dry-run", () => {
     expect(result.stdout).not.toContain(ids.high);
   });
 
-  it("refuses to land for real in this release, changing nothing", async () => {
-    const before = git(repo, "rev-parse", "main");
-    const result = await runCli(["land"], repo);
-    expect(result.code).not.toBe(0);
-    expect(result.stderr).toContain("--dry-run");
-    expect(git(repo, "rev-parse", "main")).toBe(before);
+  it("lands the queue for real: rebased in the integration workspace, checked, main fast-forwarded", async () => {
+    writeFileSync(join(repo, ".nexus", "config.yaml"), "land:\n  template: none\n", { flag: "a" });
+    git(repo, "commit", "-qam", "land in a worktree-only integration workspace");
+    const result = await runCli(["land", "--json"], repo);
+    expect(result.code, result.stderr).toBe(0);
+    const data = json(result.stdout);
+    expect(data.landed).toEqual([ids.high, ids.low]);
+    expect(git(repo, "log", "--merges", "--oneline", "main")).toBe("");
+    expect(git(repo, "status", "--porcelain", "--untracked-files=no")).toBe("");
+    expect((await runCli(["land", "--dry-run", "--json"], repo)).stdout).toContain('"plan": []');
   });
 });
 

@@ -1,27 +1,98 @@
 import type { Command } from "commander";
-import { printJson, printLine, printTable } from "../core/output.js";
-import { jsonOption, tasks } from "./common.js";
+import { positiveInt } from "../core/options.js";
+import {
+  info,
+  oneLine,
+  printer,
+  printJson,
+  printLine,
+  printTable,
+  style,
+  success,
+  warn,
+} from "../core/output.js";
+import type { LandOptions, LandResult } from "../tasks/land/land.js";
+import { shortCommit } from "../tasks/model.js";
+import { jsonOption, tasks, withInterrupt } from "./common.js";
+
+interface LandFlags {
+  dryRun?: boolean;
+  push?: string;
+  review?: string;
+  timeout?: number;
+  json?: boolean;
+}
 
 export function registerLand(program: Command): void {
   jsonOption(
     program
       .command("land")
-      .description("land done, verified tasks on the target branch (this release: --dry-run, the plan only)")
+      .description("land done, verified tasks on the target branch: rebase, re-check together, fast-forward")
       .argument("[ids...]", "only these tasks (default: every done, verified task with unlanded commits)"),
   )
     .option("--dry-run", "show the queue that would land, in order; change nothing")
-    .action(async (ids: string[], o: { dryRun?: boolean; json?: boolean }) => {
+    .option("--push <remote>", "push the target to REMOTE after each landing (fast-forward only)")
+    .option(
+      "--review <remote>",
+      "push each rebased, checked branch to REMOTE as land/ID instead of moving the target",
+    )
+    .option(
+      "--timeout <seconds>",
+      "stop any check still running after this long (default: tasks.gate_timeout)",
+      positiveInt("--timeout", 86_400),
+    )
+    .action(async (ids: string[], o: LandFlags) => {
       const tc = await tasks();
-      const { landTasks } = await import("../tasks/land/plan.js");
-      const result = await landTasks(tc, { ids, dryRun: o.dryRun });
+      const { landTasks } = await import("../tasks/land/land.js");
+      const result = await withInterrupt((signal) => landTasks(tc, landOptions(ids, o, signal)));
       if (o.json) return printJson(result);
-      if (!result.plan.length) return printLine(`Nothing to land on ${result.target}.`);
-      printLine(`Would land on ${result.target}, in this order:`);
-      await printTable(result.plan, [
-        { header: "ID", value: (s) => s.id },
-        { header: "BRANCH", value: (s) => s.branch },
-        { header: "COMMITS", value: (s) => s.ahead },
-        { header: "TITLE", value: (s) => s.title },
-      ]);
+      render(result, o);
     });
+}
+
+function landOptions(ids: string[], o: LandFlags, signal: AbortSignal): LandOptions {
+  return {
+    ids,
+    dryRun: o.dryRun,
+    push: o.push,
+    review: o.review,
+    signal,
+    report: printer,
+    ...(o.timeout ? { timeoutMs: o.timeout * 1000 } : {}),
+    onStep: ({ id, step, detail }) =>
+      info(`${style.bold(id)} ${step}${detail ? ` ${style.dim(oneLine(detail))}` : ""}`),
+    onCheck: ({ command, result }) => {
+      if (!result) return info(`  ${style.dim("check")} ${oneLine(command)}`);
+      info(`  ${result.exitCode === 0 ? style.ok("pass") : style.error(`fail (exit ${result.exitCode})`)}`);
+    },
+  };
+}
+
+async function render(result: LandResult, o: LandFlags): Promise<void> {
+  if (!result.plan.length) return printLine(`Nothing to land on ${result.target}.`);
+  if (o.dryRun) {
+    printLine(`Would land on ${result.target}, in this order:`);
+    return printTable(result.plan, [
+      { header: "ID", value: (s) => s.id },
+      { header: "BRANCH", value: (s) => s.branch },
+      { header: "VERIFIED", value: (s) => shortCommit(s.verified) },
+      { header: "COMMITS", value: (s) => s.ahead },
+      { header: "TITLE", value: (s) => s.title },
+    ]);
+  }
+  for (const o2 of result.outcomes) {
+    if (o2.outcome === "landed")
+      success(`${o2.id} landed on ${result.target} as ${shortCommit(o2.commit ?? "")}${pushNote(o2.pushed)}`);
+    else if (o2.outcome === "pushed_for_review")
+      success(`${o2.id} pushed for review (${shortCommit(o2.commit ?? "")})`);
+    else if (o2.outcome === "sent_back")
+      warn(`${o2.id} sent back (${o2.cause}): ${oneLine(o2.reason ?? "")}`);
+    else info(`${o2.id} skipped: ${oneLine(o2.reason ?? "")}`);
+  }
+  printLine(`${result.landed.length} landed, ${result.sentBack.length} sent back.`);
+}
+
+function pushNote(pushed: true | string | undefined): string {
+  if (pushed === undefined) return "";
+  return pushed === true ? ", pushed" : `; push failed: ${oneLine(pushed)}`;
 }

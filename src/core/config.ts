@@ -119,6 +119,11 @@ export const configSchema = z
           .string()
           .regex(/^[\w./-]+$/)
           .optional(),
+        /** The integration workspace's template (default: default_template): where landings are checked. */
+        template: z
+          .string()
+          .regex(/^[\w.-]+$/)
+          .optional(),
       })
       .strict()
       .default({}),

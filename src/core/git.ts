@@ -23,12 +23,12 @@ export function gitFailure(args: string[], result: RunResult): NexusError {
  * Inside a workspace's worktree, git is told where the repository is (never the `.git` file the
  * container can rewrite), and no call runs hooks, fsmonitor or other programs the repository names.
  */
-export async function gitRaw(args: string[], cwd: string): Promise<RunResult> {
+export async function gitRaw(args: string[], cwd: string, timeoutMs?: number): Promise<RunResult> {
   const guarded = guardedGitEnv(cwd);
   const base = Object.keys(guarded).length ? withoutGitLocation(process.env) : process.env;
   const env = { ...base, GIT_TERMINAL_PROMPT: "0", LC_ALL: "C", ...guarded };
   try {
-    return await run("git", [...SAFE_GIT_CONFIG, ...args], { cwd, env });
+    return await run("git", [...SAFE_GIT_CONFIG, ...args], { cwd, env, timeoutMs });
   } catch (error) {
     throw new NexusError("git is not installed or not on PATH.", {
       category: "git",

@@ -5,8 +5,9 @@ import { emit } from "../core/events.js";
  * caused them (CLI, `ralph run`, MCP, a review). Never fails or delays the change itself.
  */
 export function taskEvent(
-  action: "created" | "completed" | "rejected" | "started" | "blocked",
+  action: "created" | "completed" | "rejected" | "started" | "blocked" | "landed" | "sent_back",
   id: string,
+  raw?: Record<string, unknown>,
 ): void {
-  emit({ name: "domain", data: { type: "task", action, subject: id } });
+  emit({ name: "domain", data: { type: "task", action, subject: id, ...(raw ? { raw } : {}) } });
 }

@@ -26,7 +26,7 @@ function lastTransition(history: TaskEvent[], before = history.length): number {
  * The event that claims a done task done: its last transition is a passing gate run into done, a
  * passing re-verification, or an approval right after a passing gate run into review.
  */
-function claimedProof(task: Task): TaskEvent | undefined {
+export function claimedProof(task: Task): TaskEvent | undefined {
   if (task.status !== "done") return undefined;
   const at = lastTransition(task.history);
   const last = task.history[at];

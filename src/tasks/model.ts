@@ -44,7 +44,15 @@ export interface TaskEvent {
   signature?: string;
   /** claimed/started: the commit work started from (what "the task's change" is measured against). */
   base?: string;
+  /** landed, or sent back by `nexus land`: the branch it landed on, or was to land on. */
+  target?: string;
+  /** Sent back by `nexus land`: why (conflict, checks, unverified, own-files). */
+  cause?: LandCause;
+  /** Sent back for a conflict: the files that conflicted. */
+  files?: string[];
 }
+
+export type LandCause = "conflict" | "checks" | "unverified" | "own-files";
 
 export interface Task {
   id: string;

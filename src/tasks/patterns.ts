@@ -56,7 +56,8 @@ export function failuresOf(tasks: Task[], since = ""): Failure[] {
           task: task.id,
           at: event.at,
           kind: "rejection",
-          key: event.note ?? "",
+          // A landing's send-back groups by its cause (its note quotes hunks or output, never the same twice).
+          key: event.cause ? `sent back by nexus land: ${event.cause}` : (event.note ?? ""),
           category: "review",
         });
     }

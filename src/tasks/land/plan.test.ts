@@ -7,6 +7,7 @@ const step = (id: string, priority: number): LandStep => ({
   priority,
   workspace: id,
   branch: `nexus/${id}`,
+  verified: "0".repeat(40),
   ahead: 1,
 });
 

@@ -1,77 +1,34 @@
-import { NexusError } from "../../core/errors.js";
-import { git, gitOk, gitRaw } from "../../core/git.js";
+import { gitRaw } from "../../core/git.js";
 import { branchName } from "../../workspace/names.js";
 import type { TaskContext } from "../context.js";
+import { claimedProof } from "../integrity.js";
 import type { Task } from "../model.js";
 
-/** One task in the landing queue: its branch and how many commits it has that the target lacks. */
+/** One task in the landing queue: its branch, the commit its gates passed on, and what the target lacks. */
 export interface LandStep {
   id: string;
   title: string;
   priority: number;
   workspace: string;
   branch: string;
+  /** The commit the task's passing gate run checked (`+dirty` when the tree had uncommitted changes). */
+  verified: string;
+  /** Commits of the verified commit the target lacks (0 when it is not in this repository). */
   ahead: number;
 }
 
-export interface LandResult {
-  target: string;
-  plan: LandStep[];
-  landed: string[];
-  sentBack: string[];
-}
-
-export interface LandOptions {
-  ids?: string[];
-  dryRun?: boolean;
-}
-
 /**
- * `nexus land`: this slice computes the queue only (--dry-run). The queue is every task that is done
- * and verified (its signed gate run holds, as `task list` judges it), with a workspace whose branch
- * has commits the target lacks, ordered by dependencies, then priority, then id.
+ * The queue: every task that is done and verified (its signed gate run holds, as `task list` judges
+ * it), not landed since it was last done, with a workspace whose branch exists here, ordered by
+ * dependencies, then priority, then id.
  */
-export async function landTasks(tc: TaskContext, options: LandOptions = {}): Promise<LandResult> {
-  const target = await landTarget(tc);
-  const plan = await landQueue(tc, target, options.ids);
-  if (!options.dryRun)
-    throw new NexusError("Landing (rebase, gates, fast-forward) is not available yet; only the plan is.", {
-      category: "validation",
-      hint: "Run `nexus land --dry-run` to see what would land, and merge the branches yourself meanwhile.",
-    });
-  return { target, plan, landed: [], sentBack: [] };
-}
-
-/** `land.target` in .nexus/config.yaml, else the branch the main checkout has checked out. */
-async function landTarget(tc: TaskContext): Promise<string> {
-  const configured = tc.config.land.target;
-  if (configured) {
-    if (await gitOk(["rev-parse", "--verify", "-q", `refs/heads/${configured}`], tc.paths.root))
-      return configured;
-    throw new NexusError(`The landing target ${configured} (land.target) is not a branch here.`, {
-      category: "validation",
-      hint: "Fix `land.target` in .nexus/config.yaml, or remove it to land on the checked-out branch.",
-    });
-  }
-  const ref = await gitRaw(["symbolic-ref", "-q", "--short", "HEAD"], tc.paths.root);
-  const target = ref.stdout.trim();
-  if (ref.exitCode === 0 && target) return target;
-  throw new NexusError(
-    "The main checkout has no branch checked out (detached HEAD); there is no target to land on.",
-    {
-      category: "validation",
-      hint: "Check out the branch work should land on (e.g. `git switch main`) and retry.",
-    },
-  );
-}
-
-async function landQueue(tc: TaskContext, target: string, ids?: string[]): Promise<LandStep[]> {
+export async function landQueue(tc: TaskContext, target: string, ids?: string[]): Promise<LandStep[]> {
   const wanted = ids?.length ? new Set(ids) : undefined;
   for (const id of wanted ?? []) tc.store.get(id);
   const candidates = tc.store
     .all()
     .filter((t) => (!wanted || wanted.has(t.id)) && t.status === "done" && t.workspace)
-    .filter((t) => !tc.store.isUnverified(t));
+    .filter((t) => !tc.store.isUnverified(t) && !landedSinceDone(t));
   const steps: LandStep[] = [];
   for (const task of candidates) {
     const step = await stepFor(tc, task, target);
@@ -80,14 +37,32 @@ async function landQueue(tc: TaskContext, target: string, ids?: string[]): Promi
   return ordered(steps, new Map(candidates.map((t) => [t.id, t.dependsOn])));
 }
 
+/** A `landed` record after the task's last change of state: it is on the target already. */
+export function landedSinceDone(task: Task): boolean {
+  for (let i = task.history.length - 1; i >= 0; i--) {
+    const e = task.history[i]!;
+    if (e.type === "landed") return true;
+    if (e.to !== undefined) return false;
+  }
+  return false;
+}
+
 async function stepFor(tc: TaskContext, task: Task, target: string): Promise<LandStep | undefined> {
   const workspace = task.workspace as string;
   const branch = branchName(workspace);
-  const exists = await gitRaw(["rev-parse", "--verify", "-q", `refs/heads/${branch}`], tc.paths.root);
-  if (exists.exitCode !== 0) return undefined;
-  const ahead = Number(await git(["rev-list", "--count", `${target}..refs/heads/${branch}`], tc.paths.root));
-  if (!ahead) return undefined;
-  return { id: task.id, title: task.title, priority: task.priority, workspace, branch, ahead };
+  const verified = claimedProof(task)?.commit ?? "unknown";
+  const sha = verified.split("+")[0]!;
+  const exists = await gitRaw(["rev-parse", "--verify", "-q", `${sha}^{commit}`], tc.paths.root);
+  if (exists.exitCode !== 0) {
+    // Not here (a remote workspace not pulled yet): listed, and the landing says what to do.
+    const hasBranch = await gitRaw(["rev-parse", "--verify", "-q", `refs/heads/${branch}`], tc.paths.root);
+    if (hasBranch.exitCode !== 0 && !tc.project.store.find(workspace)?.host) return undefined;
+    return { id: task.id, title: task.title, priority: task.priority, workspace, branch, verified, ahead: 0 };
+  }
+  const count = await gitRaw(["rev-list", "--count", `refs/heads/${target}..${sha}`], tc.paths.root);
+  const ahead = Number(count.stdout.trim()) || 0;
+  if (!ahead && !verified.endsWith("+dirty")) return undefined;
+  return { id: task.id, title: task.title, priority: task.priority, workspace, branch, verified, ahead };
 }
 
 /** Dependencies first (among the queued tasks), then priority (lower number first), then id. */

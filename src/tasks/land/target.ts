@@ -1,0 +1,143 @@
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { writeAtomic } from "../../core/atomic.js";
+import { NexusError } from "../../core/errors.js";
+import { git, gitOk, gitRaw } from "../../core/git.js";
+import type { TaskContext } from "../context.js";
+import type { TaskEvent } from "../model.js";
+
+/** `land.target` in .nexus/config.yaml, else the branch the main checkout has checked out. */
+export async function landTarget(tc: TaskContext): Promise<string> {
+  const configured = tc.config.land.target;
+  if (configured) {
+    if (await gitOk(["rev-parse", "--verify", "-q", `refs/heads/${configured}`], tc.paths.root))
+      return configured;
+    throw new NexusError(`The landing target ${configured} (land.target) is not a branch here.`, {
+      category: "validation",
+      hint: "Fix `land.target` in .nexus/config.yaml, or remove it to land on the checked-out branch.",
+    });
+  }
+  const ref = await gitRaw(["symbolic-ref", "-q", "--short", "HEAD"], tc.paths.root);
+  const target = ref.stdout.trim();
+  if (ref.exitCode === 0 && target) return target;
+  throw new NexusError(
+    "The main checkout has no branch checked out (detached HEAD); there is no target to land on.",
+    {
+      category: "validation",
+      hint: "Check out the branch work should land on (e.g. `git switch main`) and retry.",
+    },
+  );
+}
+
+export async function targetCommit(root: string, target: string): Promise<string> {
+  return git(["rev-parse", "--verify", `refs/heads/${target}^{commit}`], root);
+}
+
+/** The checkout (main or linked) that has the target checked out, if any: its files follow the target. */
+export async function checkoutOf(root: string, target: string): Promise<string | undefined> {
+  const list = await git(["worktree", "list", "--porcelain"], root);
+  const block = list.split("\n\n").find((b) => b.split("\n").includes(`branch refs/heads/${target}`));
+  return block?.split("\n")[0]?.replace(/^worktree /, "");
+}
+
+/** Nexus's own files change on every command; they are carried through a landing, never the user's work. */
+const OWN = [":(exclude).nexus/tasks.jsonl", ":(exclude).nexus/allowed_signers"];
+
+/** Refuses when the checkout of the target has the user's uncommitted changes (staged or not). */
+export async function refuseDirtyCheckout(checkout: string, target: string): Promise<void> {
+  const status = await git(["status", "--porcelain", "--untracked-files=no", "--", ".", ...OWN], checkout);
+  if (!status) return;
+  const files = status
+    .split("\n")
+    .map((l) => l.slice(3))
+    .slice(0, 5);
+  throw new NexusError(
+    `${target} is checked out in ${checkout} with uncommitted changes (${files.join(", ")}); landing would move it under them.`,
+    {
+      category: "conflict",
+      hint: `Commit or stash them there (\`git -C ${checkout} stash\`), then run \`nexus land\` again; nothing was changed.`,
+    },
+  );
+}
+
+/** What a landing is about to do, written before the target moves: a kill part-way is finished next time. */
+interface Journal {
+  target: string;
+  old: string;
+  next: string;
+  checkout?: string;
+  task: string;
+  event: TaskEvent;
+}
+
+const journalFile = (tc: TaskContext) => join(tc.paths.gitCommonDir, "nexus-land.json");
+
+/**
+ * Moves the target from `old` to `next` in one compare-and-swap (`git update-ref NEW OLD`: never
+ * forced; false, changing nothing, if anyone moved it meanwhile), then brings its checkout's index and files along
+ * (`git read-tree -m -u`: a two-tree fast-forward that keeps Nexus's own changed files and refuses
+ * to overwrite anything). The read-tree is tried first (--dry-run), so a checkout that would refuse
+ * stops the landing before the target moves.
+ */
+export async function moveTarget(tc: TaskContext, journal: Journal): Promise<boolean> {
+  const { target, old, next, checkout } = journal;
+  if (checkout) {
+    await refuseDirtyCheckout(checkout, target);
+    const trial = await gitRaw(["read-tree", "-m", "-u", "-n", old, next], checkout);
+    if (trial.exitCode !== 0) throw blockedCheckout(checkout, target, trial.stderr);
+  }
+  writeAtomic(journalFile(tc), JSON.stringify(journal));
+  const moved = await gitRaw(
+    ["update-ref", "-m", `nexus land ${journal.task}`, `refs/heads/${target}`, next, old],
+    tc.paths.root,
+  );
+  if (moved.exitCode !== 0) {
+    // Someone moved the target since it was read: nothing changed; the caller rebases again.
+    rmSync(journalFile(tc), { force: true });
+    return false;
+  }
+  if (checkout) await git(["read-tree", "-m", "-u", old, next], checkout);
+  return true;
+}
+
+/** The landing is complete (its record written): nothing is left to finish. */
+export function closeJournal(tc: TaskContext): void {
+  rmSync(journalFile(tc), { force: true });
+}
+
+/**
+ * Finishes a landing a kill interrupted after the target moved: the checkout's files are brought
+ * along and the landing's record is returned to be written. Before the move, nothing was changed.
+ */
+export async function openJournal(tc: TaskContext): Promise<Journal | undefined> {
+  const file = journalFile(tc);
+  if (!existsSync(file)) return undefined;
+  let journal: Journal;
+  try {
+    journal = JSON.parse(readFileSync(file, "utf8")) as Journal;
+  } catch {
+    rmSync(file, { force: true });
+    return undefined;
+  }
+  const now = await gitRaw(["rev-parse", "-q", "--verify", `refs/heads/${journal.target}`], tc.paths.root);
+  if (now.stdout.trim() !== journal.next) {
+    rmSync(file, { force: true });
+    return undefined;
+  }
+  const { checkout, old, next } = journal;
+  // The index still at the old commit: the kill came between the move and the files.
+  if (checkout && (await gitOk(["diff-index", "--cached", "--quiet", old, "--", ".", ...OWN], checkout)))
+    await git(["read-tree", "-m", "-u", old, next], checkout);
+  return journal;
+}
+
+function blockedCheckout(checkout: string, target: string, stderr: string): NexusError {
+  const why = stderr.split("\n").find((l) => l.trim()) ?? "git read-tree refused";
+  return new NexusError(
+    `${target} is checked out in ${checkout}, and its files cannot follow the landing: ${why.replace(/^(error|fatal): /, "")}`,
+    {
+      category: "conflict",
+      hint: "Move or commit the files git names there, then run `nexus land` again; nothing was changed.",
+    },
+  );
+}
