@@ -3,6 +3,7 @@ import { nonNegativeInt } from "../core/options.js";
 import { info, oneLine, printJson, style, success, warn } from "../core/output.js";
 import { collect, jsonOption, tasks } from "./common.js";
 import { registerTaskFlow } from "./task-flow.js";
+import { registerTaskPort } from "./task-port.js";
 import { registerTaskViews } from "./task-view.js";
 
 const list = (value: string) =>
@@ -20,6 +21,7 @@ export function registerTask(program: Command): void {
   defineUpdate(task);
   defineDelete(task);
   registerTaskFlow(task);
+  registerTaskPort(task);
 }
 
 function defineCreate(task: Command): void {

@@ -54,6 +54,11 @@ export interface TaskEvent {
 
 export type LandCause = "conflict" | "checks" | "unverified" | "own-files";
 
+export interface TaskSource {
+  tool: string;
+  id: string;
+}
+
 export interface Task {
   id: string;
   title: string;
@@ -72,6 +77,11 @@ export interface Task {
    * default (LEASE_SECONDS). Optional, so files written before it existed load unchanged.
    */
   leaseSeconds?: number;
+  /**
+   * Where an imported task came from (`nexus task import`): the tool and its id there, so a second
+   * import updates the task instead of adding a copy. Absent on tasks made in Nexus.
+   */
+  source?: TaskSource;
   rejections: number;
   createdAt: string;
   updatedAt: string;
@@ -104,6 +114,11 @@ export function validateTask(value: unknown): Task {
     [
       "leaseSeconds",
       t?.leaseSeconds === undefined || (Number.isInteger(t.leaseSeconds) && (t.leaseSeconds as number) > 0),
+    ],
+    [
+      "source",
+      t?.source === undefined ||
+        (isString((t.source as TaskSource)?.tool) && isString((t.source as TaskSource)?.id)),
     ],
     ["rejections", Number.isInteger(t?.rejections)],
     ["createdAt", isString(t?.createdAt)],
@@ -151,6 +166,7 @@ export const KEY_ORDER: (keyof Task)[] = [
   "assignee",
   "leaseExpiresAt",
   "leaseSeconds",
+  "source",
   "rejections",
   "createdAt",
   "updatedAt",
