@@ -20,6 +20,7 @@ export const CLI_TESTS = [
   "mcp",
   "ralph-hosts",
   "skills",
+  "task-import",
   "tasks",
   "tasks-cli",
   "tasks-gates-end",
