@@ -3,9 +3,11 @@
 //      commands interleaved in the same run: list, ready, show, create, status change, claim; and the
 //      floors `node -e 0` and `nexus --help`. Nexus passes a command when its median ≤ beads'.
 //   2. at 10,000 tasks, Nexus against absolute targets.
+//   3. `nexus task import --from beads` of 10,000 beads issues into a project with none (< 3 s).
 //   npm run bench   (runs this after the workspace benchmarks; or: node scripts/bench-tasks.mjs)
 // BENCH_RUNS (10k runs, 7), BENCH_COMPARE_RUNS (1k runs, 15), BENCH_TASKS (10,000), BENCH_COMPARE_TASKS
-// (1,000), BENCH_BEADS_BIN (a bd binary to use instead of building one), BENCH_KEEP=1 keeps the repos.
+// (1,000), BENCH_BEADS_BIN (a bd binary to use instead of building one), BENCH_KEEP=1 keeps the repos,
+// BENCH_IMPORT_ONLY=1 runs part 3 alone.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -217,11 +219,60 @@ function largeProject() {
   ];
 }
 
+/** Beads issues as `bd export` writes them: labels, a blocking dependency, criteria, some closed. */
+function seedBeadsIssues(n) {
+  const statuses = ["open", "open", "in_progress", "closed", "blocked"];
+  const lines = [];
+  for (let i = 0; i < n; i++) {
+    const at = new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString();
+    const issue = {
+      id: `bd-${i.toString(36)}`,
+      title: `Issue ${i}: implement part ${i % 97} of the feature`,
+      description: "Seeded for the benchmark.",
+      acceptance_criteria: i % 4 === 0 ? "- `npm test`\n- the page loads" : "",
+      status: statuses[i % statuses.length],
+      priority: i % 5,
+      issue_type: i % 10 === 0 ? "bug" : "task",
+      labels: [`area-${i % 7}`],
+      dependencies:
+        i > 10 && i % 3 === 0
+          ? [
+              {
+                issue_id: `bd-${i.toString(36)}`,
+                depends_on_id: `bd-${(i - 7).toString(36)}`,
+                type: "blocks",
+              },
+            ]
+          : [],
+      created_at: at,
+      updated_at: at,
+    };
+    lines.push(JSON.stringify(issue));
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/** Part 3: one import of `count` beads issues into a project with no tasks, whole process. */
+function importBeads() {
+  const { nexus, repo } = nexusProject([]);
+  const file = join(temp("beads-export"), "issues.jsonl");
+  writeFileSync(file, seedBeadsIssues(count));
+  return [
+    measure(`task import --from beads (${count} issues)`, 3000, Math.min(runs, 5), () => {
+      writeFileSync(join(repo, ".nexus/tasks.jsonl"), "");
+      return nexus("task", "import", "--from", "beads", file);
+    }),
+  ];
+}
+
 try {
-  const small = compareWithBeads();
-  const results = largeProject();
-  saveResults("tasks", { count, compareCount, ...small, results });
-  if (small.comparisons.some((c) => !c.pass)) process.exitCode = 1;
+  if (process.env.BENCH_IMPORT_ONLY) saveResults("tasks-import", { count, results: importBeads() });
+  else {
+    const small = compareWithBeads();
+    const results = [...largeProject(), ...importBeads()];
+    saveResults("tasks", { count, compareCount, ...small, results });
+    if (small.comparisons.some((c) => !c.pass)) process.exitCode = 1;
+  }
 } finally {
   if (!process.env.BENCH_KEEP) for (const dir of temps) rmSync(dir, { recursive: true, force: true });
   else console.log(`kept: ${temps.join(" ")}`);

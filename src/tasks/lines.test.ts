@@ -15,6 +15,19 @@ describe("sorted task lines", () => {
     expect(locate(B(""), "nx-a")).toEqual({ start: 0, end: 0, found: false });
   });
 
+  it("many changes at once (an import) give the same file as one change at a time", () => {
+    const ids = Array.from({ length: 100 }, (_, i) => `nx-${(i * 7919).toString(36).padStart(4, "0")}`);
+    const text = B(file(...[...ids].sort().filter((_, i) => i % 2)).slice(0, -1));
+    const changes = new Map<string, string | null>(
+      ids.map((id, i) => [id, i % 5 === 0 ? null : line(id, `,"n":${i}`)]),
+    );
+    const oneByOne = [...changes].reduce<Buffer>((out, change) => spliceLines(out, new Map([change])), text);
+    expect(spliceLines(text, changes).toString()).toBe(oneByOne.toString());
+    // A line that is not a task line stays where it is: the one-at-a-time path handles it.
+    const odd = B(`${file("nx-b")}\n${file("nx-d")}`);
+    expect(spliceLines(odd, changes).toString()).toContain(`${line("nx-b")}\n\n`);
+  });
+
   it("inserts, replaces and removes only the changed lines, keeping the order", () => {
     const text = B(file("nx-b", "nx-d", "nx-f"));
     const changes = new Map<string, string | null>([

@@ -33,6 +33,11 @@ export function locate(data: Buffer, id: string): { start: number; end: number; 
 
 /** Applies changed lines (null = removed) to lines sorted by id, touching only those lines. */
 export function spliceLines(data: Buffer, changes: Map<string, string | null>): Buffer {
+  // Each splice copies the file: many changes at once (an import) merge in one pass instead.
+  if (changes.size > 32) {
+    const merged = mergeLines(data, changes);
+    if (merged) return merged;
+  }
   let out =
     data.length && data[data.length - 1] !== NEWLINE ? Buffer.concat([data, Buffer.from("\n")]) : data;
   for (const [id, line] of changes) {
@@ -41,6 +46,29 @@ export function spliceLines(data: Buffer, changes: Map<string, string | null>): 
     out = Buffer.concat([out.subarray(0, at.start), middle, out.subarray(at.end)]);
   }
   return out;
+}
+
+/**
+ * The unchanged lines and the changed ones, sorted by id, in one copy; undefined when a line is not
+ * a task line (the splice above keeps such a line where it is).
+ */
+function mergeLines(data: Buffer, changes: Map<string, string | null>): Buffer | undefined {
+  const lines: [string, Buffer][] = [];
+  for (let start = 0; start < data.length; ) {
+    const newline = data.indexOf(NEWLINE, start);
+    const end = newline < 0 ? data.length : newline + 1;
+    const id = idAt(data, start);
+    if (!id) return undefined;
+    if (!changes.has(id))
+      lines.push([
+        id,
+        newline < 0 ? Buffer.concat([data.subarray(start), Buffer.from("\n")]) : data.subarray(start, end),
+      ]);
+    start = end;
+  }
+  for (const [id, line] of changes) if (line !== null) lines.push([id, Buffer.from(`${line}\n`)]);
+  lines.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return Buffer.concat(lines.map(([, line]) => line));
 }
 
 /** Line numbers of lines that are not task lines (a rewrite would lose them). */
