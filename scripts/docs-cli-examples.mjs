@@ -43,6 +43,8 @@ export const examples = {
   "task block": 'nexus task block nx-3f9a --reason "waiting for the API key"',
   "task patterns": "nexus task patterns --min 3",
   "task sync": "nexus task sync && git add .nexus/tasks.jsonl",
+  "task import": "nexus task import --from beads --dry-run",
+  "task export": "nexus task export --to backlog /tmp/backlog",
   agent: "nexus agent list",
   "agent register": "nexus agent register claude --capabilities typescript,sql",
   "agent setup": "nexus agent setup claude",
