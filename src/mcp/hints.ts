@@ -11,7 +11,7 @@ const TOOL_FOR: Record<string, string> = {
   "task start": "task_claim",
   "task show": "task_show",
   "task deps": "task_show",
-  "task history": "task_history",
+  "task history": "task_show",
   "task complete": "task_complete",
   "task reject": "task_reject",
   "task create": "task_create",
