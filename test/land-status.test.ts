@@ -105,6 +105,12 @@ describe("nexus land --status", () => {
     expect(later.landed).toEqual([]);
     expect(later.sentBack).toHaveLength(2); // still rejected: shown whatever the date
     expect((await runCli(["land", "--status", "--since", "yesterday"], repo)).code).toBe(2);
+    const limited = json((await runCli(["land", "--status", "--limit", "1", "--json"], repo)).stdout);
+    expect(limited.sentBack).toHaveLength(1);
+    expect((await runCli(["land", "--status", "--push", "origin"], repo)).code).toBe(2);
+    const stray = await runCli(["land", "--limit", "1"], repo);
+    expect(stray.code).toBe(2);
+    expect(stray.stderr).toContain("--since and --limit go with --status");
 
     const journal = { target: "main", old: "0", next: "1", task: ids.first, event: {} };
     writeFileSync(join(repo, ".git", "nexus-land.json"), JSON.stringify(journal));

@@ -49,6 +49,7 @@ export function registerLand(program: Command): void {
     .option("--since <date>", "with --status: only landings and send-backs on or after YYYY-MM-DD", isoDay)
     .option("--limit <n>", "with --status: at most N of each (default 20)", positiveInt("--limit", 10_000))
     .action(async (ids: string[], o: LandFlags) => {
+      checkFlags(o);
       const tc = await tasks();
       if (o.status) return showStatus(tc, ids, o);
       const { landTasks } = await import("../tasks/land/land.js");
@@ -103,6 +104,20 @@ async function render(result: LandResult, o: LandFlags): Promise<void> {
 function pushNote(pushed: true | string | undefined): string {
   if (pushed === undefined) return "";
   return pushed === true ? ", pushed" : `; push failed: ${oneLine(pushed)}`;
+}
+
+/** --status only reads; --since and --limit only trim what it shows. */
+function checkFlags(o: LandFlags): void {
+  if (o.status && (o.push || o.review || o.dryRun))
+    throw new UsageError(
+      "--status only shows the landing state; it does not take --push, --review or --dry-run.",
+      "Run `nexus land --status` alone, then `nexus land` with the options you want.",
+    );
+  if (!o.status && (o.since || o.limit))
+    throw new UsageError(
+      "--since and --limit go with --status.",
+      "For example: nexus land --status --limit 5",
+    );
 }
 
 function isoDay(value: string): string {
