@@ -16,6 +16,7 @@ export const CLI_TESTS = [
   "dogfood",
   "environment-failures",
   "land",
+  "land-status",
   "lock",
   "mcp",
   "ralph-hosts",
