@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { renderDashboard } from "./dashboard.js";
 import { renderDashboardHtml } from "./dashboard-html.js";
+import { computeImprovements } from "./improvements.js";
 import { landingFigures } from "./landings.js";
 import { completedTasks, computeStats } from "./stats.js";
 import type { DomainEvent } from "./store.js";
@@ -77,5 +78,16 @@ describe("landings in telemetry (pure)", () => {
     for (const text of ["Tasks landed", "Sent back by nexus land", "Landings per day", "Sent back by cause"])
       expect(html).toContain(text);
     expect(html).toContain(">conflict</text>");
+  });
+
+  it("suggests a change when a quarter of landings go back, by their most common cause", () => {
+    const [found] = computeImprovements({ events: [], domain: events });
+    expect(found).toMatchObject({ id: "improve:landing", frequency: 4 });
+    expect(found!.description).toBe(
+      "`nexus land` sent back 4 of 6 tasks; the most common cause is `conflict` (2).",
+    );
+    expect(found!.suggestion).toContain("Land more often");
+    const mostlyLanded = [...events, ...Array.from({ length: 11 }, () => domain({ action: "landed" }))];
+    expect(computeImprovements({ events: [], domain: mostlyLanded })).toEqual([]);
   });
 });
