@@ -214,7 +214,11 @@ async function pushForReview(
   if (result !== true)
     return { id: step.id, outcome: "skipped", reason: `push to ${remote} failed: ${result}` };
   const note = `rebased onto ${landing.target}, checked, and pushed to ${remote} as ${ref} for review`;
-  recordLanded(tc, step.id, await landedEvent(tc, tc.store.get(step.id), { ...landing, note }));
+  recordLanded(
+    tc,
+    step.id,
+    await landedEvent(tc, tc.store.get(step.id), { ...landing, note, review: remote }),
+  );
   return { id: step.id, outcome: "pushed_for_review", commit: landing.commit, pushed: true };
 }
 

@@ -100,7 +100,7 @@ function landedOf(task: Task): LandedEntry[] {
       target: e.target ?? "",
       at: e.at,
       by: e.by,
-      review: / for review$/.test(e.note ?? ""),
+      review: Boolean(e.review),
     }));
 }
 
