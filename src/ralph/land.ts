@@ -36,6 +36,7 @@ export async function landDone(
       end,
       `its workspace is on host ${host}: \`nexus workspace pull ${state.workspace}\`, then \`nexus land ${id}\``,
     );
+  if (options.signal?.aborted) return landFailed(tc, { ...args, error: undefined });
   options.report?.info(style.bold(`[${id}] landing`));
   const { landTasks } = await import("../tasks/land/land.js");
   try {
