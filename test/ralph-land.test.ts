@@ -34,25 +34,36 @@ const ralph = (repo: string, agentCmd: string, ...args: string[]) =>
     repo,
   );
 
-type Run = { task: string; status: string; message: string; landed?: { target: string; commit: string } };
+type Run = {
+  task: string;
+  status: string;
+  message: string;
+  landed?: { target: string; commit: string; pushed?: true | string };
+};
 
 describe("ralph run --land", () => {
-  it("lands two tasks worked in parallel, one after the other: main stays linear", async () => {
+  it("lands two tasks worked in parallel, one after the other: main stays linear, and pushed", async () => {
     const repo = await project();
+    const origin = tempDir();
+    git(origin, "init", "-q", "--bare");
+    git(repo, "remote", "add", "origin", origin);
+    git(repo, "push", "-q", "origin", "main");
     const ids = [await task(repo, "one"), await task(repo, "two")];
     const agent =
       'echo "$NEXUS_TASK_ID" > "$NEXUS_TASK_ID.txt" && git add -A && git commit -qm "work $NEXUS_TASK_ID"';
-    const result = await ralph(repo, agent, "--parallel", "2");
+    const result = await ralph(repo, agent, "--parallel", "2", "--push", "origin");
     expect(result.code, result.stderr).toBe(0);
     const runs = json(result.stdout) as Run[];
     expect(runs.map((r) => r.task).sort()).toEqual([...ids].sort());
     for (const run of runs) {
-      expect(run).toMatchObject({ status: "done", landed: { target: "main" } });
+      expect(run).toMatchObject({ status: "done", landed: { target: "main", pushed: true } });
       expect(run.message).toContain("landed on main as");
+      expect(run.message).toContain("pushed to origin");
     }
     expect(git(repo, "log", "--merges", "--oneline", "main")).toBe("");
     const head = git(repo, "rev-parse", "main");
     expect(runs.map((r) => r.landed!.commit)).toContain(head);
+    expect(git(origin, "rev-parse", "main")).toBe(head);
     for (const id of ids) expect(readFileSync(join(repo, `${id}.txt`), "utf8")).toBe(`${id}\n`);
     expect(git(repo, "status", "--porcelain", "--untracked-files=no")).toBe("");
     for (const id of ids) {
