@@ -5,7 +5,7 @@ import { git, gitRepo, tempDir } from "../../test/helpers/fs.js";
 import { detectGates } from "../init/init.js";
 import { isNexusError, NexusError, NotFoundError, UsageError } from "./errors.js";
 import { formatBytes, printJson, printTable } from "./output.js";
-import { findProject, findRepository, packageRoot, workspaceFromCwd } from "./paths.js";
+import { findProject, findRepository, nexusHome, packageRoot, workspaceFromCwd } from "./paths.js";
 import { run } from "./process.js";
 import { confirm } from "./prompt.js";
 
@@ -53,6 +53,14 @@ describe("output", () => {
 });
 
 describe("paths", () => {
+  it("takes NEXUS_HOME made absolute, and an empty one as unset (never the current folder)", () => {
+    vi.stubEnv("NEXUS_HOME", "");
+    expect(nexusHome()).toMatch(/\/\.nexus$/);
+    vi.stubEnv("NEXUS_HOME", "rel/home");
+    expect(nexusHome()).toBe(join(process.cwd(), "rel/home"));
+    vi.unstubAllEnvs();
+  });
+
   it("finds the main repository from inside a linked worktree, and the workspace from cwd", async () => {
     const repo = gitRepo();
     mkdirSync(join(repo, ".nexus/worktrees"), { recursive: true });

@@ -109,8 +109,10 @@ export function workspaceFromCwd(paths: ProjectPaths, cwd: string = process.cwd(
 }
 
 /** Per-user state: telemetry, SSH keys. NEXUS_HOME overrides it (tests, several identities). */
+/** NEXUS_HOME (made absolute), else ~/.nexus; an empty NEXUS_HOME is unset, never the current folder. */
 export function nexusHome(): string {
-  return process.env.NEXUS_HOME ?? join(homedir(), ".nexus");
+  const set = process.env.NEXUS_HOME;
+  return set ? resolve(set) : join(homedir(), ".nexus");
 }
 
 /** The installed package's root, where templates/ and runtime/ live (works from src/ and dist/). */

@@ -158,9 +158,23 @@ async function landable(tc: TaskContext, args: StepArgs): Promise<string | LandO
     const text = `its gates passed on uncommitted changes (${shortCommit(step.verified)}), not on a commit.`;
     return back(tc, id, { cause: "unverified", target, text });
   }
-  if (await gitOk(["cat-file", "-e", `${sha}^{commit}`], tc.paths.root)) return sha!;
-  const reason = `its verified commit ${shortCommit(sha!)} is not here: \`nexus workspace pull ${step.workspace}\``;
+  if (await hasCommit(tc, sha!, step.workspace)) return sha!;
+  const reason = `its verified commit ${shortCommit(sha!)} is not in this repository (for a workspace on a host: \`nexus workspace pull ${step.workspace}\` says why)`;
   return { id, outcome: "skipped", reason };
+}
+
+/** The commit is here, or (a workspace on a remote host) its branch is pulled from the host first. */
+async function hasCommit(tc: TaskContext, sha: string, workspace: string): Promise<boolean> {
+  const here = () => gitOk(["cat-file", "-e", `${sha}^{commit}`], tc.paths.root);
+  if (await here()) return true;
+  if (!tc.project.store.find(workspace)?.host) return false;
+  const { pullWorkspace } = await import("../../workspace/remote/workspace.js");
+  // A host that does not answer, or a diverged branch, skips this task; the others still land.
+  const pulled = await pullWorkspace(tc.project, workspace).then(
+    () => true,
+    () => false,
+  );
+  return pulled && here();
 }
 
 /** --push: the target goes to the remote after the landing (a failure is reported, not undone). */

@@ -13,12 +13,25 @@ afterEach(() => {
   for (const s of servers.splice(0)) s.close();
 });
 
-function listen(port: number): Promise<void> {
-  return new Promise((resolve) => {
+/** Holds the port (0: any free one) and returns it; one another program holds already counts as held. */
+function listen(port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
     const server = createServer();
     servers.push(server);
-    server.listen(port, "127.0.0.1", () => resolve());
+    server.once("error", (error: NodeJS.ErrnoException) =>
+      error.code === "EADDRINUSE" ? resolve(port) : reject(error),
+    );
+    server.listen(port, "127.0.0.1", () => resolve((server.address() as { port: number }).port));
   });
+}
+
+/** A port nothing listens on a moment ago (the kernel's pick, released again). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 function project(...names: string[]) {
@@ -102,9 +115,9 @@ describe("port allocation", () => {
   });
 
   it("probes and names ports", async () => {
-    await listen(47140);
-    expect(await isPortFree(47140)).toBe(false);
-    expect(await isPortFree(47141)).toBe(true);
+    const held = await listen(0);
+    expect(await isPortFree(held)).toBe(false);
+    expect(await isPortFree(await freePort())).toBe(true);
     expect(portEnvName("web")).toBe("NEXUS_PORT_WEB");
     expect(portEnvName("dev-3000")).toBe("NEXUS_PORT_DEV_3000");
   });
