@@ -31,11 +31,9 @@ export async function landDone(
   const { state, end, options } = args;
   const id = state.task;
   const host = tc.project.store.find(state.workspace)?.host;
+  // Sent back, its agent on the host could not rebase onto this machine's target: it lands here, later.
   if (host)
-    return notLanded(
-      end,
-      `its workspace is on host ${host}: \`nexus workspace pull ${state.workspace}\`, then \`nexus land ${id}\``,
-    );
+    return notLanded(end, `its workspace is on host ${host}: \`nexus land ${id}\` pulls it and lands it`);
   if (options.signal?.aborted) return landFailed(tc, { ...args, error: undefined });
   options.report?.info(style.bold(`[${id}] landing`));
   const { landTasks } = await import("../tasks/land/land.js");

@@ -64,7 +64,7 @@ async function runHosts(tc: TaskContext, options: RalphOptions & { hosts?: strin
   if (options.land && hosts.some((h) => h.name !== LOCAL))
     throw new UsageError(
       "--land lands on this machine, but --hosts places workspaces on remote hosts (their work is not here).",
-      "Leave out --land and land later (`nexus workspace pull NAME`, then `nexus land`), or use --hosts local.",
+      "Leave out --land and land the work afterwards with `nexus land` (it pulls it from the hosts), or use --hosts local.",
     );
   return hostPool(hosts, () => tc.project.store.list(), options.report);
 }
