@@ -157,6 +157,31 @@ describe("ralph run --land", () => {
     expect(readFileSync(join(repo, "work.txt"), "utf8")).toBe("work\n");
   });
 
+  it("claims a task whose dependency has just landed with a workspace made from the target: its work is there", async () => {
+    const repo = await project();
+    const first = await task(repo, "first");
+    const made = await runCli(
+      ["task", "create", "second", "--check", `test -f ${first}.txt`, "--depends", first, "--json"],
+      repo,
+    );
+    expect(made.code, made.stderr).toBe(0);
+    const second = json(made.stdout).id;
+    const agent =
+      'echo "$NEXUS_TASK_ID" > "$NEXUS_TASK_ID.txt" && git add -A && git commit -qm "work $NEXUS_TASK_ID"';
+    const result = await ralph(repo, agent);
+    expect(result.code, result.stderr).toBe(0);
+    const runs = json(result.stdout) as Run[];
+    expect(runs.map((r) => [r.task, r.status])).toEqual([
+      [first, "done"],
+      [second, "done"],
+    ]);
+    expect(runs.every((r) => r.landed)).toBe(true);
+    expect(git(repo, "log", "--format=%s", "main").split("\n").slice(0, 2)).toEqual([
+      `work ${second}`,
+      `work ${first}`,
+    ]);
+  });
+
   it("refuses --push without --land before claiming anything", async () => {
     const repo = await project();
     const id = await task(repo, "t");
