@@ -20,6 +20,7 @@ export const CLI_TESTS = [
   "lock",
   "mcp",
   "ralph-hosts",
+  "ralph-land",
   "skills",
   "tasks",
   "tasks-cli",
