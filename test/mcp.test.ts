@@ -1,11 +1,11 @@
-import { existsSync, readFileSync, realpathSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ToolDef } from "../src/mcp/tools.js";
 import { runCli } from "./helpers/cli.js";
-import { gitRepo, isolatedHome } from "./helpers/fs.js";
+import { git, gitRepo, isolatedHome } from "./helpers/fs.js";
 
 let client: Client | undefined;
 afterEach(async () => {
@@ -51,7 +51,7 @@ describe("nexus mcp, driven by the SDK's own client over stdio", () => {
         "task_ready",
         "task_claim",
         "task_complete",
-        "task_history",
+        "task_land",
         "workspace_exec",
       ]),
     );
@@ -79,8 +79,9 @@ describe("nexus mcp, driven by the SDK's own client over stdio", () => {
     expect(gateFailure.isError).toBe(true);
     expect(gateFailure.content[0]!.text).toContain("exit 3");
     expect(gateFailure.content[0]!.text).toContain("broken");
-    const history = JSON.parse((await call(c, "task_history", { id: failing.id })).content[0]!.text);
+    const { history } = JSON.parse((await call(c, "task_show", { id: failing.id })).content[0]!.text);
     expect(history.map((e: { type: string }) => e.type)).toContain("gate_failed");
+    expect(tools.map((t) => t.name)).not.toContain("task_history");
 
     const unknown = await call(c, "task_show", { id: "nx-none" });
     expect(unknown.isError).toBe(true);
@@ -92,6 +93,47 @@ describe("nexus mcp, driven by the SDK's own client over stdio", () => {
         .content[0]!.text,
     );
     expect(ran).toMatchObject({ exitCode: 0, output: "nexus/mcp-ws\n" });
+  });
+
+  it("task_land: dry_run returns the queue and changes nothing; then the task lands on main", async () => {
+    const home = isolatedHome();
+    const repo = gitRepo({ "ok.sh": "exit 0\n" });
+    await runCli(["init"], repo);
+    writeFileSync(join(repo, ".nexus/config.yaml"), "land:\n  template: none\n", { flag: "a" });
+    git(repo, "add", "-A");
+    git(repo, "commit", "-qm", "init nexus; land in a worktree-only workspace");
+    const name = `mcp-land-${Math.random().toString(36).slice(2, 7)}`;
+    expect((await runCli(["workspace", "create", name, "-t", "none"], repo)).code).toBe(0);
+    const created = await runCli(
+      ["task", "create", "land me", "-w", name, "--check", "sh ok.sh", "--json"],
+      repo,
+    );
+    const { id } = JSON.parse(created.stdout);
+    expect((await runCli(["task", "start", id], repo)).code).toBe(0);
+    const tree = (await runCli(["workspace", "path", name], repo)).stdout.trim();
+    writeFileSync(join(tree, "landed.txt"), "work\n");
+    git(tree, "add", "landed.txt");
+    git(tree, "commit", "-qm", "the work to land");
+    expect((await runCli(["task", "complete", id], repo)).code).toBe(0);
+    const before = git(repo, "rev-parse", "main");
+
+    const c = await connect(repo, home);
+    const plan = JSON.parse((await call(c, "task_land", { dry_run: true })).content[0]!.text);
+    expect(plan.plan).toMatchObject([{ id, branch: `nexus/${name}`, ahead: 1 }]);
+    expect(git(repo, "rev-parse", "main")).toBe(before);
+
+    const landed = await call(c, "task_land", { ids: [id] });
+    expect(landed.isError, landed.content[0]!.text).toBeFalsy();
+    expect(JSON.parse(landed.content[0]!.text)).toMatchObject({ target: "main", landed: [id], sentBack: [] });
+    expect(git(repo, "log", "-1", "--format=%s", "main")).toBe("the work to land");
+    expect(readFileSync(join(repo, "landed.txt"), "utf8")).toBe("work\n");
+    const { history } = JSON.parse((await call(c, "task_show", { id })).content[0]!.text);
+    expect(history.at(-1)).toMatchObject({
+      type: "landed",
+      target: "main",
+      commit: git(repo, "rev-parse", "main"),
+    });
+    expect(JSON.parse((await call(c, "task_land", { dry_run: true })).content[0]!.text).plan).toEqual([]);
   });
 
   it("bounds every input, describes every parameter, and answers with MCP hints (issue 8)", async () => {
@@ -212,7 +254,7 @@ describe("the MCP tools in-process", () => {
       const failed = await tool("workspace_exec").run({ name: "inproc", command: "exit 4" });
       expect(failed.isError).toBe(true);
       expect(
-        JSON.parse((await tool("task_history").run({ id: created.id })).content[0]!.text).length,
+        JSON.parse((await tool("task_show").run({ id: created.id })).content[0]!.text).history.length,
       ).toBeGreaterThan(3);
     });
   });

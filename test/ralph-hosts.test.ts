@@ -57,6 +57,9 @@ describe("ralph run --hosts", () => {
     const onHost = await cli("ralph", "run", id, "--hosts", "big", "--on-host", "--agent-cmd", "true");
     expect(onHost.code).toBe(2);
     expect(onHost.stderr).toContain("--on-host runs the agent on this machine");
+    const land = await cli("ralph", "run", id, "--hosts", "local,big", "--land", "--agent-cmd", "true");
+    expect(land.code).toBe(2);
+    expect(land.stderr).toContain("--land lands on this machine");
     await untouched();
   });
 

@@ -209,6 +209,37 @@ describe.skipIf(!hasDocker)("more stop conditions", () => {
   });
 });
 
+/** The dev container has git (debian:bookworm-slim has none): the agent commits there, as real agents do. */
+const GIT_DEV = {
+  "compose.yaml": 'services:\n  dev:\n    build: ./dev\n    command: ["sleep", "infinity"]\n    init: true\n',
+  "dev/Dockerfile":
+    "FROM debian:bookworm-slim\nRUN apt-get update -q && apt-get install -yq --no-install-recommends git >/dev/null && rm -rf /var/lib/apt/lists/*\n",
+  ".nexus/config.yaml":
+    "version: 1\ndefault_template: compose\ncompose:\n  files: [compose.yaml]\n  dev_service: dev\n",
+};
+
+describe.skipIf(!hasDocker)("landing from the loop", () => {
+  it("--land: the agent commits in its dev container, and the task lands through the integration workspace's containers", async () => {
+    isolatedHome();
+    const repo = gitRepo({ "fixed.txt": "no\n", "check.sh": "grep -q yes fixed.txt\n", ...GIT_DEV });
+    expect((await runCli(["init"], repo)).code).toBe(0);
+    git(repo, "add", "-A");
+    git(repo, "commit", "-qm", "init");
+    repos.push(repo);
+    const id = await task(repo);
+    const commit = agent("echo yes > fixed.txt && git add fixed.txt && git commit -qm 'fix it'");
+    const result = await run(repo, id, "--land", "--agent-cmd", commit);
+    expect(result.code, result.stderr).toBe(0);
+    const [state] = json(result.stdout);
+    expect(state).toMatchObject({ status: "done", landed: { target: "main" } });
+    expect(state.iterations).toHaveLength(1);
+    expect(git(repo, "rev-parse", "main")).toBe(state.landed.commit);
+    expect(readFileSync(join(repo, "fixed.txt"), "utf8")).toBe("yes\n");
+    const { workspaces } = json((await runCli(["workspace", "list", "--json"], repo)).stdout);
+    expect(workspaces.map((w: { name: string }) => w.name)).toContain("nexus-land");
+  });
+});
+
 describe("--on-host", () => {
   it("runs the agent in the worktree on the host, with the host's environment (what the flag gives up)", async () => {
     isolatedHome();

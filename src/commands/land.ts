@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { UsageError } from "../core/errors.js";
 import { positiveInt } from "../core/options.js";
 import {
   info,
@@ -21,6 +22,9 @@ interface LandFlags {
   review?: string;
   timeout?: number;
   json?: boolean;
+  status?: boolean;
+  since?: string;
+  limit?: number;
 }
 
 export function registerLand(program: Command): void {
@@ -41,8 +45,13 @@ export function registerLand(program: Command): void {
       "stop any check still running after this long (default: tasks.gate_timeout)",
       positiveInt("--timeout", 86_400),
     )
+    .option("--status", "show the queue, recent landings, and what was sent back and why; change nothing")
+    .option("--since <date>", "with --status: only landings and send-backs on or after YYYY-MM-DD", isoDay)
+    .option("--limit <n>", "with --status: at most N of each (default 20)", positiveInt("--limit", 10_000))
     .action(async (ids: string[], o: LandFlags) => {
+      checkFlags(o);
       const tc = await tasks();
+      if (o.status) return showStatus(tc, ids, o);
       const { landTasks } = await import("../tasks/land/land.js");
       const result = await withInterrupt((signal) => landTasks(tc, landOptions(ids, o, signal)));
       if (o.json) return printJson(result);
@@ -95,4 +104,34 @@ async function render(result: LandResult, o: LandFlags): Promise<void> {
 function pushNote(pushed: true | string | undefined): string {
   if (pushed === undefined) return "";
   return pushed === true ? ", pushed" : `; push failed: ${oneLine(pushed)}`;
+}
+
+/** --status only reads; --since and --limit only trim what it shows. */
+function checkFlags(o: LandFlags): void {
+  if (o.status && (o.push || o.review || o.dryRun))
+    throw new UsageError(
+      "--status only shows the landing state; it does not take --push, --review or --dry-run.",
+      "Run `nexus land --status` alone, then `nexus land` with the options you want.",
+    );
+  if (!o.status && (o.since || o.limit))
+    throw new UsageError(
+      "--since and --limit go with --status.",
+      "For example: nexus land --status --limit 5",
+    );
+}
+
+function isoDay(value: string): string {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(value))) return value;
+  throw new UsageError(
+    `--since must be a date as YYYY-MM-DD, got ${JSON.stringify(value.slice(0, 40))}.`,
+    "For example: --since 2026-01-31",
+  );
+}
+
+async function showStatus(tc: Awaited<ReturnType<typeof tasks>>, ids: string[], o: LandFlags): Promise<void> {
+  const { landStatus } = await import("../tasks/land/status.js");
+  const status = await landStatus(tc, { ids, since: o.since, limit: o.limit });
+  if (o.json) return printJson(status);
+  const { renderStatus } = await import("./land-status.js");
+  await renderStatus(status);
 }

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { ExitStatus } from "../core/errors.js";
+import { ExitStatus, UsageError } from "../core/errors.js";
 import { nonEmpty, positiveInt, positiveNumber, seconds } from "../core/options.js";
 import { info, oneLine, printer, printJson, printTable, style, success, warn } from "../core/output.js";
 import { jsonOption, tasks, withInterrupt } from "./common.js";
@@ -16,6 +16,8 @@ interface RunOptions {
   reviewAgentCmd?: string;
   onHost?: boolean;
   hosts?: string[];
+  land?: boolean;
+  push?: string;
   json?: boolean;
 }
 
@@ -64,6 +66,14 @@ function defineRun(ralph: Command): void {
     .option("--review-agent <preset>", "agent that reviews tasks created with --review")
     .option("--review-agent-cmd <cmd>", "review command: exit 0 approves", nonEmpty("--review-agent-cmd"))
     .option(
+      "--land",
+      "land each task on the target branch once it is done (as `nexus land ID`); one sent back goes round again",
+    )
+    .option(
+      "--push <remote>",
+      "with --land: push the target to REMOTE after each landing (fast-forward only)",
+    )
+    .option(
       "--on-host",
       "run the agent on the host, not in the workspace's dev container: it then sees your home, keys, every repository, the Docker socket and your whole environment",
     )
@@ -93,6 +103,8 @@ function defineStatus(ralph: Command): void {
 async function runAction(ids: string[], o: RunOptions): Promise<void> {
   const { agentCommand } = await import("../agents/presets.js");
   const { runRalph } = await import("../ralph/run.js");
+  if (o.push && !o.land)
+    throw new UsageError("--push needs --land: it pushes each landing.", "Add --land, or leave out --push.");
   const agent = agentCommand({ preset: o.agent, command: o.agentCmd });
   const reviewAgent =
     o.reviewAgent || o.reviewAgentCmd

@@ -109,7 +109,8 @@ function defineStats(program: Command): void {
     printLine(
       `Operation failure rate: ${(stats.failureRate * 100).toFixed(1)}% (target < ${stats.failureRateTarget * 100}%): ${stats.failureRateMet ? "met" : "not met"}`,
     );
-    const { notFailures } = await import("../telemetry/dashboard.js");
+    const { landingLine, notFailures } = await import("../telemetry/dashboard.js");
+    if (stats.landings.landed || stats.landings.sentBack) printLine(`Landings: ${landingLine(stats)}`);
     const others = notFailures(stats);
     if (others) printLine(`Not counted as failures: ${others}`);
     if (!stats.byCommand.length) return;

@@ -66,10 +66,22 @@ export function withLock<T>(file: string, fn: () => T, timeoutMs = 15_000): T {
 }
 
 /** The same lock around asynchronous work (e.g. `git worktree add`, which is not safe to run concurrently). */
-export async function withLockAsync<T>(file: string, fn: () => Promise<T>, timeoutMs = 120_000): Promise<T> {
+export async function withLockAsync<T>(
+  file: string,
+  fn: () => Promise<T>,
+  timeoutMs = 120_000,
+  signal?: AbortSignal,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   const self = me();
-  while (!tryAcquire(file, self, deadline)) await new Promise((r) => setTimeout(r, 10 + Math.random() * 40));
+  while (!tryAcquire(file, self, deadline)) {
+    if (signal?.aborted)
+      throw new NexusError(`Interrupted while waiting for the lock ${file}; nothing was done.`, {
+        category: "interrupted",
+        hint: "Run the command again when you are ready.",
+      });
+    await new Promise((r) => setTimeout(r, 10 + Math.random() * 40));
+  }
   try {
     return await fn();
   } finally {

@@ -22,6 +22,13 @@ describe("hints over MCP", () => {
       "No task nx-1.\nHint: Call task_list to see the task IDs.",
     );
     expect(errorText(new UsageError("Bad."))).toBe("Bad.");
+    expect(mcpHint("Run `nexus land` again to land what is left.")).toBe(
+      "Call task_land again to land what is left.",
+    );
+    expect(mcpHint("Set `gates`, then run `nexus land --push origin` again.")).toBe(
+      "Set `gates`, then call task_land again.",
+    );
+    expect(mcpHint("Run `nexus task` first.")).toBe("Run `nexus task` first.");
   });
 
   it("rewrite every transition hint without a shell command", async () => {

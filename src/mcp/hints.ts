@@ -11,7 +11,7 @@ const TOOL_FOR: Record<string, string> = {
   "task start": "task_claim",
   "task show": "task_show",
   "task deps": "task_show",
-  "task history": "task_history",
+  "task history": "task_show",
   "task complete": "task_complete",
   "task reject": "task_reject",
   "task create": "task_create",
@@ -21,6 +21,7 @@ const TOOL_FOR: Record<string, string> = {
   "workspace exec": "workspace_exec",
   "workspace shell": "workspace_exec",
   "workspace ports": "workspace_ports",
+  land: "task_land",
 };
 
 /** Whole hints whose CLI wording does not translate word for word (see lifecycle.ts, operations.ts). */
@@ -51,9 +52,9 @@ export function mcpHint(hint: string): string {
   for (const [pattern, replacement] of REWORDED)
     if (pattern.test(hint)) return hint.replace(pattern, replacement);
   return hint.replace(
-    /(\b(?:Run|run|See|see) )?`nexus (task|workspace) ([a-z-]+)[^`]*`/g,
-    (whole, verb: string | undefined, group: string, command: string) => {
-      const tool = TOOL_FOR[`${group} ${command}`];
+    /(\b(?:Run|run|See|see) )?`nexus (task|workspace|land)(?: ([a-z-]+))?[^`]*`/g,
+    (whole, verb: string | undefined, group: string, command: string | undefined) => {
+      const tool = TOOL_FOR[`${group} ${command}`] ?? TOOL_FOR[group];
       if (!tool) return whole;
       if (!verb) return tool;
       return `${verb.startsWith(verb[0]!.toUpperCase()) ? "Call" : "call"} ${tool}`;

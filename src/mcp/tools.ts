@@ -114,6 +114,28 @@ const taskComplete: ToolDef = {
   },
 };
 
+const taskLand: ToolDef = {
+  name: "task_land",
+  description:
+    "Land done, verified tasks on the target branch: rebase, re-check, fast-forward; else send back.",
+  input: {
+    ids: z
+      .array(taskId())
+      .max(LIMITS.ids)
+      .optional()
+      .describe("only these tasks; default: every done, verified task with unlanded commits"),
+    dry_run: z
+      .boolean()
+      .optional()
+      .describe("only return the queue that would land, in order; change nothing"),
+  },
+  run: (a) =>
+    guarded(async () => {
+      const { landTasks } = await import("../tasks/land/land.js");
+      return landTasks(await openTasks(), { ids: a.ids as string[] | undefined, dryRun: a.dry_run === true });
+    }),
+};
+
 /** A dozen tools at most, terse: a large tool surface costs agents context before any work starts. */
 export const TASK_TOOLS: ToolDef[] = [
   taskCreate,
@@ -155,7 +177,7 @@ export const TASK_TOOLS: ToolDef[] = [
   {
     name: "task_show",
     description:
-      "A task, its checks and full history (failures, rejections, check changes); unverified flag.",
+      "A task, its checks and full history (failures, rejections, landings, check changes); unverified flag.",
     input: { id },
     run: (a) =>
       guarded(async () => {
@@ -182,4 +204,5 @@ export const TASK_TOOLS: ToolDef[] = [
         });
       }),
   },
+  taskLand,
 ];

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { checkWorkspace, LIMITS } from "../tasks/limits.js";
 import { guarded } from "./hints.js";
-import { type ToolDef, taskId } from "./tools.js";
+import type { ToolDef } from "./tools.js";
 
 /** Opens the project; a workspace name is checked first so an overlong one is never echoed whole. */
 async function project(workspace?: unknown) {
@@ -17,16 +17,6 @@ const name = z
   .describe("workspace name: 1-40 lowercase letters, digits and single dashes, e.g. feature-auth");
 
 export const WORKSPACE_TOOLS: ToolDef[] = [
-  {
-    name: "task_history",
-    description: "Every transition of a task: who, when, why, gate results.",
-    input: { id: taskId().describe("task id, e.g. nx-3f9a") },
-    run: (a) =>
-      guarded(
-        async () =>
-          (await (await import("../tasks/context.js")).openTasks()).store.get(a.id as string).history,
-      ),
-  },
   {
     name: "workspace_list",
     description: "Workspaces with state, ports and drift.",

@@ -15,6 +15,7 @@ import { circuitBreaker } from "./breaker.js";
 import { worktreeFingerprint } from "./fingerprint.js";
 import { iterationGates } from "./gate-run.js";
 import type { HostPool } from "./hosts.js";
+import { landDone } from "./land.js";
 import { buildReviewPrompt } from "./prompt.js";
 import { writePrompt, writePromptFile } from "./prompt-file.js";
 import { type RunState, type RunStatus, runsDir, saveRun } from "./state.js";
@@ -35,6 +36,10 @@ export interface RalphOptions {
   report?: Report;
   /** `--hosts`: the hosts new task workspaces are placed on. */
   pool?: HostPool;
+  /** Land each task on the target when it is done (`nexus land ID`); one sent back goes round again. */
+  land?: boolean;
+  /** With `land`: push the target to this remote after each landing. */
+  push?: string;
 }
 
 /** The Ralph loop for one task: agent, gates, feedback, again — until the gates alone say done. */
@@ -196,7 +201,8 @@ async function runIteration(
   noteIteration(tc, task.id, state.iterations.at(-1)!);
   saveRun(tc.paths.nexusDir, state);
   if (!gates.recorded || !passed) return undefined;
-  return review(tc, { task: gates.result.task, options, worktree, place });
+  const end = await review(tc, { task: gates.result.task, options, worktree, place });
+  return end?.status === "done" && options.land ? landDone(tc, { state, end, options }) : end;
 }
 
 /** The loop's NEXUS_* variables (runAgent adds NEXUS_PROMPT_FILE as the agent sees it). */

@@ -8,6 +8,8 @@ export interface IterationSummary {
   changed: boolean;
   passed: boolean;
   failures: string[];
+  /** `--land`: the gates passed, but the landing sent the task back (its cause, and files). */
+  sentBack?: string;
 }
 
 export interface PromptInput {
@@ -74,6 +76,7 @@ function taskTexts(task: Task, checks: string[]): string[] {
 }
 
 function failure(fence: DataFence, e: TaskEvent): string {
+  if (e.type === "rejected" && e.cause) return sentBack(fence, e);
   if (e.type === "rejected")
     return `- Rejected by ${oneLine(e.by)}:\n${fence.block("rejection reason", e.note ?? "")}`;
   const results = (e.results ?? []).map((r) =>
@@ -82,11 +85,34 @@ function failure(fence: DataFence, e: TaskEvent): string {
   return [`- ${e.at}:`, ...results].join("\n");
 }
 
+/** What each cause of a send-back asks of the agent, in Nexus's own words (outside the data). */
+const AFTER_SEND_BACK: Record<string, (target: string) => string> = {
+  conflict: (t) =>
+    `Rebase this branch onto ${t} (\`git rebase ${t}\`), resolve each conflict keeping the intent of both sides, and \`git rebase --continue\`.`,
+  checks: (t) =>
+    `Its checks passed alone but fail on top of ${t}: rebase onto ${t} (\`git rebase ${t}\`), fix what fails there, and commit.`,
+  unverified: () => "Its gates passed on uncommitted changes: commit the work so the gates check a commit.",
+  "own-files": (t) =>
+    `It changes files only Nexus writes: restore them from ${t} (\`git checkout ${t} -- FILE\`, the files are named below) and commit.`,
+};
+
+/** A landing that sent the task back: what to do (Nexus's words), then its feedback as data. */
+function sentBack(fence: DataFence, e: TaskEvent): string {
+  const target = oneLine(e.target ?? "the target");
+  const todo = Object.hasOwn(AFTER_SEND_BACK, e.cause!)
+    ? AFTER_SEND_BACK[e.cause!]!(target)
+    : `Rebase this branch onto ${target} and finish the task again.`;
+  return [
+    `- Sent back by the landing on ${target} (cause: ${oneLine(e.cause!)}). ${todo} When the checks pass again, Nexus lands it.`,
+    fence.block(`landing feedback (${oneLine(e.cause!)})`, e.note ?? ""),
+  ].join("\n");
+}
+
 function iterations(input: PromptInput): string {
   return input.iterations
     .map(
       (i) =>
-        `- Iteration ${i.iteration}: agent exit ${i.agentExitCode ?? "killed"}, ${i.changed ? "changed files" : "changed nothing"}, gates ${i.passed ? "passed" : `failed (${i.failures.join(", ")})`}`,
+        `- Iteration ${i.iteration}: agent exit ${i.agentExitCode ?? "killed"}, ${i.changed ? "changed files" : "changed nothing"}, gates ${i.passed ? "passed" : `failed (${i.failures.join(", ")})`}${i.sentBack ? `, sent back by the landing (${i.sentBack})` : ""}`,
     )
     .join("\n");
 }

@@ -61,6 +61,11 @@ async function runHosts(tc: TaskContext, options: RalphOptions & { hosts?: strin
       "--on-host runs the agent on this machine, but --hosts places workspaces on remote hosts.",
       "Leave out --on-host (the agent runs in each workspace's dev container), or use --hosts local.",
     );
+  if (options.land && hosts.some((h) => h.name !== LOCAL))
+    throw new UsageError(
+      "--land lands on this machine, but --hosts places workspaces on remote hosts (their work is not here).",
+      "Leave out --land and land the work afterwards with `nexus land` (it pulls it from the hosts), or use --hosts local.",
+    );
   return hostPool(hosts, () => tc.project.store.list(), options.report);
 }
 

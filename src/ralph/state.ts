@@ -27,6 +27,8 @@ export interface RunState {
   startedAt: string;
   updatedAt: string;
   iterations: (IterationSummary & { durationMs: number; log: string })[];
+  /** `--land`: where the task landed (and, with `--push`, true or why the push failed). */
+  landed?: { target: string; commit: string; pushed?: true | string };
 }
 
 export function runsDir(nexusDir: string): string {

@@ -50,6 +50,8 @@ export interface TaskEvent {
   cause?: LandCause;
   /** Sent back for a conflict: the files that conflicted. */
   files?: string[];
+  /** landed with `--review`: the remote the rebased branch was pushed to (the target did not move). */
+  review?: string;
 }
 
 export type LandCause = "conflict" | "checks" | "unverified" | "own-files";

@@ -16,6 +16,8 @@ function cards(stats: DashboardData["stats"]): string {
   return [
     ["Workspaces created", String(stats.workspacesCreated), ""],
     ["Tasks completed", String(stats.tasksCompleted), ""],
+    ["Tasks landed", String(stats.landings.landed), ""],
+    ["Sent back by nexus land", String(stats.landings.sentBack), ""],
     ["Avg session length", sessionLength(stats.averageSessionMinutes), ""],
     ["Success rate", `${Math.round(stats.successRate * 100)}%`, ""],
     ["Failure rate (target < 5%)", `${(stats.failureRate * 100).toFixed(1)}%`, met ? "ok" : "bad"],
@@ -63,6 +65,27 @@ function trendCharts(stats: DashboardData["stats"]): string[] {
   });
 }
 
+/** `nexus land`: landed and sent back per day, and why tasks went back. */
+function landingCharts(stats: DashboardData["stats"]): string[] {
+  const days = stats.landings.perDay.slice(-30);
+  return [
+    lineChart(
+      "Landings per day",
+      days.map((d) => d.day),
+      [
+        { name: "landed", color: "#10b981", values: days.map((d) => d.landed) },
+        { name: "sent back", color: "#f59e0b", values: days.map((d) => d.sentBack), dashed: true },
+      ],
+      "count",
+    ),
+    barChart(
+      "Sent back by cause",
+      stats.landings.sentBackByCause.map((c) => ({ label: c.cause, value: c.count })),
+      "#f59e0b",
+    ),
+  ];
+}
+
 function chartsOf(stats: DashboardData["stats"]): string {
   const days = stats.perDay.slice(-30);
   const labels = days.map((d) => d.day);
@@ -80,6 +103,7 @@ function chartsOf(stats: DashboardData["stats"]): string {
       "count",
     ),
     ...trendCharts(stats),
+    ...landingCharts(stats),
     barChart(
       "Most used commands",
       stats.byCommand.slice(0, 8).map((c) => ({ label: c.command, value: c.count })),

@@ -34,6 +34,13 @@ export function notFailures(stats: Stats): string | undefined {
   return `${refused} refused${refusals ? ` (${refusals})` : ""}, ${passed_through} passed through (your commands' own exits), ${gate_failed} failed gates`;
 }
 
+/** "3 landed, 2 sent back (conflict 1, checks 1)": `nexus land`'s figures in one line. */
+export function landingLine(stats: Stats): string {
+  const { landed, sentBack, sentBackByCause } = stats.landings;
+  const causes = sentBackByCause.map((c) => `${c.cause} ${c.count}`).join(", ");
+  return `${landed} landed, ${sentBack} sent back${causes ? ` (${causes})` : ""}`;
+}
+
 /** Minutes as the plan's mock-up shows them: "12.5 min", "2.3 hours". */
 export function sessionLength(minutes: number): string {
   return minutes >= 60 ? `${(minutes / 60).toFixed(1)} hours` : `${minutes.toFixed(1)} min`;
@@ -52,6 +59,7 @@ function lines(data: DashboardData): string[] {
   return [
     `Workspaces Created: ${stats.workspacesCreated}`,
     `Tasks Completed: ${stats.tasksCompleted}`,
+    `Landings: ${landingLine(stats)}`,
     `Avg Session Length: ${sessionLength(stats.averageSessionMinutes)} (${stats.sessions} sessions)`,
     `Success Rate: ${Math.round(stats.successRate * 100)}% of ${stats.commands} commands (${rate})`,
     ...(notFailures(stats) ? [`Not Nexus failures: ${notFailures(stats)}`] : []),

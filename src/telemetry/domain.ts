@@ -5,13 +5,14 @@ import { diagnose } from "../core/report.js";
 import { keyedHash } from "./key.js";
 import { noteTelemetry } from "./recorder.js";
 import { type SessionDelta, touchSession, uncountCompletion } from "./session.js";
+import { UNDOES_COMPLETION as UNDOING } from "./stats.js";
 import { isEnabled, openTelemetry } from "./store.js";
 
 /** Something that happened to a task or workspace (core/events.ts); its subject is stored as a keyed hash. */
 export type DomainEventInput = DomainEvent;
 
-/** Actions that undo a completion: the task no longer counts as completed. */
-const UNDOES_COMPLETION = new Set(["reopened", "rejected", "started", "blocked"]);
+/** Actions that undo a completion (a send-back by `nexus land` as a rejection): no longer completed. */
+const UNDOES_COMPLETION = new Set(UNDOING);
 
 function deltaOf(event: DomainEventInput): SessionDelta {
   if (event.type === "workspace") return { workspaces: event.action === "created" ? 1 : 0 };
@@ -70,10 +71,10 @@ function wasCompleted(db: Db, taskHash: string): boolean {
   const last = db
     .prepare(
       `SELECT action FROM events WHERE event_type = 'task' AND task_hash = ?
-         AND action IN ('completed', 'reopened', 'rejected', 'started', 'blocked') ORDER BY id DESC LIMIT 1`,
+         AND action IN ('completed', ${UNDOING.map(() => "?").join(", ")}) ORDER BY id DESC LIMIT 1`,
     )
     .pluck()
-    .get(taskHash) as string | undefined;
+    .get(taskHash, ...UNDOING) as string | undefined;
   return last === "completed";
 }
 

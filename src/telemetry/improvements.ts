@@ -1,5 +1,6 @@
 import { formatSeconds } from "../core/output.js";
 import { type Insight, span } from "./insights.js";
+import { landingFigures } from "./landings.js";
 import { isNexusFailure } from "./outcome.js";
 import { FAILURE_RATE_TARGET, median } from "./stats.js";
 import type { DomainEvent, StatEvent } from "./store.js";
@@ -93,12 +94,40 @@ function failureRateInsight(events: StatEvent[]): Insight | undefined {
   };
 }
 
+/** What to change when `nexus land` keeps sending tasks back for one cause. */
+const LANDING_FIXES: Record<string, string> = {
+  conflict:
+    "Land more often (`nexus land` as tasks are done) so each task starts from a recent target, and split work so parallel tasks touch different files.",
+  checks:
+    "Tasks pass alone and fail together: land more often so each starts from what landed, and give tasks the checks that cover what they share.",
+  unverified: "Commit the work before `task complete`: gates that passed on uncommitted changes cannot land.",
+  "own-files":
+    "Keep `.nexus/tasks.jsonl` and `.nexus/allowed_signers` out of task branches: tell agents not to commit them.",
+};
+
+/** A quarter or more of landings (at least 3) sent back: the most common cause, and what to change. */
+function landingInsight(domain: DomainEvent[]): Insight | undefined {
+  const { landed, sentBack, sentBackByCause } = landingFigures(domain);
+  if (sentBack < 3 || sentBack / (landed + sentBack) < 0.25) return undefined;
+  const top = sentBackByCause[0]!;
+  const backs = domain.filter((e) => e.type === "task" && e.action === "sent_back");
+  return {
+    id: "improve:landing",
+    kind: "improvement",
+    subject: "nexus land",
+    description: `\`nexus land\` sent back ${sentBack} of ${landed + sentBack} tasks; the most common cause is \`${top.cause}\` (${top.count}).`,
+    suggestion: LANDING_FIXES[top.cause] ?? "See each task's rejection note (`nexus land --status`).",
+    frequency: sentBack,
+    ...span(backs),
+  };
+}
+
 /** Pure: improvements suggested from what was seen, each with a concrete change to make. */
 export function computeImprovements(data: { events: StatEvent[]; domain: DomainEvent[] }): Insight[] {
   const byTemplate = new Map<string, Create[]>();
   for (const c of creates(data.domain))
     byTemplate.set(c.template, [...(byTemplate.get(c.template) ?? []), c]);
   const found = [...byTemplate].map(([template, rows]) => cachedImageInsight(template, rows));
-  found.push(portInsight(data.events), failureRateInsight(data.events));
+  found.push(portInsight(data.events), failureRateInsight(data.events), landingInsight(data.domain));
   return found.filter((i): i is Insight => i !== undefined);
 }

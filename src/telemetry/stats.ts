@@ -1,3 +1,4 @@
+import { type Landings, landingFigures } from "./landings.js";
 import { isNexusFailure, OUTCOMES, type Outcome, outcomeOfEvent } from "./outcome.js";
 import type { DomainEvent, StatEvent as EventRow, SessionRow } from "./store.js";
 
@@ -30,6 +31,8 @@ export interface Stats {
   failureRateMet: boolean;
   workspacesCreated: number;
   tasksCompleted: number;
+  /** `nexus land`: tasks landed and sent back (by cause), per day. */
+  landings: Landings;
   sessions: number;
   averageSessionMinutes: number;
   byCommand: CommandStats[];
@@ -71,17 +74,19 @@ function countBy<T>(items: T[], key: (item: T) => string | null | undefined): Ma
 const ranked = (counts: Map<string, number>) =>
   [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
 
+/** Actions after which a completed task no longer counts as completed (see domain.ts). */
+export const UNDOES_COMPLETION = ["reopened", "rejected", "sent_back", "started", "blocked"];
+
 /**
  * Tasks whose latest completion-relevant event in the window is a completion: a task completed and
- * later rejected or reopened does not count; one completed twice counts once.
+ * later rejected, sent back by `nexus land` or reopened does not count; one completed twice counts once.
  */
 export function completedTasks(domain: DomainEvent[]): number {
   const state = new Map<string, boolean>();
   for (const e of domain) {
     if (e.type !== "task" || !e.subject) continue;
     if (e.action === "completed") state.set(e.subject, true);
-    else if (["reopened", "rejected", "started", "blocked"].includes(e.action ?? ""))
-      state.set(e.subject, false);
+    else if (UNDOES_COMPLETION.includes(e.action ?? "")) state.set(e.subject, false);
   }
   return [...state.values()].filter(Boolean).length;
 }
@@ -109,6 +114,7 @@ export function computeStats(
     failureRateMet: failureRate < FAILURE_RATE_TARGET,
     workspacesCreated: created.length,
     tasksCompleted: completedTasks(domain),
+    landings: landingFigures(domain),
     ...sessionFigures(sessions, window.since),
     byCommand,
     topTemplates: templateShares(created),

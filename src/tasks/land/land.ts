@@ -66,7 +66,7 @@ export async function landTasks(tc: TaskContext, options: LandOptions = {}): Pro
   const target = await landTarget(tc);
   if (options.dryRun) return summarise(target, await landQueue(tc, target, options.ids), []);
   const lock = join(tc.paths.gitCommonDir, "nexus-land.lock");
-  return withLockAsync(lock, () => landLocked(tc, target, options), LOCK_WAIT_MS);
+  return withLockAsync(lock, () => landLocked(tc, target, options), LOCK_WAIT_MS, options.signal);
 }
 
 async function landLocked(tc: TaskContext, target: string, options: LandOptions): Promise<LandResult> {
@@ -74,6 +74,7 @@ async function landLocked(tc: TaskContext, target: string, options: LandOptions)
   const plan = await landQueue(tc, target, options.ids);
   const outcomes: LandOutcome[] = [];
   if (!plan.length) return summarise(target, plan, outcomes);
+  if (options.signal?.aborted) throw interruptedAfter(outcomes);
   const checkout = options.review ? undefined : await checkoutOf(tc.paths.root, target);
   if (checkout) await refuseDirtyCheckout(checkout, target);
   const dir = await integrationWorkspace(tc, target, options.report);
@@ -81,15 +82,16 @@ async function landLocked(tc: TaskContext, target: string, options: LandOptions)
     if (options.signal?.aborted) break;
     outcomes.push(await landOne(tc, { step, target, dir, checkout, options }));
   }
-  if (options.signal?.aborted)
-    throw new NexusError(
-      `Interrupted; ${outcomes.filter((o) => o.outcome === "landed").length} task(s) landed before it.`,
-      {
-        category: "interrupted",
-        hint: "Run `nexus land` again to land the rest; the target is as the last landing left it.",
-      },
-    );
+  if (options.signal?.aborted) throw interruptedAfter(outcomes);
   return summarise(target, plan, outcomes);
+}
+
+function interruptedAfter(outcomes: LandOutcome[]): NexusError {
+  const landed = outcomes.filter((o) => o.outcome === "landed").length;
+  return new NexusError(`Interrupted; ${landed} task(s) landed before it.`, {
+    category: "interrupted",
+    hint: "Run `nexus land` again to land the rest; the target is as the last landing left it.",
+  });
 }
 
 function summarise(target: string, plan: LandStep[], outcomes: LandOutcome[]): LandResult {
@@ -214,7 +216,11 @@ async function pushForReview(
   if (result !== true)
     return { id: step.id, outcome: "skipped", reason: `push to ${remote} failed: ${result}` };
   const note = `rebased onto ${landing.target}, checked, and pushed to ${remote} as ${ref} for review`;
-  recordLanded(tc, step.id, await landedEvent(tc, tc.store.get(step.id), { ...landing, note }));
+  recordLanded(
+    tc,
+    step.id,
+    await landedEvent(tc, tc.store.get(step.id), { ...landing, note, review: remote }),
+  );
   return { id: step.id, outcome: "pushed_for_review", commit: landing.commit, pushed: true };
 }
 

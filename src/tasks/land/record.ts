@@ -12,7 +12,14 @@ export const LANDER = "nexus-land";
 export async function landedEvent(
   tc: TaskContext,
   task: Task,
-  landing: { target: string; commit: string; from: string; results: CheckResult[]; note?: string },
+  landing: {
+    target: string;
+    commit: string;
+    from: string;
+    results: CheckResult[];
+    note?: string;
+    review?: string;
+  },
 ): Promise<TaskEvent> {
   const { target, commit, from, results } = landing;
   const signer = await loadSigner(tc.paths.root);
@@ -28,6 +35,7 @@ export async function landedEvent(
     note:
       landing.note ??
       `landed on ${target} as ${commit.slice(0, 12)} (rebased from ${from.slice(0, 12)}); ${results.length} check(s) passed in workspace nexus-land`,
+    ...(landing.review ? { review: landing.review } : {}),
     signer: signer.principal,
   };
   const signature = await signPayload(signer, evidencePayload(task.id, event));

@@ -70,7 +70,7 @@ interface Journal {
   event: TaskEvent;
 }
 
-const journalFile = (tc: TaskContext) => join(tc.paths.gitCommonDir, "nexus-land.json");
+export const journalFile = (tc: TaskContext) => join(tc.paths.gitCommonDir, "nexus-land.json");
 
 /**
  * Moves the target from `old` to `next` in one compare-and-swap (`git update-ref NEW OLD`: never
