@@ -54,7 +54,11 @@ describe("nexus task import / export", () => {
         .filter((l) => l.includes(" done"))
         .every((l) => l.includes("done (unverified)")),
     ).toBe(true);
-    expect(json((await runCli(["task", "list", "--unverified", "--json"], repo)).stdout)).toHaveLength(5);
+    const unverified = json((await runCli(["task", "list", "--unverified", "--json"], repo)).stdout);
+    expect(unverified).toHaveLength(5);
+    const show = plain((await runCli(["task", "show", unverified[0].id], repo)).stdout);
+    expect(show).toMatch(/Unverified: marked done without a passing gate run/);
+    expect(show).toMatch(/imported\s+from \w+ \S+/);
   });
 
   it("export then import into another project gives the same tasks; exports refuse to overwrite", async () => {

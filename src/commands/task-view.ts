@@ -93,6 +93,7 @@ function defineShow(task: Command): void {
         ["review", t.review ? "required" : review ? `required: ${review}` : "no"],
         ["labels", t.labels.join(", ") || "-"],
         ["rejections", String(t.rejections)],
+        ...(t.source ? [["imported", `from ${t.source.tool} ${t.source.id}`] as [string, string]] : []),
       ];
       for (const [k, v] of fields) printLine(`${k.padEnd(12)} ${oneLine(v)}`);
       printLine("");
