@@ -100,3 +100,37 @@ describe("importing into the task store", () => {
     expect(tc.store.all()[0]!.dependsOn).toEqual([]);
   });
 });
+
+describe("exporting ids from an untrusted source", () => {
+  it("a Claude id that is a path is not used as a file name", async () => {
+    const { mkdirSync, readdirSync } = await import("node:fs");
+    const { exportTasks } = await import("./index.js");
+    const project = await taskProject();
+    const tc = project.open();
+    const dir = mkdtempSync(join(tmpdir(), "nexus-claude-"));
+    mkdirSync(join(dir, "list"));
+    writeFileSync(
+      join(dir, "list", "1.json"),
+      JSON.stringify({ id: "../../escape", subject: "Sneaky", status: "pending" }),
+    );
+    importTasks(tc, { from: "claude", path: join(dir, "list") });
+    exportTasks(tc, { to: "claude", path: join(dir, "out") });
+    expect(readdirSync(join(dir, "out")).sort()).toEqual([".highwatermark", "1.json"]);
+    expect(readdirSync(dir).sort()).toEqual(["list", "out"]);
+  });
+});
+
+describe("Task.source in tasks.jsonl", () => {
+  it("is optional, and checked when present", async () => {
+    const { validateTask, serializeTask } = await import("../model.js");
+    const project = await taskProject();
+    const tc = project.open();
+    importTasks(tc, { from: "beads", path: beadsFile() });
+    const task = tc.store.all()[0]!;
+    const line = serializeTask(task);
+    expect(line).toMatch(/"leaseExpiresAt":null,"source":\{"tool":"beads","id":"bd-[^"]+"\},"rejections"/);
+    expect(() => validateTask({ ...task, source: { tool: "beads" } })).toThrow(/"source"/);
+    const { source: _, ...plain } = task;
+    expect(serializeTask(validateTask(plain))).not.toContain("source");
+  });
+});

@@ -94,6 +94,10 @@ function refuseDuplicates(tool: Tool, tasks: SourceTask[]): void {
   }
 }
 
+/** A kept id that names a file (Backlog.md, Claude Code) must stay one name inside PATH. */
+const safeId = (format: Format, id: string) =>
+  format.kind === "file" || /^[\p{L}\p{N}_-][\p{L}\p{N}._:-]*$/u.test(id);
+
 /** Nexus tasks as the tool's: its ids (kept from an import, else new), with the Nexus id beside them. */
 export function toSource(format: Format, tasks: Task[]): SourceTask[] {
   const sorted = [...tasks].sort(
@@ -102,7 +106,7 @@ export function toSource(format: Format, tasks: Task[]): SourceTask[] {
   const used = new Set(sorted.flatMap((t) => (t.source?.tool === format.tool ? [t.source.id] : [])));
   const idOf = new Map<string, string>();
   for (const t of sorted) {
-    let id = t.source?.tool === format.tool ? t.source.id : undefined;
+    let id = t.source?.tool === format.tool && safeId(format, t.source.id) ? t.source.id : undefined;
     if (!id) {
       id = format.newId(t.id, used);
       used.add(id);
