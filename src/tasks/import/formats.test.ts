@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { backlog } from "./backlog.js";
 import { beads } from "./beads.js";
 import { claude } from "./claude.js";
-import { splitCriteria } from "./mapper.js";
+import { type SourceTask, splitCriteria } from "./mapper.js";
 import { taskmaster } from "./taskmaster.js";
 
 const fixtures = new URL("../../../test/fixtures/import/", import.meta.url).pathname;
@@ -101,5 +101,98 @@ describe("reading each tool's documented format", () => {
     expect(() => taskmaster.read(join(fixtures, "README.md"))).toThrow(/is not a taskmaster task file/);
     expect(() => claude.read(join(fixtures, "nowhere"))).toThrow(/No claude tasks at/);
     expect(() => backlog.read(join(fixtures, "README.md"))).toThrow(/is not a folder/);
+  });
+});
+
+describe("writing each tool's documented format", () => {
+  const tasks: SourceTask[] = [
+    {
+      id: "1",
+      title: "Base",
+      description: "",
+      status: "done",
+      priority: 1,
+      labels: ["core"],
+      dependsOn: [],
+      requiredBy: ["2"],
+      checks: ["npm test"],
+    },
+    {
+      id: "2",
+      title: "Top / next",
+      description: "d",
+      status: "rejected",
+      priority: 4,
+      labels: [],
+      dependsOn: ["1"],
+      requiredBy: [],
+      checks: [],
+      nexusId: "nx-ab12",
+    },
+  ];
+  const only = (files: Map<string, string>) => [...files.values()][0]!;
+
+  it("beads: one issue per line, closed, blocks dependencies, criteria", () => {
+    const [a, b] = only(beads.render(tasks))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(a).toMatchObject({
+      id: "1",
+      status: "closed",
+      priority: 1,
+      issue_type: "task",
+      acceptance_criteria: "`npm test`",
+    });
+    expect(b.dependencies).toEqual([{ issue_id: "2", depends_on_id: "1", type: "blocks" }]);
+    expect(b.nexus).toEqual({ id: "nx-ab12", status: "rejected" });
+  });
+
+  it("Taskmaster: tagged under master, numeric ids, word priorities, testStrategy", () => {
+    const data = JSON.parse(only(taskmaster.render(tasks)));
+    expect(data.master.tasks[0]).toMatchObject({
+      id: 1,
+      status: "done",
+      priority: "high",
+      testStrategy: "`npm test`",
+      subtasks: [],
+    });
+    expect(data.master.tasks[1]).toMatchObject({
+      id: 2,
+      status: "pending",
+      priority: "low",
+      dependencies: [1],
+    });
+    expect(data.master.tasks[1].nexus).toEqual({ id: "nx-ab12", status: "rejected", priority: 4 });
+  });
+
+  it("Backlog.md: task-N - Title.md, front matter, marked sections, numbered criteria", () => {
+    const files = backlog.render([
+      { ...tasks[0]!, id: "task-1" },
+      { ...tasks[1]!, id: "task-2", dependsOn: ["task-1"] },
+    ]);
+    expect([...files.keys()]).toEqual(["task-1 - Base.md", "task-2 - Top - next.md"]);
+    const first = files.get("task-1 - Base.md")!;
+    expect(first).toMatch(/^---\nid: task-1\ntitle: Base\nstatus: Done\n/);
+    expect(first).toContain("<!-- SECTION:DESCRIPTION:BEGIN -->\n\n<!-- SECTION:DESCRIPTION:END -->");
+    expect(first).toContain("<!-- AC:BEGIN -->\n- [ ] #1 `npm test`\n<!-- AC:END -->");
+    expect(files.get("task-2 - Top - next.md")).toContain("dependencies:\n  - task-1\n");
+  });
+
+  it("Claude Code: <n>.json with subject, status, blocks and blockedBy, and .highwatermark", () => {
+    const files = claude.render(tasks);
+    expect([...files.keys()]).toEqual(["1.json", "2.json", ".highwatermark"]);
+    expect(JSON.parse(files.get("1.json")!)).toMatchObject({
+      subject: "Base",
+      status: "completed",
+      blocks: ["2"],
+      blockedBy: [],
+    });
+    expect(JSON.parse(files.get("2.json")!).metadata.nexus).toMatchObject({
+      id: "nx-ab12",
+      priority: 4,
+      status: "rejected",
+    });
+    expect(files.get(".highwatermark")).toBe("2");
   });
 });
