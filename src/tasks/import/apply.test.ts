@@ -132,5 +132,9 @@ describe("Task.source in tasks.jsonl", () => {
     expect(() => validateTask({ ...task, source: { tool: "beads" } })).toThrow(/"source"/);
     const { source: _, ...plain } = task;
     expect(serializeTask(validateTask(plain))).not.toContain("source");
+    // A merge takes it per field, like any other: one side imported, the other retitled.
+    const { mergeTaskLists } = await import("../merge.js");
+    const [merged] = mergeTaskLists([plain], [task], [{ ...plain, title: "Retitled" }]);
+    expect(merged).toMatchObject({ source: task.source, title: "Retitled" });
   });
 });
