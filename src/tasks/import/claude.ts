@@ -13,7 +13,7 @@ import { extraFor, extraOf, type SourceTask, statusIn, statusOut, strings, uniqu
 
 /**
  * Claude Code's task lists: `~/.claude/tasks/<list>/<n>.json`, one task per file with id, subject,
- * description, activeForm, status (pending, in_progress, completed), blocks and blockedBy. There is
+ * description, activeForm, status (pending, in_progress, completed; deleted ones are skipped), blocks and blockedBy. There is
  * no priority, label or check there: an export keeps Nexus's under `metadata.nexus`, which Claude
  * Code leaves alone. `.highwatermark` holds the highest id, as Claude Code keeps it.
  */
@@ -21,11 +21,13 @@ export const claude: Format = {
   tool: "claude",
   kind: "dir",
   read(path) {
-    const tasks = listDir(path, "claude", ".json").map((name) => {
+    const items = listDir(path, "claude", ".json").map((name) => {
       const file = join(path, name);
-      return fromTask(asRecord(parseJson(readSource(file, "claude"), file, "claude")), file);
+      return { file, item: asRecord(parseJson(readSource(file, "claude"), file, "claude")) };
     });
-    return { tasks, skipped: 0 };
+    // A task Claude Code marked deleted is skipped, as a beads tombstone is.
+    const kept = items.filter(({ item }) => item.status !== "deleted");
+    return { tasks: kept.map(({ file, item }) => fromTask(item, file)), skipped: items.length - kept.length };
   },
   render(tasks) {
     const files = new Map(tasks.map((t) => [`${t.id}.json`, `${JSON.stringify(toTask(t), null, 2)}\n`]));
