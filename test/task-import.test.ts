@@ -26,7 +26,7 @@ describe("nexus task import / export", () => {
     for (const [tool, n] of Object.entries(counts)) {
       const dry = await runCli(["task", "import", "--from", tool, "--dry-run"], repo);
       expect(dry.code).toBe(0);
-      expect(plain(dry.stdout)).toMatch(/ACTION\s+ID\s+SOURCE\s+STATUS\s+CHANGES\s+TITLE/);
+      expect(plain(dry.stdout)).toMatch(/ACTION\s+ID\s+SOURCE\s+STATUS\s+CHECKS\s+CHANGES\s+TITLE/);
       expect(plain(dry.stderr)).toContain(
         `Dry run, nothing changed: ${n} to create, 0 to update, 0 unchanged`,
       );

@@ -53,6 +53,7 @@ async function renderImport(r: ImportResult): Promise<void> {
       { header: "ID", value: (t) => t.id },
       { header: "SOURCE", value: (t) => oneLine(t.source) },
       { header: "STATUS", value: (t) => t.status },
+      { header: "CHECKS", value: (t) => t.checks.length },
       { header: "CHANGES", value: (t) => oneLine(t.changes.join(", ") || "-") },
       { header: "TITLE", value: (t) => oneLine(t.title) },
     ]);

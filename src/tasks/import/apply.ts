@@ -15,6 +15,8 @@ export interface ImportRow {
   source: string;
   title: string;
   status: TaskStatus;
+  /** The commands the task's checks will run (from command-only acceptance criteria). */
+  checks: string[];
   /** The fields an update changes; for a kept status, `status (kept: in_progress)`. */
   changes: string[];
 }
@@ -203,5 +205,5 @@ function rowOf(s: SourceTask, id: string, match: Task | undefined, task: Task, c
     : changes.some((c) => !c.startsWith("status (kept"))
       ? "update"
       : "unchanged";
-  return { action, id, source: s.id, title: task.title, status: task.status, changes };
+  return { action, id, source: s.id, title: task.title, status: task.status, checks: task.checks, changes };
 }
