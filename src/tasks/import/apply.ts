@@ -67,9 +67,14 @@ function matchTasks(existing: Task[], tool: Tool, tasks: SourceTask[]) {
   const bySource = new Map(existing.filter((t) => t.source?.tool === tool).map((t) => [t.source!.id, t]));
   const taken = new Set(byId.keys());
   const count = existing.length + tasks.length;
-  const matches = tasks.map(
-    (s) => bySource.get(s.id) ?? (s.nexusId ? byId.get(s.nexusId) : undefined) ?? byId.get(s.id),
-  );
+  const matched = new Set<string>();
+  // A task is matched once: a second record that names it (by a copied `nexus` id) is a new task.
+  const matches = tasks.map((s) => {
+    const match = bySource.get(s.id) ?? (s.nexusId ? byId.get(s.nexusId) : undefined) ?? byId.get(s.id);
+    if (!match || matched.has(match.id)) return undefined;
+    matched.add(match.id);
+    return match;
+  });
   const ids = matches.map((match) => {
     const id = match?.id ?? newTaskId((candidate) => taken.has(candidate), count);
     taken.add(id);
