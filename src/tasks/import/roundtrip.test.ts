@@ -93,6 +93,9 @@ describe("export then import gives the same tasks, field for field", () => {
             });
             expect(copy.source?.tool).toBe(tool);
           }
+          // Never a verified done: every done the import wrote lists as unverified.
+          const done = imported.filter((t) => t.status === "done").map((t) => t.id);
+          expect(to.store.unverifiedIds().sort()).toEqual(done.sort());
           // A second import of the same files changes nothing.
           const again = importTasks(to, { from: tool, path });
           expect([again.created, again.updated, again.unchanged]).toEqual([0, 0, tasks.length]);
