@@ -50,7 +50,8 @@ async function renderImport(r: ImportResult): Promise<void> {
   if (r.dryRun && r.tasks.length)
     await printTable(r.tasks, [
       { header: "ACTION", value: (t) => t.action },
-      { header: "ID", value: (t) => t.id },
+      // A new task's id is drawn when it is written: the dry run's would not be the one it gets.
+      { header: "ID", value: (t) => (t.action === "create" ? "(new)" : t.id) },
       { header: "SOURCE", value: (t) => oneLine(t.source) },
       { header: "STATUS", value: (t) => t.status },
       { header: "CHECKS", value: (t) => t.checks.length },
@@ -73,5 +74,6 @@ async function renderImport(r: ImportResult): Promise<void> {
 }
 
 function renderExport(r: ExportResult): void {
-  success(`Exported ${r.tasks} tasks for ${r.to} to ${oneLine(r.path)} (${r.files.length} files).`);
+  const files = r.files.length === 1 ? "1 file" : `${r.files.length} files`;
+  success(`Exported ${r.tasks} tasks for ${r.to} to ${oneLine(r.path)} (${files}).`);
 }
