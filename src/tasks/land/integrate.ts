@@ -42,7 +42,24 @@ export async function integrationWorkspace(
     () => false,
   );
   if (!running) await upWorkspace(ctx, INTEGRATION, { report });
+  await refuseSomeonesChanges(existing.worktreePath);
   return existing.worktreePath;
+}
+
+/**
+ * A workspace of that name someone works in (on its branch, with uncommitted changes: a landing
+ * leaves it detached) is theirs: landings clean the tree, so they refuse instead of wiping that work.
+ */
+async function refuseSomeonesChanges(dir: string): Promise<void> {
+  if ((await gitRaw(["symbolic-ref", "-q", "HEAD"], dir)).exitCode !== 0) return;
+  if (!(await git(["status", "--porcelain"], dir))) return;
+  throw new NexusError(
+    `Workspace ${INTEGRATION} has uncommitted changes; landings rebase and clean it, which would lose them.`,
+    {
+      category: "conflict",
+      hint: `Commit or move that work: \`nexus land\` uses workspace ${INTEGRATION} as its own integration workspace.`,
+    },
+  );
 }
 
 export type Rebased = { ok: true; head: string } | { ok: false; files: string[]; hunks: string };
