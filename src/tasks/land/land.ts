@@ -168,7 +168,7 @@ async function pushed(tc: TaskContext, args: StepArgs, outcome: LandOutcome): Pr
   const remote = args.options.push;
   if (!remote) return outcome;
   args.options.onStep?.({ id: outcome.id, step: "push", detail: remote });
-  const result = await pushLanding(tc, { remote, ref: args.target, from: args.target });
+  const result = await pushLanding(tc, { remote, ref: args.target, from: `refs/heads/${args.target}` });
   return { ...outcome, pushed: result };
 }
 
