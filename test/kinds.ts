@@ -16,6 +16,7 @@ export const CLI_TESTS = [
   "dogfood",
   "environment-failures",
   "land",
+  "land-edges",
   "lock",
   "mcp",
   "ralph-hosts",
