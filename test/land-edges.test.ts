@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { hasTerminalControl } from "../src/core/visible.js";
@@ -148,6 +148,29 @@ describe("the user's checkout of the target", () => {
     expect(result.stderr).toContain("ignored files would be overwritten: .env");
     expect(git(repo, "rev-parse", "main")).toBe(before);
     expect(readFileSync(join(repo, ".env"), "utf8")).toBe("SECRET=mine\n");
+  });
+});
+
+describe("the integration workspace", () => {
+  it("is made again when its worktree was deleted by hand, or the workspace destroyed", async () => {
+    const repo = await landRepo();
+    await doneTask(repo, "a");
+    expect((await land(repo)).code).toBe(0);
+    rmSync(join(repo, ".nexus/worktrees/nexus-land"), { recursive: true, force: true });
+    const b = await doneTask(repo, "b");
+    const again = await land(repo, "--json");
+    expect(again.code, again.stderr).toBe(0);
+    expect(json(again.stdout).landed).toEqual([b]);
+    expect((await runCli(["workspace", "destroy", "nexus-land", "--force"], repo)).code).toBe(0);
+    const c = await doneTask(repo, "c");
+    const third = await land(repo, "--json");
+    expect(third.code, third.stderr).toBe(0);
+    expect(json(third.stdout).landed).toEqual([c]);
+    expect(git(repo, "log", "--format=%s", "-3", "main").split("\n")).toEqual([
+      "work of c",
+      "work of b",
+      "work of a",
+    ]);
   });
 });
 

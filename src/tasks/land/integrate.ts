@@ -1,6 +1,8 @@
+import { existsSync } from "node:fs";
 import { NexusError } from "../../core/errors.js";
-import { git, gitFailure, gitRaw } from "../../core/git.js";
+import { git, gitFailure, gitOk, gitRaw } from "../../core/git.js";
 import type { Report } from "../../core/report.js";
+import { branchName } from "../../workspace/names.js";
 import type { TaskContext } from "../context.js";
 import type { GateOptions } from "../gates.js";
 import type { CheckResult } from "../model.js";
@@ -21,11 +23,22 @@ export async function integrationWorkspace(
   report?: Report,
 ): Promise<string> {
   const ctx = tc.project;
-  const { createWorkspace, upWorkspace } = await import("../../workspace/manager.js");
-  const existing = ctx.store.find(INTEGRATION);
+  const { createWorkspace, destroyWorkspace, upWorkspace } = await import("../../workspace/manager.js");
+  let existing = ctx.store.find(INTEGRATION);
+  if (existing && !existing.host && !existsSync(existing.worktreePath)) {
+    // Its worktree was deleted by hand: nothing of anyone's is in it, so it is made again.
+    await destroyWorkspace(ctx, INTEGRATION, { force: true });
+    existing = undefined;
+  }
   if (!existing) {
     const template = tc.config.land.template;
-    const made = await createWorkspace(ctx, { name: INTEGRATION, from: target, template, report });
+    // Its branch left by a destroyed integration workspace is reused: landings check out commits detached.
+    const left = await gitOk(
+      ["rev-parse", "--verify", "-q", `refs/heads/${branchName(INTEGRATION)}`],
+      tc.paths.root,
+    );
+    const from = left ? undefined : target;
+    const made = await createWorkspace(ctx, { name: INTEGRATION, from, template, report });
     return made.workspace.worktreePath;
   }
   if (existing.host)
