@@ -32,13 +32,18 @@ interface Work {
   uncommitted?: Record<string, string>;
   title?: string;
   check?: string;
+  /** The branch its workspace starts from, and the task it depends on. */
+  from?: string;
+  depends?: string;
 }
 
 /** A task made done the real way: its workspace, its commit, `task complete` with its check passing. */
 async function doneTask(repo: string, name: string, work: Work = {}): Promise<string> {
-  expect((await runCli(["workspace", "create", name, "-t", "none"], repo)).code).toBe(0);
+  const from = work.from ? ["--from", work.from] : [];
+  expect((await runCli(["workspace", "create", name, "-t", "none", ...from], repo)).code).toBe(0);
   const check = work.check ?? "test -f ok.sh";
   const args = ["task", "create", work.title ?? `task ${name}`, "-w", name, "--check", check, "--json"];
+  if (work.depends) args.push("--depends", work.depends);
   const id = json((await runCli(args, repo)).stdout).id as string;
   expect((await runCli(["task", "start", id], repo)).code).toBe(0);
   const tree = worktreeOf(repo, name);
@@ -218,6 +223,22 @@ describe("what does not land", () => {
       expect(git(repo, "show", `main:${own}`)).not.toContain("Attacker");
       expect(readFileSync(join(repo, ".nexus/allowed_signers"), "utf8")).not.toContain("Attacker");
     });
+
+  it("skips a task whose dependency was sent back in the same run: its branch carries that work", async () => {
+    const repo = await landRepo();
+    const red = `case "$PWD" in *nexus-land*) exit 1;; esac; true`;
+    const a = await doneTask(repo, "a", { check: red });
+    const b = await doneTask(repo, "b", { from: "nexus/a", depends: a });
+    const before = git(repo, "rev-parse", "main");
+    const result = await land(repo, "--json");
+    expect(result.code, result.stderr).toBe(0);
+    expect(json(result.stdout).outcomes).toMatchObject([
+      { id: a, outcome: "sent_back", cause: "checks" },
+      { id: b, outcome: "skipped", reason: `its dependency ${a} did not land in this run` },
+    ]);
+    expect(git(repo, "rev-parse", "main")).toBe(before);
+    expect((await lastEvent(repo, b)).type).toBe("gates_passed");
+  });
 
   it("skips a task whose verified commit is not in this repository, with the pull hint", async () => {
     const repo = await landRepo();

@@ -77,9 +77,13 @@ async function landLocked(tc: TaskContext, target: string, options: LandOptions)
   const checkout = options.review ? undefined : await checkoutOf(tc.paths.root, target);
   if (checkout) await refuseDirtyCheckout(checkout, target);
   const dir = await integrationWorkspace(tc, target, options.report);
+  const notLanded = new Set<string>();
   for (const step of plan) {
     if (options.signal?.aborted) break;
-    outcomes.push(await landOne(tc, { step, target, dir, checkout, options }));
+    const outcome =
+      waitsFor(tc, step, notLanded) ?? (await landOne(tc, { step, target, dir, checkout, options }));
+    if (outcome.outcome === "sent_back" || outcome.outcome === "skipped") notLanded.add(step.id);
+    outcomes.push(outcome);
   }
   if (options.signal?.aborted)
     throw new NexusError(
@@ -90,6 +94,13 @@ async function landLocked(tc: TaskContext, target: string, options: LandOptions)
       },
     );
   return summarise(target, plan, outcomes);
+}
+
+/** A task whose dependency was sent back or skipped in this run waits: its branch may carry that work. */
+function waitsFor(tc: TaskContext, step: LandStep, notLanded: Set<string>): LandOutcome | undefined {
+  const dep = tc.store.get(step.id).dependsOn.find((d) => notLanded.has(d));
+  if (!dep) return undefined;
+  return { id: step.id, outcome: "skipped", reason: `its dependency ${dep} did not land in this run` };
 }
 
 function summarise(target: string, plan: LandStep[], outcomes: LandOutcome[]): LandResult {
