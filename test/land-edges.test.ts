@@ -234,10 +234,14 @@ describe("what does not land", () => {
     expect(result.code, result.stderr).toBe(0);
     expect(json(result.stdout).outcomes).toMatchObject([
       { id: a, outcome: "sent_back", cause: "checks" },
-      { id: b, outcome: "skipped", reason: `its dependency ${a} did not land in this run` },
+      { id: b, outcome: "skipped", reason: `its dependency ${a} has not landed (rejected)` },
     ]);
     expect(git(repo, "rev-parse", "main")).toBe(before);
     expect((await lastEvent(repo, b)).type).toBe("gates_passed");
+    // Next time, too: the dependency is back with its assignee.
+    const again = await land(repo, b, "--json");
+    expect(json(again.stdout).outcomes).toMatchObject([{ id: b, outcome: "skipped" }]);
+    expect(git(repo, "rev-parse", "main")).toBe(before);
   });
 
   it("skips a task whose verified commit is not in this repository, with the pull hint", async () => {

@@ -96,11 +96,17 @@ async function landLocked(tc: TaskContext, target: string, options: LandOptions)
   return summarise(target, plan, outcomes);
 }
 
-/** A task whose dependency was sent back or skipped in this run waits: its branch may carry that work. */
+/**
+ * A task whose dependency was sent back or skipped in this run, or is not done (sent back earlier),
+ * waits: its branch may carry that dependency's work, which would land with it.
+ */
 function waitsFor(tc: TaskContext, step: LandStep, notLanded: Set<string>): LandOutcome | undefined {
-  const dep = tc.store.get(step.id).dependsOn.find((d) => notLanded.has(d));
-  if (!dep) return undefined;
-  return { id: step.id, outcome: "skipped", reason: `its dependency ${dep} did not land in this run` };
+  for (const dep of tc.store.get(step.id).dependsOn) {
+    const status = tc.store.find(dep)?.status ?? "done";
+    if (notLanded.has(dep) || status !== "done")
+      return { id: step.id, outcome: "skipped", reason: `its dependency ${dep} has not landed (${status})` };
+  }
+  return undefined;
 }
 
 function summarise(target: string, plan: LandStep[], outcomes: LandOutcome[]): LandResult {
