@@ -355,6 +355,19 @@ describe("landings that race", () => {
     expect(git(repo, "status", "--porcelain", "--untracked-files=no")).toBe("M .nexus/tasks.jsonl");
   });
 
+  it("leaves the user's checkout alone when they switch it to another branch while the checks run", async () => {
+    const repo = await landRepo();
+    const check = `case "$PWD" in *nexus-land*) git -C ${repo} switch -q -c feature;; esac; test -f ok.sh`;
+    const id = await doneTask(repo, "a", { check });
+    const result = await land(repo, "--json");
+    expect(result.code, result.stderr).toBe(0);
+    expect(json(result.stdout).landed).toEqual([id]);
+    expect(git(repo, "log", "-1", "--format=%s", "main")).toBe("work of a");
+    expect(git(repo, "branch", "--show-current")).toBe("feature");
+    expect(git(repo, "status", "--porcelain", "--untracked-files=no")).toBe("M .nexus/tasks.jsonl");
+    expect(() => readFileSync(join(repo, "a.txt"))).toThrow();
+  });
+
   it("lands each task once when two `nexus land` run at once (the lock)", async () => {
     const repo = await landRepo();
     const a = await doneTask(repo, "a");

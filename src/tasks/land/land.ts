@@ -80,8 +80,7 @@ async function landLocked(tc: TaskContext, target: string, options: LandOptions)
   const notLanded = new Set<string>();
   for (const step of plan) {
     if (options.signal?.aborted) break;
-    const outcome =
-      waitsFor(tc, step, notLanded) ?? (await landOne(tc, { step, target, dir, checkout, options }));
+    const outcome = waitsFor(tc, step, notLanded) ?? (await landOne(tc, { step, target, dir, options }));
     if (outcome.outcome === "sent_back" || outcome.outcome === "skipped") notLanded.add(step.id);
     outcomes.push(outcome);
   }
@@ -125,7 +124,6 @@ interface StepArgs {
   step: LandStep;
   target: string;
   dir: string;
-  checkout: string | undefined;
   options: LandOptions;
 }
 
@@ -150,7 +148,7 @@ async function landOne(tc: TaskContext, args: StepArgs, attempt = 1): Promise<La
   if (options.review) return pushForReview(tc, { ...args, landing });
   const event = await landedEvent(tc, tc.store.get(id), landing);
   options.onStep?.({ id, step: "move", detail: `${target} → ${shortCommit(rebased.head)}` });
-  const journal = { target, old, next: rebased.head, checkout: args.checkout, task: id, event };
+  const journal = { target, old, next: rebased.head, task: id, event };
   if (!(await moveTarget(tc, journal))) {
     if (attempt < 3) return landOne(tc, args, attempt + 1);
     throw new NexusError(`${target} kept moving while ${id} was being landed; it was not landed.`, {

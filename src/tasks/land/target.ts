@@ -79,8 +79,11 @@ const journalFile = (tc: TaskContext) => join(tc.paths.gitCommonDir, "nexus-land
  * to overwrite anything). The read-tree is tried first (--dry-run), so a checkout that would refuse
  * stops the landing before the target moves.
  */
-export async function moveTarget(tc: TaskContext, journal: Journal): Promise<boolean> {
-  const { target, old, next, checkout } = journal;
+export async function moveTarget(tc: TaskContext, move: Omit<Journal, "checkout">): Promise<boolean> {
+  const { target, old, next } = move;
+  // Looked up now, not when the landing began: the user may have switched branches while checks ran.
+  const checkout = await checkoutOf(tc.paths.root, target);
+  const journal: Journal = { ...move, checkout };
   if (checkout) {
     await refuseDirtyCheckout(checkout, target);
     const trial = await gitRaw(["read-tree", "-m", "-u", "-n", old, next], checkout);
