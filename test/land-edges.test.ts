@@ -1,5 +1,5 @@
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { hasTerminalControl } from "../src/core/visible.js";
 import { runCli, spawnCli } from "./helpers/cli.js";
@@ -47,8 +47,10 @@ async function doneTask(repo: string, name: string, work: Work = {}): Promise<st
   const id = json((await runCli(args, repo)).stdout).id as string;
   expect((await runCli(["task", "start", id], repo)).code).toBe(0);
   const tree = worktreeOf(repo, name);
-  for (const [file, text] of Object.entries(work.files ?? { [`${name}.txt`]: `${name}\n` }))
+  for (const [file, text] of Object.entries(work.files ?? { [`${name}.txt`]: `${name}\n` })) {
+    mkdirSync(dirname(join(tree, file)), { recursive: true });
     writeFileSync(join(tree, file), text);
+  }
   git(tree, "add", "-A");
   git(tree, "commit", "-qm", `work of ${name}`);
   for (const [file, text] of Object.entries(work.uncommitted ?? {})) writeFileSync(join(tree, file), text);
@@ -205,13 +207,13 @@ describe("what does not land", () => {
     expect(await lastEvent(repo, id)).toMatchObject({ type: "rejected", cause: "unverified" });
   });
 
-  for (const own of [".nexus/allowed_signers", ".nexus/tasks.jsonl"])
+  for (const own of [".nexus/allowed_signers", ".nexus/tasks.jsonl", ".NEXUS/Allowed_Signers"])
     it(`sends back a branch that changes ${own} (cause own-files); it never reaches main`, async () => {
       const repo = await landRepo();
       const attacker =
         "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAttackerAttackerAttackerAttackerAttacker1 evil\n";
       await doneTask(repo, "honest"); // the user's key is committed on main: the branch starts from it
-      const current = git(repo, "show", `main:${own}`);
+      const current = git(repo, "show", `main:${own.toLowerCase()}`);
       const id = await doneTask(repo, "evil", {
         files: { [own]: `${current}\n${attacker}`, "x.txt": "x\n" },
       });
@@ -220,7 +222,7 @@ describe("what does not land", () => {
       expect(result.code, result.stderr).toBe(0);
       expect(json(result.stdout).outcomes).toMatchObject([{ id, outcome: "sent_back", cause: "own-files" }]);
       expect(git(repo, "rev-parse", "main")).toBe(before);
-      expect(git(repo, "show", `main:${own}`)).not.toContain("Attacker");
+      expect(git(repo, "log", "-S", "Attacker", "--oneline", "main")).toBe("");
       expect(readFileSync(join(repo, ".nexus/allowed_signers"), "utf8")).not.toContain("Attacker");
     });
 

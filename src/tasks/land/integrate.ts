@@ -119,7 +119,9 @@ async function committerIdentity(dir: string): Promise<string[]> {
 export const OWN_PATHS = [".nexus/tasks.jsonl", ".nexus/allowed_signers"];
 
 export async function ownFilesChanged(dir: string, from: string, to: string): Promise<string[]> {
-  const out = await git(["diff", "--name-only", from, to, "--", ...OWN_PATHS], dir);
+  // icase: on a case-insensitive file system (macOS), `.NEXUS/allowed_signers` is the same file.
+  const paths = OWN_PATHS.map((p) => `:(icase)${p}`);
+  const out = await git(["diff", "--name-only", "--no-renames", from, to, "--", ...paths], dir);
   return out.split("\n").filter(Boolean);
 }
 
