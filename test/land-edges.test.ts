@@ -226,6 +226,29 @@ describe("what does not land", () => {
       expect(readFileSync(join(repo, ".nexus/allowed_signers"), "utf8")).not.toContain("Attacker");
     });
 
+  it("sends back a branch that adds a key to .nexus/allowed_signers and removes it in a later commit", async () => {
+    const repo = await landRepo();
+    await doneTask(repo, "honest");
+    expect((await runCli(["workspace", "create", "evil", "-t", "none"], repo)).code).toBe(0);
+    const tree = worktreeOf(repo, "evil");
+    const signers = join(tree, ".nexus/allowed_signers");
+    const current = readFileSync(signers, "utf8");
+    writeFileSync(signers, `${current}attacker ssh-ed25519 AAAAAttacker\n`);
+    git(tree, "commit", "-qam", "add a key");
+    writeFileSync(signers, current);
+    writeFileSync(join(tree, "x.txt"), "x\n");
+    git(tree, "add", "-A");
+    git(tree, "commit", "-qm", "and take it out again");
+    const args = ["task", "create", "evil", "-w", "evil", "--check", "test -f ok.sh", "--json"];
+    const id = json((await runCli(args, repo)).stdout).id as string;
+    await runCli(["task", "start", id], repo);
+    expect((await runCli(["task", "complete", id], repo)).code).toBe(0);
+    const before = git(repo, "rev-parse", "main");
+    const result = await land(repo, id, "--json");
+    expect(json(result.stdout).outcomes).toMatchObject([{ id, outcome: "sent_back", cause: "own-files" }]);
+    expect(git(repo, "rev-parse", "main")).toBe(before);
+  });
+
   it("skips a task whose dependency was sent back in the same run: its branch carries that work", async () => {
     const repo = await landRepo();
     const red = `case "$PWD" in *nexus-land*) exit 1;; esac; true`;

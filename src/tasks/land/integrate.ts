@@ -119,10 +119,11 @@ async function committerIdentity(dir: string): Promise<string[]> {
 export const OWN_PATHS = [".nexus/tasks.jsonl", ".nexus/allowed_signers"];
 
 export async function ownFilesChanged(dir: string, from: string, to: string): Promise<string[]> {
+  // Every commit, not the net change (one adding a key and a later one removing it still land both);
   // icase: on a case-insensitive file system (macOS), `.NEXUS/allowed_signers` is the same file.
   const paths = OWN_PATHS.map((p) => `:(icase)${p}`);
-  const out = await git(["diff", "--name-only", "--no-renames", from, to, "--", ...paths], dir);
-  return out.split("\n").filter(Boolean);
+  const args = ["log", "--format=", "--name-only", "--no-renames", `${from}..${to}`, "--", ...paths];
+  return [...new Set((await git(args, dir)).split("\n").filter(Boolean))];
 }
 
 /**
