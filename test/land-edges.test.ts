@@ -441,6 +441,13 @@ describe("landings that race", () => {
     expect(() => readFileSync(join(repo, ".git/nexus-land.json"))).toThrow();
     expect((await land(repo, "--json")).code).toBe(0);
     expect(await landedEvents(repo, id)).toHaveLength(1);
+
+    // A journal whose task was deleted since is finished without a record, not an error forever.
+    writeFileSync(join(repo, ".git/nexus-land.json"), JSON.stringify(journal));
+    expect((await runCli(["task", "delete", id, "--force"], repo)).code).toBe(0);
+    const after = await land(repo, "--json");
+    expect(after.code, after.stderr).toBe(0);
+    expect(() => readFileSync(join(repo, ".git/nexus-land.json"))).toThrow();
   });
 });
 

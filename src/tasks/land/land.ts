@@ -116,7 +116,8 @@ function summarise(target: string, plan: LandStep[], outcomes: LandOutcome[]): L
 /** A landing a kill stopped after the target moved: its checkout and its record are finished now. */
 async function finishInterrupted(tc: TaskContext): Promise<void> {
   const journal = await openJournal(tc);
-  if (journal) recordLanded(tc, journal.task, journal.event);
+  // A task deleted since has nothing to record; every later landing would fail on it otherwise.
+  if (journal && tc.store.find(journal.task)) recordLanded(tc, journal.task, journal.event);
   closeJournal(tc);
 }
 
