@@ -111,6 +111,9 @@ describe("nexus land --status", () => {
     const stray = await runCli(["land", "--limit", "1"], repo);
     expect(stray.code).toBe(2);
     expect(stray.stderr).toContain("--since and --limit go with --status");
+    const both = await runCli(["land", "--push", "origin", "--review", "origin"], repo);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain("Pick one");
 
     const journal = { target: "main", old: "0", next: "1", task: ids.first, event: {} };
     writeFileSync(join(repo, ".git", "nexus-land.json"), JSON.stringify(journal));
