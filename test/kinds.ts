@@ -17,6 +17,7 @@ export const CLI_TESTS = [
   "environment-failures",
   "land",
   "land-status",
+  "land-edges",
   "lock",
   "mcp",
   "ralph-hosts",

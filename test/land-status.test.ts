@@ -2,34 +2,10 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "./helpers/cli.js";
-import { git, gitRepo, isolatedHome } from "./helpers/fs.js";
+import { git, isolatedHome } from "./helpers/fs.js";
+import { doneTask, landRepo } from "./helpers/land.js";
 
 const json = (text: string) => JSON.parse(text);
-
-function worktreeOf(repo: string, branch: string): string {
-  const blocks = git(repo, "worktree", "list", "--porcelain").split("\n\n");
-  const block = blocks.find((b) => b.includes(`branch refs/heads/${branch}`));
-  return block!.split("\n")[0]!.replace(/^worktree /, "");
-}
-
-/** A done task whose workspace committed `file` with `text`, checked by `check`. */
-async function doneTask(
-  repo: string,
-  name: string,
-  work: { file: string; text: string; check: string; p: number },
-) {
-  expect((await runCli(["workspace", "create", name, "-t", "none"], repo)).code).toBe(0);
-  const args = ["task", "create", `task ${name}`, "-w", name, "--check", work.check, "-p", String(work.p)];
-  const id = json((await runCli([...args, "--json"], repo)).stdout).id as string;
-  expect((await runCli(["task", "start", id], repo)).code).toBe(0);
-  const tree = worktreeOf(repo, `nexus/${name}`);
-  writeFileSync(join(tree, work.file), work.text);
-  git(tree, "add", work.file);
-  git(tree, "commit", "-qm", `work of ${name}`);
-  const done = await runCli(["task", "complete", id, "--json"], repo);
-  expect(done.code, done.stderr).toBe(0);
-  return id;
-}
 
 describe("nexus land --status", () => {
   let repo = "";
@@ -38,25 +14,23 @@ describe("nexus land --status", () => {
 
   beforeAll(async () => {
     isolatedHome();
-    repo = gitRepo({ "ok.sh": "exit 0\n" });
-    expect((await runCli(["init"], repo)).code).toBe(0);
-    writeFileSync(join(repo, ".nexus", "config.yaml"), "land:\n  template: none\n", { flag: "a" });
-    git(repo, "add", "-A");
-    git(repo, "commit", "-qm", "init nexus");
+    repo = await landRepo();
     ids.first = await doneTask(repo, `first-${suffix}`, {
-      file: "shared.txt",
-      text: "a\n",
+      files: { "shared.txt": "a\n" },
       check: "true",
-      p: 1,
+      priority: 1,
     });
     ids.clash = await doneTask(repo, `clash-${suffix}`, {
-      file: "shared.txt",
-      text: "b\n",
+      files: { "shared.txt": "b\n" },
       check: "true",
-      p: 2,
+      priority: 2,
     });
     const alone = "test ! -f shared.txt";
-    ids.red = await doneTask(repo, `red-${suffix}`, { file: "red.txt", text: "r\n", check: alone, p: 3 });
+    ids.red = await doneTask(repo, `red-${suffix}`, {
+      files: { "red.txt": "r\n" },
+      check: alone,
+      priority: 3,
+    });
   }, 180_000);
 
   it("shows the queue before anything landed, and that the integration workspace is not made yet", async () => {
@@ -111,6 +85,9 @@ describe("nexus land --status", () => {
     const stray = await runCli(["land", "--limit", "1"], repo);
     expect(stray.code).toBe(2);
     expect(stray.stderr).toContain("--since and --limit go with --status");
+    const both = await runCli(["land", "--push", "origin", "--review", "origin"], repo);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain("Pick one");
 
     const journal = { target: "main", old: "0", next: "1", task: ids.first, event: {} };
     writeFileSync(join(repo, ".git", "nexus-land.json"), JSON.stringify(journal));

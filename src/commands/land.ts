@@ -113,6 +113,11 @@ function checkFlags(o: LandFlags): void {
       "--status only shows the landing state; it does not take --push, --review or --dry-run.",
       "Run `nexus land --status` alone, then `nexus land` with the options you want.",
     );
+  if (o.push && o.review)
+    throw new UsageError(
+      "--push moves the target's copy on a remote; --review leaves the target and pushes the branch for review. Pick one.",
+      "Use --review REMOTE for a person to merge, or --push REMOTE to land and publish.",
+    );
   if (!o.status && (o.since || o.limit))
     throw new UsageError(
       "--since and --limit go with --status.",

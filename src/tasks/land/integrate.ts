@@ -1,6 +1,8 @@
+import { existsSync } from "node:fs";
 import { NexusError } from "../../core/errors.js";
-import { git, gitFailure, gitRaw } from "../../core/git.js";
+import { git, gitFailure, gitOk, gitRaw } from "../../core/git.js";
 import type { Report } from "../../core/report.js";
+import { branchName } from "../../workspace/names.js";
 import type { TaskContext } from "../context.js";
 import type { GateOptions } from "../gates.js";
 import type { CheckResult } from "../model.js";
@@ -21,11 +23,22 @@ export async function integrationWorkspace(
   report?: Report,
 ): Promise<string> {
   const ctx = tc.project;
-  const { createWorkspace, upWorkspace } = await import("../../workspace/manager.js");
-  const existing = ctx.store.find(INTEGRATION);
+  const { createWorkspace, destroyWorkspace, upWorkspace } = await import("../../workspace/manager.js");
+  let existing = ctx.store.find(INTEGRATION);
+  if (existing && !existing.host && !existsSync(existing.worktreePath)) {
+    // Its worktree was deleted by hand: nothing of anyone's is in it, so it is made again.
+    await destroyWorkspace(ctx, INTEGRATION, { force: true });
+    existing = undefined;
+  }
   if (!existing) {
     const template = tc.config.land.template;
-    const made = await createWorkspace(ctx, { name: INTEGRATION, from: target, template, report });
+    // Its branch left by a destroyed integration workspace is reused: landings check out commits detached.
+    const left = await gitOk(
+      ["rev-parse", "--verify", "-q", `refs/heads/${branchName(INTEGRATION)}`],
+      tc.paths.root,
+    );
+    const from = left ? undefined : target;
+    const made = await createWorkspace(ctx, { name: INTEGRATION, from, template, report });
     return made.workspace.worktreePath;
   }
   if (existing.host)
@@ -42,7 +55,24 @@ export async function integrationWorkspace(
     () => false,
   );
   if (!running) await upWorkspace(ctx, INTEGRATION, { report });
+  await refuseSomeonesChanges(existing.worktreePath);
   return existing.worktreePath;
+}
+
+/**
+ * A workspace of that name someone works in (on its branch, with uncommitted changes: a landing
+ * leaves it detached) is theirs: landings clean the tree, so they refuse instead of wiping that work.
+ */
+async function refuseSomeonesChanges(dir: string): Promise<void> {
+  if ((await gitRaw(["symbolic-ref", "-q", "HEAD"], dir)).exitCode !== 0) return;
+  if (!(await git(["status", "--porcelain"], dir))) return;
+  throw new NexusError(
+    `Workspace ${INTEGRATION} has uncommitted changes; landings rebase and clean it, which would lose them.`,
+    {
+      category: "conflict",
+      hint: `Commit or move that work: \`nexus land\` uses workspace ${INTEGRATION} as its own integration workspace.`,
+    },
+  );
 }
 
 export type Rebased = { ok: true; head: string } | { ok: false; files: string[]; hunks: string };
@@ -89,8 +119,11 @@ async function committerIdentity(dir: string): Promise<string[]> {
 export const OWN_PATHS = [".nexus/tasks.jsonl", ".nexus/allowed_signers"];
 
 export async function ownFilesChanged(dir: string, from: string, to: string): Promise<string[]> {
-  const out = await git(["diff", "--name-only", from, to, "--", ...OWN_PATHS], dir);
-  return out.split("\n").filter(Boolean);
+  // Every commit, not the net change (one adding a key and a later one removing it still land both);
+  // icase: on a case-insensitive file system (macOS), `.NEXUS/allowed_signers` is the same file.
+  const paths = OWN_PATHS.map((p) => `:(icase)${p}`);
+  const args = ["log", "--format=", "--name-only", "--no-renames", `${from}..${to}`, "--", ...paths];
+  return [...new Set((await git(args, dir)).split("\n").filter(Boolean))];
 }
 
 /**

@@ -78,9 +78,12 @@ async function landLocked(tc: TaskContext, target: string, options: LandOptions)
   const checkout = options.review ? undefined : await checkoutOf(tc.paths.root, target);
   if (checkout) await refuseDirtyCheckout(checkout, target);
   const dir = await integrationWorkspace(tc, target, options.report);
+  const notLanded = new Set<string>();
   for (const step of plan) {
     if (options.signal?.aborted) break;
-    outcomes.push(await landOne(tc, { step, target, dir, checkout, options }));
+    const outcome = waitsFor(tc, step, notLanded) ?? (await landOne(tc, { step, target, dir, options }));
+    if (outcome.outcome === "sent_back" || outcome.outcome === "skipped") notLanded.add(step.id);
+    outcomes.push(outcome);
   }
   if (options.signal?.aborted) throw interruptedAfter(outcomes);
   return summarise(target, plan, outcomes);
@@ -94,6 +97,19 @@ function interruptedAfter(outcomes: LandOutcome[]): NexusError {
   });
 }
 
+/**
+ * A task whose dependency was sent back or skipped in this run, or is not done (sent back earlier),
+ * waits: its branch may carry that dependency's work, which would land with it.
+ */
+function waitsFor(tc: TaskContext, step: LandStep, notLanded: Set<string>): LandOutcome | undefined {
+  for (const dep of tc.store.get(step.id).dependsOn) {
+    const status = tc.store.find(dep)?.status ?? "done";
+    if (notLanded.has(dep) || status !== "done")
+      return { id: step.id, outcome: "skipped", reason: `its dependency ${dep} has not landed (${status})` };
+  }
+  return undefined;
+}
+
 function summarise(target: string, plan: LandStep[], outcomes: LandOutcome[]): LandResult {
   const ids = (kind: LandOutcome["outcome"]) => outcomes.filter((o) => o.outcome === kind).map((o) => o.id);
   return { target, plan, outcomes, landed: ids("landed"), sentBack: ids("sent_back") };
@@ -102,7 +118,8 @@ function summarise(target: string, plan: LandStep[], outcomes: LandOutcome[]): L
 /** A landing a kill stopped after the target moved: its checkout and its record are finished now. */
 async function finishInterrupted(tc: TaskContext): Promise<void> {
   const journal = await openJournal(tc);
-  if (journal) recordLanded(tc, journal.task, journal.event);
+  // A task deleted since has nothing to record; every later landing would fail on it otherwise.
+  if (journal && tc.store.find(journal.task)) recordLanded(tc, journal.task, journal.event);
   closeJournal(tc);
 }
 
@@ -110,7 +127,6 @@ interface StepArgs {
   step: LandStep;
   target: string;
   dir: string;
-  checkout: string | undefined;
   options: LandOptions;
 }
 
@@ -135,7 +151,7 @@ async function landOne(tc: TaskContext, args: StepArgs, attempt = 1): Promise<La
   if (options.review) return pushForReview(tc, { ...args, landing });
   const event = await landedEvent(tc, tc.store.get(id), landing);
   options.onStep?.({ id, step: "move", detail: `${target} → ${shortCommit(rebased.head)}` });
-  const journal = { target, old, next: rebased.head, checkout: args.checkout, task: id, event };
+  const journal = { target, old, next: rebased.head, task: id, event };
   if (!(await moveTarget(tc, journal))) {
     if (attempt < 3) return landOne(tc, args, attempt + 1);
     throw new NexusError(`${target} kept moving while ${id} was being landed; it was not landed.`, {
@@ -184,7 +200,7 @@ async function pushed(tc: TaskContext, args: StepArgs, outcome: LandOutcome): Pr
   const remote = args.options.push;
   if (!remote) return outcome;
   args.options.onStep?.({ id: outcome.id, step: "push", detail: remote });
-  const result = await pushLanding(tc, { remote, ref: args.target, from: args.target });
+  const result = await pushLanding(tc, { remote, ref: args.target, from: `refs/heads/${args.target}` });
   return { ...outcome, pushed: result };
 }
 

@@ -3,6 +3,7 @@ import { branchName } from "../../workspace/names.js";
 import type { TaskContext } from "../context.js";
 import { claimedProof } from "../integrity.js";
 import type { Task } from "../model.js";
+import { INTEGRATION } from "./integrate.js";
 
 /** One task in the landing queue: its branch, the commit its gates passed on, and what the target lacks. */
 export interface LandStep {
@@ -28,6 +29,8 @@ export async function landQueue(tc: TaskContext, target: string, ids?: string[])
   const candidates = tc.store
     .all()
     .filter((t) => (!wanted || wanted.has(t.id)) && t.status === "done" && t.workspace)
+    // Landings check out and clean the integration workspace: it is never a task's own.
+    .filter((t) => t.workspace !== INTEGRATION)
     .filter((t) => !tc.store.isUnverified(t) && !landedSinceDone(t));
   const steps: LandStep[] = [];
   for (const task of candidates) {

@@ -13,7 +13,9 @@ export async function pushLanding(
   push: { remote: string; ref: string; from: string; force?: boolean },
 ): Promise<true | string> {
   const refspec = `${push.force ? "+" : ""}${push.from}:refs/heads/${push.ref}`;
-  const result = await gitRaw(["push", "--porcelain", push.remote, refspec], tc.paths.root, PUSH_TIMEOUT_MS);
+  // `--`: a remote given over MCP (`--receive-pack=…`) is a name, never an option that runs a command.
+  const args = ["push", "--porcelain", "--", push.remote, refspec];
+  const result = await gitRaw(args, tc.paths.root, PUSH_TIMEOUT_MS);
   if (result.exitCode === 0) return true;
   if (result.timedOut) return `no answer from ${push.remote} within ${PUSH_TIMEOUT_MS / 1000} s`;
   const line = `${result.stderr}\n${result.stdout}`.split("\n").find((l) => /rejected|error|fatal/.test(l));

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, lstatSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { writeAtomic } from "../../core/atomic.js";
 import { NexusError } from "../../core/errors.js";
@@ -79,12 +79,18 @@ export const journalFile = (tc: TaskContext) => join(tc.paths.gitCommonDir, "nex
  * to overwrite anything). The read-tree is tried first (--dry-run), so a checkout that would refuse
  * stops the landing before the target moves.
  */
-export async function moveTarget(tc: TaskContext, journal: Journal): Promise<boolean> {
-  const { target, old, next, checkout } = journal;
+export async function moveTarget(tc: TaskContext, move: Omit<Journal, "checkout">): Promise<boolean> {
+  const { target, old, next } = move;
+  // Looked up now, not when the landing began: the user may have switched branches while checks ran.
+  const checkout = await checkoutOf(tc.paths.root, target);
+  const journal: Journal = { ...move, checkout };
   if (checkout) {
     await refuseDirtyCheckout(checkout, target);
     const trial = await gitRaw(["read-tree", "-m", "-u", "-n", old, next], checkout);
     if (trial.exitCode !== 0) throw blockedCheckout(checkout, target, trial.stderr);
+    const ignored = await ignoredInTheWay(checkout, old, next);
+    if (ignored.length)
+      throw blockedCheckout(checkout, target, `ignored files would be overwritten: ${ignored.join(", ")}`);
   }
   writeAtomic(journalFile(tc), JSON.stringify(journal));
   const moved = await gitRaw(
@@ -98,6 +104,30 @@ export async function moveTarget(tc: TaskContext, journal: Journal): Promise<boo
   }
   if (checkout) await git(["read-tree", "-m", "-u", old, next], checkout);
   return true;
+}
+
+/**
+ * Paths the landing adds where the checkout has an untracked file (or a file where it needs a
+ * directory). read-tree refuses to overwrite untracked files but treats ignored ones (a `.env`, local
+ * settings) as expendable: a branch that starts tracking one would replace the user's copy.
+ */
+async function ignoredInTheWay(checkout: string, old: string, next: string): Promise<string[]> {
+  const added = await git(
+    ["diff", "--name-only", "-z", "--no-renames", "--diff-filter=A", old, next],
+    checkout,
+  );
+  const occupied = (path: string, last: boolean) => {
+    const stat = lstatSync(join(checkout, path), { throwIfNoEntry: false });
+    return stat !== undefined && (last || !stat.isDirectory());
+  };
+  return added
+    .split("\0")
+    .filter(Boolean)
+    .filter((path) => {
+      const parts = path.split("/");
+      return parts.some((_, i) => occupied(parts.slice(0, i + 1).join("/"), i === parts.length - 1));
+    })
+    .slice(0, 5);
 }
 
 /** The landing is complete (its record written): nothing is left to finish. */
