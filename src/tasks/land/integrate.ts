@@ -1,6 +1,7 @@
 import { NexusError } from "../../core/errors.js";
-import { git, gitFailure, gitRaw } from "../../core/git.js";
+import { git, gitFailure, gitOk, gitRaw } from "../../core/git.js";
 import type { Report } from "../../core/report.js";
+import { branchName } from "../../workspace/names.js";
 import type { TaskContext } from "../context.js";
 import type { GateOptions } from "../gates.js";
 import type { CheckResult } from "../model.js";
@@ -25,7 +26,13 @@ export async function integrationWorkspace(
   const existing = ctx.store.find(INTEGRATION);
   if (!existing) {
     const template = tc.config.land.template;
-    const made = await createWorkspace(ctx, { name: INTEGRATION, from: target, template, report });
+    // A destroyed integration workspace leaves its branch: it starts from the target again (nothing
+    // lands on it; every landing checks out detached).
+    const branch = `refs/heads/${branchName(INTEGRATION)}`;
+    const stale = await gitOk(["rev-parse", "--verify", "-q", branch], tc.paths.root);
+    if (stale) await git(["update-ref", branch, `refs/heads/${target}`], tc.paths.root);
+    const from = stale ? undefined : target;
+    const made = await createWorkspace(ctx, { name: INTEGRATION, from, template, report });
     return made.workspace.worktreePath;
   }
   if (existing.host)
