@@ -351,10 +351,16 @@ describe.skipIf(!hasDocker)("nexus land interrupted at random moments", () => {
 
   it("leaves main unchanged or fully landed each time, and the next land finishes the job", async () => {
     repo = await project({ "check.sh": "sleep 0.5; test -f check.sh\n" });
-    // Warm-up: the first landing makes the integration workspace; the second is timed.
-    await doneTask(repo, `warm-${suffix}`);
-    const cold = await spawnCli(["land", "--json"], repo);
-    expect(cold.code, cold.stderr).toBe(0);
+    // The first landing makes the integration workspace: killed while it does, the next makes it whole.
+    const first = [await doneTask(repo, `warm-${suffix}`)];
+    const start = git(repo, "rev-parse", "main");
+    const cold = spawnLand(repo);
+    const coldHow = `SIGKILL while nexus-land is made`;
+    await sleep(300 + Math.random() * 700);
+    cold.child.kill("SIGKILL");
+    await afterKill(start, first, `${coldHow}\n${await cold.closed}`);
+    await afterRerun(start, first, coldHow);
+    // The second is timed: the moments below are shares of it.
     const timed = [await doneTask(repo, `t1-${suffix}`), await doneTask(repo, `t2-${suffix}`)];
     const started = Date.now();
     const warm = await spawnCli(["land", "--json"], repo);
