@@ -431,6 +431,9 @@ describe.skipIf(!hasDocker)("nexus land interrupted at random moments", () => {
         expect(existsSync(join(repo, JOURNAL)), how).toBe(true);
         expect(gained(repo, old), how).toHaveLength(1);
         expect(checkoutClean(repo), how).not.toBe("");
+        // As if read-tree had been killed too, after writing the files and before the index.
+        for (const file of git(repo, "diff", "--name-only", old, "main").split("\n"))
+          writeFileSync(join(repo, file), `${git(repo, "show", `main:${file}`)}\n`);
       }
       await afterRerun(old, ids, how);
       for (const name of names) expect(existsSync(join(repo, `${name}.txt`)), how).toBe(true);
