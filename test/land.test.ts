@@ -76,3 +76,25 @@ describe("land.target", () => {
     expect(bad.stderr).toContain("land.target");
   });
 });
+
+describe("the integration workspace made again", () => {
+  it("after `workspace destroy nexus-land` (its branch stays), the next land makes it from the target again", async () => {
+    isolatedHome();
+    const repo = gitRepo({ "ok.sh": "exit 0\n" });
+    expect((await runCli(["init"], repo)).code).toBe(0);
+    writeFileSync(join(repo, ".nexus", "config.yaml"), "land:\n  template: none\n", { flag: "a" });
+    git(repo, "add", "-A");
+    git(repo, "commit", "-qm", "init nexus");
+    const suffix = Math.random().toString(36).slice(2, 7);
+    const one = await doneTask(repo, `one-${suffix}`, {});
+    expect(json((await runCli(["land", "--json"], repo)).stdout).landed).toEqual([one]);
+    expect((await runCli(["workspace", "destroy", "nexus-land", "--force"], repo)).code).toBe(0);
+    expect(git(repo, "branch", "--list", "nexus/nexus-land")).not.toBe("");
+    git(repo, "commit", "-q", "--allow-empty", "-m", "main moves on");
+    const two = await doneTask(repo, `two-${suffix}`, {});
+    const again = await runCli(["land", "--json"], repo);
+    expect(again.code, again.stderr).toBe(0);
+    expect(json(again.stdout).landed).toEqual([two]);
+    expect(git(repo, "log", "--merges", "--oneline", "main")).toBe("");
+  });
+});

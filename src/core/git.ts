@@ -1,3 +1,4 @@
+import { constants } from "node:os";
 import { NexusError } from "./errors.js";
 import { guardedGitEnv, SAFE_GIT_CONFIG } from "./git-guard.js";
 import { type RunResult, run } from "./process.js";
@@ -30,6 +31,14 @@ export async function gitRaw(args: string[], cwd: string, timeoutMs?: number): P
   try {
     return await run("git", [...SAFE_GIT_CONFIG, ...args], { cwd, env, timeoutMs });
   } catch (error) {
+    // Stopped by a signal (Ctrl-C reaches the whole process group): a failed call, not a missing git.
+    const signal = (error as { signal?: NodeJS.Signals | null }).signal;
+    if (signal)
+      return {
+        stdout: "",
+        stderr: `git was stopped by ${signal}`,
+        exitCode: 128 + (constants.signals[signal] ?? 0),
+      };
     throw new NexusError("git is not installed or not on PATH.", {
       category: "git",
       hint: "Install git (e.g. `apt-get install git`) and retry.",

@@ -32,12 +32,12 @@ export async function integrationWorkspace(
   }
   if (!existing) {
     const template = tc.config.land.template;
-    // Its branch left by a destroyed integration workspace is reused: landings check out commits detached.
-    const left = await gitOk(
-      ["rev-parse", "--verify", "-q", `refs/heads/${branchName(INTEGRATION)}`],
-      tc.paths.root,
-    );
-    const from = left ? undefined : target;
+    // A destroyed integration workspace leaves its branch: it starts from the target again (nothing
+    // lands on it; every landing checks out detached).
+    const branch = `refs/heads/${branchName(INTEGRATION)}`;
+    const stale = await gitOk(["rev-parse", "--verify", "-q", branch], tc.paths.root);
+    if (stale) await git(["update-ref", branch, `refs/heads/${target}`], tc.paths.root);
+    const from = stale ? undefined : target;
     const made = await createWorkspace(ctx, { name: INTEGRATION, from, template, report });
     return made.workspace.worktreePath;
   }

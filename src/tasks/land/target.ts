@@ -155,9 +155,11 @@ export async function openJournal(tc: TaskContext): Promise<Journal | undefined>
     return undefined;
   }
   const { checkout, old, next } = journal;
-  // The index still at the old commit: the kill came between the move and the files.
+  // The index still at the old commit: the kill came between the move and the files, or while
+  // read-tree wrote them (some files new, the index not): --reset lets those be written again.
   if (checkout && (await gitOk(["diff-index", "--cached", "--quiet", old, "--", ".", ...OWN], checkout)))
-    await git(["read-tree", "-m", "-u", old, next], checkout);
+    if (!(await gitOk(["read-tree", "-m", "-u", old, next], checkout)))
+      await git(["read-tree", "--reset", "-u", old, next], checkout);
   return journal;
 }
 
