@@ -20,6 +20,7 @@ export const CLI_TESTS = [
   "land-edges",
   "lock",
   "mcp",
+  "mcp-schema",
   "ralph-hosts",
   "ralph-land",
   "skills",
