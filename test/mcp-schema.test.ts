@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import type { Tool } from "@modelcontextprotocol/sdk/types.js";
+import { LATEST_PROTOCOL_VERSION, type Tool } from "@modelcontextprotocol/sdk/types.js";
 import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
 import { afterEach, describe, expect, it } from "vitest";
 import { runCli } from "./helpers/cli.js";
@@ -13,6 +13,7 @@ import { gitRepo, isolatedHome, tempDir } from "./helpers/fs.js";
  * SDK client itself (callTool throws on content that fails the schema) and here, with its Ajv.
  */
 const clients: Client[] = [];
+const negotiated: string[] = [];
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => c.close()));
 });
@@ -26,6 +27,8 @@ async function connect(cwd: string, home: string): Promise<Client> {
     stderr: "pipe",
   });
   const client = new Client({ name: "nexus-schema-test", version: "1.0.0" });
+  // The revision the client and server agree on: the newest the SDK supports.
+  transport.setProtocolVersion = (version: string) => negotiated.push(version);
   await client.connect(transport);
   clients.push(client);
   return client;
@@ -65,6 +68,7 @@ describe("MCP output schemas, structuredContent and annotations (issue 23)", () 
     const c = await connect(repo, home);
     const { tools } = await c.listTools();
     expect(tools.length).toBe(12);
+    expect(negotiated).toEqual([LATEST_PROTOCOL_VERSION]);
     for (const t of tools) {
       expect(t.outputSchema?.type, t.name).toBe("object");
       expect(JSON.stringify(t.outputSchema), t.name).toContain('"error"');
