@@ -28,7 +28,7 @@ async function connect(cwd: string, home: string): Promise<Client> {
   });
   const client = new Client({ name: "nexus-schema-test", version: "1.0.0" });
   // The revision the client and server agree on: the newest the SDK supports.
-  transport.setProtocolVersion = (version: string) => negotiated.push(version);
+  Object.assign(transport, { setProtocolVersion: (version: string) => negotiated.push(version) });
   await client.connect(transport);
   clients.push(client);
   return client;
