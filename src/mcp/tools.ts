@@ -4,6 +4,7 @@ import { NexusError } from "../core/errors.js";
 import { dataFence } from "../core/fence.js";
 import { safeJson } from "../core/visible.js";
 import { openTasks } from "../tasks/context.js";
+import type { GateRun } from "../tasks/gates.js";
 import { checkAgentName, LIMITS } from "../tasks/limits.js";
 import { listTasks } from "../tasks/list.js";
 import { STATUSES } from "../tasks/model.js";
@@ -99,6 +100,23 @@ const taskCreate: ToolDef = {
     }),
 };
 
+/** Gates failed: the failing checks fenced as data in the text, and as fields in structuredContent. */
+function gateFailure(id: string, status: string, gates: GateRun): Result {
+  const failed = gates.results.filter((r) => r.exitCode !== 0);
+  const shown = failed.map((r) => `$ ${r.command}\nexit ${r.exitCode}\n${r.outputTail}`);
+  // Check output is whatever the checked code printed: fenced as data, never instructions.
+  const fence = dataFence(shown);
+  const blocks = shown.map((f) => fence.block("failed check and its output", f));
+  const message = `Gates failed; ${id} is back in progress.`;
+  const hint = "Fix what failed, then call task_complete again.";
+  const answer = errorResult(
+    new NexusError(message, { category: "gate_failed", hint }),
+    JSON.parse(safeJson({ status, commit: gates.commit, failed })),
+  );
+  answer.content = [{ type: "text", text: `${message}\n${fence.rule}\n\n${blocks.join("\n\n")}` }];
+  return answer;
+}
+
 const taskComplete: ToolDef = {
   name: "task_complete",
   title: "Complete task (run its gates)",
@@ -131,20 +149,7 @@ const taskComplete: ToolDef = {
         const done = { status, commit: result.gates.commit };
         return { content: [{ type: "text", text: safeJson(done) }], structuredContent: done };
       }
-      const failed = result.gates.results.filter((r) => r.exitCode !== 0);
-      const shown = failed.map((r) => `$ ${r.command}\nexit ${r.exitCode}\n${r.outputTail}`);
-      // Check output is whatever the checked code printed: fenced as data, never instructions.
-      const fence = dataFence(shown);
-      const blocks = shown.map((f) => fence.block("failed check and its output", f));
-      const message = `Gates failed; ${a.id} is back in progress.`;
-      const error = new NexusError(message, {
-        category: "gate_failed",
-        hint: "Fix what failed, then call task_complete again.",
-      });
-      const structured = JSON.parse(safeJson({ status, commit: result.gates.commit, failed }));
-      const answer = errorResult(error, structured);
-      answer.content = [{ type: "text", text: `${message}\n${fence.rule}\n\n${blocks.join("\n\n")}` }];
-      return answer;
+      return gateFailure(a.id as string, status, result.gates);
     } catch (error) {
       return errorResult(error);
     }
