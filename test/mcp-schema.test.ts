@@ -34,6 +34,12 @@ async function connect(cwd: string, home: string): Promise<Client> {
   return client;
 }
 
+const WRAPPED: Record<string, string> = {
+  task_list: "tasks",
+  task_ready: "tasks",
+  workspace_list: "workspaces",
+};
+
 type Answer = { structuredContent?: Record<string, unknown>; isError?: boolean; content: unknown[] };
 
 /** Calls a tool and checks its structuredContent against the tool's own outputSchema. */
@@ -52,6 +58,12 @@ function checker(tools: Tool[]) {
       const { error } = answer.structuredContent as { error: { message: string; code: string } };
       expect(error.message.length, label).toBeGreaterThan(0);
       expect(error.code, label).toMatch(/^[a-z_]+$/);
+    }
+    if (!expectError) {
+      // The text is the same JSON (lists: the bare array, wrapped in an object as structuredContent).
+      const text = JSON.parse((answer.content[0] as { text: string }).text);
+      const key = WRAPPED[name];
+      expect(key ? { [key]: text } : text, label).toEqual(answer.structuredContent);
     }
     seen[expectError ? "error" : "ok"].add(name);
     // biome-ignore lint/suspicious/noExplicitAny: JSON, validated against the schema just above
