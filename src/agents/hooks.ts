@@ -9,8 +9,9 @@ import { UsageError } from "../core/errors.js";
  * .claude/settings.json, code.claude.com/docs/en/hooks; Codex: .codex/hooks.json,
  * developers.openai.com/codex/hooks): hooks.SessionStart is a list of matcher groups, each with
  * hooks [{ type: "command", command, timeout }]; a SessionStart hook's stdout is added to the
- * session's context. opencode has no such hook: its plugins are JavaScript reacting to events, with
- * no command whose output reaches the model; there AGENTS.md asks for `nexus prime` instead.
+ * session's context. opencode has no command hook: only a plugin (code, through an experimental
+ * hook whose API differs between opencode V1 and V2) could add context; AGENTS.md asks for
+ * `nexus prime` instead.
  */
 export const HOOK_FILES: Record<string, string | undefined> = {
   claude: join(".claude", "settings.json"),
