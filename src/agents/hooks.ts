@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
+import { dirname, join } from "node:path";
 import { ensureDir, writeAtomic } from "../core/atomic.js";
 import { UsageError } from "../core/errors.js";
 
@@ -74,7 +74,7 @@ export function planSessionHook(
       return {
         file,
         action: "wrote",
-        message: `wrote ${relative(root, file)}: every session starts with nexus prime`,
+        message: `wrote ${file}: every session starts with nexus prime`,
       };
     },
   };
