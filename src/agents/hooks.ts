@@ -112,7 +112,11 @@ function withHook(settings: Record<string, unknown>, command: string): Record<st
   const ours = entries.find((h) => typeof h?.command === "string" && OURS.test(h.command));
   const hook = { type: "command", command, timeout: 30 };
   const updated = ours
-    ? groups.map((g) => ({ ...g, hooks: g.hooks?.map((h) => (h === ours ? { ...h, command } : h)) }))
+    ? groups.map((g) =>
+        Array.isArray(g?.hooks) && g.hooks.includes(ours)
+          ? { ...g, hooks: g.hooks.map((h) => (h === ours ? { ...h, command } : h)) }
+          : g,
+      )
     : [...groups, { hooks: [hook] }];
   return { ...settings, hooks: { ...hooks, SessionStart: updated } };
 }
