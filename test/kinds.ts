@@ -6,6 +6,7 @@
  * test/test-kinds.test.ts fails when a listed file uses Docker (or an unlisted one does not).
  */
 export const CLI_TESTS = [
+  "agent-hooks",
   "bad-input-sweep",
   "bundle",
   "cli-basics",
@@ -20,6 +21,7 @@ export const CLI_TESTS = [
   "land-edges",
   "lock",
   "mcp",
+  "mcp-schema",
   "ralph-hosts",
   "ralph-land",
   "skills",

@@ -67,12 +67,13 @@ describe("nexus agent setup", () => {
     const file = join(repo, "opencode.json");
     const legacy = { type: "local", command: ["nexus", "mcp"], enabled: true };
     writeFileSync(file, JSON.stringify({ mcp: { nexus: legacy } }));
-    expect(setupAgent(repo, "opencode").map((r) => r.action)).toEqual(["wrote", "wrote"]);
+    // MCP entry, session-start hook (opencode has none), AGENTS.md.
+    expect(setupAgent(repo, "opencode").map((r) => r.action)).toEqual(["wrote", "skipped", "wrote"]);
     const { command, args } = serverCommand();
     expect(json(file).mcp.nexus.command).toEqual([command, ...args]);
     const before = [mtime(file), mtime(join(repo, "AGENTS.md"))];
     const again = setupAgent(repo, "opencode");
-    expect(again.map((r) => r.action)).toEqual(["unchanged", "unchanged"]);
+    expect(again.map((r) => r.action)).toEqual(["unchanged", "skipped", "unchanged"]);
     expect([mtime(file), mtime(join(repo, "AGENTS.md"))]).toEqual(before);
   });
 

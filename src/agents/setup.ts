@@ -2,8 +2,10 @@ import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from
 import { homedir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { isDeepStrictEqual } from "node:util";
+import { writeAtomic } from "../core/atomic.js";
 import { NexusError, UsageError } from "../core/errors.js";
 import { packageRoot } from "../core/paths.js";
+import { NO_HOOK, planSessionHook, primeCommand } from "./hooks.js";
 
 const BEGIN = "<!-- nexus:begin -->";
 const END = "<!-- nexus:end -->";
@@ -12,7 +14,7 @@ const AGENTS_SECTION = `${BEGIN}
 ## Work tracking: use Nexus, not a built-in todo list
 
 This project tracks work as Nexus tasks (they persist in git and are done only when their checks pass).
-- Start of a session: \`nexus prime\` (or the MCP tool \`task_ready\`) shows ready work and earlier failures.
+- Start of a session: \`nexus prime\` (or the MCP tool \`task_ready\`) shows ready work and earlier failures; Claude Code and Codex run it for you (a session-start hook).
 - Take work with \`nexus task claim --agent NAME\` (MCP: \`task_claim\`); read \`nexus task show ID\`.
 - Finish with \`nexus task complete ID\` (MCP: \`task_complete\`): it runs the checks; a failure sends it back with the output.
 - New work you discover: \`nexus task create "title" --check "cmd"\` (MCP: \`task_create\`).
@@ -26,7 +28,8 @@ export interface SetupOptions {
 
 export interface SetupResult {
   file: string;
-  action: "wrote" | "unchanged" | "kept";
+  /** skipped: the agent has no such thing (opencode's session-start hook). */
+  action: "wrote" | "unchanged" | "kept" | "skipped";
   /** What to tell the user, e.g. "kept your existing nexus entry in .mcp.json; --force replaces it". */
   message: string;
 }
@@ -44,10 +47,15 @@ export function serverCommand(): { command: string; args: string[] } {
   return { command: process.execPath, args: [realpathSync(cli), "mcp"] };
 }
 
-/** Writes the agent's MCP configuration and the AGENTS.md section; running it again changes nothing. */
+/**
+ * Writes the agent's MCP configuration, its session-start hook (`nexus prime`, where the agent has
+ * hooks) and the AGENTS.md section; running it again changes nothing.
+ */
 export function setupAgent(root: string, agent: string, options: SetupOptions = {}): SetupResult[] {
   const { command, args } = serverCommand();
   const force = Boolean(options.force);
+  // Read (and refuse a malformed file) before writing anything.
+  const hook = planSessionHook(root, agent, primeCommand(command, args));
   let result: SetupResult;
   if (agent === "claude") {
     const entry = { command, args };
@@ -65,7 +73,9 @@ export function setupAgent(root: string, agent: string, options: SetupOptions = 
       "Use claude, opencode or codex.",
     );
   }
-  return [result, writeAgentsSection(root, join(root, "AGENTS.md"))];
+  const agents = join(root, "AGENTS.md");
+  const started = hook?.apply() ?? { file: agents, action: "skipped" as const, message: NO_HOOK };
+  return [result, started, writeAgentsSection(root, agents)];
 }
 
 function readJson(file: string): Record<string, unknown> {
@@ -100,7 +110,7 @@ function mergeJsonEntry(target: JsonTarget, force: boolean): SetupResult {
   if (current !== undefined && !force && !isDeepStrictEqual(current, legacy)) return kept(file, name);
   config[key] = { ...servers, nexus: entry };
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, `${JSON.stringify(config, null, 2)}\n`);
+  writeAtomic(file, `${JSON.stringify(config, null, 2)}\n`);
   return { file, action: "wrote", message: `wrote ${file}` };
 }
 

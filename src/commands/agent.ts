@@ -24,7 +24,7 @@ export function registerAgent(program: Command): void {
   jsonOption(
     agent
       .command("setup <agent>")
-      .description("write claude/opencode/codex MCP config and an AGENTS.md section for this project"),
+      .description("write claude/opencode/codex MCP config, session-start hook and AGENTS.md section"),
   )
     .option("--force", "replace an existing nexus entry that differs (your own command or env)")
     .action(async (name: string, o: { force?: boolean; json?: boolean }) => {

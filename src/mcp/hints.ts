@@ -1,7 +1,13 @@
 import { isNexusError } from "../core/errors.js";
 import { safeJson, visible } from "../core/visible.js";
+import type { ToolError } from "./schemas.js";
 
-type Result = { content: { type: "text"; text: string }[]; isError?: boolean };
+export type Result = {
+  content: { type: "text"; text: string }[];
+  /** An object: the result, or `{ error }` on a tool error (see schemas.ts). */
+  structuredContent?: Record<string, unknown>;
+  isError?: boolean;
+};
 
 /** CLI commands an agent reaches over MCP through a tool instead. */
 const TOOL_FOR: Record<string, string> = {
@@ -62,25 +68,50 @@ export function mcpHint(hint: string): string {
   );
 }
 
-/** Every tool answers JSON; every NexusError becomes a tool error with its message and an MCP hint. */
-export async function guarded(
-  fn: () => Promise<unknown>,
-  isError?: (data: unknown) => boolean,
-): Promise<Result> {
+export interface GuardOptions {
+  /** The result as structuredContent (an object); default: the data itself. */
+  structured?: (data: unknown) => unknown;
+  /** Whether a result is a tool error all the same (a command's non-zero exit). */
+  isError?: (data: unknown) => boolean;
+}
+
+/**
+ * Every tool answers JSON, as text and as structuredContent (the same values: JSON, no undefined);
+ * every NexusError becomes a tool error with its message and an MCP hint, in both.
+ */
+export async function guarded(fn: () => Promise<unknown>, options: GuardOptions = {}): Promise<Result> {
   try {
     const data = await fn();
     return {
       content: [{ type: "text", text: safeJson(data) }],
-      isError: isError?.(data) || undefined,
+      structuredContent: JSON.parse(safeJson(options.structured ? options.structured(data) : data)),
+      isError: options.isError?.(data) || undefined,
     };
   } catch (error) {
-    return { content: [{ type: "text", text: errorText(error) }], isError: true };
+    return errorResult(error);
   }
 }
 
+/** A tool error: the text agents read, and the `error` branch every outputSchema has. */
+export function errorResult(error: unknown, extra: Record<string, unknown> = {}): Result {
+  return {
+    content: [{ type: "text", text: errorText(error) }],
+    structuredContent: { ...extra, error: toolError(error) },
+    isError: true,
+  };
+}
+
+// Messages quote what was given (titles, names): no raw control character reaches the agent.
+const shown = (text: string) => visible(text, { multiline: true });
+
 export function errorText(error: unknown): string {
-  // Messages quote what was given (titles, names): no raw control character reaches the agent.
-  const shown = (text: string) => visible(text, { multiline: true });
-  if (!isNexusError(error)) return `Unexpected error: ${shown((error as Error).message)}`;
-  return shown(`${error.message}${error.hint ? `\nHint: ${mcpHint(error.hint)}` : ""}`);
+  const { message, hint } = toolError(error);
+  return hint ? `${message}\nHint: ${hint}` : message;
+}
+
+export function toolError(error: unknown): ToolError {
+  if (!isNexusError(error))
+    return { message: `Unexpected error: ${shown((error as Error).message)}`, code: "internal" };
+  const hint = error.hint ? shown(mcpHint(error.hint)) : undefined;
+  return { message: shown(error.message), ...(hint ? { hint } : {}), code: error.category };
 }

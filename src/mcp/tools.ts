@@ -1,23 +1,43 @@
+import type { ToolAnnotations } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
+import { NexusError } from "../core/errors.js";
 import { dataFence } from "../core/fence.js";
 import { safeJson } from "../core/visible.js";
 import { openTasks } from "../tasks/context.js";
+import type { GateRun } from "../tasks/gates.js";
 import { checkAgentName, LIMITS } from "../tasks/limits.js";
 import { listTasks } from "../tasks/list.js";
 import { STATUSES } from "../tasks/model.js";
-import { errorText, guarded } from "./hints.js";
-
-type Result = { content: { type: "text"; text: string }[]; isError?: boolean };
-
-const ok = (data: unknown): Result => ({ content: [{ type: "text", text: safeJson(data) }] });
-const fail = (text: string): Result => ({ content: [{ type: "text", text }], isError: true });
+import { errorResult, guarded, type Result } from "./hints.js";
+import { completeOutput, landOutput, taskListOutput, taskOutput, taskShowOutput } from "./schemas.js";
 
 export interface ToolDef {
   name: string;
+  /** A short human name for clients' tool lists. */
+  title: string;
   description: string;
   input: z.ZodRawShape;
+  /** The structuredContent every call returns, on success and on a tool error (schemas.ts). */
+  output: z.ZodObject;
+  annotations: ToolAnnotations;
   run: (args: Record<string, unknown>) => Promise<Result>;
 }
+
+/** Reads only: calling it again changes nothing (listing also returns lapsed claims to the queue). */
+export const READS: ToolAnnotations = {
+  readOnlyHint: true,
+  destructiveHint: false,
+  idempotentHint: true,
+  openWorldHint: false,
+};
+/** Changes the project's tasks or workspaces; the spec's defaults (destructive, open world) overridden. */
+export const writes = (hints: Partial<ToolAnnotations> = {}): ToolAnnotations => ({
+  readOnlyHint: false,
+  destructiveHint: false,
+  idempotentHint: false,
+  openWorldHint: false,
+  ...hints,
+});
 
 /**
  * The limits in src/tasks/limits.ts, stated to the client; the capability layer enforces them too,
@@ -41,6 +61,9 @@ async function tasksAs(name: unknown) {
 
 const taskCreate: ToolDef = {
   name: "task_create",
+  title: "Create task",
+  output: taskOutput,
+  annotations: writes(),
   description: "Create a task with acceptance checks (commands that must exit 0).",
   input: {
     title: z.string().min(1).max(LIMITS.title).describe("one line saying what is to be done"),
@@ -77,8 +100,29 @@ const taskCreate: ToolDef = {
     }),
 };
 
+/** Gates failed: the failing checks fenced as data in the text, and as fields in structuredContent. */
+function gateFailure(id: string, status: string, gates: GateRun): Result {
+  const failed = gates.results.filter((r) => r.exitCode !== 0);
+  const shown = failed.map((r) => `$ ${r.command}\nexit ${r.exitCode}\n${r.outputTail}`);
+  // Check output is whatever the checked code printed: fenced as data, never instructions.
+  const fence = dataFence(shown);
+  const blocks = shown.map((f) => fence.block("failed check and its output", f));
+  const message = `Gates failed; ${id} is back in progress.`;
+  const hint = "Fix what failed, then call task_complete again.";
+  const answer = errorResult(
+    new NexusError(message, { category: "gate_failed", hint }),
+    JSON.parse(safeJson({ status, commit: gates.commit, failed })),
+  );
+  answer.content = [{ type: "text", text: `${message}\n${fence.rule}\n\n${blocks.join("\n\n")}` }];
+  return answer;
+}
+
 const taskComplete: ToolDef = {
   name: "task_complete",
+  title: "Complete task (run its gates)",
+  output: completeOutput,
+  // Runs the task's checks: commands of the project, which may do anything they do in CI.
+  annotations: writes({ openWorldHint: true }),
   description: "Run the task's gates. Done only if every check passes; failures come back as an error.",
   input: {
     id,
@@ -100,22 +144,24 @@ const taskComplete: ToolDef = {
         note: a.note as string | undefined,
         timeoutMs: typeof a.timeout === "number" ? a.timeout * 1000 : undefined,
       });
-      if (result.gates.passed) return ok({ status: result.task.status, commit: result.gates.commit });
-      const failed = result.gates.results
-        .filter((r) => r.exitCode !== 0)
-        .map((r) => `$ ${r.command}\nexit ${r.exitCode}\n${r.outputTail}`);
-      // Check output is whatever the checked code printed: fenced as data, never instructions.
-      const fence = dataFence(failed);
-      const blocks = failed.map((f) => fence.block("failed check and its output", f));
-      return fail(`Gates failed; ${a.id} is back in progress.\n${fence.rule}\n\n${blocks.join("\n\n")}`);
+      const { status } = result.task;
+      if (result.gates.passed) {
+        const done = { status, commit: result.gates.commit };
+        return { content: [{ type: "text", text: safeJson(done) }], structuredContent: done };
+      }
+      return gateFailure(a.id as string, status, result.gates);
     } catch (error) {
-      return fail(errorText(error));
+      return errorResult(error);
     }
   },
 };
 
 const taskLand: ToolDef = {
   name: "task_land",
+  title: "Land verified tasks",
+  output: landOutput,
+  // Moves the target branch and sends tasks back; a dry run changes nothing.
+  annotations: writes({ destructiveHint: true }),
   description:
     "Land done, verified tasks on the target branch: rebase, re-check, fast-forward; else send back.",
   input: {
@@ -136,23 +182,36 @@ const taskLand: ToolDef = {
     }),
 };
 
+/** Lists are arrays in the text (as `task list --json`); structuredContent must be an object. */
+const asTasks = { structured: (tasks: unknown) => ({ tasks }) };
+
 /** A dozen tools at most, terse: a large tool surface costs agents context before any work starts. */
 export const TASK_TOOLS: ToolDef[] = [
   taskCreate,
   {
     name: "task_list",
+    title: "List tasks",
+    output: taskListOutput,
+    annotations: READS,
     description: "List tasks by status; unverified = marked done without a passing gate run.",
     input: { status: z.enum(STATUSES).optional().describe("only tasks in this status; default: all") },
-    run: (a) => guarded(async () => listTasks(await openTasks(), { status: a.status as string | undefined })),
+    run: (a) =>
+      guarded(async () => listTasks(await openTasks(), { status: a.status as string | undefined }), asTasks),
   },
   {
     name: "task_ready",
+    title: "Ready tasks",
+    output: taskListOutput,
+    annotations: READS,
     description: "Open tasks whose dependencies are done, best first.",
     input: {},
-    run: () => guarded(async () => listTasks(await openTasks(), { ready: true })),
+    run: () => guarded(async () => listTasks(await openTasks(), { ready: true }), asTasks),
   },
   {
     name: "task_claim",
+    title: "Claim task",
+    output: taskOutput,
+    annotations: writes(),
     description:
       "Claim a task, or the best ready one: a lease, held before working; claim it again to renew.",
     input: {
@@ -176,6 +235,9 @@ export const TASK_TOOLS: ToolDef[] = [
   },
   {
     name: "task_show",
+    title: "Show task",
+    output: taskShowOutput,
+    annotations: READS,
     description:
       "A task, its checks and full history (failures, rejections, landings, check changes); unverified flag.",
     input: { id },
@@ -188,6 +250,10 @@ export const TASK_TOOLS: ToolDef[] = [
   taskComplete,
   {
     name: "task_reject",
+    title: "Reject task",
+    output: taskOutput,
+    // Reopens work someone finished (a done task goes back): not undone by calling again.
+    annotations: writes({ destructiveHint: true }),
     description: "Reject a task with a reason (reviewers).",
     input: {
       id,

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { checkWorkspace, LIMITS } from "../tasks/limits.js";
 import { guarded } from "./hints.js";
-import type { ToolDef } from "./tools.js";
+import { execOutput, portsOutput, workspaceListOutput, workspaceOutput } from "./schemas.js";
+import { READS, type ToolDef, writes } from "./tools.js";
 
 /** Opens the project; a workspace name is checked first so an overlong one is never echoed whole. */
 async function project(workspace?: unknown) {
@@ -19,6 +20,10 @@ const name = z
 export const WORKSPACE_TOOLS: ToolDef[] = [
   {
     name: "workspace_list",
+    title: "List workspaces",
+    output: workspaceListOutput,
+    // Asks the local Docker Engine for container states.
+    annotations: READS,
     description: "Workspaces with state, ports and drift.",
     input: {},
     run: () =>
@@ -26,10 +31,15 @@ export const WORKSPACE_TOOLS: ToolDef[] = [
         async () =>
           (await (await import("../workspace/inspect.js")).listWorkspaces(await project(), { disk: false }))
             .workspaces,
+        { structured: (workspaces) => ({ workspaces }) },
       ),
   },
   {
     name: "workspace_create",
+    title: "Create workspace",
+    output: workspaceOutput,
+    // Builds images and starts containers; with `host`, on a remote machine over SSH.
+    annotations: writes({ openWorldHint: true }),
     description: "Create an isolated workspace (worktree on nexus/NAME + containers from a template).",
     input: {
       name: name.describe("new workspace name (branch nexus/NAME): 1-40 lowercase letters, digits, dashes"),
@@ -67,6 +77,10 @@ export const WORKSPACE_TOOLS: ToolDef[] = [
   },
   {
     name: "workspace_exec",
+    title: "Run in workspace",
+    output: execOutput,
+    // Any shell command: it may delete files or reach the network.
+    annotations: writes({ destructiveHint: true, openWorldHint: true }),
     description:
       "Run a shell command in a workspace's dev container (or worktree); returns exit code and output.",
     input: {
@@ -85,11 +99,14 @@ export const WORKSPACE_TOOLS: ToolDef[] = [
             a.name as string,
             a.command as string,
           ),
-        (d) => (d as { exitCode: number }).exitCode !== 0,
+        { isError: (d) => (d as { exitCode: number }).exitCode !== 0 },
       ),
   },
   {
     name: "workspace_ports",
+    title: "Workspace ports",
+    output: portsOutput,
+    annotations: READS,
     description: "A workspace's host ports and variables (DATABASE_URL, NEXUS_PORT_*).",
     input: { name },
     run: (a) =>
