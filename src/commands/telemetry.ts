@@ -2,6 +2,7 @@ import { type Command, Option } from "commander";
 import { oneOf, positiveInt, writeUserFile } from "../core/options.js";
 import { info, printer, printJson, printLine, printTable, success } from "../core/output.js";
 import { jsonOption } from "./common.js";
+import { projectOutcomes } from "./outcomes.js";
 import { registerSync } from "./sync.js";
 
 /** The database every telemetry command reads; a home it cannot be opened in is named, not a crash. */
@@ -102,7 +103,8 @@ function defineStats(program: Command): void {
     const dogfood = await (await import("../dogfood/summary.js")).dogfoodSummary(db, days(o), {
       report: printer,
     });
-    if (o.json) return printJson({ ...stats, dogfood });
+    const taskOutcomes = await projectOutcomes(days(o));
+    if (o.json) return printJson({ ...stats, dogfood, ...(taskOutcomes ? { taskOutcomes } : {}) });
     printLine(
       `${stats.commands} commands since ${stats.since.slice(0, 10)}, ${Math.round(stats.successRate * 100)}% succeeded; ${stats.workspacesCreated} workspaces created, ${stats.tasksCompleted} tasks completed, ${stats.sessions} sessions (avg ${stats.averageSessionMinutes.toFixed(1)} min)`,
     );
@@ -113,6 +115,8 @@ function defineStats(program: Command): void {
     if (stats.landings.landed || stats.landings.sentBack) printLine(`Landings: ${landingLine(stats)}`);
     const others = notFailures(stats);
     if (others) printLine(`Not counted as failures: ${others}`);
+    if (taskOutcomes)
+      printLine((await import("../telemetry/task-outcomes.js")).outcomeLines(taskOutcomes).join("\n"));
     if (!stats.byCommand.length) return;
     await printTable(stats.byCommand, [
       { header: "COMMAND", value: (c) => c.command },
@@ -156,8 +160,12 @@ function defineInsights(program: Command): void {
         );
         const { unverifiedInsight } = await import("../telemetry/insights.js");
         const unverified = unverifiedInsight(await unverifiedTasks(), new Date());
+        // Outcome insights name checks, reasons and skills: shown, never kept in telemetry's patterns table.
+        const taskOutcomes = await projectOutcomes(days(o));
+        const { outcomeInsights } = await import("../telemetry/task-outcomes.js");
         const insights = [
           ...(unverified ? [unverified] : []),
+          ...(taskOutcomes ? outcomeInsights(taskOutcomes, new Date()) : []),
           ...insightsFor(await telemetryDb(), days(o)),
           ...(await import("../telemetry/probes.js")).failedProbeInsights(await telemetryDb(), days(o)),
         ].filter((i) => !kinds.length || kinds.includes(i.kind));
@@ -211,7 +219,12 @@ function defineDashboard(program: Command): void {
       const { statsFor, insightsFor } = await import("../telemetry/report.js");
       const db = await telemetryDb();
       const window = days(o, 30);
-      const data = { stats: statsFor(db, window), insights: insightsFor(db, window) };
+      const taskOutcomes = await projectOutcomes(window);
+      const data = {
+        stats: statsFor(db, window),
+        insights: insightsFor(db, window),
+        ...(taskOutcomes ? { taskOutcomes } : {}),
+      };
       if (o.json) return printJson(data);
       if (!o.html) {
         const { renderDashboard } = await import("../telemetry/dashboard.js");

@@ -29,6 +29,11 @@ function normalise(reason: string): string {
     .trim();
 }
 
+/** The key a pattern groups by: a check's command as it is, a rejection's reason normalised. */
+export function patternId(kind: Pattern["kind"], key: string): string {
+  return kind === "check" ? `check:${key}` : `rejection:${normalise(key)}`;
+}
+
 /** One recorded failure: a failed check of a gate run, or a rejection (key: its reason). */
 export interface Failure {
   task: string;
@@ -70,7 +75,7 @@ export function failurePatterns(tasks: Task[], minCount = 2): Pattern[] {
   const groups = new Map<string, Pattern>();
   for (const { task, at, kind, key, category, example } of failuresOf(tasks)) {
     if (kind === "rejection" && !key) continue;
-    const id = kind === "check" ? `check:${key}` : `rejection:${normalise(key)}`;
+    const id = patternId(kind, key);
     const first = { kind, key, category, ...(kind === "check" ? { example } : {}) };
     const group = groups.get(id) ?? { ...first, count: 0, tasks: [], firstSeen: at, lastSeen: at };
     group.count++;

@@ -1,0 +1,29 @@
+import type { Outcomes } from "../tasks/outcomes.js";
+
+/**
+ * The task outcomes of the project here over the last `days` (tasks/outcomes.ts says why they come
+ * from the task histories); undefined outside a project. Read from the local task index only.
+ */
+export async function projectOutcomes(days: number, now = new Date()): Promise<Outcomes | undefined> {
+  const { findProject } = await import("../core/paths.js");
+  try {
+    await findProject();
+  } catch {
+    return undefined;
+  }
+  const [{ openTasks }, { computeOutcomes }, { learntEntries }, { windowOf }, { join }, { printer }] =
+    await Promise.all([
+      import("../tasks/context.js"),
+      import("../tasks/outcomes.js"),
+      import("../skills/learn.js"),
+      import("../telemetry/report.js"),
+      import("node:path"),
+      import("../core/output.js"),
+    ]);
+  const tc = await openTasks({ report: printer });
+  return computeOutcomes(tc.store.all(), {
+    since: windowOf(days, now).since,
+    now,
+    skills: learntEntries(join(tc.paths.nexusDir, "skills")),
+  });
+}
