@@ -21,9 +21,12 @@ export async function projectOutcomes(days: number, now = new Date()): Promise<O
       import("../core/output.js"),
     ]);
   const tc = await openTasks({ report: printer });
+  // The index keeps the unverified ids (signatures are checked once per change of the file, not here).
+  const unverified = new Set(tc.store.unverifiedIds());
   return computeOutcomes(tc.store.all(), {
     since: windowOf(days, now).since,
     now,
     skills: learntEntries(join(tc.paths.nexusDir, "skills")),
+    isUnverified: (task) => unverified.has(task.id),
   });
 }

@@ -135,6 +135,16 @@ describe("task outcomes on a seeded history (known answers)", () => {
     ]);
   });
 
+  it("a done task its store calls unverified (a hand edit) has no time to done", () => {
+    const judged = computeOutcomes(history, {
+      since: at("00:00"),
+      now: new Date(at("23:00")),
+      isUnverified: (t) => t.id === "nx-aaa",
+    });
+    expect(judged.overall.done).toBe(4);
+    expect(judged.tasks.find((t) => t.id === "nx-aaa")!.msToDone).toBeUndefined();
+  });
+
   it("a window leaves out tasks claimed before it", () => {
     const late = computeOutcomes(history, { since: at("09:30"), now: new Date(at("23:00")) });
     expect(late.tasks.map((t) => t.id).sort()).toEqual(["nx-aaa", "nx-bbb", "nx-ddd", "nx-eee"]);

@@ -69,7 +69,7 @@ export interface Outcomes {
 const isGateRun = (e: TaskEvent) => e.type === "gate_failed" || e.type === "gates_passed";
 
 /** The task's outcome since a time, or undefined when it was not claimed (or gated) in it. */
-export function taskOutcome(task: Task, since = ""): TaskOutcome | undefined {
+export function taskOutcome(task: Task, since = "", unverified = false): TaskOutcome | undefined {
   const claim =
     task.history.find((e) => e.type === "claimed" || e.type === "started") ?? task.history.find(isGateRun);
   if (!claim || claim.at < since) return undefined;
@@ -77,7 +77,9 @@ export function taskOutcome(task: Task, since = ""): TaskOutcome | undefined {
   const runs = (doneAt < 0 ? task.history : task.history.slice(0, doneAt + 1)).filter(isGateRun);
   const outcome: TaskOutcome = { id: task.id, agent: claim.by, claimedAt: claim.at, attempts: runs.length };
   if (runs.length) outcome.firstPass = runs[0]!.type === "gates_passed";
-  if (doneAt >= 0) outcome.msToDone = Date.parse(task.history[doneAt]!.at) - Date.parse(claim.at);
+  // A done task without a passing, signed gate run (a hand edit) is not verified done.
+  if (doneAt >= 0 && !(unverified && task.status === "done"))
+    outcome.msToDone = Date.parse(task.history[doneAt]!.at) - Date.parse(claim.at);
   return outcome;
 }
 
@@ -152,9 +154,9 @@ export function skillEffects(tasks: Task[], entries: SkillEntry[], now: Date): S
 /** Pure: task histories (and the skills' learnt entries) in, outcome figures out. */
 export function computeOutcomes(
   tasks: Task[],
-  options: { since: string; now: Date; skills?: SkillEntry[] },
+  options: { since: string; now: Date; skills?: SkillEntry[]; isUnverified?: (task: Task) => boolean },
 ): Outcomes {
-  const outcomes = tasks.flatMap((t) => taskOutcome(t, options.since) ?? []);
+  const outcomes = tasks.flatMap((t) => taskOutcome(t, options.since, options.isUnverified?.(t)) ?? []);
   const inWindow = tasks.filter((t) => t.history.some((e) => e.at >= options.since));
   const windowed = inWindow.map((t) => ({ ...t, history: t.history.filter((e) => e.at >= options.since) }));
   return {

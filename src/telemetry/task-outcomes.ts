@@ -9,6 +9,7 @@ const percent = (rate: number) => `${Math.round(rate * 100)}%`;
 /** "42 min", "3.5 h", "2.1 days". */
 export function duration(ms: number): string {
   const minutes = ms / 60_000;
+  if (minutes < 1) return `${Math.round(ms / 1000)} s`;
   if (minutes < 90) return `${Math.round(minutes)} min`;
   if (minutes < 48 * 60) return `${(minutes / 60).toFixed(1)} h`;
   return `${(minutes / 1440).toFixed(1)} days`;
@@ -29,7 +30,9 @@ export function outcomeLines(o: Outcomes): string[] {
   return [
     `Task outcomes: ${figuresLine(o.overall)}`,
     ...o.byAgent.slice(0, 8).map((a) => `  agent ${a.agent}: ${figuresLine(a)}`),
-    ...(o.byPattern.length ? ["Rejections by pattern:"] : []),
+    ...(o.byPattern.length
+      ? ["Rejections by pattern (failed checks by command, rejections by reason):"]
+      : []),
     ...o.byPattern
       .slice(0, 8)
       .map(
