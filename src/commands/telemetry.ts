@@ -220,9 +220,14 @@ function defineDashboard(program: Command): void {
       const db = await telemetryDb();
       const window = days(o, 30);
       const taskOutcomes = await projectOutcomes(window);
+      const { outcomeInsights } = await import("../telemetry/task-outcomes.js");
       const data = {
         stats: statsFor(db, window),
-        insights: insightsFor(db, window),
+        // Outcome insights are shown, never kept in telemetry (they name checks and skills).
+        insights: [
+          ...(taskOutcomes ? outcomeInsights(taskOutcomes, new Date()) : []),
+          ...insightsFor(db, window),
+        ],
         ...(taskOutcomes ? { taskOutcomes } : {}),
       };
       if (o.json) return printJson(data);

@@ -9,6 +9,7 @@ const percent = (rate: number) => `${Math.round(rate * 100)}%`;
 /** "42 min", "3.5 h", "2.1 days". */
 export function duration(ms: number): string {
   const minutes = ms / 60_000;
+  if (ms < 1000) return `${Math.round(ms)} ms`;
   if (minutes < 1) return `${Math.round(ms / 1000)} s`;
   if (minutes < 90) return `${Math.round(minutes)} min`;
   if (minutes < 48 * 60) return `${(minutes / 60).toFixed(1)} h`;

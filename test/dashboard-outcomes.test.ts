@@ -1,0 +1,113 @@
+import { spawnSync } from "node:child_process";
+import { mkdirSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { runCli } from "./helpers/cli.js";
+import { git, gitRepo, isolatedHome, tempDir } from "./helpers/fs.js";
+
+/**
+ * The outcome charts of `nexus dashboard --html`, opened in a real browser (Debian's Chromium driven by
+ * playwright-core): every chart drawn, no console error, and a screenshot (DASHBOARD_SCREENSHOT=path
+ * keeps it to look at).
+ */
+const hasChromium = spawnSync("/usr/bin/chromium", ["--version"]).status === 0;
+if (!hasChromium && process.env.CI) throw new Error("CI is set but chromium is not installed");
+
+const OUTCOME_CHARTS = [
+  "First-pass gate rate",
+  "Gate runs per task",
+  "Median time from claim to verified done",
+  "Rejections by pattern",
+  "Skill learnt: repeats of its pattern before → after",
+];
+
+afterEach(() => {
+  delete process.env.NEXUS_AGENT;
+});
+
+async function as(agent: string, args: string[], repo: string) {
+  process.env.NEXUS_AGENT = agent;
+  const result = await runCli(args, repo);
+  if (result.code !== 0 && args[1] !== "complete") throw new Error(`${args.join(" ")}: ${result.stderr}`);
+  return result;
+}
+
+async function taskWith(repo: string, title: string, check: string): Promise<string> {
+  const created = await as("lead", ["task", "create", title, "--check", check, "--json"], repo);
+  return (JSON.parse(created.stdout) as { id: string }).id;
+}
+
+/** alice passes first time; bob fails `test -f done.txt` once, then passes; a skill learnt the failure. */
+async function seededProject(): Promise<string> {
+  isolatedHome();
+  const repo = gitRepo();
+  await runCli(["init"], repo);
+  const first = await taskWith(repo, "first", "true");
+  await as("alice", ["task", "claim", first, "--agent", "alice"], repo);
+  await as("alice", ["task", "complete", first], repo);
+  const second = await taskWith(repo, "second", "test -f done.txt");
+  await as("bob", ["task", "claim", second, "--agent", "bob"], repo);
+  expect((await as("bob", ["task", "complete", second], repo)).code).not.toBe(0);
+  const shown = JSON.parse((await as("bob", ["task", "show", second, "--json"], repo)).stdout) as {
+    history: { type: string; at: string }[];
+  };
+  const failedAt = Date.parse(shown.history.find((e) => e.type === "gate_failed")!.at);
+  const skill = join(repo, ".nexus", "skills", "troubleshooting-other");
+  mkdirSync(skill, { recursive: true });
+  writeFileSync(
+    join(skill, "SKILL.md"),
+    `---\nname: troubleshooting-other\ndescription: test\n---\n\n<!-- nexus:pattern check:test -f done.txt -->\n<!-- nexus:learnt ${new Date(failedAt + 1).toISOString()} -->\n### x\n<!-- nexus:end -->\n`,
+  );
+  writeFileSync(join(repo, "done.txt"), "done\n");
+  git(repo, "add", "done.txt");
+  git(repo, "commit", "-q", "-m", "done");
+  expect((await as("bob", ["task", "complete", second], repo)).code).toBe(0);
+  return repo;
+}
+
+describe.skipIf(!hasChromium)("the dashboard's outcome charts in a real browser", () => {
+  it("draws every outcome chart with no console error", async () => {
+    const repo = await seededProject();
+    const dir = tempDir();
+    const page = join(dir, "dashboard.html");
+    expect((await runCli(["dashboard", "--html", page], repo)).code).toBe(0);
+    const { chromium } = await import("playwright-core");
+    const browser = await chromium.launch({
+      executablePath: "/usr/bin/chromium",
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+      timeout: 60_000,
+    });
+    try {
+      const tab = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+      const errors: string[] = [];
+      tab.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+      tab.on("pageerror", (e) => errors.push(e.message));
+      await tab.goto(`file://${page}`);
+      for (const title of OUTCOME_CHARTS) {
+        const chart = tab.locator("figure", { has: tab.locator("figcaption", { hasText: title }) });
+        expect(await chart.count(), title).toBe(1);
+        expect((await chart.locator("svg").boundingBox())?.width, title).toBeGreaterThan(100);
+        expect(await chart.locator("rect.bar").count(), title).toBeGreaterThan(0);
+      }
+      const text = (await tab.locator(".outcomes").textContent()) ?? "";
+      expect(text).toContain("50% of 2"); // one of two tasks passed its first gate run
+      expect(text).toContain("check: test -f done.txt");
+      expect(text).toContain("correlation, not causation");
+      const shot = process.env.DASHBOARD_SCREENSHOT ?? join(dir, "dashboard.png");
+      await tab.locator("#outcomes").scrollIntoViewIfNeeded();
+      await tab.screenshot({ path: shot, fullPage: true });
+      expect(statSync(shot).size).toBeGreaterThan(10_000);
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 120_000);
+});
