@@ -2,7 +2,7 @@ import { type Command, Option } from "commander";
 import { oneOf, positiveInt, writeUserFile } from "../core/options.js";
 import { info, printer, printJson, printLine, printTable, success } from "../core/output.js";
 import { jsonOption } from "./common.js";
-import { projectOutcomes } from "./outcomes.js";
+import { projectOutcomes, projectTasks } from "./outcomes.js";
 import { registerSync } from "./sync.js";
 
 /** The database every telemetry command reads; a home it cannot be opened in is named, not a crash. */
@@ -100,10 +100,12 @@ function defineStats(program: Command): void {
     const { statsFor } = await import("../telemetry/report.js");
     const db = await telemetryDb();
     const stats = statsFor(db, days(o));
+    const project = await projectTasks();
     const dogfood = await (await import("../dogfood/summary.js")).dogfoodSummary(db, days(o), {
       report: printer,
+      tasks: project?.tasks,
     });
-    const taskOutcomes = await projectOutcomes(days(o));
+    const taskOutcomes = project && (await projectOutcomes(days(o), project));
     if (o.json) return printJson({ ...stats, dogfood, ...(taskOutcomes ? { taskOutcomes } : {}) });
     printLine(
       `${stats.commands} commands since ${stats.since.slice(0, 10)}, ${Math.round(stats.successRate * 100)}% succeeded; ${stats.workspacesCreated} workspaces created, ${stats.tasksCompleted} tasks completed, ${stats.sessions} sessions (avg ${stats.averageSessionMinutes.toFixed(1)} min)`,
@@ -219,7 +221,8 @@ function defineDashboard(program: Command): void {
       const { statsFor, insightsFor } = await import("../telemetry/report.js");
       const db = await telemetryDb();
       const window = days(o, 30);
-      const taskOutcomes = await projectOutcomes(window);
+      const project = await projectTasks();
+      const taskOutcomes = project && (await projectOutcomes(window, project));
       const { outcomeInsights } = await import("../telemetry/task-outcomes.js");
       const data = {
         stats: statsFor(db, window),
@@ -237,7 +240,10 @@ function defineDashboard(program: Command): void {
         const { renderDogfood } = await import("../dogfood/metrics.js");
         return printLine(
           renderDogfood(
-            await (await import("../dogfood/summary.js")).dogfoodSummary(db, window, { report: printer }),
+            await (await import("../dogfood/summary.js")).dogfoodSummary(db, window, {
+              report: printer,
+              tasks: project?.tasks,
+            }),
           ).join("\n"),
         );
       }

@@ -107,7 +107,11 @@ export function figuresOf(outcomes: TaskOutcome[]): OutcomeFigures {
 
 function byAgent(outcomes: TaskOutcome[]): Outcomes["byAgent"] {
   const groups = new Map<string, TaskOutcome[]>();
-  for (const o of outcomes) groups.set(o.agent, [...(groups.get(o.agent) ?? []), o]);
+  for (const o of outcomes) {
+    const list = groups.get(o.agent);
+    if (list) list.push(o);
+    else groups.set(o.agent, [o]);
+  }
   return [...groups]
     .map(([agent, list]) => ({ agent, ...figuresOf(list) }))
     .sort((a, b) => b.tasks - a.tasks || a.agent.localeCompare(b.agent));
@@ -126,6 +130,7 @@ const DAY = 86_400_000;
  * before: fewer after is a correlation (the work may have changed too), never proof the skill helped.
  */
 export function skillEffects(tasks: Task[], entries: SkillEntry[], now: Date): SkillEffect[] {
+  if (!entries.some((e) => e.learnt)) return [];
   const failures = failuresOf(tasks);
   const runs = tasks.flatMap((t) => t.history.filter(isGateRun).map((e) => ({ task: t.id, at: e.at })));
   return entries.flatMap((entry) => {
@@ -157,13 +162,11 @@ export function computeOutcomes(
   options: { since: string; now: Date; skills?: SkillEntry[]; isUnverified?: (task: Task) => boolean },
 ): Outcomes {
   const outcomes = tasks.flatMap((t) => taskOutcome(t, options.since, options.isUnverified?.(t)) ?? []);
-  const inWindow = tasks.filter((t) => t.history.some((e) => e.at >= options.since));
-  const windowed = inWindow.map((t) => ({ ...t, history: t.history.filter((e) => e.at >= options.since) }));
   return {
     since: options.since,
     overall: figuresOf(outcomes),
     byAgent: byAgent(outcomes),
-    byPattern: failurePatterns(windowed, 1).map((p) => ({
+    byPattern: failurePatterns(tasks, 1, options.since).map((p) => ({
       kind: p.kind,
       key: p.key,
       category: p.category,

@@ -31,8 +31,18 @@ function normalise(reason: string): string {
 
 /** The key a pattern groups by: a check's command as it is, a rejection's reason normalised. */
 export function patternId(kind: Pattern["kind"], key: string): string {
-  return kind === "check" ? `check:${key}` : `rejection:${normalise(key)}`;
+  if (kind === "check") return `check:${key}`;
+  let id = normalised.get(key);
+  if (id === undefined) {
+    if (normalised.size > 10_000) normalised.clear();
+    id = `rejection:${normalise(key)}`;
+    normalised.set(key, id);
+  }
+  return id;
 }
+
+/** Send-backs repeat one reason per cause: each is normalised once (10,000 tasks' outcomes). */
+const normalised = new Map<string, string>();
 
 /** One recorded failure: a failed check of a gate run, or a rejection (key: its reason). */
 export interface Failure {
@@ -71,15 +81,20 @@ export function failuresOf(tasks: Task[], since = ""): Failure[] {
 }
 
 /** Groups recorded gate failures by command and rejections by reason; recurring ones first. */
-export function failurePatterns(tasks: Task[], minCount = 2): Pattern[] {
+export function failurePatterns(tasks: Task[], minCount = 2, since = ""): Pattern[] {
   const groups = new Map<string, Pattern>();
-  for (const { task, at, kind, key, category, example } of failuresOf(tasks)) {
+  const seen = new Map<string, Set<string>>();
+  for (const { task, at, kind, key, category, example } of failuresOf(tasks, since)) {
     if (kind === "rejection" && !key) continue;
     const id = patternId(kind, key);
     const first = { kind, key, category, ...(kind === "check" ? { example } : {}) };
     const group = groups.get(id) ?? { ...first, count: 0, tasks: [], firstSeen: at, lastSeen: at };
     group.count++;
-    if (!group.tasks.includes(task)) group.tasks.push(task);
+    // A set beside the list: thousands of tasks failing one check stay linear.
+    const tasksSeen = seen.get(id) ?? new Set();
+    if (!tasksSeen.has(task)) group.tasks.push(task);
+    tasksSeen.add(task);
+    seen.set(id, tasksSeen);
     if (at < group.firstSeen) group.firstSeen = at;
     if (at > group.lastSeen) group.lastSeen = at;
     groups.set(id, group);
