@@ -1,7 +1,9 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
+import type { Outcomes } from "../src/tasks/outcomes.js";
 import { runCli } from "./helpers/cli.js";
 import { git, gitRepo, isolatedHome, tempDir } from "./helpers/fs.js";
 
@@ -64,6 +66,40 @@ async function seededProject(): Promise<string> {
   expect((await as("bob", ["task", "complete", second], repo)).code).toBe(0);
   return repo;
 }
+
+describe("task outcomes in stats, insights and --json", () => {
+  it("shows the seeded figures and never stores them in telemetry", async () => {
+    const repo = await seededProject();
+    const json = JSON.parse((await runCli(["stats", "--json"], repo)).stdout) as { taskOutcomes: Outcomes };
+    expect(json.taskOutcomes.overall).toMatchObject({
+      tasks: 2,
+      gated: 2,
+      firstPassRate: 0.5,
+      attempts: 3,
+      done: 2,
+    });
+    expect(json.taskOutcomes.byAgent.map((a) => [a.agent, a.firstPassRate, a.attempts])).toEqual([
+      ["alice", 1, 1],
+      ["bob", 0, 2],
+    ]);
+    expect(json.taskOutcomes.bySkill).toMatchObject([
+      { skill: "troubleshooting-other", before: { repeats: 1 }, after: { repeats: 0 } },
+    ]);
+    expect((await runCli(["stats"], repo)).stdout).toContain(
+      "Task outcomes: 2 tasks: first pass 50% (of 2 gated)",
+    );
+    const insights = JSON.parse((await runCli(["insights", "--json"], repo)).stdout) as { id: string }[];
+    expect(insights.map((i) => i.id)).toContain("outcome:skill:troubleshooting-other:check:test -f done.txt");
+    const db = new Database(join(process.env.NEXUS_HOME!, "telemetry.db"), { readonly: true });
+    const stored = db.prepare("SELECT id FROM patterns").pluck().all() as string[];
+    const dump = JSON.stringify(db.prepare("SELECT * FROM events").all());
+    db.close();
+    expect(stored.filter((id) => id.startsWith("outcome:skill") || id.startsWith("outcome:pattern"))).toEqual(
+      [],
+    );
+    for (const secret of ["alice", "bob", "done.txt", "troubleshooting"]) expect(dump).not.toContain(secret);
+  });
+});
 
 describe.skipIf(!hasChromium)("the dashboard's outcome charts in a real browser", () => {
   it("draws every outcome chart with no console error", async () => {
