@@ -51,20 +51,30 @@ export interface Failure {
   kind: Pattern["kind"];
   key: string;
   category: Pattern["category"];
-  example?: string;
+  /** A failed check's output tail (a pattern shows the last lines of its first one). */
+  output?: string;
 }
 
 /** Every failure in the tasks' histories since a time: the one walk patterns and feedback share. */
 export function failuresOf(tasks: Task[], since = ""): Failure[] {
   const found: Failure[] = [];
+  // One project has a few check commands, run thousands of times: each is categorised once.
+  const categories = new Map<string, FailureCategory>();
   for (const task of tasks) {
     for (const event of task.history) {
       if (event.at < since) continue;
       if (event.type === "gate_failed")
         for (const r of event.results ?? []) {
-          const example = r.outputTail.split("\n").slice(-3).join("\n");
-          const category = categorise(r.command);
-          found.push({ task: task.id, at: event.at, kind: "check", key: r.command, category, example });
+          const category = categories.get(r.command) ?? categorise(r.command);
+          categories.set(r.command, category);
+          found.push({
+            task: task.id,
+            at: event.at,
+            kind: "check",
+            key: r.command,
+            category,
+            output: r.outputTail,
+          });
         }
       if (event.type === "rejected")
         found.push({
@@ -84,11 +94,19 @@ export function failuresOf(tasks: Task[], since = ""): Failure[] {
 export function failurePatterns(tasks: Task[], minCount = 2, since = ""): Pattern[] {
   const groups = new Map<string, Pattern>();
   const seen = new Map<string, Set<string>>();
-  for (const { task, at, kind, key, category, example } of failuresOf(tasks, since)) {
+  for (const { task, at, kind, key, category, output } of failuresOf(tasks, since)) {
     if (kind === "rejection" && !key) continue;
     const id = patternId(kind, key);
-    const first = { kind, key, category, ...(kind === "check" ? { example } : {}) };
-    const group = groups.get(id) ?? { ...first, count: 0, tasks: [], firstSeen: at, lastSeen: at };
+    const group = groups.get(id) ?? {
+      kind,
+      key,
+      category,
+      ...(kind === "check" ? { example: output?.split("\n").slice(-3).join("\n") } : {}),
+      count: 0,
+      tasks: [],
+      firstSeen: at,
+      lastSeen: at,
+    };
     group.count++;
     // A set beside the list: thousands of tasks failing one check stay linear.
     const tasksSeen = seen.get(id) ?? new Set();
