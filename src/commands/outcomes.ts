@@ -8,27 +8,39 @@ export interface ProjectTasks {
   skills: SkillEntry[];
 }
 
-/** The project here's tasks from its local index, or undefined outside a project. */
-export async function projectTasks(): Promise<ProjectTasks | undefined> {
+/**
+ * The project here's tasks changed in the last `days` (or early enough for a learnt skill's
+ * "before" window) from its local index, or undefined outside a project.
+ */
+export async function projectTasks(days: number, now = new Date()): Promise<ProjectTasks | undefined> {
   const { findProject } = await import("../core/paths.js");
   try {
     await findProject();
   } catch {
     return undefined;
   }
-  const [{ openTasks }, { learntEntries }, { join }, { printer }] = await Promise.all([
+  const [{ openTasks }, { learntEntries }, { join }, { printer }, { windowOf }] = await Promise.all([
     import("../tasks/context.js"),
     import("../skills/learn.js"),
     import("node:path"),
     import("../core/output.js"),
+    import("../telemetry/report.js"),
   ]);
   const tc = await openTasks({ report: printer });
+  const skills = learntEntries(join(tc.paths.nexusDir, "skills"));
   return {
-    tasks: tc.store.all(),
+    tasks: tc.store.all(earliest(windowOf(days, now).since, skills, now)),
     // The index keeps the unverified ids (signatures are checked once per change of the file, not here).
     unverified: new Set(tc.store.unverifiedIds()),
-    skills: learntEntries(join(tc.paths.nexusDir, "skills")),
+    skills,
   };
+}
+
+/** The window's start, or the start of the oldest learnt entry's "before" window if earlier. */
+function earliest(since: string, skills: SkillEntry[], now: Date): string {
+  const starts = skills.flatMap((s) => (s.learnt ? [2 * Date.parse(s.learnt) - now.getTime()] : []));
+  const first = Math.min(Date.parse(since), ...starts.filter(Number.isFinite));
+  return new Date(first).toISOString();
 }
 
 /**
@@ -40,7 +52,7 @@ export async function projectOutcomes(
   project?: ProjectTasks,
   now = new Date(),
 ): Promise<Outcomes | undefined> {
-  const here = project ?? (await projectTasks());
+  const here = project ?? (await projectTasks(days, now));
   if (!here) return undefined;
   const [{ computeOutcomes }, { windowOf }] = await Promise.all([
     import("../tasks/outcomes.js"),

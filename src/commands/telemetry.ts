@@ -100,7 +100,7 @@ function defineStats(program: Command): void {
     const { statsFor } = await import("../telemetry/report.js");
     const db = await telemetryDb();
     const stats = statsFor(db, days(o));
-    const project = await projectTasks();
+    const project = await projectTasks(days(o));
     const dogfood = await (await import("../dogfood/summary.js")).dogfoodSummary(db, days(o), {
       report: printer,
       tasks: project?.tasks,
@@ -221,7 +221,7 @@ function defineDashboard(program: Command): void {
       const { statsFor, insightsFor } = await import("../telemetry/report.js");
       const db = await telemetryDb();
       const window = days(o, 30);
-      const project = await projectTasks();
+      const project = await projectTasks(window);
       const taskOutcomes = project && (await projectOutcomes(window, project));
       const { outcomeInsights } = await import("../telemetry/task-outcomes.js");
       const data = {
