@@ -101,6 +101,69 @@ describe("task outcomes in stats, insights and --json", () => {
   });
 });
 
+describe("the window of task outcomes", () => {
+  it("reads the window's tasks, and older ones only for a learnt skill's before window", async () => {
+    isolatedHome();
+    const repo = gitRepo();
+    await runCli(["init"], repo);
+    const ago = (days: number, minutes = 0) =>
+      new Date(Date.now() - days * 86_400_000 + minutes * 60_000).toISOString();
+    const event = (type: string, at: string, extra: object = {}) => ({
+      id: `e${type}${at}`,
+      at,
+      by: "ann",
+      type,
+      ...extra,
+    });
+    const task = (id: string, history: object[]) => ({
+      id,
+      title: id,
+      description: "",
+      status: "done",
+      priority: 2,
+      labels: [],
+      dependsOn: [],
+      checks: [],
+      review: false,
+      workspace: null,
+      assignee: "ann",
+      leaseExpiresAt: null,
+      rejections: 0,
+      createdAt: (history[0] as { at: string }).at,
+      updatedAt: (history[history.length - 1] as { at: string }).at,
+      history,
+    });
+    const failure = {
+      to: "in_progress",
+      results: [{ command: "npm test", exitCode: 1, durationMs: 1, outputTail: "" }],
+    };
+    const lines = [
+      task("nx-old", [
+        event("claimed", ago(60)),
+        event("gate_failed", ago(60, 5), failure),
+        event("gates_passed", ago(60, 9), { to: "done" }),
+      ]),
+      task("nx-new", [event("claimed", ago(1)), event("gates_passed", ago(1, 4), { to: "done" })]),
+    ];
+    writeFileSync(join(repo, ".nexus", "tasks.jsonl"), `${lines.map((l) => JSON.stringify(l)).join("\n")}\n`);
+    const stats = async () =>
+      (JSON.parse((await runCli(["stats", "--json", "--week"], repo)).stdout) as { taskOutcomes: Outcomes })
+        .taskOutcomes;
+    expect((await stats()).tasks.map((t) => t.id)).toEqual(["nx-new"]);
+    const skill = join(repo, ".nexus", "skills", "troubleshooting-test");
+    mkdirSync(skill, { recursive: true });
+    writeFileSync(
+      join(skill, "SKILL.md"),
+      `---\nname: troubleshooting-test\ndescription: t\n---\n<!-- nexus:pattern check:npm test -->\n<!-- nexus:learnt ${ago(40)} -->\n<!-- nexus:end -->\n`,
+    );
+    const withSkill = await stats();
+    expect(withSkill.overall.tasks).toBe(1);
+    expect(withSkill.bySkill).toMatchObject([
+      { before: { repeats: 1, tasks: 1 }, after: { repeats: 0, tasks: 1 } },
+    ]);
+  });
+});
+
 describe.skipIf(!hasChromium)("the dashboard's outcome charts in a real browser", () => {
   it("draws every outcome chart with no console error", async () => {
     const repo = await seededProject();
