@@ -31,6 +31,7 @@ export function outcomeLines(o: Outcomes): string[] {
   return [
     `Task outcomes: ${figuresLine(o.overall)}`,
     ...o.byAgent.slice(0, 8).map((a) => `  agent ${a.agent}: ${figuresLine(a)}`),
+    ...mostAttempts(o),
     ...(o.byPattern.length
       ? ["Rejections by pattern (failed checks by command, rejections by reason):"]
       : []),
@@ -45,6 +46,19 @@ export function outcomeLines(o: Outcomes): string[] {
       : []),
     ...o.bySkill.map((e) => `  ${effectLine(e)}`),
   ].map((line) => line.replace(/`([^`]+)`/g, "$1"));
+}
+
+/** The tasks that took the most gate runs (per-task figures are all in `--json`). */
+function mostAttempts(o: Outcomes): string[] {
+  const top = o.tasks
+    .filter((t) => t.attempts > 1)
+    .sort((a, b) => b.attempts - a.attempts || a.id.localeCompare(b.id))
+    .slice(0, 5);
+  if (!top.length) return [];
+  const shown = top.map(
+    (t) => `${t.id} ${t.attempts}${t.msToDone === undefined ? "" : ` (${duration(t.msToDone)})`}`,
+  );
+  return [`  most gate runs: ${shown.join(", ")}`];
 }
 
 /** Insights from the outcomes: a low first-pass rate, the most repeated pattern, skills' before/after. */
