@@ -168,7 +168,7 @@ describe("a skill's effect: repeats before and after it was learnt (correlation 
     expect(skillEffects([...history, later], entries, new Date(at("00:00", "03")))).toEqual([
       {
         ...entries[0],
-        windowDays: 1,
+        windowMs: 86_400_000,
         before: { repeats: 2, tasks: 5 },
         after: { repeats: 1, tasks: 1 },
       },

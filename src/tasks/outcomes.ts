@@ -49,7 +49,8 @@ export interface SkillEntry {
 
 /** Repeats of a skill's pattern in equal windows before and after it was learnt: a correlation only. */
 export interface SkillEffect extends SkillEntry {
-  windowDays: number;
+  /** How long each window is: from the learnt time to now, and as long before it. */
+  windowMs: number;
   before: { repeats: number; tasks: number };
   after: { repeats: number; tasks: number };
 }
@@ -123,8 +124,6 @@ function histogram(outcomes: TaskOutcome[]): Outcomes["attemptsHistogram"] {
   return buckets;
 }
 
-const DAY = 86_400_000;
-
 /**
  * Repeats of each learnt entry's pattern in the time since it was learnt and in a window as long just
  * before: fewer after is a correlation (the work may have changed too), never proof the skill helped.
@@ -148,7 +147,7 @@ export function skillEffects(tasks: Task[], entries: SkillEntry[], now: Date): S
     return [
       {
         ...entry,
-        windowDays: Math.round((span / DAY) * 10) / 10,
+        windowMs: span,
         before: count(from, entry.learnt),
         after: count(entry.learnt, end),
       },

@@ -1,6 +1,6 @@
 import type { Outcomes } from "../tasks/outcomes.js";
 import { barChart, escapeHtml } from "./dashboard-charts.js";
-import { CORRELATION_NOTE, duration } from "./task-outcomes.js";
+import { CORRELATION_NOTE, duration, plural } from "./task-outcomes.js";
 
 const pct = (rate: number) => `${Math.round(rate * 100)}%`;
 
@@ -53,12 +53,12 @@ function skillChart(o: Outcomes): string {
     {
       label: `${e.skill} before`,
       value: e.before.repeats,
-      text: `${e.before.repeats} (${e.before.tasks} tasks)`,
+      text: `${e.before.repeats} (${plural(e.before.tasks, "task")})`,
     },
     {
       label: `${e.skill} after`,
       value: e.after.repeats,
-      text: `${e.after.repeats} (${e.after.tasks} tasks)`,
+      text: `${e.after.repeats} (${plural(e.after.tasks, "task")})`,
     },
   ]);
   const chart = barChart("Skill learnt: repeats of its pattern before → after", bars, "#a855f7");

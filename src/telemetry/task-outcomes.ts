@@ -19,11 +19,14 @@ export function duration(ms: number): string {
 /** "12 tasks: first pass 58% (of 12 gated), 1.8 attempts a task, 9 done, median 42 min claim → done". */
 export function figuresLine(f: OutcomeFigures): string {
   const time = f.done ? `median ${duration(f.medianMsToDone)} claim → done` : "none done yet";
-  return `${f.tasks} task${f.tasks === 1 ? "" : "s"}: first pass ${percent(f.firstPassRate)} (of ${f.gated} gated), ${f.attemptsPerTask.toFixed(1)} attempts a task, ${f.done} done, ${time}`;
+  return `${plural(f.tasks, "task")}: first pass ${percent(f.firstPassRate)} (of ${f.gated} gated), ${f.attemptsPerTask.toFixed(1)} attempts a task, ${f.done} done, ${time}`;
 }
 
+/** "2 tasks", "1 task". */
+export const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
 export const effectLine = (e: SkillEffect) =>
-  `${e.skill} (${e.kind} \`${e.key}\`): ${e.before.repeats} repeats in ${e.before.tasks} tasks before → ${e.after.repeats} in ${e.after.tasks} after (${e.windowDays} days each side)`;
+  `${e.skill} (${e.kind} \`${e.key}\`): ${plural(e.before.repeats, "repeat")} in ${plural(e.before.tasks, "task")} before → ${e.after.repeats} in ${plural(e.after.tasks, "task")} after (${duration(e.windowMs)} each side)`;
 
 /** The outcome section of `nexus stats`. */
 export function outcomeLines(o: Outcomes): string[] {
