@@ -95,7 +95,11 @@ function definePurge(telemetry: Command): void {
 
 function defineStats(program: Command): void {
   jsonOption(
-    windowOptions(program.command("stats").description("command counts, success rate and durations")),
+    windowOptions(
+      program
+        .command("stats")
+        .description("command counts, success rate, durations and, in a project, task outcomes"),
+    ),
   ).action(async (o: { week?: boolean; month?: boolean; days?: number; json?: boolean }) => {
     const { statsFor } = await import("../telemetry/report.js");
     const db = await telemetryDb();
