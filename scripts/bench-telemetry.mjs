@@ -224,6 +224,11 @@ try {
       Array.from({ length: runs }, () => nexusIn(project, "dashboard", "--json")),
       500,
     ),
+    report(
+      `insights with outcomes (${taskCount} tasks)`,
+      Array.from({ length: runs }, () => nexusIn(project, "insights")),
+      500,
+    ),
     report("recording one command (in-process)", [await recordingCost()], 5),
   ];
   mkdirSync("bench-results", { recursive: true });

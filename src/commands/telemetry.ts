@@ -165,9 +165,10 @@ function defineInsights(program: Command): void {
           Boolean,
         );
         const { unverifiedInsight } = await import("../telemetry/insights.js");
-        const unverified = unverifiedInsight(await unverifiedTasks(), new Date());
+        const project = await projectTasks(days(o));
+        const unverified = unverifiedInsight([...(project?.unverified ?? [])], new Date());
         // Outcome insights name checks, reasons and skills: shown, never kept in telemetry's patterns table.
-        const taskOutcomes = await projectOutcomes(days(o));
+        const taskOutcomes = project && (await projectOutcomes(days(o), project));
         const { outcomeInsights } = await import("../telemetry/task-outcomes.js");
         const insights = [
           ...(unverified ? [unverified] : []),
@@ -180,18 +181,6 @@ function defineInsights(program: Command): void {
         for (const i of insights) printLine(`• [${i.kind}] ${i.description}\n  → ${i.suggestion}`);
       },
     );
-}
-
-/** Done tasks without a passing gate run in the project here; none outside a project. */
-async function unverifiedTasks(): Promise<string[]> {
-  const { findProject } = await import("../core/paths.js");
-  try {
-    await findProject();
-  } catch {
-    return [];
-  }
-  const { openTasks } = await import("../tasks/context.js");
-  return (await openTasks({ report: printer })).store.unverifiedIds();
 }
 
 function defineExport(program: Command): void {
