@@ -2,6 +2,7 @@ import { type Command, Option } from "commander";
 import { oneOf, positiveInt, writeUserFile } from "../core/options.js";
 import { info, printer, printJson, printLine, printTable, success } from "../core/output.js";
 import { jsonOption } from "./common.js";
+import { projectOutcomes, projectTasks } from "./outcomes.js";
 import { registerSync } from "./sync.js";
 
 /** The database every telemetry command reads; a home it cannot be opened in is named, not a crash. */
@@ -94,15 +95,22 @@ function definePurge(telemetry: Command): void {
 
 function defineStats(program: Command): void {
   jsonOption(
-    windowOptions(program.command("stats").description("command counts, success rate and durations")),
+    windowOptions(
+      program
+        .command("stats")
+        .description("command counts, success rate, durations and, in a project, task outcomes"),
+    ),
   ).action(async (o: { week?: boolean; month?: boolean; days?: number; json?: boolean }) => {
     const { statsFor } = await import("../telemetry/report.js");
     const db = await telemetryDb();
     const stats = statsFor(db, days(o));
+    const project = await projectTasks(days(o));
     const dogfood = await (await import("../dogfood/summary.js")).dogfoodSummary(db, days(o), {
       report: printer,
+      tasks: project?.tasks,
     });
-    if (o.json) return printJson({ ...stats, dogfood });
+    const taskOutcomes = project && (await projectOutcomes(days(o), project));
+    if (o.json) return printJson({ ...stats, dogfood, ...(taskOutcomes ? { taskOutcomes } : {}) });
     printLine(
       `${stats.commands} commands since ${stats.since.slice(0, 10)}, ${Math.round(stats.successRate * 100)}% succeeded; ${stats.workspacesCreated} workspaces created, ${stats.tasksCompleted} tasks completed, ${stats.sessions} sessions (avg ${stats.averageSessionMinutes.toFixed(1)} min)`,
     );
@@ -113,6 +121,8 @@ function defineStats(program: Command): void {
     if (stats.landings.landed || stats.landings.sentBack) printLine(`Landings: ${landingLine(stats)}`);
     const others = notFailures(stats);
     if (others) printLine(`Not counted as failures: ${others}`);
+    if (taskOutcomes)
+      printLine((await import("../telemetry/task-outcomes.js")).outcomeLines(taskOutcomes).join("\n"));
     if (!stats.byCommand.length) return;
     await printTable(stats.byCommand, [
       { header: "COMMAND", value: (c) => c.command },
@@ -155,9 +165,14 @@ function defineInsights(program: Command): void {
           Boolean,
         );
         const { unverifiedInsight } = await import("../telemetry/insights.js");
-        const unverified = unverifiedInsight(await unverifiedTasks(), new Date());
+        const project = await projectTasks(days(o));
+        const unverified = unverifiedInsight([...(project?.unverified ?? [])], new Date());
+        // Outcome insights name checks, reasons and skills: shown, never kept in telemetry's patterns table.
+        const taskOutcomes = project && (await projectOutcomes(days(o), project));
+        const { outcomeInsights } = await import("../telemetry/task-outcomes.js");
         const insights = [
           ...(unverified ? [unverified] : []),
+          ...(taskOutcomes ? outcomeInsights(taskOutcomes, new Date()) : []),
           ...insightsFor(await telemetryDb(), days(o)),
           ...(await import("../telemetry/probes.js")).failedProbeInsights(await telemetryDb(), days(o)),
         ].filter((i) => !kinds.length || kinds.includes(i.kind));
@@ -166,18 +181,6 @@ function defineInsights(program: Command): void {
         for (const i of insights) printLine(`• [${i.kind}] ${i.description}\n  → ${i.suggestion}`);
       },
     );
-}
-
-/** Done tasks without a passing gate run in the project here; none outside a project. */
-async function unverifiedTasks(): Promise<string[]> {
-  const { findProject } = await import("../core/paths.js");
-  try {
-    await findProject();
-  } catch {
-    return [];
-  }
-  const { openTasks } = await import("../tasks/context.js");
-  return (await openTasks({ report: printer })).store.unverifiedIds();
 }
 
 function defineExport(program: Command): void {
@@ -211,7 +214,18 @@ function defineDashboard(program: Command): void {
       const { statsFor, insightsFor } = await import("../telemetry/report.js");
       const db = await telemetryDb();
       const window = days(o, 30);
-      const data = { stats: statsFor(db, window), insights: insightsFor(db, window) };
+      const project = await projectTasks(window);
+      const taskOutcomes = project && (await projectOutcomes(window, project));
+      const { outcomeInsights } = await import("../telemetry/task-outcomes.js");
+      const data = {
+        stats: statsFor(db, window),
+        // Outcome insights are shown, never kept in telemetry (they name checks and skills).
+        insights: [
+          ...(taskOutcomes ? outcomeInsights(taskOutcomes, new Date()) : []),
+          ...insightsFor(db, window),
+        ],
+        ...(taskOutcomes ? { taskOutcomes } : {}),
+      };
       if (o.json) return printJson(data);
       if (!o.html) {
         const { renderDashboard } = await import("../telemetry/dashboard.js");
@@ -219,7 +233,10 @@ function defineDashboard(program: Command): void {
         const { renderDogfood } = await import("../dogfood/metrics.js");
         return printLine(
           renderDogfood(
-            await (await import("../dogfood/summary.js")).dogfoodSummary(db, window, { report: printer }),
+            await (await import("../dogfood/summary.js")).dogfoodSummary(db, window, {
+              report: printer,
+              tasks: project?.tasks,
+            }),
           ).join("\n"),
         );
       }

@@ -1,5 +1,6 @@
 import type { Db } from "../core/db.js";
 import type { Report } from "../core/report.js";
+import type { Task } from "../tasks/model.js";
 import { activityBetween } from "../telemetry/probes.js";
 import { eventsSince, openTelemetry } from "../telemetry/store.js";
 import {
@@ -25,7 +26,8 @@ async function projectHere() {
 export async function dogfoodSummary(
   db: Db,
   days: number,
-  options: { now?: Date; report?: Report } = {},
+  /** `tasks`: the project's tasks when the caller read them already (one parse per command). */
+  options: { now?: Date; report?: Report; tasks?: Task[] } = {},
 ): Promise<DogfoodSummary> {
   const now = options.now ?? new Date();
   const { windowOf } = await import("../telemetry/report.js");
@@ -34,9 +36,8 @@ export async function dogfoodSummary(
   let delays: number[] = [];
   if (paths) {
     const { openTasks } = await import("../tasks/context.js");
-    const tasks = (await openTasks({ report: options.report })).store
-      .all()
-      .filter((t) => (t.history[0]?.at ?? "") >= since);
+    const all = options.tasks ?? (await openTasks({ report: options.report })).store.all();
+    const tasks = all.filter((t) => (t.history[0]?.at ?? "") >= since);
     delays = assignDelays(tasks);
   }
   return {

@@ -1,5 +1,6 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { SkillEntry } from "../tasks/outcomes.js";
 import type { Pattern } from "../tasks/patterns.js";
 import { loadSkills } from "./skills.js";
 
@@ -23,9 +24,18 @@ export function listSkills(nexusDir: string) {
   }));
 }
 
-function entry(pattern: Pattern): string {
+const LEARNT = "<!-- nexus:learnt ";
+
+/**
+ * When the entry was first written: the time its advice reached agents, kept by later updates (which
+ * rewrite the counts) so outcomes can compare the pattern's repeats before and after it.
+ */
+const learntLine = (at: string) => `${LEARNT}${at} -->`;
+
+function entry(pattern: Pattern, learnt: string | undefined): string {
   const lines = [
     marker(pattern),
+    ...(learnt ? [learntLine(learnt)] : []),
     `### ${pattern.kind === "check" ? `\`${pattern.key}\` keeps failing` : `Review keeps rejecting: ${pattern.key}`}`,
     `Seen ${pattern.count} times in ${pattern.tasks.length} task(s), last ${pattern.lastSeen.slice(0, 10)}.`,
   ];
@@ -47,7 +57,7 @@ function skeleton(name: string, pattern: Pattern): string {
  * Adds or updates one troubleshooting entry per recurring pattern in the matching skill. Running it
  * twice changes nothing; before any change the skill is copied to .nexus/skills/.backup/ for `skills diff`.
  */
-export function learnFromPatterns(skillsDir: string, patterns: Pattern[]): string[] {
+export function learnFromPatterns(skillsDir: string, patterns: Pattern[], now = new Date()): string[] {
   const changed = new Set<string>();
   for (const pattern of patterns.filter((p) => p.count >= RECURRENCE)) {
     const name = skillName(pattern);
@@ -55,10 +65,11 @@ export function learnFromPatterns(skillsDir: string, patterns: Pattern[]): strin
     const current = existsSync(file) ? readFileSync(file, "utf8") : skeleton(name, pattern);
     const start = current.indexOf(marker(pattern));
     const end = start >= 0 ? current.indexOf("<!-- nexus:end -->", start) + "<!-- nexus:end -->".length : -1;
+    // An entry written before learnt times were recorded stays without one: its time is unknown.
     const next =
       start >= 0
-        ? current.slice(0, start) + entry(pattern) + current.slice(end)
-        : `${current.trimEnd()}\n\n${entry(pattern)}\n`;
+        ? current.slice(0, start) + entry(pattern, learntOf(current.slice(start, end))) + current.slice(end)
+        : `${current.trimEnd()}\n\n${entry(pattern, now.toISOString())}\n`;
     if (next === current) continue;
     backup(skillsDir, name, file);
     mkdirSync(join(skillsDir, name), { recursive: true });
@@ -66,6 +77,26 @@ export function learnFromPatterns(skillsDir: string, patterns: Pattern[]): strin
     changed.add(name);
   }
   return [...changed];
+}
+
+function learntOf(entryText: string): string | undefined {
+  return new RegExp(`${LEARNT}(\\S+) -->`).exec(entryText)?.[1];
+}
+
+/** Every entry Nexus keeps in the skills: the skill, the pattern it targets and when it was learnt. */
+export function learntEntries(skillsDir: string): SkillEntry[] {
+  return loadSkills(skillsDir).flatMap((skill) =>
+    skill.body
+      .split(MARKER)
+      .slice(1)
+      .flatMap((part) => {
+        const target = /^(check|rejection):(.*?) -->/.exec(part);
+        if (!target) return [];
+        const learnt = learntOf(part.split("<!-- nexus:end -->")[0]!);
+        const kind = target[1] as SkillEntry["kind"];
+        return [{ skill: skill.name, kind, key: target[2]!, ...(learnt ? { learnt } : {}) }];
+      }),
+  );
 }
 
 function backup(skillsDir: string, name: string, file: string): void {

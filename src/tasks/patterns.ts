@@ -29,6 +29,21 @@ function normalise(reason: string): string {
     .trim();
 }
 
+/** The key a pattern groups by: a check's command as it is, a rejection's reason normalised. */
+export function patternId(kind: Pattern["kind"], key: string): string {
+  if (kind === "check") return `check:${key}`;
+  let id = normalised.get(key);
+  if (id === undefined) {
+    if (normalised.size > 10_000) normalised.clear();
+    id = `rejection:${normalise(key)}`;
+    normalised.set(key, id);
+  }
+  return id;
+}
+
+/** Send-backs repeat one reason per cause: each is normalised once (10,000 tasks' outcomes). */
+const normalised = new Map<string, string>();
+
 /** One recorded failure: a failed check of a gate run, or a rejection (key: its reason). */
 export interface Failure {
   task: string;
@@ -36,20 +51,30 @@ export interface Failure {
   kind: Pattern["kind"];
   key: string;
   category: Pattern["category"];
-  example?: string;
+  /** A failed check's output tail (a pattern shows the last lines of its first one). */
+  output?: string;
 }
 
 /** Every failure in the tasks' histories since a time: the one walk patterns and feedback share. */
 export function failuresOf(tasks: Task[], since = ""): Failure[] {
   const found: Failure[] = [];
+  // One project has a few check commands, run thousands of times: each is categorised once.
+  const categories = new Map<string, FailureCategory>();
   for (const task of tasks) {
     for (const event of task.history) {
       if (event.at < since) continue;
       if (event.type === "gate_failed")
         for (const r of event.results ?? []) {
-          const example = r.outputTail.split("\n").slice(-3).join("\n");
-          const category = categorise(r.command);
-          found.push({ task: task.id, at: event.at, kind: "check", key: r.command, category, example });
+          const category = categories.get(r.command) ?? categorise(r.command);
+          categories.set(r.command, category);
+          found.push({
+            task: task.id,
+            at: event.at,
+            kind: "check",
+            key: r.command,
+            category,
+            output: r.outputTail,
+          });
         }
       if (event.type === "rejected")
         found.push({
@@ -66,15 +91,28 @@ export function failuresOf(tasks: Task[], since = ""): Failure[] {
 }
 
 /** Groups recorded gate failures by command and rejections by reason; recurring ones first. */
-export function failurePatterns(tasks: Task[], minCount = 2): Pattern[] {
+export function failurePatterns(tasks: Task[], minCount = 2, since = ""): Pattern[] {
   const groups = new Map<string, Pattern>();
-  for (const { task, at, kind, key, category, example } of failuresOf(tasks)) {
+  const seen = new Map<string, Set<string>>();
+  for (const { task, at, kind, key, category, output } of failuresOf(tasks, since)) {
     if (kind === "rejection" && !key) continue;
-    const id = kind === "check" ? `check:${key}` : `rejection:${normalise(key)}`;
-    const first = { kind, key, category, ...(kind === "check" ? { example } : {}) };
-    const group = groups.get(id) ?? { ...first, count: 0, tasks: [], firstSeen: at, lastSeen: at };
+    const id = patternId(kind, key);
+    const group = groups.get(id) ?? {
+      kind,
+      key,
+      category,
+      ...(kind === "check" ? { example: output?.split("\n").slice(-3).join("\n") } : {}),
+      count: 0,
+      tasks: [],
+      firstSeen: at,
+      lastSeen: at,
+    };
     group.count++;
-    if (!group.tasks.includes(task)) group.tasks.push(task);
+    // A set beside the list: thousands of tasks failing one check stay linear.
+    const tasksSeen = seen.get(id) ?? new Set();
+    if (!tasksSeen.has(task)) group.tasks.push(task);
+    tasksSeen.add(task);
+    seen.set(id, tasksSeen);
     if (at < group.firstSeen) group.firstSeen = at;
     if (at > group.lastSeen) group.lastSeen = at;
     groups.set(id, group);

@@ -174,11 +174,12 @@ export class TaskStore {
     throw new NotFoundError(`No task ${id}.`, "Run `nexus task list` to see the task IDs.");
   }
 
-  all(): Task[] {
+  /** Every task, or those changed at or after `since` (their `updatedAt`): a window parses only its own. */
+  all(since?: string): Task[] {
     this.sync();
-    return (this.db.prepare("SELECT data FROM tasks ORDER BY id").pluck().all() as string[]).map((d) =>
-      JSON.parse(d),
-    );
+    const where = since === undefined ? "" : "WHERE updated_at >= ?";
+    const rows = this.db.prepare(`SELECT data FROM tasks ${where} ORDER BY id`).pluck();
+    return ((since === undefined ? rows.all() : rows.all(since)) as string[]).map((d) => JSON.parse(d));
   }
 
   /** One locked write: the file is rewritten atomically and the index updated before the lock is released. */

@@ -1,5 +1,6 @@
 import { type DashboardData, issueName, sessionLength, windowTitle } from "./dashboard.js";
 import { barChart, escapeHtml, inlineMarkdown, lineChart } from "./dashboard-charts.js";
+import { outcomeCharts } from "./dashboard-outcomes.js";
 
 const CSS = `body{font-family:system-ui,sans-serif;margin:24px;color:#111827;background:#f9fafb}
 h1{font-size:22px}.cards{display:flex;gap:12px;flex-wrap:wrap}
@@ -50,6 +51,7 @@ ${CSS}</style></head><body>
 <h1>Nexus — ${escapeHtml(windowTitle(stats))}</h1>
 <div class="cards">${cards(stats)}</div>
 <div class="charts">${chartsOf(stats)}</div>
+${outcomeCharts(data.taskOutcomes)}
 <h2>Insights</h2><ul>${tips}</ul>
 </body></html>
 `;

@@ -1,9 +1,13 @@
+import type { Outcomes } from "../tasks/outcomes.js";
 import type { Insight } from "./insights.js";
 import type { Stats } from "./stats.js";
+import { figuresLine } from "./task-outcomes.js";
 
 export interface DashboardData {
   stats: Stats;
   insights: Insight[];
+  /** From the project's task histories (tasks/outcomes.ts); absent outside a project. */
+  taskOutcomes?: Outcomes;
 }
 
 /** Error categories as the dashboard names them ("Common issues"). */
@@ -60,6 +64,7 @@ function lines(data: DashboardData): string[] {
     `Workspaces Created: ${stats.workspacesCreated}`,
     `Tasks Completed: ${stats.tasksCompleted}`,
     `Landings: ${landingLine(stats)}`,
+    ...(data.taskOutcomes ? [`Task Outcomes: ${figuresLine(data.taskOutcomes.overall)}`] : []),
     `Avg Session Length: ${sessionLength(stats.averageSessionMinutes)} (${stats.sessions} sessions)`,
     `Success Rate: ${Math.round(stats.successRate * 100)}% of ${stats.commands} commands (${rate})`,
     ...(notFailures(stats) ? [`Not Nexus failures: ${notFailures(stats)}`] : []),

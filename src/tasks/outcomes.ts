@@ -1,0 +1,179 @@
+import type { Task, TaskEvent } from "./model.js";
+import { failurePatterns, failuresOf, patternId } from "./patterns.js";
+
+/**
+ * Outcomes, not just commands: how tasks went from claim to verified done.
+ *
+ * Computed from the task histories (.nexus/tasks.jsonl through the TaskStore's SQLite index), not
+ * from telemetry's domain events, because only the histories hold what these figures need: every
+ * gate run with its failed checks (telemetry records `completed`, never a failed run made by Ralph
+ * or MCP), who claimed the task (telemetry stores keyed hashes, so it could never name an agent),
+ * and the rejection reasons and check commands the patterns group by (contents telemetry must never
+ * store). The histories are also every agent's work, shared through git, where telemetry is one
+ * machine's and may be off or purged. Both are local: nothing is read over the network.
+ */
+
+/** One task's way to done. */
+export interface TaskOutcome {
+  id: string;
+  /** Who claimed it first (else who ran its first gate run). */
+  agent: string;
+  claimedAt: string;
+  /** Gate runs until it first became done (all of them when it did not). */
+  attempts: number;
+  /** Whether its first gate run passed; undefined when no gate run was recorded. */
+  firstPass?: boolean;
+  /** Claim to the first transition to done (gates passed, or approved after review). */
+  msToDone?: number;
+}
+
+/** Tasks taken together: one agent's, or everyone's. */
+export interface OutcomeFigures {
+  tasks: number;
+  /** Tasks with at least one gate run: the first-pass rate's denominator. */
+  gated: number;
+  firstPassRate: number;
+  attempts: number;
+  attemptsPerTask: number;
+  done: number;
+  medianMsToDone: number;
+}
+
+/** A troubleshooting entry a skill keeps, with when it was learnt (skills/learn.ts). */
+export interface SkillEntry {
+  skill: string;
+  kind: "check" | "rejection";
+  key: string;
+  learnt?: string;
+}
+
+/** Repeats of a skill's pattern in equal windows before and after it was learnt: a correlation only. */
+export interface SkillEffect extends SkillEntry {
+  /** How long each window is: from the learnt time to now, and as long before it. */
+  windowMs: number;
+  before: { repeats: number; tasks: number };
+  after: { repeats: number; tasks: number };
+}
+
+export interface Outcomes {
+  since: string;
+  overall: OutcomeFigures;
+  byAgent: ({ agent: string } & OutcomeFigures)[];
+  /** Send-backs by `nexus land` group by their cause; check failures by their command. */
+  byPattern: { kind: "check" | "rejection"; key: string; category: string; count: number; tasks: number }[];
+  bySkill: SkillEffect[];
+  /** Attempts per task: 1, 2, 3, 4 or more (done tasks and open ones alike). */
+  attemptsHistogram: { attempts: string; tasks: number }[];
+  tasks: TaskOutcome[];
+}
+
+const isGateRun = (e: TaskEvent) => e.type === "gate_failed" || e.type === "gates_passed";
+
+/** The task's outcome since a time, or undefined when it was not claimed (or gated) in it. */
+export function taskOutcome(task: Task, since = "", unverified = false): TaskOutcome | undefined {
+  const claim =
+    task.history.find((e) => e.type === "claimed" || e.type === "started") ?? task.history.find(isGateRun);
+  if (!claim || claim.at < since) return undefined;
+  const doneAt = task.history.findIndex((e) => e.to === "done" && e.at >= claim.at);
+  const runs = (doneAt < 0 ? task.history : task.history.slice(0, doneAt + 1)).filter(isGateRun);
+  const outcome: TaskOutcome = { id: task.id, agent: claim.by, claimedAt: claim.at, attempts: runs.length };
+  if (runs.length) outcome.firstPass = runs[0]!.type === "gates_passed";
+  // A done task without a passing, signed gate run (a hand edit) is not verified done.
+  if (doneAt >= 0 && !(unverified && task.status === "done"))
+    outcome.msToDone = Date.parse(task.history[doneAt]!.at) - Date.parse(claim.at);
+  return outcome;
+}
+
+const middle = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (!sorted.length) return 0;
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+export function figuresOf(outcomes: TaskOutcome[]): OutcomeFigures {
+  const gated = outcomes.filter((o) => o.firstPass !== undefined);
+  const attempts = outcomes.reduce((n, o) => n + o.attempts, 0);
+  const times = outcomes.flatMap((o) => (o.msToDone === undefined ? [] : [o.msToDone]));
+  return {
+    tasks: outcomes.length,
+    gated: gated.length,
+    firstPassRate: gated.length ? gated.filter((o) => o.firstPass).length / gated.length : 0,
+    attempts,
+    attemptsPerTask: outcomes.length ? attempts / outcomes.length : 0,
+    done: times.length,
+    medianMsToDone: middle(times),
+  };
+}
+
+function byAgent(outcomes: TaskOutcome[]): Outcomes["byAgent"] {
+  const groups = new Map<string, TaskOutcome[]>();
+  for (const o of outcomes) {
+    const list = groups.get(o.agent);
+    if (list) list.push(o);
+    else groups.set(o.agent, [o]);
+  }
+  return [...groups]
+    .map(([agent, list]) => ({ agent, ...figuresOf(list) }))
+    .sort((a, b) => b.tasks - a.tasks || a.agent.localeCompare(b.agent));
+}
+
+function histogram(outcomes: TaskOutcome[]): Outcomes["attemptsHistogram"] {
+  const buckets = ["1", "2", "3", "4+"].map((attempts) => ({ attempts, tasks: 0 }));
+  for (const o of outcomes) if (o.attempts > 0) buckets[Math.min(o.attempts, 4) - 1]!.tasks++;
+  return buckets;
+}
+
+/**
+ * Repeats of each learnt entry's pattern in the time since it was learnt and in a window as long just
+ * before: fewer after is a correlation (the work may have changed too), never proof the skill helped.
+ */
+export function skillEffects(tasks: Task[], entries: SkillEntry[], now: Date): SkillEffect[] {
+  if (!entries.some((e) => e.learnt)) return [];
+  const failures = failuresOf(tasks);
+  const runs = tasks.flatMap((t) => t.history.filter(isGateRun).map((e) => ({ task: t.id, at: e.at })));
+  return entries.flatMap((entry) => {
+    if (!entry.learnt) return [];
+    const learnt = Date.parse(entry.learnt);
+    const span = Math.max(0, now.getTime() - learnt);
+    const from = new Date(learnt - span).toISOString();
+    const id = patternId(entry.kind, entry.key);
+    const mine = failures.filter((f) => f.kind === entry.kind && patternId(f.kind, f.key) === id);
+    const count = (lo: string, hi: string) => ({
+      repeats: mine.filter((f) => f.at >= lo && f.at < hi).length,
+      tasks: new Set(runs.filter((r) => r.at >= lo && r.at < hi).map((r) => r.task)).size,
+    });
+    const end = new Date(now.getTime() + 1).toISOString();
+    return [
+      {
+        ...entry,
+        windowMs: span,
+        before: count(from, entry.learnt),
+        after: count(entry.learnt, end),
+      },
+    ];
+  });
+}
+
+/** Pure: task histories (and the skills' learnt entries) in, outcome figures out. */
+export function computeOutcomes(
+  tasks: Task[],
+  options: { since: string; now: Date; skills?: SkillEntry[]; isUnverified?: (task: Task) => boolean },
+): Outcomes {
+  const outcomes = tasks.flatMap((t) => taskOutcome(t, options.since, options.isUnverified?.(t)) ?? []);
+  return {
+    since: options.since,
+    overall: figuresOf(outcomes),
+    byAgent: byAgent(outcomes),
+    byPattern: failurePatterns(tasks, 1, options.since).map((p) => ({
+      kind: p.kind,
+      key: p.key,
+      category: p.category,
+      count: p.count,
+      tasks: p.tasks.length,
+    })),
+    bySkill: skillEffects(tasks, options.skills ?? [], options.now),
+    attemptsHistogram: histogram(outcomes),
+    tasks: outcomes,
+  };
+}
