@@ -12,6 +12,7 @@ export const CLI_TESTS = [
   "cli-basics",
   "completion",
   "compose-corpus-counts",
+  "dashboard-outcomes",
   "docs-generated",
   "docs-site",
   "dogfood",
