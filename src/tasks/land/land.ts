@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { NexusError } from "../../core/errors.js";
 import { gitOk } from "../../core/git.js";
@@ -66,6 +67,7 @@ export async function landTasks(tc: TaskContext, options: LandOptions = {}): Pro
   const target = await landTarget(tc);
   if (options.dryRun) return summarise(target, await landQueue(tc, target, options.ids), []);
   const lock = join(tc.paths.gitCommonDir, "nexus-land.lock");
+  if (existsSync(lock)) options.report?.info("Another landing is running here; waiting for it to finish…");
   return withLockAsync(lock, () => landLocked(tc, target, options), LOCK_WAIT_MS, options.signal);
 }
 
