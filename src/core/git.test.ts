@@ -8,5 +8,6 @@ describe("gitRaw", () => {
     const die = ["-c", "alias.die=!kill -INT $PPID", "die"];
     expect(await gitRaw(die, repo)).toMatchObject({ exitCode: 130, stderr: "git was stopped by SIGINT" });
     await expect(git(die, repo)).rejects.toThrow("git was stopped by SIGINT");
+    await expect(git(die, repo)).rejects.toMatchObject({ hint: expect.stringContaining("interrupted") });
   });
 });

@@ -11,11 +11,14 @@ export async function git(args: string[], cwd: string): Promise<string> {
 }
 
 export function gitFailure(args: string[], result: RunResult): NexusError {
+  const stopped = result.stderr.startsWith("git was stopped by ");
   return new NexusError(
     `git ${args[0]} failed: ${firstLine(result.stderr) || `exit code ${result.exitCode}`}`,
     {
       category: "git",
-      hint: "Run `nexus doctor` to check the repository, or fix the git error above and retry.",
+      hint: stopped
+        ? "It was interrupted (Ctrl-C or a signal); run the command again when you are ready."
+        : "Run `nexus doctor` to check the repository, or fix the git error above and retry.",
     },
   );
 }
