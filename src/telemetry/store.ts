@@ -199,7 +199,7 @@ export interface StatEvent {
 }
 
 /** The first id at or after a time: events are appended in time order, so a rowid range scan follows. */
-function firstIdSince(db: Db, since: string): number | null {
+export function firstIdSince(db: Db, since: string): number | null {
   return db.prepare("SELECT MIN(id) FROM events WHERE timestamp >= ?").pluck().get(since) as number | null;
 }
 
