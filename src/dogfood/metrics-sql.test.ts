@@ -19,7 +19,7 @@ describe("the speed metrics counted in SQLite equal the JS computation (issue 23
     const db = await openTelemetry();
     const now = new Date("2026-12-01T12:00:00.000Z");
     const { since } = windowOf(30, now);
-    expect(speedFiguresOf(db, since)).toEqual(speedFigures([]));
+    expect(speedFiguresOf(db, windowOf(1, now).since)).toEqual(speedFigures([]));
     const insert = db.prepare(
       `INSERT INTO events (timestamp, session_id, command, duration_ms, success, exit_code, outcome, nexus_version)
        VALUES (?, 's', ?, ?, 1, 0, 'ok', '0.1.0')`,

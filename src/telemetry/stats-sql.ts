@@ -11,136 +11,145 @@ import { firstIdSince } from "./store.js";
 
 /**
  * The command figures of `stats` counted by SQLite: 100,000 rows never become JS objects. Each part
- * equals `commandFigures` in stats.ts on the same rows (stats-sql.test.ts checks it).
+ * equals `commandFigures` in stats.ts (and dogfood's `speedFigures`) on the same rows; the tests
+ * stats-sql.test.ts and dogfood/metrics-sql.test.ts check it.
  */
 
 /** `storedOutcome` in SQL: rows without an outcome are read by their success flag. */
 const OUTCOME = "COALESCE(outcome, CASE WHEN success THEN 'ok' ELSE 'failed' END)";
 
-/** The window's command events, from the first id at or after `since` (ids follow time). */
-const WINDOW = `events WHERE id >= @first AND timestamp >= @since AND event_type = 'command'`;
-
 /**
- * The 1-based rank of `percentile()`'s index over n sorted values: min(n, ceil(p/100 × n)), at least 1,
- * in the same double arithmetic as JS (ceil written out: SQLite may lack the math functions).
+ * The window's command events by rowid from the first id at or after `since` (ids follow time); the
+ * `+` keeps SQLite off the (event_type, timestamp) index, whose row look-ups cost three times more.
  */
-const rank = (p: number) => {
-  const x = `((${p} / 100.0) * n)`;
-  return `MAX(1, MIN(n, CAST(${x} AS INTEGER) + (${x} > CAST(${x} AS INTEGER))))`;
-};
+const WINDOW = `events WHERE id >= @first AND +timestamp >= @since AND +event_type = 'command'`;
 
-interface Window {
-  first: number;
-  since: string;
-}
+/** Durations per command and day: [command, day, duration, count, first id, then one count per non-ok outcome]. */
+type Bucket = [string, string, number, number, number, number, number, number, number];
+const NOT_OK = ["failed", "refused", "passed_through", "gate_failed"] as const;
 
-/** p50/p95 and count per group (`keys`: SQL expressions over the window's rows). */
-function percentiles(db: Db, w: Window, keys: string[], where = "1", extra: Record<string, unknown> = {}) {
-  const cols = keys.map((k, i) => `${k} AS k${i}`).join(", ");
-  const ks = keys.map((_, i) => `k${i}`).join(", ");
-  return db
-    .prepare(
-      `WITH e AS (SELECT ${cols}, duration_ms FROM ${WINDOW} AND ${where}),
-       r AS (SELECT ${ks}, duration_ms, ROW_NUMBER() OVER (PARTITION BY ${ks} ORDER BY duration_ms) AS rn,
-               COUNT(*) OVER (PARTITION BY ${ks}) AS n FROM e)
-       SELECT ${ks}, n, MAX(CASE WHEN rn = ${rank(50)} THEN duration_ms END) AS p50,
-         MAX(CASE WHEN rn = ${rank(95)} THEN duration_ms END) AS p95
-       FROM r GROUP BY ${ks}`,
-    )
-    .raw()
-    .all({ ...w, ...extra }) as unknown[][];
-}
+const buckets = new WeakMap<Db, { since: string; rows: Bucket[] }>();
 
-function countsBy(db: Db, w: Window, keys: string, where = "1"): unknown[][] {
-  return db
-    .prepare(`SELECT ${keys}, COUNT(*) FROM ${WINDOW} AND ${where} GROUP BY ${keys}`)
-    .raw()
-    .all(w) as unknown[][];
-}
-
-function byCommandOf(db: Db, w: Window): { byCommand: CommandStats[]; outcomes: Record<Outcome, number> } {
-  const outcomes = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
-  const ended = new Map<string, Record<Outcome, number>>();
-  for (const [command, outcome, count] of countsBy(db, w, `command, ${OUTCOME}`) as [
-    string,
-    Outcome,
-    number,
-  ][]) {
-    outcomes[outcome] += count;
-    const row =
-      ended.get(command) ?? (Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>);
-    row[outcome] += count;
-    ended.set(command, row);
-  }
-  const byCommand = (percentiles(db, w, ["command"]) as [string, number, number, number][])
-    .map(([command, count, p50Ms, p95Ms]) => {
-      const e = ended.get(command)!;
-      return {
-        command,
-        count,
-        failures: e.failed,
-        refused: e.refused,
-        passedThrough: e.passed_through,
-        gateFailed: e.gate_failed,
-        p50Ms,
-        p95Ms,
-      };
-    })
-    .sort(busiestFirst);
-  return { byCommand, outcomes };
-}
-
-function categories(db: Db, w: Window, outcome: Outcome): Map<string, number> {
-  const where = `${OUTCOME} = '${outcome}' AND error_category IS NOT NULL AND error_category <> ''`;
-  return new Map(countsBy(db, w, "error_category", where) as [string, number][]);
-}
-
-function perDayOf(db: Db, w: Window): Stats["perDay"] {
+/** One scan per window and command (stats and the dogfood metrics share it): a few thousand rows. */
+function bucketsSince(db: Db, since: string): Bucket[] {
+  const seen = buckets.get(db);
+  if (seen?.since === since) return seen.rows;
+  const first = firstIdSince(db, since) ?? Number.MAX_SAFE_INTEGER;
   const rows = db
     .prepare(
-      `SELECT substr(timestamp, 1, 10) AS day, COUNT(*), SUM(${OUTCOME} = 'failed') FROM ${WINDOW} GROUP BY day`,
+      `SELECT command, substr(timestamp, 1, 10) AS day, duration_ms, COUNT(*), MIN(id),
+         ${NOT_OK.map((o) => `SUM(${OUTCOME} = '${o}')`).join(", ")}
+       FROM ${WINDOW} GROUP BY command, day, duration_ms ORDER BY command, day, duration_ms`,
     )
     .raw()
-    .all(w) as [string, number, number][];
-  return rows
-    .sort((a, b) => a[0].localeCompare(b[0]))
-    .map(([day, commands, failures]) => ({ day, commands, failures }));
+    .all({ first, since }) as Bucket[];
+  buckets.set(db, { since, rows });
+  return rows;
 }
 
-function trendsOf(db: Db, w: Window, byCommand: CommandStats[]): Stats["durationTrends"] {
-  const slow = slowestCommands(byCommand);
-  if (!slow.length) return [];
-  const rows = percentiles(
-    db,
-    w,
-    ["command", "substr(timestamp, 1, 10)"],
-    "command IN (SELECT value FROM json_each(@slow))",
-    {
-      slow: JSON.stringify(slow),
-    },
-  ) as [string, string, number, number, number][];
-  return slow.map((command) => ({
+/** `percentile()` over values given as [value, how many], sorted ascending. */
+function percentileOfHistogram(histogram: [number, number][], p: number): number {
+  const n = histogram.reduce((sum, [, count]) => sum + count, 0);
+  const index = Math.max(0, Math.min(n - 1, Math.ceil((p / 100) * n) - 1));
+  let seen = 0;
+  for (const [value, count] of histogram) {
+    seen += count;
+    if (seen > index) return value;
+  }
+  return 0;
+}
+
+/** The buckets' durations as one sorted histogram (a duration seen on several days counts once). */
+function histogramOf(rows: Bucket[]): [number, number][] {
+  const counts = new Map<number, number>();
+  for (const r of rows) counts.set(r[2], (counts.get(r[2]) ?? 0) + r[3]);
+  return [...counts].sort((a, b) => a[0] - b[0]);
+}
+
+function groupBy(rows: Bucket[], key: (r: Bucket) => string): Map<string, Bucket[]> {
+  const groups = new Map<string, Bucket[]>();
+  for (const r of rows) {
+    const list = groups.get(key(r));
+    if (list) list.push(r);
+    else groups.set(key(r), [r]);
+  }
+  return groups;
+}
+
+const sum = (rows: Bucket[], column: number) => rows.reduce((total, r) => total + (r[column] as number), 0);
+
+function commandRow(command: string, rows: Bucket[]): CommandStats {
+  const histogram = histogramOf(rows);
+  return {
     command,
-    days: rows
-      .filter((r) => r[0] === command)
-      .sort((a, b) => a[1].localeCompare(b[1]))
-      .map(([, day, count, p50Ms, p95Ms]) => ({ day, count, p50Ms, p95Ms })),
+    count: sum(rows, 3),
+    failures: sum(rows, 5),
+    refused: sum(rows, 6),
+    passedThrough: sum(rows, 7),
+    gateFailed: sum(rows, 8),
+    p50Ms: percentileOfHistogram(histogram, 50),
+    p95Ms: percentileOfHistogram(histogram, 95),
+  };
+}
+
+function outcomesOf(rows: Bucket[], commands: number): Record<Outcome, number> {
+  const outcomes = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
+  NOT_OK.forEach((o, i) => {
+    outcomes[o] = sum(rows, 5 + i);
+  });
+  outcomes.ok = commands - NOT_OK.reduce((total, o) => total + outcomes[o], 0);
+  return outcomes;
+}
+
+function perDayOf(rows: Bucket[]): Stats["perDay"] {
+  return [...groupBy(rows, (r) => r[1])]
+    .sort((a, b) => a[0].localeCompare(b[0]))
+    .map(([day, list]) => ({ day, commands: sum(list, 3), failures: sum(list, 5) }));
+}
+
+function trendsOf(byDay: Map<string, Bucket[]>, byCommand: CommandStats[]): Stats["durationTrends"] {
+  return slowestCommands(byCommand).map((command) => ({
+    command,
+    days: [...groupBy(byDay.get(command) ?? [], (r) => r[1])]
+      .sort((a, b) => a[0].localeCompare(b[0]))
+      .map(([day, list]) => {
+        const histogram = histogramOf(list);
+        const p = (q: number) => percentileOfHistogram(histogram, q);
+        return { day, count: sum(list, 3), p50Ms: p(50), p95Ms: p(95) };
+      }),
   }));
+}
+
+/** Error categories of the window's failed and refused commands (empty ones left out, as `countBy` does). */
+function categories(db: Db, since: string): Record<"failed" | "refused", Map<string, number>> {
+  const first = firstIdSince(db, since) ?? Number.MAX_SAFE_INTEGER;
+  const rows = db
+    .prepare(
+      `SELECT ${OUTCOME} AS o, error_category, COUNT(*) FROM ${WINDOW}
+       AND error_category IS NOT NULL AND error_category <> '' AND o IN ('failed', 'refused') GROUP BY o, error_category`,
+    )
+    .raw()
+    .all({ first, since }) as ["failed" | "refused", string, number][];
+  const result = { failed: new Map<string, number>(), refused: new Map<string, number>() };
+  for (const [outcome, category, count] of rows) result[outcome].set(category, count);
+  return result;
 }
 
 /** `commandFigures` of the window's command events, aggregated in SQLite. */
 export function commandFiguresSince(db: Db, since: string): CommandFigures {
-  const first = firstIdSince(db, since) ?? Number.MAX_SAFE_INTEGER;
-  const w = { first, since };
-  const { byCommand, outcomes } = byCommandOf(db, w);
+  const rows = bucketsSince(db, since);
+  const byCommandRows = groupBy(rows, (r) => r[0]);
+  const byCommand = [...byCommandRows].map(([command, list]) => commandRow(command, list)).sort(busiestFirst);
+  const commands = sum(rows, 3);
+  const { failed, refused } = categories(db, since);
   return {
-    commands: byCommand.reduce((sum, c) => sum + c.count, 0),
-    outcomes,
+    commands,
+    outcomes: outcomesOf(rows, commands),
     byCommand,
-    failureCategories: categories(db, w, "failed"),
-    refusalCategories: categories(db, w, "refused"),
-    perDay: perDayOf(db, w),
-    durationTrends: trendsOf(db, w, byCommand),
+    failureCategories: failed,
+    refusalCategories: refused,
+    perDay: perDayOf(rows),
+    durationTrends: trendsOf(byCommandRows, byCommand),
   };
 }
 
@@ -154,37 +163,22 @@ export interface SpeedFigures {
   switchP95Ms: number;
 }
 
-/** `speedFigures` (dogfood/metrics.ts) of the window's command events, aggregated in SQLite. */
+/** `speedFigures` (dogfood/metrics.ts) of the window's command events, from the same scan as the stats. */
 export function speedFiguresSince(
   db: Db,
   since: string,
   lists: { longRunning: readonly string[]; switches: readonly string[] },
 ): SpeedFigures {
-  const w = { first: firstIdSince(db, since) ?? Number.MAX_SAFE_INTEGER, since };
-  const params = { ...w, long: JSON.stringify(lists.longRunning), switch: JSON.stringify(lists.switches) };
-  const quick = "command NOT IN (SELECT value FROM json_each(@long))";
-  const [count, slowest] = db
-    .prepare(`SELECT COUNT(*), MAX(duration_ms) FROM ${WINDOW} AND ${quick}`)
-    .raw()
-    .get(params) as [number, number | null];
-  const over5s = db
-    .prepare(
-      `SELECT command FROM ${WINDOW} AND ${quick} AND duration_ms >= 5000 GROUP BY command ORDER BY MIN(id)`,
-    )
-    .pluck()
-    .all(params) as string[];
-  const switchWhere = `${quick} AND command IN (SELECT value FROM json_each(@switch))`;
-  const [row] = percentiles(db, w, ["''"], switchWhere, { long: params.long, switch: params.switch }) as [
-    string,
-    number,
-    number,
-    number,
-  ][];
+  const quick = bucketsSince(db, since).filter((r) => !lists.longRunning.includes(r[0]));
+  const switches = quick.filter((r) => lists.switches.includes(r[0]));
+  const firstOver = new Map<string, number>();
+  for (const r of quick)
+    if (r[2] >= 5000) firstOver.set(r[0], Math.min(firstOver.get(r[0]) ?? Number.POSITIVE_INFINITY, r[4]));
   return {
-    quick: count,
-    slowestMs: slowest ?? 0,
-    over5s,
-    switches: row?.[1] ?? 0,
-    switchP95Ms: row?.[3] ?? 0,
+    quick: sum(quick, 3),
+    slowestMs: quick.reduce((max, r) => Math.max(max, r[2]), quick.length ? Number.NEGATIVE_INFINITY : 0),
+    over5s: [...firstOver].sort((a, b) => a[1] - b[1]).map(([command]) => command),
+    switches: sum(switches, 3),
+    switchP95Ms: switches.length ? percentileOfHistogram(histogramOf(switches), 95) : 0,
   };
 }
