@@ -217,15 +217,13 @@ function defineDashboard(program: Command): void {
       const project = await projectTasks(window);
       const taskOutcomes = project && (await projectOutcomes(window, project));
       const { outcomeInsights } = await import("../telemetry/task-outcomes.js");
-      const data = {
-        stats: statsFor(db, window),
-        // Outcome insights are shown, never kept in telemetry (they name checks and skills).
-        insights: [
-          ...(taskOutcomes ? outcomeInsights(taskOutcomes, new Date()) : []),
-          ...insightsFor(db, window),
-        ],
-        ...(taskOutcomes ? { taskOutcomes } : {}),
-      };
+      // Insights first: they read the window's events, which the stats then count instead of a scan.
+      // Outcome insights are shown, never kept in telemetry (they name checks and skills).
+      const insights = [
+        ...(taskOutcomes ? outcomeInsights(taskOutcomes, new Date()) : []),
+        ...insightsFor(db, window),
+      ];
+      const data = { stats: statsFor(db, window), insights, ...(taskOutcomes ? { taskOutcomes } : {}) };
       if (o.json) return printJson(data);
       if (!o.html) {
         const { renderDashboard } = await import("../telemetry/dashboard.js");

@@ -218,6 +218,12 @@ export function eventsSince(db: Db, since: string): StatEvent[] {
   return events;
 }
 
+/** The window's events if this command read them already (`eventsSince`), else undefined. */
+export function readAlready(db: Db, since: string): StatEvent[] | undefined {
+  const seen = readEvents.get(db);
+  return seen?.since === since ? seen.events : undefined;
+}
+
 function readEventsSince(db: Db, since: string): StatEvent[] {
   const first = firstIdSince(db, since);
   if (first === null) return [];
