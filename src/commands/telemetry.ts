@@ -103,13 +103,16 @@ function defineStats(program: Command): void {
   ).action(async (o: { week?: boolean; month?: boolean; days?: number; json?: boolean }) => {
     const { statsFor } = await import("../telemetry/report.js");
     const db = await telemetryDb();
-    const stats = statsFor(db, days(o));
-    const project = await projectTasks(days(o));
+    // One window for every part: the stats' grouped scan is then shared with the dogfood metrics.
+    const now = new Date();
+    const stats = statsFor(db, days(o), now);
+    const project = await projectTasks(days(o), now);
     const dogfood = await (await import("../dogfood/summary.js")).dogfoodSummary(db, days(o), {
+      now,
       report: printer,
       tasks: project?.tasks,
     });
-    const taskOutcomes = project && (await projectOutcomes(days(o), project));
+    const taskOutcomes = project && (await projectOutcomes(days(o), project, now));
     if (o.json) return printJson({ ...stats, dogfood, ...(taskOutcomes ? { taskOutcomes } : {}) });
     printLine(
       `${stats.commands} commands since ${stats.since.slice(0, 10)}, ${Math.round(stats.successRate * 100)}% succeeded; ${stats.workspacesCreated} workspaces created, ${stats.tasksCompleted} tasks completed, ${stats.sessions} sessions (avg ${stats.averageSessionMinutes.toFixed(1)} min)`,
@@ -214,18 +217,17 @@ function defineDashboard(program: Command): void {
       const { statsFor, insightsFor } = await import("../telemetry/report.js");
       const db = await telemetryDb();
       const window = days(o, 30);
-      const project = await projectTasks(window);
-      const taskOutcomes = project && (await projectOutcomes(window, project));
+      const now = new Date(); // one window for every part, so they share what they read
+      const project = await projectTasks(window, now);
+      const taskOutcomes = project && (await projectOutcomes(window, project, now));
       const { outcomeInsights } = await import("../telemetry/task-outcomes.js");
-      const data = {
-        stats: statsFor(db, window),
-        // Outcome insights are shown, never kept in telemetry (they name checks and skills).
-        insights: [
-          ...(taskOutcomes ? outcomeInsights(taskOutcomes, new Date()) : []),
-          ...insightsFor(db, window),
-        ],
-        ...(taskOutcomes ? { taskOutcomes } : {}),
-      };
+      // Insights first: they read the window's events, which the stats then count instead of a scan.
+      // Outcome insights are shown, never kept in telemetry (they name checks and skills).
+      const insights = [
+        ...(taskOutcomes ? outcomeInsights(taskOutcomes, new Date()) : []),
+        ...insightsFor(db, window, now),
+      ];
+      const data = { stats: statsFor(db, window, now), insights, ...(taskOutcomes ? { taskOutcomes } : {}) };
       if (o.json) return printJson(data);
       if (!o.html) {
         const { renderDashboard } = await import("../telemetry/dashboard.js");
@@ -234,6 +236,7 @@ function defineDashboard(program: Command): void {
         return printLine(
           renderDogfood(
             await (await import("../dogfood/summary.js")).dogfoodSummary(db, window, {
+              now,
               report: printer,
               tasks: project?.tasks,
             }),

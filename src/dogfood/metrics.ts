@@ -1,5 +1,7 @@
+import type { Db } from "../core/db.js";
 import { formatSeconds } from "../core/output.js";
 import { percentileOf } from "../telemetry/stats.js";
+import { type SpeedFigures, speedFiguresSince } from "../telemetry/stats-sql.js";
 import type { StatEvent } from "../telemetry/store.js";
 import { SWITCH_COMMANDS } from "./daily-log.js";
 import type { FrictionEntry } from "./friction-format.js";
@@ -30,34 +32,53 @@ const LONG_RUNNING = [
 
 const p95 = (xs: number[]) => percentileOf(xs, 95);
 
+/** Pure: the speed figures of command events, in JS (the SQL in telemetry/stats-sql.ts must equal it). */
+export function speedFigures(events: StatEvent[]): SpeedFigures {
+  const quick = events.filter((e) => !LONG_RUNNING.includes(e.command));
+  // A switch's time is that of the commands whose run is the switch itself (not a shell session).
+  const switches = quick.filter((e) => SWITCH_COMMANDS.includes(e.command)).map((e) => e.duration_ms);
+  return {
+    quick: quick.length,
+    slowestMs: quick.length ? Math.max(...quick.map((e) => e.duration_ms)) : 0,
+    over5s: [...new Set(quick.filter((e) => e.duration_ms >= 5000).map((e) => e.command))],
+    switches: switches.length,
+    switchP95Ms: p95(switches),
+  };
+}
+
+/** The window's speed figures, counted by SQLite: `stats` never loads every event for them. */
+export function speedFiguresOf(db: Db, since: string): SpeedFigures {
+  return speedFiguresSince(db, since, { longRunning: LONG_RUNNING, switches: SWITCH_COMMANDS });
+}
+
 /**
  * Pure: the product plan's success metrics that telemetry can answer. The failure rate is not one of
  * them: telemetry/stats.ts defines it and `stats` and `dashboard` show it once, in their header.
  * `assignDelaysMs` are the seconds from a task's creation to its first claim/assignment/start.
  */
-export function successMetrics(events: StatEvent[], assignDelaysMs: number[] = []): SuccessMetric[] {
-  const quick = events.filter((e) => !LONG_RUNNING.includes(e.command));
-  const slow = [...new Set(quick.filter((e) => e.duration_ms >= 5000).map((e) => e.command))];
-  // A switch's time is that of the commands whose run is the switch itself (not a shell session).
-  const switches = quick.filter((e) => SWITCH_COMMANDS.includes(e.command)).map((e) => e.duration_ms);
+export function successMetrics(
+  events: StatEvent[] | SpeedFigures,
+  assignDelaysMs: number[] = [],
+): SuccessMetric[] {
+  const speed = Array.isArray(events) ? speedFigures(events) : events;
   const none = (metric: string, target: string): SuccessMetric => ({ metric, target, value: "no data yet" });
   return [
-    quick.length
+    speed.quick
       ? {
           metric: "all commands < 5 s",
           target: "< 5 s",
-          value: slow.length
-            ? `over: ${slow.join(", ")}`
-            : `slowest ${formatSeconds(Math.max(...quick.map((e) => e.duration_ms)))}`,
-          pass: slow.length === 0,
+          value: speed.over5s.length
+            ? `over: ${speed.over5s.join(", ")}`
+            : `slowest ${formatSeconds(speed.slowestMs)}`,
+          pass: speed.over5s.length === 0,
         }
       : none("all commands < 5 s", "< 5 s"),
-    switches.length
+    speed.switches
       ? {
           metric: "context switching < 10 s",
           target: "p95 < 10 s",
-          value: `p95 ${formatSeconds(p95(switches))}`,
-          pass: p95(switches) < 10_000,
+          value: `p95 ${formatSeconds(speed.switchP95Ms)}`,
+          pass: speed.switchP95Ms < 10_000,
         }
       : none("context switching < 10 s", "p95 < 10 s"),
     assignDelaysMs.length

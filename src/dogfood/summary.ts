@@ -2,7 +2,7 @@ import type { Db } from "../core/db.js";
 import type { Report } from "../core/report.js";
 import type { Task } from "../tasks/model.js";
 import { activityBetween } from "../telemetry/probes.js";
-import { eventsSince, openTelemetry } from "../telemetry/store.js";
+import { openTelemetry, readAlready } from "../telemetry/store.js";
 import {
   type Answers,
   buildDailyLog,
@@ -14,7 +14,13 @@ import {
   writeDailyLog,
 } from "./daily-log.js";
 import { checkDate, listFriction, today } from "./friction.js";
-import { assignDelays, type DogfoodSummary, frictionCounts, successMetrics } from "./metrics.js";
+import {
+  assignDelays,
+  type DogfoodSummary,
+  frictionCounts,
+  speedFiguresOf,
+  successMetrics,
+} from "./metrics.js";
 
 /** The project here, if there is one: stats and dashboard also work outside a project. */
 async function projectHere() {
@@ -42,7 +48,8 @@ export async function dogfoodSummary(
   }
   return {
     friction: paths ? frictionCounts(listFriction(paths).entries, since.slice(0, 10)) : undefined,
-    successMetrics: successMetrics(eventsSince(db, since), delays),
+    // The events if the command read them already (`dashboard`'s insights), else one grouped scan.
+    successMetrics: successMetrics(readAlready(db, since) ?? speedFiguresOf(db, since), delays),
   };
 }
 

@@ -2,7 +2,7 @@ import { type Landings, landingFigures } from "./landings.js";
 import { isNexusFailure, OUTCOMES, type Outcome, outcomeOfEvent } from "./outcome.js";
 import type { DomainEvent, StatEvent as EventRow, SessionRow } from "./store.js";
 
-interface CommandStats {
+export interface CommandStats {
   command: string;
   count: number;
   /** Nexus's own failures: refusals, failed gates and passed-through exits are counted apart. */
@@ -91,6 +91,18 @@ export function completedTasks(domain: DomainEvent[]): number {
   return [...state.values()].filter(Boolean).length;
 }
 
+/** What the command events of a window add up to: counted in JS (`commandFigures`) or in SQLite (stats-sql.ts). */
+export interface CommandFigures {
+  commands: number;
+  outcomes: Record<Outcome, number>;
+  byCommand: CommandStats[];
+  /** Error categories of Nexus's own failures, and of refusals. */
+  failureCategories: Map<string, number>;
+  refusalCategories: Map<string, number>;
+  perDay: Stats["perDay"];
+  durationTrends: Stats["durationTrends"];
+}
+
 /** Pure: rows in, figures out. Rendering lives elsewhere. */
 export function computeStats(
   events: EventRow[],
@@ -98,15 +110,46 @@ export function computeStats(
   window: { since: string; until: string },
   domain: DomainEvent[] = [],
 ): Stats {
-  const outcomes = countOutcomes(events);
-  const failed = outcomes.failed;
-  const failureRate = events.length ? failed / events.length : 0;
-  const created = domain.filter((e) => e.type === "workspace" && e.action === "created");
+  return statsFrom(commandFigures(events), sessions, window, domain);
+}
+
+/** Pure: the command events' figures in JS (the reference the SQL aggregation must equal). */
+export function commandFigures(events: EventRow[]): CommandFigures {
   const byCommand = commandStats(events);
+  return {
+    commands: events.length,
+    outcomes: countOutcomes(events),
+    byCommand,
+    failureCategories: countBy(events.filter(isNexusFailure), (e) => e.error_category),
+    refusalCategories: countBy(
+      events.filter((e) => outcomeOfEvent(e) === "refused"),
+      (e) => e.error_category,
+    ),
+    perDay: perDay(events),
+    durationTrends: durationTrends(events, byCommand),
+  };
+}
+
+/** Pure: command figures, sessions and domain events in, the stats out. */
+export function statsFrom(
+  figures: CommandFigures,
+  sessions: SessionRow[],
+  window: { since: string; until: string },
+  domain: DomainEvent[] = [],
+): Stats {
+  const { outcomes, commands, byCommand } = figures;
+  const failureRate = commands ? outcomes.failed / commands : 0;
+  const created = domain.filter((e) => e.type === "workspace" && e.action === "created");
+  const errors = new Map(figures.failureCategories);
+  for (const [category, count] of countBy(
+    domain.filter((e) => e.type === "error"),
+    (e) => e.error_category,
+  ))
+    errors.set(category, (errors.get(category) ?? 0) + count);
   return {
     ...window,
     days: Math.round((Date.parse(window.until) - Date.parse(window.since)) / 86_400_000),
-    commands: events.length,
+    commands,
     successRate: 1 - failureRate,
     failureRate,
     outcomes,
@@ -118,20 +161,10 @@ export function computeStats(
     ...sessionFigures(sessions, window.since),
     byCommand,
     topTemplates: templateShares(created),
-    errors: ranked(
-      countBy(
-        [...events.filter(isNexusFailure), ...domain.filter((e) => e.type === "error")],
-        (e) => e.error_category,
-      ),
-    ).map(([category, count]) => ({ category, count })),
-    refusals: ranked(
-      countBy(
-        events.filter((e) => outcomeOfEvent(e) === "refused"),
-        (e) => e.error_category,
-      ),
-    ).map(([category, count]) => ({ category, count })),
-    perDay: perDay(events),
-    durationTrends: durationTrends(events, byCommand),
+    errors: ranked(errors).map(([category, count]) => ({ category, count })),
+    refusals: ranked(figures.refusalCategories).map(([category, count]) => ({ category, count })),
+    perDay: figures.perDay,
+    durationTrends: figures.durationTrends,
   };
 }
 
@@ -161,6 +194,10 @@ function templateShares(created: DomainEvent[]): Stats["topTemplates"] {
   const total = counts.reduce((sum, [, n]) => sum + n, 0);
   return counts.map(([template, count]) => ({ template, count, percent: Math.round((count / total) * 100) }));
 }
+
+/** Most runs first, then by name. */
+export const busiestFirst = (a: CommandStats, b: CommandStats) =>
+  b.count - a.count || a.command.localeCompare(b.command);
 
 function commandStats(events: EventRow[]): CommandStats[] {
   const durations = new Map<string, number[]>();
@@ -194,7 +231,7 @@ function commandStats(events: EventRow[]): CommandStats[] {
         p95Ms: percentile(sorted, 95),
       };
     })
-    .sort((a, b) => b.count - a.count || a.command.localeCompare(b.command));
+    .sort(busiestFirst);
 }
 
 function perDay(events: EventRow[]): Stats["perDay"] {
@@ -218,14 +255,18 @@ const INTERACTIVE = new Set([
   "ralph run",
 ]);
 
-/** p50/p95 per day of the three commands with the highest p95 (run at least 3 times). */
-function durationTrends(events: EventRow[], byCommand: CommandStats[]): Stats["durationTrends"] {
-  const slow = byCommand
+/** The three commands with the highest p95 (run at least 3 times): their trends are shown. */
+export function slowestCommands(byCommand: CommandStats[]): string[] {
+  return byCommand
     .filter((c) => c.count >= 3 && !INTERACTIVE.has(c.command))
     .sort((a, b) => b.p95Ms - a.p95Ms)
     .slice(0, 3)
     .map((c) => c.command);
-  return slow.map((command) => {
+}
+
+/** p50/p95 per day of the slowest commands. */
+function durationTrends(events: EventRow[], byCommand: CommandStats[]): Stats["durationTrends"] {
+  return slowestCommands(byCommand).map((command) => {
     const days = new Map<string, number[]>();
     for (const e of events) {
       if (e.command !== command) continue;

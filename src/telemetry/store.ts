@@ -199,7 +199,7 @@ export interface StatEvent {
 }
 
 /** The first id at or after a time: events are appended in time order, so a rowid range scan follows. */
-function firstIdSince(db: Db, since: string): number | null {
+export function firstIdSince(db: Db, since: string): number | null {
   return db.prepare("SELECT MIN(id) FROM events WHERE timestamp >= ?").pluck().get(since) as number | null;
 }
 
@@ -216,6 +216,12 @@ export function eventsSince(db: Db, since: string): StatEvent[] {
   const events = readEventsSince(db, since);
   readEvents.set(db, { since, events });
   return events;
+}
+
+/** The window's events if this command read them already (`eventsSince`), else undefined. */
+export function readAlready(db: Db, since: string): StatEvent[] | undefined {
+  const seen = readEvents.get(db);
+  return seen?.since === since ? seen.events : undefined;
 }
 
 function readEventsSince(db: Db, since: string): StatEvent[] {
