@@ -13,7 +13,7 @@ import { UsageError } from "../core/errors.js";
  * hook whose API differs between opencode V1 and V2) could add context; AGENTS.md asks for
  * `nexus prime` instead.
  */
-export const HOOK_FILES: Record<string, string | undefined> = {
+const HOOK_FILES: Record<string, string | undefined> = {
   claude: join(".claude", "settings.json"),
   codex: join(".codex", "hooks.json"),
   opencode: undefined,

@@ -109,7 +109,7 @@ export function errorText(error: unknown): string {
   return hint ? `${message}\nHint: ${hint}` : message;
 }
 
-export function toolError(error: unknown): ToolError {
+function toolError(error: unknown): ToolError {
   if (!isNexusError(error))
     return { message: `Unexpected error: ${shown((error as Error).message)}`, code: "internal" };
   const hint = error.hint ? shown(mcpHint(error.hint)) : undefined;

@@ -10,7 +10,7 @@ import { STATUSES } from "../tasks/model.js";
  */
 
 /** A tool error: the NexusError's message and hint (in MCP terms) and its category as `code`. */
-export const toolError = z
+const toolError = z
   .object({
     message: z.string().describe("what went wrong"),
     hint: z.string().optional().describe("what to do next, naming MCP tools"),

@@ -56,7 +56,7 @@ export interface TaskEvent {
 
 export type LandCause = "conflict" | "checks" | "unverified" | "own-files";
 
-export interface TaskSource {
+interface TaskSource {
   tool: string;
   id: string;
 }

@@ -14,7 +14,7 @@ import { failurePatterns, failuresOf, patternId } from "./patterns.js";
  */
 
 /** One task's way to done. */
-export interface TaskOutcome {
+interface TaskOutcome {
   id: string;
   /** Who claimed it first (else who ran its first gate run). */
   agent: string;
@@ -70,7 +70,7 @@ export interface Outcomes {
 const isGateRun = (e: TaskEvent) => e.type === "gate_failed" || e.type === "gates_passed";
 
 /** The task's outcome since a time, or undefined when it was not claimed (or gated) in it. */
-export function taskOutcome(task: Task, since = "", unverified = false): TaskOutcome | undefined {
+function taskOutcome(task: Task, since = "", unverified = false): TaskOutcome | undefined {
   const claim =
     task.history.find((e) => e.type === "claimed" || e.type === "started") ?? task.history.find(isGateRun);
   if (!claim || claim.at < since) return undefined;
@@ -91,7 +91,7 @@ const middle = (values: number[]) => {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
 
-export function figuresOf(outcomes: TaskOutcome[]): OutcomeFigures {
+function figuresOf(outcomes: TaskOutcome[]): OutcomeFigures {
   const gated = outcomes.filter((o) => o.firstPass !== undefined);
   const attempts = outcomes.reduce((n, o) => n + o.attempts, 0);
   const times = outcomes.flatMap((o) => (o.msToDone === undefined ? [] : [o.msToDone]));

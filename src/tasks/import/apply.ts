@@ -7,7 +7,7 @@ import type { Task, TaskStatus } from "../model.js";
 import type { TaskTx } from "../store.js";
 import type { SourceTask, Tool } from "./mapper.js";
 
-export type ImportAction = "create" | "update" | "unchanged";
+type ImportAction = "create" | "update" | "unchanged";
 
 export interface ImportRow {
   action: ImportAction;

@@ -12,7 +12,7 @@ import { type Format, filesOf } from "./formats.js";
 import { type SourceTask, TOOLS, type Tool } from "./mapper.js";
 import { taskmaster } from "./taskmaster.js";
 
-export { TOOLS, type Tool };
+export { TOOLS };
 
 const FORMATS: Record<Tool, Format> = { beads, taskmaster, backlog, claude };
 
@@ -99,7 +99,7 @@ const safeId = (format: Format, id: string) =>
   format.kind === "file" || /^[\p{L}\p{N}_-][\p{L}\p{N}._:-]*$/u.test(id);
 
 /** Nexus tasks as the tool's: its ids (kept from an import, else new), with the Nexus id beside them. */
-export function toSource(format: Format, tasks: Task[]): SourceTask[] {
+function toSource(format: Format, tasks: Task[]): SourceTask[] {
   const sorted = [...tasks].sort(
     (a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id),
   );

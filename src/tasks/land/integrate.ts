@@ -101,7 +101,7 @@ export async function rebaseOnto(dir: string, commit: string, onto: string): Pro
 }
 
 /** Whatever an earlier landing left (a rebase stopped by a kill, files a check wrote) goes. */
-export async function cleanTree(dir: string): Promise<void> {
+async function cleanTree(dir: string): Promise<void> {
   await gitRaw(["rebase", "--abort"], dir);
   await git(["reset", "-q", "--hard"], dir);
   // Not -x: ignored files (dependencies, build caches) keep the workspace warm.
@@ -116,7 +116,7 @@ async function committerIdentity(dir: string): Promise<string[]> {
 }
 
 /** Files a task's branch may not change: Nexus writes them in the main checkout, and they decide trust. */
-export const OWN_PATHS = [".nexus/tasks.jsonl", ".nexus/allowed_signers"];
+const OWN_PATHS = [".nexus/tasks.jsonl", ".nexus/allowed_signers"];
 
 export async function ownFilesChanged(dir: string, from: string, to: string): Promise<string[]> {
   // Every commit, not the net change (one adding a key and a later one removing it still land both);

@@ -7,7 +7,7 @@ import { LANDER } from "./record.js";
 import { journalFile, landTarget } from "./target.js";
 
 /** A task's landing, from its signed `landed` record. */
-export interface LandedEntry {
+interface LandedEntry {
   id: string;
   title: string;
   /** The target's new commit (with --review: the rebased commit pushed for review). */
