@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -317,6 +318,25 @@ describe("landings that race", () => {
       "someone else",
       "nexus files",
     ]);
+    expect(await landedEvents(repo, id)).toHaveLength(1);
+    expect(git(repo, "status", "--porcelain", "--untracked-files=no")).toBe("M .nexus/tasks.jsonl");
+  });
+
+  it("lands when git moved the target but was stopped by a signal on its way out (Ctrl-C after the move)", async () => {
+    const repo = await landRepo();
+    const id = await doneTask(repo, "a");
+    const bin = tempDir("nexus-fake-git-");
+    const real = execFileSync("sh", ["-c", "command -v git"], { encoding: "utf8" }).trim();
+    // The real update-ref runs, then this git dies of SIGINT, as when Ctrl-C reaches the process group.
+    writeFileSync(
+      join(bin, "git"),
+      `#!/bin/sh\ncase " $* " in *" update-ref -m nexus land "*) ${real} "$@"; kill -INT $$;; esac\nexec ${real} "$@"\n`,
+      { mode: 0o755 },
+    );
+    const result = await spawnCli(["land", "--json"], repo, { PATH: `${bin}:${process.env.PATH}` });
+    expect(result.code, result.stderr).toBe(0);
+    expect(json(result.stdout).landed).toEqual([id]);
+    expect(git(repo, "log", "-1", "--format=%s", "main")).toBe("work of a");
     expect(await landedEvents(repo, id)).toHaveLength(1);
     expect(git(repo, "status", "--porcelain", "--untracked-files=no")).toBe("M .nexus/tasks.jsonl");
   });

@@ -155,6 +155,7 @@ async function landOne(tc: TaskContext, args: StepArgs, attempt = 1): Promise<La
   options.onStep?.({ id, step: "move", detail: `${target} → ${shortCommit(rebased.head)}` });
   const journal = { target, old, next: rebased.head, task: id, event };
   if (!(await moveTarget(tc, journal))) {
+    if (options.signal?.aborted) return { id, outcome: "skipped", reason: "interrupted before it landed" };
     if (attempt < 3) return landOne(tc, args, attempt + 1);
     throw new NexusError(`${target} kept moving while ${id} was being landed; it was not landed.`, {
       category: "conflict",

@@ -2,7 +2,7 @@ import { existsSync, lstatSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { writeAtomic } from "../../core/atomic.js";
 import { NexusError } from "../../core/errors.js";
-import { git, gitOk, gitRaw } from "../../core/git.js";
+import { git, gitFailure, gitOk, gitRaw } from "../../core/git.js";
 import type { TaskContext } from "../context.js";
 import type { TaskEvent } from "../model.js";
 
@@ -97,13 +97,19 @@ export async function moveTarget(tc: TaskContext, move: Omit<Journal, "checkout"
     ["update-ref", "-m", `nexus land ${journal.task}`, `refs/heads/${target}`, next, old],
     tc.paths.root,
   );
-  if (moved.exitCode !== 0) {
-    // Someone moved the target since it was read: nothing changed; the caller rebases again.
+  // A failed update-ref is judged by where the ref is: git stopped by Ctrl-C may have moved it.
+  if (moved.exitCode !== 0 && (await refAt(tc.paths.root, target)) !== next) {
+    // Not moved (someone else moved it, or the move was stopped): nothing changed.
     rmSync(journalFile(tc), { force: true });
+    if (moved.stderr.startsWith("git was stopped by ")) throw gitFailure(["update-ref"], moved);
     return false;
   }
   if (checkout) await git(["read-tree", "-m", "-u", old, next], checkout);
   return true;
+}
+
+async function refAt(root: string, branch: string): Promise<string> {
+  return (await gitRaw(["rev-parse", "-q", "--verify", `refs/heads/${branch}`], root)).stdout.trim();
 }
 
 /**
