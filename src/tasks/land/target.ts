@@ -155,8 +155,7 @@ export async function openJournal(tc: TaskContext): Promise<Journal | undefined>
     rmSync(file, { force: true });
     return undefined;
   }
-  const now = await gitRaw(["rev-parse", "-q", "--verify", `refs/heads/${journal.target}`], tc.paths.root);
-  if (now.stdout.trim() !== journal.next) {
+  if ((await refAt(tc.paths.root, journal.target)) !== journal.next) {
     rmSync(file, { force: true });
     return undefined;
   }
