@@ -238,5 +238,6 @@ try {
   );
   if (results.some((r) => r.medianMs >= r.targetMs)) process.exitCode = 1;
 } finally {
-  rmSync(home, { recursive: true, force: true });
+  if (process.env.BENCH_KEEP) console.log(`kept ${home}`);
+  else rmSync(home, { recursive: true, force: true });
 }
