@@ -122,7 +122,9 @@ describe("outcomes of commands recorded before they were kept", () => {
   it("gives each old command its outcome from its exit and category, and stats count only Nexus's failures", async () => {
     isolatedHome();
     const before = await openTelemetry();
-    before.exec("ALTER TABLE events DROP COLUMN outcome; PRAGMA user_version = 2;");
+    before.exec(
+      "DROP INDEX events_by_command; DROP INDEX events_failing; ALTER TABLE events DROP COLUMN outcome; PRAGMA user_version = 2;",
+    );
     const insert = before.prepare(
       `INSERT INTO events (timestamp, session_id, command, duration_ms, success, exit_code, error_category, nexus_version)
        VALUES (?, 's1', ?, 10, ?, ?, ?, '0.1.0')`,

@@ -255,7 +255,7 @@ describe("opt-in sync to a real collector on 127.0.0.1", () => {
     );
     expect(new Set(ids).size).toBe(ids.length);
     const all = db()
-      .prepare("SELECT id FROM events WHERE command NOT IN ('sync now', 'sync') OR id <= ?")
+      .prepare("SELECT id FROM events WHERE command NOT IN ('sync now', 'sync') OR id <= ? ORDER BY id")
       .pluck()
       .all(Math.max(...ids)) as number[];
     expect(ids.sort((a, b) => a - b)).toEqual(all.filter((i) => i <= Math.max(...ids)));

@@ -46,10 +46,15 @@ export interface Stats {
   durationTrends: { command: string; days: { day: string; count: number; p50Ms: number; p95Ms: number }[] }[];
 }
 
+/**
+ * The p-th percentile of sorted values, never interpolated: the value at (n − 1)·p/100 rounded away
+ * from the middle, so the median is the lower of two middles and a tail (p95) is never understated.
+ * SQLite's `percentile_disc` gives the same (stats-sql.ts counts the same figures there).
+ */
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;
-  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-  return sorted[Math.max(0, index)]!;
+  const rank = ((sorted.length - 1) * p) / 100;
+  return sorted[p > 50 ? Math.ceil(rank) : Math.floor(rank)]!;
 }
 
 /** The p-th percentile of values in any order. */
