@@ -61,6 +61,25 @@ describe("nexus task import / export", () => {
     expect(show).toMatch(/imported\s+from \w+ \S+/);
   });
 
+  it("a folder given for a tool's tasks is searched for where the tool keeps them", async () => {
+    const repo = await project();
+    // The other repository's root (beads, taskmaster, backlog), and beads' own `.beads` folder.
+    const given: [string, string, number][] = [
+      ["beads", join(fixtures, "beads"), 4],
+      ["taskmaster", join(fixtures, "taskmaster"), 6],
+      ["backlog", join(fixtures, "backlog"), 3],
+      ["backlog", join(fixtures, "backlog/backlog"), 3],
+      ["beads", join(fixtures, "beads/.beads"), 4],
+    ];
+    for (const [tool, path, n] of given) {
+      const dry = json(
+        (await runCli(["task", "import", "--from", tool, path, "--dry-run", "--json"], repo)).stdout,
+      );
+      expect(dry.created, `${tool} ${path}`).toBe(n);
+      expect(dry.path.startsWith(path)).toBe(true);
+    }
+  });
+
   it("export then import into another project gives the same tasks; exports refuse to overwrite", async () => {
     const a = await project();
     cpSync(join(fixtures, "beads"), a, { recursive: true });

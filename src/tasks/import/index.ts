@@ -1,4 +1,4 @@
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, rmSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { ensureDir, writeAtomic } from "../../core/atomic.js";
 import { NexusError, UsageError } from "../../core/errors.js";
@@ -52,6 +52,17 @@ function pathOf(tc: TaskContext, format: Format, path: string | undefined, verb:
 }
 
 /**
+ * A folder given where the tool keeps its tasks deeper (the other repository's root, or `.beads/`):
+ * the tool's own place in it, the longest tail of its default path that exists there.
+ */
+function sourceIn(path: string, format: Format): string {
+  if (!format.defaultPath || !statSync(path, { throwIfNoEntry: false })?.isDirectory()) return path;
+  const parts = format.defaultPath.split("/");
+  const inside = parts.map((_, i) => join(path, ...parts.slice(i))).find((p) => existsSync(p));
+  return inside ?? path;
+}
+
+/**
  * `task import`: reads the tool's tasks, then creates or updates Nexus tasks in one locked write (none
  * with `dryRun`). Nothing is written when anything in the file is wrong.
  */
@@ -60,7 +71,7 @@ export function importTasks(
   options: { from: string; path?: string; dryRun?: boolean },
 ): ImportResult {
   const format = formatOf(options.from, "--from");
-  const path = pathOf(tc, format, options.path, "import");
+  const path = sourceIn(pathOf(tc, format, options.path, "import"), format);
   const { tasks, skipped } = format.read(path);
   refuseDuplicates(format.tool, tasks);
   const { rows, warnings } = tc.store.write((tx) =>
