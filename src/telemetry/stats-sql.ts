@@ -19,7 +19,7 @@ import {
  */
 
 /** Every command ever recorded: one index seek each (SQLite's "skip-scan" by hand), not a scan. */
-const COMMANDS = `WITH RECURSIVE c(command) AS (
+export const COMMANDS = `WITH RECURSIVE c(command) AS (
     SELECT MIN(command) FROM events WHERE event_type = 'command'
     UNION ALL
     SELECT (SELECT MIN(command) FROM events WHERE event_type = 'command' AND command > c.command) FROM c
@@ -27,7 +27,7 @@ const COMMANDS = `WITH RECURSIVE c(command) AS (
   SELECT command FROM c WHERE command IS NOT NULL`;
 
 /** One command's events in the window: a range of `events_by_command`, already in day order. */
-const WINDOW = `FROM events WHERE event_type = 'command' AND command = @command
+export const WINDOW = `FROM events WHERE event_type = 'command' AND command = @command
   AND substr(timestamp, 1, 10) >= @day AND timestamp >= @since`;
 
 /** `storedOutcome` in SQL: rows without an outcome are read by their success flag. */
