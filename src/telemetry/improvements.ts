@@ -43,8 +43,9 @@ function cachedImageInsight(template: string, rows: Create[]): Insight | undefin
       .sort((a, b) => a - b)
       .slice(0, Math.max(1, Math.floor(rows.length / 2))),
   );
-  const built = rows.filter((r) => r.built ?? (r.ms > 3 * fastest && r.ms - fastest > 5000));
-  const cached = rows.filter((r) => !built.includes(r));
+  const builds = (r: Create) => r.built ?? (r.ms > 3 * fastest && r.ms - fastest > 5000);
+  const built = rows.filter(builds);
+  const cached = rows.filter((r) => !builds(r));
   if (!built.length || cached.length < 2) return undefined;
   const [slow, fast] = [median(built.map((r) => r.ms)), median(cached.map((r) => r.ms))];
   const factor = slow / Math.max(1, fast);
@@ -149,7 +150,11 @@ export function improvementsFrom(
   domain: DomainEvent[],
 ): Insight[] {
   const byTemplate = new Map<string, Create[]>();
-  for (const c of creates(domain)) byTemplate.set(c.template, [...(byTemplate.get(c.template) ?? []), c]);
+  for (const c of creates(domain)) {
+    const list = byTemplate.get(c.template);
+    if (list) list.push(c);
+    else byTemplate.set(c.template, [c]);
+  }
   const found = [...byTemplate].map(([template, rows]) => cachedImageInsight(template, rows));
   found.push(port, failureRate, landingInsight(domain));
   return found.filter((i): i is Insight => i !== undefined);

@@ -11,55 +11,40 @@ import {
   slowInsight,
   weeksOf,
 } from "./insights.js";
-import type { Outcome } from "./outcome.js";
-import { NOTABLE } from "./schema.js";
-import { COMMANDS, WINDOW } from "./stats-sql.js";
+import { type NotableRow, notableSince } from "./notable.js";
+import { commandTotals, WINDOW } from "./stats-sql.js";
 
 /**
  * `computeInsights` (insights.ts) and the command events' part of `computeImprovements`
  * (improvements.ts) counted by SQLite: the window's rows never become JS objects (100,000 of them took
  * ≈ 0.3 s to read, and as much again to collect). The same insights on the same rows, in the same
  * order; insights-sql.test.ts checks it. Each command's runs are one range of `events_by_command`;
- * failures, refusals and port conflicts are read grouped from the partial index `events_notable`.
+ * failures, refusals and port conflicts are read grouped from the partial index `events_notable`
+ * (notable.ts).
  */
 
 const MEDIAN = "percentile_disc(duration_ms, 0.5)";
-const PREVIOUS = "timestamp >= @previous AND timestamp < @recent";
-const RECENT = "timestamp >= @recent";
 
 /** [command, runs, median, first id, last id, runs the week before and their median, in the last week and theirs]. */
 type CommandRow = [string, number, number, number, number, number, number | null, number, number | null];
 
-/** The window's commands with a run, in the order first seen. */
+/** The window's commands with a run, in the order first seen: the whole window's read shared with `stats`. */
 function commandRows(db: Db, since: string, now: Date): CommandRow[] {
-  const window = db
+  const { previous, recent } = weeksOf(now);
+  const from = previous > since ? previous : since; // the last two weeks of the window
+  const weeks = db
     .prepare(
-      `SELECT @command, COUNT(*), ${MEDIAN}, MIN(id), MAX(id),
-         COUNT(*) FILTER (WHERE ${PREVIOUS}), ${MEDIAN} FILTER (WHERE ${PREVIOUS}),
-         COUNT(*) FILTER (WHERE ${RECENT}), ${MEDIAN} FILTER (WHERE ${RECENT})
+      `SELECT COUNT(*) FILTER (WHERE timestamp < @recent), ${MEDIAN} FILTER (WHERE timestamp < @recent),
+         COUNT(*) FILTER (WHERE timestamp >= @recent), ${MEDIAN} FILTER (WHERE timestamp >= @recent)
        ${WINDOW}`,
     )
     .raw();
-  const params = { since, day: since.slice(0, 10), ...weeksOf(now) };
-  return (db.prepare(COMMANDS).pluck().all() as string[])
-    .map((command) => window.get({ ...params, command }) as CommandRow)
-    .filter((row) => row[1] > 0)
+  return commandTotals(db, since)
+    .map(([command, count, p50, , first, last]): CommandRow => {
+      const week = weeks.get({ command, since: from, day: from.slice(0, 10), recent }) as number[];
+      return [command, count, p50, first, last, ...(week as [number, number | null, number, number | null])];
+    })
     .sort((a, b) => a[3] - b[3]);
-}
-
-/** [outcome, error category, command, runs, first id, last id] of the window's notable commands, first seen first. */
-type NotableRow = [Outcome, string | null, string, number, number, number];
-
-function notableRows(db: Db, since: string): NotableRow[] {
-  return db
-    .prepare(
-      `SELECT COALESCE(outcome, iif(success, 'ok', 'failed')) AS o, error_category, command, COUNT(*), MIN(id),
-         MAX(id)
-       FROM events WHERE event_type = 'command' AND timestamp >= ? AND ${NOTABLE}
-       GROUP BY o, error_category, command ORDER BY 5`,
-    )
-    .raw()
-    .all(since) as NotableRow[];
 }
 
 interface Group {
@@ -158,7 +143,7 @@ export function insightsSince(
 ): { insights: Insight[]; improvements: (Insight | undefined)[] } {
   const seen = seenBy(db);
   const commands = commandRows(db, since, now);
-  const notable = notableRows(db, since);
+  const notable = notableSince(db, since);
   const insights = [
     ...commandInsights(commands, seen),
     ...errorInsights(notable, seen),

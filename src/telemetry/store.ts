@@ -165,15 +165,61 @@ export interface DomainEvent {
   raw_data: string | null;
 }
 
-/** Task, workspace and error events since a time, oldest first. */
+/**
+ * A read of a window, kept for the next caller in the same command (`dashboard`'s stats and insights):
+ * events are only ever appended, so the window and the last id tell whether it is still current.
+ */
+export function readOnce<T>(
+  cache: WeakMap<Db, { key: string; value: T }>,
+  db: Db,
+  since: string,
+  read: () => T,
+): T {
+  const key = `${since} ${db.prepare("SELECT MAX(id) FROM events").pluck().get()}`;
+  const seen = cache.get(db);
+  if (seen?.key === key) return seen.value;
+  const value = read();
+  cache.set(db, { key, value });
+  return value;
+}
+
+const domainRead = new WeakMap<Db, { key: string; value: DomainEvent[] }>();
+
+/** Task, workspace and error events since a time, oldest first (raw arrays, then objects: a third faster). */
 export function domainEventsSince(db: Db, since: string): DomainEvent[] {
-  return db
+  return readOnce(domainRead, db, since, () => readDomainEvents(db, since));
+}
+
+function readDomainEvents(db: Db, since: string): DomainEvent[] {
+  const rows = db
     .prepare(
-      `SELECT id, timestamp AS ts, event_type AS type, action, COALESCE(task_hash, workspace_hash) AS subject,
-         template_used AS template, duration_ms, error_category, raw_data
+      `SELECT id, timestamp, event_type, action, COALESCE(task_hash, workspace_hash), template_used, duration_ms,
+         error_category, raw_data
        FROM events WHERE event_type IN ('workspace', 'task', 'error') AND timestamp >= ? ORDER BY id`,
     )
-    .all(since) as DomainEvent[];
+    .raw()
+    .all(since) as [
+    number,
+    string,
+    EventType,
+    string | null,
+    string | null,
+    string | null,
+    number,
+    string | null,
+    string | null,
+  ][];
+  return rows.map(([id, ts, type, action, subject, template, duration_ms, error_category, raw_data]) => ({
+    id,
+    ts,
+    type,
+    action,
+    subject,
+    template,
+    duration_ms,
+    error_category,
+    raw_data,
+  }));
 }
 
 export interface SessionRow {
