@@ -45,10 +45,10 @@ export function insightsFor(db: Db, days: number, now = new Date()): Insight[] {
        frequency = excluded.frequency, first_seen = MIN(first_seen, excluded.first_seen),
        last_seen = MAX(last_seen, excluded.last_seen), affected_sessions = excluded.affected_sessions`,
   );
-  const sessions = sessionsByCategory(db, since);
-  for (const insight of insights)
-    if (insight.kind === "error")
-      insight.affectedSessions = sessions.get(insight.subject) ?? insight.affectedSessions;
+  const errors = insights.filter((i) => i.kind === "error");
+  const sessions = errors.length ? sessionsByCategory(db, since) : new Map<string, number>();
+  for (const insight of errors)
+    insight.affectedSessions = sessions.get(insight.subject) ?? insight.affectedSessions;
   db.transaction(() => {
     for (const insight of insights) upsert.run({ ...insight, sessions: insight.affectedSessions ?? 0 });
   })();
