@@ -14,19 +14,17 @@ const read = new WeakMap<Db, { key: string; value: NotableRow[] }>();
  * `events_notable` per window and command, shared by `stats` (its categories) and the insights.
  */
 export function notableSince(db: Db, since: string): NotableRow[] {
-  return readOnce(
-    read,
-    db,
-    since,
-    () =>
-      db
-        .prepare(
-          `SELECT COALESCE(outcome, iif(success, 'ok', 'failed')) AS o, error_category, command, COUNT(*), MIN(id),
+  return readOnce(read, db, since, () => {
+    const rows = db
+      .prepare(
+        `SELECT COALESCE(outcome, iif(success, 'ok', 'failed')) AS o, error_category, command, COUNT(*), MIN(id),
            MAX(id)
          FROM events WHERE event_type = 'command' AND timestamp >= ? AND ${NOTABLE}
-         GROUP BY o, error_category, command ORDER BY 5`,
-        )
-        .raw()
-        .all(since) as NotableRow[],
-  );
+         GROUP BY o, error_category, command`,
+      )
+      .raw()
+      .all(since) as NotableRow[];
+    // Ordered here: an ORDER BY of these few groups costs SQLite more (≈ 9 ms at 43,000 notable rows).
+    return rows.sort((a, b) => a[4] - b[4]);
+  });
 }
