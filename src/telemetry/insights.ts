@@ -72,6 +72,7 @@ export function slowInsight(command: string, count: number, middle: number, seen
   };
 }
 
+/** A command whose median rose over the last week (`rising`), its span from JS or SQL. */
 export function risingInsight(
   command: string,
   count: number,
