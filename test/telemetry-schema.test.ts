@@ -123,7 +123,7 @@ describe("outcomes of commands recorded before they were kept", () => {
     isolatedHome();
     const before = await openTelemetry();
     before.exec(
-      "DROP INDEX events_by_command; DROP INDEX events_failing; ALTER TABLE events DROP COLUMN outcome; PRAGMA user_version = 2;",
+      "DROP INDEX events_by_command; DROP INDEX events_notable; ALTER TABLE events DROP COLUMN outcome; PRAGMA user_version = 2;",
     );
     const insert = before.prepare(
       `INSERT INTO events (timestamp, session_id, command, duration_ms, success, exit_code, error_category, nexus_version)

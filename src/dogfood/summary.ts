@@ -2,7 +2,7 @@ import type { Db } from "../core/db.js";
 import type { Report } from "../core/report.js";
 import type { Task } from "../tasks/model.js";
 import { activityBetween } from "../telemetry/probes.js";
-import { openTelemetry, readAlready } from "../telemetry/store.js";
+import { openTelemetry } from "../telemetry/store.js";
 import {
   type Answers,
   buildDailyLog,
@@ -48,8 +48,8 @@ export async function dogfoodSummary(
   }
   return {
     friction: paths ? frictionCounts(listFriction(paths).entries, since.slice(0, 10)) : undefined,
-    // The events if the command read them already (`dashboard`'s insights), else one grouped scan.
-    successMetrics: successMetrics(readAlready(db, since) ?? speedFiguresOf(db, since), delays),
+    // Counted in SQLite, from the read `stats` makes of the same window (stats-sql.ts).
+    successMetrics: successMetrics(speedFiguresOf(db, since), delays),
   };
 }
 

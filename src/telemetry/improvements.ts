@@ -1,5 +1,5 @@
 import { formatSeconds } from "../core/output.js";
-import { type Insight, span } from "./insights.js";
+import { type Insight, type Seen, span } from "./insights.js";
 import { landingFigures } from "./landings.js";
 import { isNexusFailure } from "./outcome.js";
 import { FAILURE_RATE_TARGET, median } from "./stats.js";
@@ -43,8 +43,9 @@ function cachedImageInsight(template: string, rows: Create[]): Insight | undefin
       .sort((a, b) => a - b)
       .slice(0, Math.max(1, Math.floor(rows.length / 2))),
   );
-  const built = rows.filter((r) => r.built ?? (r.ms > 3 * fastest && r.ms - fastest > 5000));
-  const cached = rows.filter((r) => !built.includes(r));
+  const builds = (r: Create) => r.built ?? (r.ms > 3 * fastest && r.ms - fastest > 5000);
+  const built = rows.filter(builds);
+  const cached = rows.filter((r) => !builds(r));
   if (!built.length || cached.length < 2) return undefined;
   const [slow, fast] = [median(built.map((r) => r.ms)), median(cached.map((r) => r.ms))];
   const factor = slow / Math.max(1, fast);
@@ -63,34 +64,50 @@ function cachedImageInsight(template: string, rows: Create[]): Insight | undefin
 
 function portInsight(events: StatEvent[]): Insight | undefined {
   const conflicts = events.filter((e) => e.error_category === "port_conflict");
-  if (conflicts.length < 2) return undefined;
+  return portRangeInsight(conflicts.length, [...new Set(conflicts.map((c) => c.command))], () =>
+    span(conflicts),
+  );
+}
+
+/** Two or more commands failed on a port conflict (`commands`: each once, in the order first seen). */
+export function portRangeInsight(count: number, commands: string[], seen: () => Seen): Insight | undefined {
+  if (count < 2) return undefined;
   return {
     id: "improve:port-range",
     kind: "improvement",
     subject: "port conflicts",
-    description: `${conflicts.length} commands failed on a port conflict in Nexus's port range (in ${[...new Set(conflicts.map((c) => c.command))].join(", ")}).`,
+    description: `${count} commands failed on a port conflict in Nexus's port range (in ${commands.join(", ")}).`,
     suggestion:
       "Another program holds ports in the range: find it with `ss -ltnp`, or move the range, e.g. `ports: { start: 45000, end: 45999 }` in .nexus/config.yaml (then `nexus workspace up` re-leases).",
-    frequency: conflicts.length,
-    ...span(conflicts),
+    frequency: count,
+    ...seen(),
   };
 }
 
 function failureRateInsight(events: StatEvent[]): Insight | undefined {
   const failed = events.filter(isNexusFailure);
-  if (events.length < 20 || failed.length / events.length < FAILURE_RATE_TARGET) return undefined;
   const causes = new Map<string, number>();
   for (const e of failed)
     causes.set(e.error_category ?? "unknown", (causes.get(e.error_category ?? "unknown") ?? 0) + 1);
+  return failureInsight({ failed: failed.length, commands: events.length, causes }, () => span(failed));
+}
+
+/** Nexus's own failures over the plan's target (of 20 commands or more); `causes` in the order first seen. */
+export function failureInsight(
+  figures: { failed: number; commands: number; causes: Map<string, number> },
+  seen: () => Seen,
+): Insight | undefined {
+  const { failed, commands, causes } = figures;
+  if (commands < 20 || failed / commands < FAILURE_RATE_TARGET) return undefined;
   const [top, count] = [...causes].sort((a, b) => b[1] - a[1])[0]!;
   return {
     id: "improve:failure-rate",
     kind: "improvement",
     subject: "failure rate",
-    description: `${((failed.length / events.length) * 100).toFixed(1)}% of commands failed (${failed.length} of ${events.length}), over the plan's 5% target; the most common cause is \`${top}\` (${count}).`,
+    description: `${((failed / commands) * 100).toFixed(1)}% of commands failed (${failed} of ${commands}), over the plan's 5% target; the most common cause is \`${top}\` (${count}).`,
     suggestion: `Fix \`${top}\` first: \`nexus insights --errors\` gives its fix, and \`nexus doctor\` checks the setup.`,
-    frequency: failed.length,
-    ...span(failed),
+    frequency: failed,
+    ...seen(),
   };
 }
 
@@ -124,10 +141,21 @@ function landingInsight(domain: DomainEvent[]): Insight | undefined {
 
 /** Pure: improvements suggested from what was seen, each with a concrete change to make. */
 export function computeImprovements(data: { events: StatEvent[]; domain: DomainEvent[] }): Insight[] {
+  return improvementsFrom([portInsight(data.events), failureRateInsight(data.events)], data.domain);
+}
+
+/** The improvements from the domain events, with those from the command events (JS or SQL) in their place. */
+export function improvementsFrom(
+  [port, failureRate]: (Insight | undefined)[],
+  domain: DomainEvent[],
+): Insight[] {
   const byTemplate = new Map<string, Create[]>();
-  for (const c of creates(data.domain))
-    byTemplate.set(c.template, [...(byTemplate.get(c.template) ?? []), c]);
+  for (const c of creates(domain)) {
+    const list = byTemplate.get(c.template);
+    if (list) list.push(c);
+    else byTemplate.set(c.template, [c]);
+  }
   const found = [...byTemplate].map(([template, rows]) => cachedImageInsight(template, rows));
-  found.push(portInsight(data.events), failureRateInsight(data.events), landingInsight(data.domain));
+  found.push(port, failureRate, landingInsight(domain));
   return found.filter((i): i is Insight => i !== undefined);
 }

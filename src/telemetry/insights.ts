@@ -54,50 +54,72 @@ export function span(events: { ts: string; session_id?: string }[]): {
   };
 }
 
+/** When and in how many sessions a pattern was seen. */
+export type Seen = ReturnType<typeof span>;
+
+/** A command over its speed target (median of at least 3 runs); its median and span from JS or SQL. */
+export function slowInsight(command: string, count: number, middle: number, seen: Seen): Insight | undefined {
+  const target = TARGETS_MS[command];
+  if (!(target && count >= 3 && middle > target)) return undefined;
+  return {
+    id: `slow:${command}`,
+    kind: "slow",
+    subject: command,
+    description: `\`nexus ${command}\` takes ${Math.round(middle)} ms (median of ${count}), over its ${target} ms target.`,
+    suggestion: slowFix(command),
+    frequency: count,
+    ...seen,
+  };
+}
+
+/** A command whose median rose over the last week (`rising`), its span from JS or SQL. */
+export function risingInsight(
+  command: string,
+  count: number,
+  rising: { before: number; after: number } | undefined,
+  seen: Seen,
+): Insight | undefined {
+  if (!rising) return undefined;
+  return {
+    id: `rising:${command}`,
+    kind: "improvement",
+    subject: command,
+    description: `\`nexus ${command}\` got slower: median ${rising.before} ms → ${rising.after} ms over the last week.`,
+    suggestion: slowFix(command),
+    frequency: count,
+    ...seen,
+  };
+}
+
+/** A recurring category of Nexus's own failures, with the first three commands it was seen in. */
+export function errorInsight(category: string, count: number, commands: string[], seen: Seen): Insight {
+  return {
+    id: `error:${category}`,
+    kind: "error",
+    subject: category,
+    description: `${count} \`${category}\` failures (in ${commands.join(", ")}).`,
+    suggestion: FIXES[category] ?? "See the error hints; `nexus doctor` checks the setup.",
+    frequency: count,
+    ...seen,
+  };
+}
+
 /** Pure: patterns computed from events, each with a concrete suggested fix. */
 export function computeInsights(events: EventRow[], now: Date, minErrors = 3): Insight[] {
   const byCommand = groupBy(events, (e) => e.command);
   const insights: Insight[] = [];
   for (const [command, rows] of byCommand) {
-    const target = TARGETS_MS[command];
     const middle = median(rows.map((r) => r.duration_ms));
-    if (target && rows.length >= 3 && middle > target) {
-      insights.push({
-        id: `slow:${command}`,
-        kind: "slow",
-        subject: command,
-        description: `\`nexus ${command}\` takes ${Math.round(middle)} ms (median of ${rows.length}), over its ${target} ms target.`,
-        suggestion: slowFix(command),
-        frequency: rows.length,
-        ...span(rows),
-      });
-    }
-    const rising = risingDuration(rows, now);
-    if (rising)
-      insights.push({
-        id: `rising:${command}`,
-        kind: "improvement",
-        subject: command,
-        description: `\`nexus ${command}\` got slower: median ${rising.before} ms → ${rising.after} ms over the last week.`,
-        suggestion: slowFix(command),
-        frequency: rows.length,
-        ...span(rows),
-      });
+    const slow = slowInsight(command, rows.length, middle, span(rows));
+    const rising = risingInsight(command, rows.length, risingDuration(rows, now), span(rows));
+    insights.push(...[slow, rising].filter((i): i is Insight => i !== undefined));
   }
   // Advice is about Nexus's own failures; refusals, failed gates and the user's exits are noted apart.
   const byCategory = groupBy(events.filter(isNexusFailure), (e) => e.error_category);
   for (const [category, rows] of byCategory) {
     if (rows.length < minErrors) continue;
-    const commands = [...new Set(rows.map((r) => r.command))].slice(0, 3).join(", ");
-    insights.push({
-      id: `error:${category}`,
-      kind: "error",
-      subject: category,
-      description: `${rows.length} \`${category}\` failures (in ${commands}).`,
-      suggestion: FIXES[category] ?? "See the error hints; `nexus doctor` checks the setup.",
-      frequency: rows.length,
-      ...span(rows),
-    });
+    const commands = [...new Set(rows.map((r) => r.command))].slice(0, 3);
+    insights.push(errorInsight(category, rows.length, commands, span(rows)));
   }
   insights.push(...outcomeNotes(events));
   return insights.sort((a, b) => b.frequency - a.frequency);
@@ -121,26 +143,37 @@ const NOTES: Record<Exclude<Outcome, "ok" | "failed">, { what: string; suggestio
 
 /** One line per outcome that ended non-zero without Nexus failing: shown, never counted as a failure. */
 function outcomeNotes(events: EventRow[]): Insight[] {
-  const notes: Insight[] = [];
-  for (const [outcome, note] of Object.entries(NOTES) as [keyof typeof NOTES, (typeof NOTES)["refused"]][]) {
+  return NOTE_OUTCOMES.flatMap((outcome) => {
     const rows = events.filter((e) => outcomeOfEvent(e) === outcome);
-    if (!rows.length) continue;
-    const counts = [...groupBy(rows, (e) => e.command)]
+    if (!rows.length) return [];
+    const top = [...groupBy(rows, (e) => e.command)]
       .sort((a, b) => b[1].length - a[1].length)
       .slice(0, 3)
-      .map(([command, list]) => `${list.length} in ${command}`)
-      .join(", ");
-    notes.push({
-      id: `outcome:${outcome}`,
-      kind: "note",
-      subject: outcome,
-      description: `${rows.length} ${note.what} (${counts}): not counted as Nexus failures.`,
-      suggestion: note.suggestion,
-      frequency: rows.length,
-      ...span(rows),
-    });
-  }
-  return notes;
+      .map(([command, list]) => [command, list.length] as const);
+    return [noteInsight(outcome, rows.length, top, span(rows))];
+  });
+}
+
+export type NoteOutcome = keyof typeof NOTES;
+export const NOTE_OUTCOMES = Object.keys(NOTES) as NoteOutcome[];
+
+/** An outcome's note, with its top three commands (most runs first) and their counts. */
+export function noteInsight(
+  outcome: NoteOutcome,
+  count: number,
+  top: (readonly [string, number])[],
+  seen: Seen,
+): Insight {
+  const counts = top.map(([command, n]) => `${n} in ${command}`).join(", ");
+  return {
+    id: `outcome:${outcome}`,
+    kind: "note",
+    subject: outcome,
+    description: `${count} ${NOTES[outcome].what} (${counts}): not counted as Nexus failures.`,
+    suggestion: NOTES[outcome].suggestion,
+    frequency: count,
+    ...seen,
+  };
 }
 
 function groupBy(events: EventRow[], key: (e: EventRow) => string | null): Map<string, EventRow[]> {
@@ -155,15 +188,30 @@ function groupBy(events: EventRow[], key: (e: EventRow) => string | null): Map<s
   return groups;
 }
 
-function risingDuration(rows: EventRow[], now: Date): { before: number; after: number } | undefined {
+/** Where the last two weeks start: a command's runs since `previous` but before `recent` are the week before. */
+export function weeksOf(now: Date): { previous: string; recent: string } {
   const week = 7 * 24 * 3600 * 1000;
-  const recentStart = new Date(now.getTime() - week).toISOString();
-  const previousStart = new Date(now.getTime() - 2 * week).toISOString();
-  const middle = (xs: EventRow[]) => median(xs.map((r) => r.duration_ms));
-  const recent = rows.filter((r) => r.ts >= recentStart);
-  const previous = rows.filter((r) => r.ts >= previousStart && r.ts < recentStart);
-  if (recent.length < 5 || previous.length < 5) return undefined;
-  const [before, after] = [middle(previous), middle(recent)];
+  return {
+    previous: new Date(now.getTime() - 2 * week).toISOString(),
+    recent: new Date(now.getTime() - week).toISOString(),
+  };
+}
+
+function risingDuration(rows: EventRow[], now: Date): { before: number; after: number } | undefined {
+  const weeks = weeksOf(now);
+  const recent = rows.filter((r) => r.ts >= weeks.recent).map((r) => r.duration_ms);
+  const previous = rows
+    .filter((r) => r.ts >= weeks.previous && r.ts < weeks.recent)
+    .map((r) => r.duration_ms);
+  return rising([previous.length, median(previous)], [recent.length, median(recent)]);
+}
+
+/** The week before's and the last week's [runs, median]: a rise by half and 50 ms, or undefined. */
+export function rising(
+  [previous, before]: [number, number],
+  [recent, after]: [number, number],
+): { before: number; after: number } | undefined {
+  if (recent < 5 || previous < 5) return undefined;
   return after > before * 1.5 && after - before > 50
     ? { before: Math.round(before), after: Math.round(after) }
     : undefined;

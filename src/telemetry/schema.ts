@@ -1,5 +1,14 @@
 import { BACKFILL_OUTCOME } from "./outcome.js";
 
+/**
+ * The rows insights and stats look at besides each command's duration: those with an error category
+ * and those that did not end `ok` (`storedOutcome`). The queries that read the partial index
+ * `events_notable` repeat this term word for word, so SQLite knows the index holds their rows. A
+ * migration uses it: never change it; a new index gets a new term.
+ */
+export const NOTABLE =
+  "(error_category IS NOT NULL OR COALESCE(outcome, iif(success, 'ok', 'failed')) <> 'ok')";
+
 /** telemetry.db's schema, one migration per change (core/db.ts `migrate`); store.ts opens it. */
 export const MIGRATIONS = [
   `CREATE TABLE events (
@@ -91,4 +100,9 @@ export const MIGRATIONS = [
      (event_type, command, substr(timestamp, 1, 10), timestamp, duration_ms, outcome, success);
    CREATE INDEX events_failing ON events (event_type, timestamp, error_category, outcome, success)
      WHERE error_category IS NOT NULL;`,
+  // `insights` reads the notable rows (failures, refusals, port conflicts, …) with their command and
+  // session from this index: it holds what `events_failing` held, so that one goes (insights-sql.ts).
+  `DROP INDEX events_failing;
+   CREATE INDEX events_notable ON events (event_type, timestamp, error_category, outcome, success, command, session_id)
+     WHERE ${NOTABLE};`,
 ];

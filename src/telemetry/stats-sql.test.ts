@@ -65,7 +65,7 @@ describe("stats counted in SQLite equal the JS computation (issue 23)", () => {
     }
     const window = windowOf(30, now);
     const sessions = db.prepare("SELECT * FROM sessions").all() as SessionRow[];
-    const counted = statsFor(db, 30, now); // in SQLite: the window's events were not read yet
+    const counted = statsFor(db, 30, now);
     const stats = computeStats(
       eventsSince(db, window.since),
       sessions,
@@ -73,7 +73,7 @@ describe("stats counted in SQLite equal the JS computation (issue 23)", () => {
       domainEventsSince(db, window.since),
     );
     expect(counted).toEqual(stats);
-    expect(statsFor(db, 30, now)).toEqual(stats); // from the events read (as `dashboard` does)
+    expect(statsFor(db, 30, now)).toEqual(stats); // again: the reads kept for the same window
     expect(stats.durationTrends.length).toBe(3);
     expect(stats.refusals.length).toBeGreaterThan(0);
     db.close();

@@ -1,4 +1,5 @@
 import type { Db } from "../core/db.js";
+import { notableSince } from "./notable.js";
 import { OUTCOMES, type Outcome } from "./outcome.js";
 import {
   busiestFirst,
@@ -7,6 +8,7 @@ import {
   type Stats,
   slowestCommands,
 } from "./stats.js";
+import { readOnce } from "./store.js";
 
 /**
  * The command figures of `stats` counted by SQLite: 100,000 rows never become JS objects. Each part
@@ -27,7 +29,7 @@ const COMMANDS = `WITH RECURSIVE c(command) AS (
   SELECT command FROM c WHERE command IS NOT NULL`;
 
 /** One command's events in the window: a range of `events_by_command`, already in day order. */
-const WINDOW = `FROM events WHERE event_type = 'command' AND command = @command
+export const WINDOW = `FROM events WHERE event_type = 'command' AND command = @command
   AND substr(timestamp, 1, 10) >= @day AND timestamp >= @since`;
 
 /** `storedOutcome` in SQL: rows without an outcome are read by their success flag. */
@@ -74,14 +76,28 @@ function commandWindows(db: Db, since: string): CommandWindow[] {
        ${WINDOW} GROUP BY day ORDER BY day`,
     )
     .raw();
-  const whole = db.prepare(`SELECT COUNT(*), ${P50_P95} ${WINDOW}`).raw();
-  const list = (db.prepare(COMMANDS).pluck().all() as string[]).flatMap((command) => {
+  const list = commandTotals(db, since).map(([command, count, p50, p95]) => {
     const params = { command, since, day: since.slice(0, 10) };
-    const [count, p50, p95] = whole.get(params) as [number, number, number];
-    return count ? [{ command, days: days.all(params) as Day[], count, p50, p95 }] : [];
+    return { command, days: days.all(params) as Day[], count, p50, p95 };
   });
   windows.set(db, { since, list });
   return list;
+}
+
+/** A command's whole window: [command, count, p50, p95, first id, last id]. */
+export type CommandTotal = [string, number, number, number, number, number];
+
+const totals = new WeakMap<Db, { key: string; value: CommandTotal[] }>();
+
+/** The commands run in the window, with their whole window's figures: `stats` and the insights share the read. */
+export function commandTotals(db: Db, since: string): CommandTotal[] {
+  return readOnce(totals, db, since, () => {
+    const whole = db.prepare(`SELECT @command, COUNT(*), ${P50_P95}, MIN(id), MAX(id) ${WINDOW}`).raw();
+    return (db.prepare(COMMANDS).pluck().all() as string[]).flatMap((command) => {
+      const total = whole.get({ command, since, day: since.slice(0, 10) }) as CommandTotal;
+      return total[1] ? [total] : [];
+    });
+  });
 }
 
 const sum = (days: Day[], column: number) => days.reduce((total, d) => total + (d[column] as number), 0);
@@ -136,17 +152,11 @@ function trendsOf(list: CommandWindow[], byCommand: CommandStats[]): Stats["dura
 
 /** Error categories of the window's failed and refused commands (empty ones left out, as `countBy` does). */
 function categories(db: Db, since: string): Record<"failed" | "refused", Map<string, number>> {
-  // `error_category IS NOT NULL` lets SQLite read the small `events_failing` index (store.ts).
-  const rows = db
-    .prepare(
-      `SELECT COALESCE(outcome, iif(success, 'ok', 'failed')) AS o, error_category, COUNT(*) FROM events
-       WHERE error_category IS NOT NULL AND event_type = 'command' AND timestamp >= ? AND error_category <> ''
-         AND o IN ('failed', 'refused') GROUP BY o, error_category`,
-    )
-    .raw()
-    .all(since) as ["failed" | "refused", string, number][];
   const result = { failed: new Map<string, number>(), refused: new Map<string, number>() };
-  for (const [outcome, category, count] of rows) result[outcome].set(category, count);
+  // Read with the insights' groups of the notable commands (notable.ts): one read for `dashboard`.
+  for (const [outcome, category, , count] of notableSince(db, since))
+    if ((outcome === "failed" || outcome === "refused") && category)
+      result[outcome].set(category, (result[outcome].get(category) ?? 0) + count);
   return result;
 }
 

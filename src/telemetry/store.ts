@@ -5,7 +5,7 @@ import { nexusHome } from "../core/paths.js";
 import { silentReport, warnBackground } from "../core/report.js";
 import { keyedHash } from "./key.js";
 import { type Outcome, storedOutcome } from "./outcome.js";
-import { MIGRATIONS } from "./schema.js";
+import { MIGRATIONS, NOTABLE } from "./schema.js";
 
 export function telemetryFile(): string {
   return join(nexusHome(), "telemetry.db");
@@ -113,42 +113,20 @@ export interface StatEvent {
   session_id?: string;
 }
 
-/** The first id at or after a time: events are appended in time order, so a rowid range scan follows. */
-export function firstIdSince(db: Db, since: string): number | null {
-  return db.prepare("SELECT MIN(id) FROM events WHERE timestamp >= ?").pluck().get(since) as number | null;
-}
-
 /**
- * Commands since a time (domain events are read by `domainEventsSince`). Raw arrays, then plain
- * objects: half the cost of letting the driver build the objects.
+ * Commands since a time, oldest first (domain events are read by `domainEventsSince`): what the JS
+ * figures (`commandFigures`, `computeInsights`) take. The commands count in SQLite (stats-sql.ts,
+ * insights-sql.ts); the tests read these to check they count the same. Raw arrays, then plain objects:
+ * half the cost of letting the driver build the objects.
  */
-const readEvents = new WeakMap<Db, { since: string; events: StatEvent[] }>();
-
-/** One read per window and command: stats, insights and the dogfood metrics share it (100k rows ≈ 0.15 s). */
 export function eventsSince(db: Db, since: string): StatEvent[] {
-  const seen = readEvents.get(db);
-  if (seen?.since === since) return seen.events;
-  const events = readEventsSince(db, since);
-  readEvents.set(db, { since, events });
-  return events;
-}
-
-/** The window's events if this command read them already (`eventsSince`), else undefined. */
-export function readAlready(db: Db, since: string): StatEvent[] | undefined {
-  const seen = readEvents.get(db);
-  return seen?.since === since ? seen.events : undefined;
-}
-
-function readEventsSince(db: Db, since: string): StatEvent[] {
-  const first = firstIdSince(db, since);
-  if (first === null) return [];
   const rows = db
     .prepare(
       `SELECT timestamp, command, duration_ms, success, error_category, outcome, template_used FROM events
-       WHERE id >= ? AND timestamp >= ? AND event_type = 'command' ORDER BY id`,
+       WHERE timestamp >= ? AND event_type = 'command' ORDER BY id`,
     )
     .raw()
-    .all(first, since) as [string, string, number, number, string | null, string | null, string | null][];
+    .all(since) as [string, string, number, number, string | null, string | null, string | null][];
   // session_id is left out: reading it costs a third more; `sessionsByCategory` counts them.
   return rows.map(([ts, command, duration_ms, success, error_category, outcome, template]) => ({
     ts,
@@ -161,17 +139,16 @@ function readEventsSince(db: Db, since: string): StatEvent[] {
   }));
 }
 
-/** Distinct sessions each error category was seen in since a time. */
+/** Distinct sessions each error category was seen in since a time (any event type: read from `events_notable`). */
 export function sessionsByCategory(db: Db, since: string): Map<string, number> {
-  const first = firstIdSince(db, since);
-  if (first === null) return new Map();
   const rows = db
     .prepare(
       `SELECT error_category, COUNT(DISTINCT session_id) FROM events
-       WHERE id >= ? AND timestamp >= ? AND error_category IS NOT NULL GROUP BY error_category`,
+       WHERE event_type IN ('command', 'workspace', 'task', 'error') AND timestamp >= ?
+         AND error_category IS NOT NULL AND ${NOTABLE} GROUP BY error_category`,
     )
     .raw()
-    .all(first, since) as [string, number][];
+    .all(since) as [string, number][];
   return new Map(rows);
 }
 
@@ -188,15 +165,61 @@ export interface DomainEvent {
   raw_data: string | null;
 }
 
-/** Task, workspace and error events since a time, oldest first. */
+/**
+ * A read of a window, kept for the next caller in the same command (`dashboard`'s stats and insights):
+ * events are only ever appended, so the window and the last id tell whether it is still current.
+ */
+export function readOnce<T>(
+  cache: WeakMap<Db, { key: string; value: T }>,
+  db: Db,
+  since: string,
+  read: () => T,
+): T {
+  const key = `${since} ${db.prepare("SELECT MAX(id) FROM events").pluck().get()}`;
+  const seen = cache.get(db);
+  if (seen?.key === key) return seen.value;
+  const value = read();
+  cache.set(db, { key, value });
+  return value;
+}
+
+const domainRead = new WeakMap<Db, { key: string; value: DomainEvent[] }>();
+
+/** Task, workspace and error events since a time, oldest first (raw arrays, then objects: a third faster). */
 export function domainEventsSince(db: Db, since: string): DomainEvent[] {
-  return db
+  return readOnce(domainRead, db, since, () => readDomainEvents(db, since));
+}
+
+function readDomainEvents(db: Db, since: string): DomainEvent[] {
+  const rows = db
     .prepare(
-      `SELECT id, timestamp AS ts, event_type AS type, action, COALESCE(task_hash, workspace_hash) AS subject,
-         template_used AS template, duration_ms, error_category, raw_data
+      `SELECT id, timestamp, event_type, action, COALESCE(task_hash, workspace_hash), template_used, duration_ms,
+         error_category, raw_data
        FROM events WHERE event_type IN ('workspace', 'task', 'error') AND timestamp >= ? ORDER BY id`,
     )
-    .all(since) as DomainEvent[];
+    .raw()
+    .all(since) as [
+    number,
+    string,
+    EventType,
+    string | null,
+    string | null,
+    string | null,
+    number,
+    string | null,
+    string | null,
+  ][];
+  return rows.map(([id, ts, type, action, subject, template, duration_ms, error_category, raw_data]) => ({
+    id,
+    ts,
+    type,
+    action,
+    subject,
+    template,
+    duration_ms,
+    error_category,
+    raw_data,
+  }));
 }
 
 export interface SessionRow {
