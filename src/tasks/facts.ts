@@ -9,8 +9,6 @@ import { type Failure, failuresOf } from "./patterns.js";
  */
 export interface TaskFacts {
   id: string;
-  /** The task's `updatedAt`: the window the index filters on. */
-  updatedAt: string;
   /** Its way to done, with no window (the window is a filter on `claimedAt`); absent when never claimed or gated. */
   outcome?: TaskOutcome;
   /** When each of its gate runs was made (skill effects count the tasks gated in a window). */
@@ -70,7 +68,6 @@ export function assignDelayOf(task: {
 export function factsOf(task: Task, unverified: boolean): TaskFacts {
   const facts: TaskFacts = {
     id: task.id,
-    updatedAt: task.updatedAt,
     runs: task.history.filter(isGateRun).map((e) => e.at),
     failures: failuresOf([task]).map(({ at, kind, key, category }) => ({ at, kind, key, category })),
     first: task.history[0]?.at ?? "",

@@ -95,7 +95,7 @@ function histogram(outcomes: TaskOutcome[]): Outcomes["attemptsHistogram"] {
 }
 
 /** The facts' failures since a time, in the order recorded (task by task, each in history order). */
-function failuresSince(facts: TaskFacts[], since = ""): Failure[] {
+function failuresSince(facts: TaskFacts[], since: string): Failure[] {
   const found: Failure[] = [];
   for (const f of facts)
     for (const { at, kind, key, category } of f.failures)
@@ -109,19 +109,22 @@ function failuresSince(facts: TaskFacts[], since = ""): Failure[] {
  */
 export function skillEffects(facts: TaskFacts[], entries: SkillEntry[], now: Date): SkillEffect[] {
   if (!entries.some((e) => e.learnt)) return [];
-  const failures = failuresSince(facts);
-  const runs = facts.flatMap((f) => f.runs.map((at) => ({ task: f.id, at })));
   return entries.flatMap((entry) => {
     if (!entry.learnt) return [];
     const learnt = Date.parse(entry.learnt);
     const span = Math.max(0, now.getTime() - learnt);
     const from = new Date(learnt - span).toISOString();
     const id = patternId(entry.kind, entry.key);
-    const mine = failures.filter((f) => f.kind === entry.kind && patternId(f.kind, f.key) === id);
-    const count = (lo: string, hi: string) => ({
-      repeats: mine.filter((f) => f.at >= lo && f.at < hi).length,
-      tasks: new Set(runs.filter((r) => r.at >= lo && r.at < hi).map((r) => r.task)).size,
-    });
+    // When this entry's pattern failed: read in place, no list of every failure or run is built.
+    const mine: string[] = [];
+    for (const f of facts)
+      for (const { at, kind, key } of f.failures)
+        if (kind === entry.kind && patternId(kind, key) === id) mine.push(at);
+    const count = (lo: string, hi: string) => {
+      const gated = new Set<string>();
+      for (const f of facts) if (f.runs.some((at) => at >= lo && at < hi)) gated.add(f.id);
+      return { repeats: mine.filter((at) => at >= lo && at < hi).length, tasks: gated.size };
+    };
     const end = new Date(now.getTime() + 1).toISOString();
     return [
       {

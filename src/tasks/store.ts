@@ -8,7 +8,7 @@ import type { ProjectPaths } from "../core/paths.js";
 import { type Report, silentReport } from "../core/report.js";
 import { loadTrust, type Trust } from "./evidence.js";
 import type { TaskFacts } from "./facts.js";
-import { INSERT_ROW, indexRow } from "./index-row.js";
+import { indexWriter } from "./index-row.js";
 import { isUnverified } from "./integrity.js";
 import { conflictError, corruptLinesError, formatTasks, hashText, parseTasks, readText } from "./jsonl.js";
 import { badLines, spliceLines } from "./lines.js";
@@ -86,13 +86,13 @@ export class TaskStore {
     if (parsed.conflictLine) throw conflictError(this.file, parsed.conflictLine);
     if (parsed.errors.length) this.report.warn(corruptLinesError(this.file, parsed.errors).message);
     this.db.transaction(() => {
-      this.db.exec("DELETE FROM tasks");
-      const insert = this.insertStatement();
+      const index = indexWriter(this.db);
+      index.clear();
       const unverified: string[] = [];
       for (const task of parsed.tasks) {
         const judged = this.isUnverified(task);
         if (judged) unverified.push(task.id);
-        insert.run(indexRow(task, judged));
+        index.put(task, judged);
       }
       this.setMeta("unverified", JSON.stringify(unverified));
       this.setMeta("hash", hash);
@@ -180,18 +180,18 @@ export class TaskStore {
 
   /** Every task, or those changed at or after `since` (their `updatedAt`): a window parses only its own. */
   all(since?: string): Task[] {
-    return this.column("data", since);
+    return this.select("tasks", "data", since);
   }
 
-  /** Every task's facts (facts.ts), or those changed at or after `since`: no history is parsed. */
+  /** Every task's facts (facts.ts), or those changed at or after `since`: no history is parsed (index-row.ts). */
   facts(since?: string): TaskFacts[] {
-    return this.column("facts", since);
+    return this.select("task_facts", "facts", since);
   }
 
-  private column<T>(column: "data" | "facts", since?: string): T[] {
+  private select<T>(table: "tasks" | "task_facts", column: "data" | "facts", since?: string): T[] {
     this.sync();
     const where = since === undefined ? "" : "WHERE updated_at >= ?";
-    const rows = this.db.prepare(`SELECT ${column} FROM tasks ${where} ORDER BY id`).pluck();
+    const rows = this.db.prepare(`SELECT ${column} FROM ${table} ${where} ORDER BY id`).pluck();
     return ((since === undefined ? rows.all() : rows.all(since)) as string[]).map((d) => JSON.parse(d));
   }
 
@@ -253,12 +253,11 @@ export class TaskStore {
 
   private applyToIndex(changed: Map<string, Task | null>, file: { hash: string; stamp: string }): void {
     this.db.transaction(() => {
-      const insert = this.insertStatement();
-      const remove = this.db.prepare("DELETE FROM tasks WHERE id = ?");
+      const index = indexWriter(this.db);
       const unverified = new Set(JSON.parse(this.meta("unverified") ?? "[]") as string[]);
       for (const [id, task] of changed) {
         const judged = task ? this.isUnverified(task) : false;
-        task ? insert.run(indexRow(task, judged)) : remove.run(id);
+        task ? index.put(task, judged) : index.remove(id);
         judged ? unverified.add(id) : unverified.delete(id);
       }
       this.setMeta("unverified", JSON.stringify([...unverified].sort()));
@@ -267,10 +266,6 @@ export class TaskStore {
       this.setMeta("stamp", file.stamp);
       this.setMeta("clean", wasClean ? file.hash : "");
     })();
-  }
-
-  private insertStatement() {
-    return this.db.prepare(INSERT_ROW);
   }
 
   private meta(key: string): string | undefined {
