@@ -35,7 +35,7 @@ export interface TaskOutcome {
   msToDone?: number;
 }
 
-export const isGateRun = (e: TaskEvent) => e.type === "gate_failed" || e.type === "gates_passed";
+const isGateRun = (e: TaskEvent) => e.type === "gate_failed" || e.type === "gates_passed";
 
 /** The task's outcome, or undefined when it was never claimed (or gated). */
 function taskOutcome(task: Task, unverified: boolean): TaskOutcome | undefined {
@@ -53,7 +53,7 @@ function taskOutcome(task: Task, unverified: boolean): TaskOutcome | undefined {
 }
 
 /** The time from creation to the first claim, assignment or start; undefined when never taken. */
-export function assignDelayOf(task: {
+function assignDelayOf(task: {
   createdAt?: string;
   history: { at: string; type: string; to?: string }[];
 }): number | undefined {
