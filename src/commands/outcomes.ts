@@ -9,8 +9,8 @@ export interface ProjectTasks {
 }
 
 /**
- * The facts (tasks/facts.ts) of the project here's tasks changed in the last `days` (or early enough for a learnt skill's
- * "before" window) from its local index, or undefined outside a project.
+ * The facts (tasks/facts.ts) of the project here's tasks changed in the last `days` (or early enough
+ * for a learnt skill's "before" window) from its local index, or undefined outside a project.
  */
 export async function projectTasks(days: number, now = new Date()): Promise<ProjectTasks | undefined> {
   const { findProject } = await import("../core/paths.js");

@@ -12,6 +12,8 @@ import { type Failure, patternId, patternsOf } from "./patterns.js";
  * and the rejection reasons and check commands the patterns group by (contents telemetry must never
  * store). The histories are also every agent's work, shared through git, where telemetry is one
  * machine's and may be off or purged. Both are local: nothing is read over the network.
+ * What the figures need from each history is derived once, when the index takes the task in: its
+ * facts (facts.ts), which is all `outcomesOf` reads.
  */
 
 /** Tasks taken together: one agent's, or everyone's. */
