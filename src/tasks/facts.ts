@@ -1,6 +1,9 @@
 import type { Task, TaskEvent } from "./model.js";
 import { type Failure, failuresOf } from "./patterns.js";
 
+/** A failed check (key: its command) or a send-back (key: its reason or cause); its category follows. */
+export type FactFailure = [at: string, kind: Failure["kind"], key: string];
+
 /**
  * What the outcome figures (outcomes.ts) and the dogfood metrics need from one task, derived once
  * when the task is indexed and kept in the index beside it (TaskStore.facts): `stats`, `insights` and
@@ -13,8 +16,11 @@ export interface TaskFacts {
   outcome?: TaskOutcome;
   /** When each of its gate runs was made (skill effects count the tasks gated in a window). */
   runs: string[];
-  /** Its failed checks and send-backs, in history order; no output tail (nothing here shows one). */
-  failures: Omit<Failure, "task" | "output">[];
+  /**
+   * Its failed checks and send-backs, in history order, as tuples (a fifth less to parse than objects);
+   * no output tail: nothing that reads facts shows one.
+   */
+  failures: FactFailure[];
   /** Its first history event's time ("" when it has none): the dogfood metrics' window. */
   first: string;
   /** Creation to its first claim, assignment or start, in ms; absent when it was never taken. */
@@ -69,7 +75,7 @@ export function factsOf(task: Task, unverified: boolean): TaskFacts {
   const facts: TaskFacts = {
     id: task.id,
     runs: task.history.filter(isGateRun).map((e) => e.at),
-    failures: failuresOf([task]).map(({ at, kind, key, category }) => ({ at, kind, key, category })),
+    failures: failuresOf([task]).map(({ at, kind, key }): FactFailure => [at, kind, key]),
     first: task.history[0]?.at ?? "",
   };
   const outcome = taskOutcome(task, unverified);

@@ -1,6 +1,6 @@
 import { factsOf, type TaskFacts, type TaskOutcome } from "./facts.js";
 import type { Task } from "./model.js";
-import { type Failure, patternId, patternsOf } from "./patterns.js";
+import { categoryOf, type Failure, patternId, patternsOf } from "./patterns.js";
 
 /**
  * Outcomes, not just commands: how tasks went from claim to verified done.
@@ -100,8 +100,8 @@ function histogram(outcomes: TaskOutcome[]): Outcomes["attemptsHistogram"] {
 function failuresSince(facts: TaskFacts[], since: string): Failure[] {
   const found: Failure[] = [];
   for (const f of facts)
-    for (const { at, kind, key, category } of f.failures)
-      if (at >= since) found.push({ task: f.id, at, kind, key, category });
+    for (const [at, kind, key] of f.failures)
+      if (at >= since) found.push({ task: f.id, at, kind, key, category: categoryOf(kind, key) });
   return found;
 }
 
@@ -120,7 +120,7 @@ export function skillEffects(facts: TaskFacts[], entries: SkillEntry[], now: Dat
     // When this entry's pattern failed: read in place, no list of every failure or run is built.
     const mine: string[] = [];
     for (const f of facts)
-      for (const { at, kind, key } of f.failures)
+      for (const [at, kind, key] of f.failures)
         if (kind === entry.kind && patternId(kind, key) === id) mine.push(at);
     const count = (lo: string, hi: string) => {
       const gated = new Set<string>();

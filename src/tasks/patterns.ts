@@ -58,7 +58,9 @@ export interface Failure {
 /** One project has a few check commands, run thousands of times: each is categorised once. */
 const categories = new Map<string, FailureCategory>();
 
-function categoryOf(command: string): FailureCategory {
+/** A failure's category: a check's from its command (categorised once), a send-back's "review". */
+export function categoryOf(kind: Failure["kind"], command: string): Failure["category"] {
+  if (kind === "rejection") return "review";
   let category = categories.get(command);
   if (category === undefined) {
     if (categories.size > 10_000) categories.clear();
@@ -81,7 +83,7 @@ export function failuresOf(tasks: Task[], since = ""): Failure[] {
             at: event.at,
             kind: "check",
             key: r.command,
-            category: categoryOf(r.command),
+            category: categoryOf("check", r.command),
             output: r.outputTail,
           });
       if (event.type === "rejected")
