@@ -1,16 +1,16 @@
-import type { Task } from "../tasks/model.js";
+import type { TaskFacts } from "../tasks/facts.js";
 import type { Outcomes, SkillEntry } from "../tasks/outcomes.js";
 
-/** The project's tasks, read once per command: the outcomes and the dogfood metrics share them. */
+/** The project's task facts, read once per command: the outcomes and the dogfood metrics share them. */
 export interface ProjectTasks {
-  tasks: Task[];
+  facts: TaskFacts[];
   unverified: Set<string>;
   skills: SkillEntry[];
 }
 
 /**
- * The project here's tasks changed in the last `days` (or early enough for a learnt skill's
- * "before" window) from its local index, or undefined outside a project.
+ * The facts (tasks/facts.ts) of the project here's tasks changed in the last `days` (or early enough
+ * for a learnt skill's "before" window) from its local index, or undefined outside a project.
  */
 export async function projectTasks(days: number, now = new Date()): Promise<ProjectTasks | undefined> {
   const { findProject } = await import("../core/paths.js");
@@ -29,7 +29,7 @@ export async function projectTasks(days: number, now = new Date()): Promise<Proj
   const tc = await openTasks({ report: printer });
   const skills = learntEntries(join(tc.paths.nexusDir, "skills"));
   return {
-    tasks: tc.store.all(earliest(windowOf(days, now).since, skills, now)),
+    facts: tc.store.facts(earliest(windowOf(days, now).since, skills, now)),
     // The index keeps the unverified ids (signatures are checked once per change of the file, not here).
     unverified: new Set(tc.store.unverifiedIds()),
     skills,
@@ -54,14 +54,10 @@ export async function projectOutcomes(
 ): Promise<Outcomes | undefined> {
   const here = project ?? (await projectTasks(days, now));
   if (!here) return undefined;
-  const [{ computeOutcomes }, { windowOf }] = await Promise.all([
+  const [{ outcomesOf }, { windowOf }] = await Promise.all([
     import("../tasks/outcomes.js"),
     import("../telemetry/report.js"),
   ]);
-  return computeOutcomes(here.tasks, {
-    since: windowOf(days, now).since,
-    now,
-    skills: here.skills,
-    isUnverified: (task) => here.unverified.has(task.id),
-  });
+  // Each task's facts were judged verified or not when it was indexed, as the unverified ids were.
+  return outcomesOf(here.facts, { since: windowOf(days, now).since, now, skills: here.skills });
 }

@@ -110,7 +110,7 @@ function defineStats(program: Command): void {
     const dogfood = await (await import("../dogfood/summary.js")).dogfoodSummary(db, days(o), {
       now,
       report: printer,
-      tasks: project?.tasks,
+      facts: project?.facts,
     });
     const taskOutcomes = project && (await projectOutcomes(days(o), project, now));
     if (o.json) return printJson({ ...stats, dogfood, ...(taskOutcomes ? { taskOutcomes } : {}) });
@@ -238,7 +238,7 @@ function defineDashboard(program: Command): void {
             await (await import("../dogfood/summary.js")).dogfoodSummary(db, window, {
               now,
               report: printer,
-              tasks: project?.tasks,
+              facts: project?.facts,
             }),
           ).join("\n"),
         );

@@ -64,6 +64,8 @@ const MIGRATIONS: string[] = [
    ALTER TABLE workspaces ADD COLUMN dev TEXT;`,
   // 8: the remote host a workspace lives on (issue 21); null on this machine.
   `ALTER TABLE workspaces ADD COLUMN host TEXT;`,
+  // 9: each task's facts (tasks/facts.ts), derived when it is indexed: outcomes parse no histories.
+  `CREATE TABLE task_facts (id TEXT PRIMARY KEY, updated_at TEXT NOT NULL, facts TEXT NOT NULL) WITHOUT ROWID;`,
 ];
 
 /**

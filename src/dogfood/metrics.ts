@@ -92,21 +92,6 @@ export function successMetrics(
   ];
 }
 
-/** Pure: the time from creation to the first claim, assignment or start of each task. */
-export function assignDelays(
-  tasks: { createdAt?: string; history: { at: string; type: string; to?: string }[] }[],
-): number[] {
-  const delays: number[] = [];
-  for (const task of tasks) {
-    const created = task.history.find((e) => e.type === "created")?.at ?? task.createdAt;
-    const taken = task.history.find(
-      (e) => e.to === "in_progress" || e.type === "claimed" || e.type === "assigned",
-    );
-    if (created && taken) delays.push(Date.parse(taken.at) - Date.parse(created));
-  }
-  return delays;
-}
-
 export interface FrictionCounts {
   total: number;
   open: number;

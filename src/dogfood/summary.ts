@@ -1,6 +1,6 @@
 import type { Db } from "../core/db.js";
 import type { Report } from "../core/report.js";
-import type { Task } from "../tasks/model.js";
+import type { TaskFacts } from "../tasks/facts.js";
 import { activityBetween } from "../telemetry/probes.js";
 import { openTelemetry } from "../telemetry/store.js";
 import {
@@ -14,13 +14,7 @@ import {
   writeDailyLog,
 } from "./daily-log.js";
 import { checkDate, listFriction, today } from "./friction.js";
-import {
-  assignDelays,
-  type DogfoodSummary,
-  frictionCounts,
-  speedFiguresOf,
-  successMetrics,
-} from "./metrics.js";
+import { type DogfoodSummary, frictionCounts, speedFiguresOf, successMetrics } from "./metrics.js";
 
 /** The project here, if there is one: stats and dashboard also work outside a project. */
 async function projectHere() {
@@ -32,19 +26,19 @@ async function projectHere() {
 export async function dogfoodSummary(
   db: Db,
   days: number,
-  /** `tasks`: the project's tasks when the caller read them already (one parse per command). */
-  options: { now?: Date; report?: Report; tasks?: Task[] } = {},
+  /** `facts`: the project's task facts when the caller read them already (one read per command). */
+  options: { now?: Date; report?: Report; facts?: TaskFacts[] } = {},
 ): Promise<DogfoodSummary> {
   const now = options.now ?? new Date();
   const { windowOf } = await import("../telemetry/report.js");
   const since = windowOf(days, now).since;
   const paths = await projectHere();
-  let delays: number[] = [];
+  const delays: number[] = [];
   if (paths) {
     const { openTasks } = await import("../tasks/context.js");
-    const all = options.tasks ?? (await openTasks({ report: options.report })).store.all();
-    const tasks = all.filter((t) => (t.history[0]?.at ?? "") >= since);
-    delays = assignDelays(tasks);
+    const all = options.facts ?? (await openTasks({ report: options.report })).store.facts();
+    // Tasks whose history starts in the window: creation to their first claim, assignment or start.
+    for (const f of all) if (f.first >= since && f.assignMs !== undefined) delays.push(f.assignMs);
   }
   return {
     friction: paths ? frictionCounts(listFriction(paths).entries, since.slice(0, 10)) : undefined,

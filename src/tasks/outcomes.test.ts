@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { learnFromPatterns, learntEntries } from "../skills/learn.js";
+import { factsOf } from "./facts.js";
 import type { Task, TaskEvent } from "./model.js";
 import { computeOutcomes, skillEffects } from "./outcomes.js";
 import { failurePatterns } from "./patterns.js";
@@ -165,7 +166,13 @@ describe("a skill's effect: repeats before and after it was learnt (correlation 
   ];
 
   it("counts equal windows and skips entries without a learnt time", () => {
-    expect(skillEffects([...history, later], entries, new Date(at("00:00", "03")))).toEqual([
+    expect(
+      skillEffects(
+        [...history, later].map((t) => factsOf(t, false)),
+        entries,
+        new Date(at("00:00", "03")),
+      ),
+    ).toEqual([
       {
         ...entries[0],
         windowMs: 86_400_000,

@@ -1,5 +1,6 @@
-import type { Task, TaskEvent } from "./model.js";
-import { failurePatterns, failuresOf, patternId } from "./patterns.js";
+import { factsOf, type TaskFacts, type TaskOutcome } from "./facts.js";
+import type { Task } from "./model.js";
+import { categoryOf, type Failure, patternId, patternsOf } from "./patterns.js";
 
 /**
  * Outcomes, not just commands: how tasks went from claim to verified done.
@@ -11,21 +12,9 @@ import { failurePatterns, failuresOf, patternId } from "./patterns.js";
  * and the rejection reasons and check commands the patterns group by (contents telemetry must never
  * store). The histories are also every agent's work, shared through git, where telemetry is one
  * machine's and may be off or purged. Both are local: nothing is read over the network.
+ * What the figures need from each history is derived once, when the index takes the task in: its
+ * facts (facts.ts), which is all `outcomesOf` reads.
  */
-
-/** One task's way to done. */
-interface TaskOutcome {
-  id: string;
-  /** Who claimed it first (else who ran its first gate run). */
-  agent: string;
-  claimedAt: string;
-  /** Gate runs until it first became done (all of them when it did not). */
-  attempts: number;
-  /** Whether its first gate run passed; undefined when no gate run was recorded. */
-  firstPass?: boolean;
-  /** Claim to the first transition to done (gates passed, or approved after review). */
-  msToDone?: number;
-}
 
 /** Tasks taken together: one agent's, or everyone's. */
 export interface OutcomeFigures {
@@ -65,23 +54,6 @@ export interface Outcomes {
   /** Attempts per task: 1, 2, 3, 4 or more (done tasks and open ones alike). */
   attemptsHistogram: { attempts: string; tasks: number }[];
   tasks: TaskOutcome[];
-}
-
-const isGateRun = (e: TaskEvent) => e.type === "gate_failed" || e.type === "gates_passed";
-
-/** The task's outcome since a time, or undefined when it was not claimed (or gated) in it. */
-function taskOutcome(task: Task, since = "", unverified = false): TaskOutcome | undefined {
-  const claim =
-    task.history.find((e) => e.type === "claimed" || e.type === "started") ?? task.history.find(isGateRun);
-  if (!claim || claim.at < since) return undefined;
-  const doneAt = task.history.findIndex((e) => e.to === "done" && e.at >= claim.at);
-  const runs = (doneAt < 0 ? task.history : task.history.slice(0, doneAt + 1)).filter(isGateRun);
-  const outcome: TaskOutcome = { id: task.id, agent: claim.by, claimedAt: claim.at, attempts: runs.length };
-  if (runs.length) outcome.firstPass = runs[0]!.type === "gates_passed";
-  // A done task without a passing, signed gate run (a hand edit) is not verified done.
-  if (doneAt >= 0 && !(unverified && task.status === "done"))
-    outcome.msToDone = Date.parse(task.history[doneAt]!.at) - Date.parse(claim.at);
-  return outcome;
 }
 
 const middle = (values: number[]) => {
@@ -124,25 +96,37 @@ function histogram(outcomes: TaskOutcome[]): Outcomes["attemptsHistogram"] {
   return buckets;
 }
 
+/** The facts' failures since a time, in the order recorded (task by task, each in history order). */
+function failuresSince(facts: TaskFacts[], since: string): Failure[] {
+  const found: Failure[] = [];
+  for (const f of facts)
+    for (const [at, kind, key] of f.failures)
+      if (at >= since) found.push({ task: f.id, at, kind, key, category: categoryOf(kind, key) });
+  return found;
+}
+
 /**
  * Repeats of each learnt entry's pattern in the time since it was learnt and in a window as long just
  * before: fewer after is a correlation (the work may have changed too), never proof the skill helped.
  */
-export function skillEffects(tasks: Task[], entries: SkillEntry[], now: Date): SkillEffect[] {
+export function skillEffects(facts: TaskFacts[], entries: SkillEntry[], now: Date): SkillEffect[] {
   if (!entries.some((e) => e.learnt)) return [];
-  const failures = failuresOf(tasks);
-  const runs = tasks.flatMap((t) => t.history.filter(isGateRun).map((e) => ({ task: t.id, at: e.at })));
   return entries.flatMap((entry) => {
     if (!entry.learnt) return [];
     const learnt = Date.parse(entry.learnt);
     const span = Math.max(0, now.getTime() - learnt);
     const from = new Date(learnt - span).toISOString();
     const id = patternId(entry.kind, entry.key);
-    const mine = failures.filter((f) => f.kind === entry.kind && patternId(f.kind, f.key) === id);
-    const count = (lo: string, hi: string) => ({
-      repeats: mine.filter((f) => f.at >= lo && f.at < hi).length,
-      tasks: new Set(runs.filter((r) => r.at >= lo && r.at < hi).map((r) => r.task)).size,
-    });
+    // When this entry's pattern failed: read in place, no list of every failure or run is built.
+    const mine: string[] = [];
+    for (const f of facts)
+      for (const [at, kind, key] of f.failures)
+        if (kind === entry.kind && patternId(kind, key) === id) mine.push(at);
+    const count = (lo: string, hi: string) => {
+      const gated = new Set<string>();
+      for (const f of facts) if (f.runs.some((at) => at >= lo && at < hi)) gated.add(f.id);
+      return { repeats: mine.filter((at) => at >= lo && at < hi).length, tasks: gated.size };
+    };
     const end = new Date(now.getTime() + 1).toISOString();
     return [
       {
@@ -155,25 +139,39 @@ export function skillEffects(tasks: Task[], entries: SkillEntry[], now: Date): S
   });
 }
 
-/** Pure: task histories (and the skills' learnt entries) in, outcome figures out. */
-export function computeOutcomes(
-  tasks: Task[],
-  options: { since: string; now: Date; skills?: SkillEntry[]; isUnverified?: (task: Task) => boolean },
+/** Pure: the tasks' facts (and the skills' learnt entries) in, outcome figures out. */
+export function outcomesOf(
+  facts: TaskFacts[],
+  options: { since: string; now: Date; skills?: SkillEntry[] },
 ): Outcomes {
-  const outcomes = tasks.flatMap((t) => taskOutcome(t, options.since, options.isUnverified?.(t)) ?? []);
+  // A task counts in the window it was claimed (or first gated) in.
+  const outcomes = facts.flatMap((f) =>
+    f.outcome && f.outcome.claimedAt >= options.since ? [f.outcome] : [],
+  );
   return {
     since: options.since,
     overall: figuresOf(outcomes),
     byAgent: byAgent(outcomes),
-    byPattern: failurePatterns(tasks, 1, options.since).map((p) => ({
+    byPattern: patternsOf(failuresSince(facts, options.since), 1).map((p) => ({
       kind: p.kind,
       key: p.key,
       category: p.category,
       count: p.count,
       tasks: p.tasks.length,
     })),
-    bySkill: skillEffects(tasks, options.skills ?? [], options.now),
+    bySkill: skillEffects(facts, options.skills ?? [], options.now),
     attemptsHistogram: histogram(outcomes),
     tasks: outcomes,
   };
+}
+
+/** Pure: task histories in, outcome figures out (through each task's facts, as the index keeps them). */
+export function computeOutcomes(
+  tasks: Task[],
+  options: { since: string; now: Date; skills?: SkillEntry[]; isUnverified?: (task: Task) => boolean },
+): Outcomes {
+  return outcomesOf(
+    tasks.map((t) => factsOf(t, options.isUnverified?.(t) ?? false)),
+    options,
+  );
 }

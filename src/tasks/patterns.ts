@@ -55,27 +55,37 @@ export interface Failure {
   output?: string;
 }
 
+/** One project has a few check commands, run thousands of times: each is categorised once. */
+const categories = new Map<string, FailureCategory>();
+
+/** A failure's category: a check's from its command (categorised once), a send-back's "review". */
+export function categoryOf(kind: Failure["kind"], command: string): Failure["category"] {
+  if (kind === "rejection") return "review";
+  let category = categories.get(command);
+  if (category === undefined) {
+    if (categories.size > 10_000) categories.clear();
+    category = categorise(command);
+    categories.set(command, category);
+  }
+  return category;
+}
+
 /** Every failure in the tasks' histories since a time: the one walk patterns and feedback share. */
 export function failuresOf(tasks: Task[], since = ""): Failure[] {
   const found: Failure[] = [];
-  // One project has a few check commands, run thousands of times: each is categorised once.
-  const categories = new Map<string, FailureCategory>();
   for (const task of tasks) {
     for (const event of task.history) {
       if (event.at < since) continue;
       if (event.type === "gate_failed")
-        for (const r of event.results ?? []) {
-          const category = categories.get(r.command) ?? categorise(r.command);
-          categories.set(r.command, category);
+        for (const r of event.results ?? [])
           found.push({
             task: task.id,
             at: event.at,
             kind: "check",
             key: r.command,
-            category,
+            category: categoryOf("check", r.command),
             output: r.outputTail,
           });
-        }
       if (event.type === "rejected")
         found.push({
           task: task.id,
@@ -92,9 +102,14 @@ export function failuresOf(tasks: Task[], since = ""): Failure[] {
 
 /** Groups recorded gate failures by command and rejections by reason; recurring ones first. */
 export function failurePatterns(tasks: Task[], minCount = 2, since = ""): Pattern[] {
+  return patternsOf(failuresOf(tasks, since), minCount);
+}
+
+/** Groups failures (in the order recorded) by pattern; those seen at least `minCount` times, recurring ones first. */
+export function patternsOf(failures: Failure[], minCount: number): Pattern[] {
   const groups = new Map<string, Pattern>();
   const seen = new Map<string, Set<string>>();
-  for (const { task, at, kind, key, category, output } of failuresOf(tasks, since)) {
+  for (const { task, at, kind, key, category, output } of failures) {
     if (kind === "rejection" && !key) continue;
     const id = patternId(kind, key);
     const group = groups.get(id) ?? {

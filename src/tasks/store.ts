@@ -7,6 +7,8 @@ import { withLock } from "../core/lock.js";
 import type { ProjectPaths } from "../core/paths.js";
 import { type Report, silentReport } from "../core/report.js";
 import { loadTrust, type Trust } from "./evidence.js";
+import type { TaskFacts } from "./facts.js";
+import { indexWriter } from "./index-row.js";
 import { isUnverified } from "./integrity.js";
 import { conflictError, corruptLinesError, formatTasks, hashText, parseTasks, readText } from "./jsonl.js";
 import { badLines, spliceLines } from "./lines.js";
@@ -27,8 +29,8 @@ export interface TaskRow {
   unverified: boolean;
 }
 
-/** Bumped when what the index derives from a task changes (the unverified set: now signed evidence). */
-const INDEX_FORMAT = "3";
+/** Bumped when what the index derives from a task changes (4: each task's facts, facts.ts). */
+const INDEX_FORMAT = "4";
 
 /** The changes one locked write makes; applied to the file and the index together. */
 export interface TaskTx {
@@ -84,13 +86,15 @@ export class TaskStore {
     if (parsed.conflictLine) throw conflictError(this.file, parsed.conflictLine);
     if (parsed.errors.length) this.report.warn(corruptLinesError(this.file, parsed.errors).message);
     this.db.transaction(() => {
-      this.db.exec("DELETE FROM tasks");
-      const insert = this.insertStatement();
-      for (const task of parsed.tasks) insert.run(indexRow(task));
-      this.setMeta(
-        "unverified",
-        JSON.stringify(parsed.tasks.filter((t) => this.isUnverified(t)).map((t) => t.id)),
-      );
+      const index = indexWriter(this.db);
+      index.clear();
+      const unverified: string[] = [];
+      for (const task of parsed.tasks) {
+        const judged = this.isUnverified(task);
+        if (judged) unverified.push(task.id);
+        index.put(task, judged);
+      }
+      this.setMeta("unverified", JSON.stringify(unverified));
       this.setMeta("hash", hash);
       this.setMeta("stamp", stamp);
       this.setMeta("clean", parsed.errors.length ? "" : hash);
@@ -176,9 +180,18 @@ export class TaskStore {
 
   /** Every task, or those changed at or after `since` (their `updatedAt`): a window parses only its own. */
   all(since?: string): Task[] {
+    return this.select("tasks", "data", since);
+  }
+
+  /** Every task's facts (facts.ts), or those changed at or after `since`: no history is parsed (index-row.ts). */
+  facts(since?: string): TaskFacts[] {
+    return this.select("task_facts", "facts", since);
+  }
+
+  private select<T>(table: "tasks" | "task_facts", column: "data" | "facts", since?: string): T[] {
     this.sync();
     const where = since === undefined ? "" : "WHERE updated_at >= ?";
-    const rows = this.db.prepare(`SELECT data FROM tasks ${where} ORDER BY id`).pluck();
+    const rows = this.db.prepare(`SELECT ${column} FROM ${table} ${where} ORDER BY id`).pluck();
     return ((since === undefined ? rows.all() : rows.all(since)) as string[]).map((d) => JSON.parse(d));
   }
 
@@ -240,12 +253,12 @@ export class TaskStore {
 
   private applyToIndex(changed: Map<string, Task | null>, file: { hash: string; stamp: string }): void {
     this.db.transaction(() => {
-      const insert = this.insertStatement();
-      const remove = this.db.prepare("DELETE FROM tasks WHERE id = ?");
+      const index = indexWriter(this.db);
       const unverified = new Set(JSON.parse(this.meta("unverified") ?? "[]") as string[]);
       for (const [id, task] of changed) {
-        task ? insert.run(indexRow(task)) : remove.run(id);
-        task && this.isUnverified(task) ? unverified.add(id) : unverified.delete(id);
+        const judged = task ? this.isUnverified(task) : false;
+        task ? index.put(task, judged) : index.remove(id);
+        judged ? unverified.add(id) : unverified.delete(id);
       }
       this.setMeta("unverified", JSON.stringify([...unverified].sort()));
       const wasClean = this.meta("clean") === this.meta("hash");
@@ -253,15 +266,6 @@ export class TaskStore {
       this.setMeta("stamp", file.stamp);
       this.setMeta("clean", wasClean ? file.hash : "");
     })();
-  }
-
-  private insertStatement() {
-    return this.db.prepare(
-      `INSERT OR REPLACE INTO tasks (id, title, status, priority, assignee, workspace, lease_expires_at, created_at,
-         updated_at, depends_on, labels, data)
-       VALUES (@id, @title, @status, @priority, @assignee, @workspace, @leaseExpiresAt, @createdAt, @updatedAt,
-         @dependsOn, @labels, @data)`,
-    );
   }
 
   private meta(key: string): string | undefined {
@@ -273,21 +277,4 @@ export class TaskStore {
   private setMeta(key: string, value: string): void {
     this.db.prepare("INSERT OR REPLACE INTO task_meta (key, value) VALUES (?, ?)").run(key, value);
   }
-}
-
-function indexRow(task: Task) {
-  return {
-    id: task.id,
-    title: task.title,
-    status: task.status,
-    priority: task.priority,
-    assignee: task.assignee,
-    workspace: task.workspace,
-    leaseExpiresAt: task.leaseExpiresAt,
-    createdAt: task.createdAt,
-    updatedAt: task.updatedAt,
-    dependsOn: JSON.stringify(task.dependsOn),
-    labels: JSON.stringify(task.labels),
-    data: serializeTask(task),
-  };
 }
