@@ -3,6 +3,7 @@ import { mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
+import { newTask } from "../src/tasks/model.js";
 import type { Outcomes } from "../src/tasks/outcomes.js";
 import { runCli } from "./helpers/cli.js";
 import { git, gitRepo, isolatedHome, tempDir } from "./helpers/fs.js";
@@ -116,20 +117,10 @@ describe("the window of task outcomes", () => {
       ...extra,
     });
     const task = (id: string, history: object[]) => ({
-      id,
+      ...newTask(id, (history[0] as { at: string }).at),
       title: id,
-      description: "",
       status: "done",
-      priority: 2,
-      labels: [],
-      dependsOn: [],
-      checks: [],
-      review: false,
-      workspace: null,
       assignee: "ann",
-      leaseExpiresAt: null,
-      rejections: 0,
-      createdAt: (history[0] as { at: string }).at,
       updatedAt: (history[history.length - 1] as { at: string }).at,
       history,
     });

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { factsOf, type TaskFacts } from "./facts.js";
 import { taskProject } from "./fixtures.test-helper.js";
 import { formatTasks, parseTasks } from "./jsonl.js";
-import type { Task, TaskEvent } from "./model.js";
+import { newTask, type Task, type TaskEvent } from "./model.js";
 import { computeOutcomes, outcomesOf, type SkillEntry } from "./outcomes.js";
 import { failurePatterns, failuresOf, patternId } from "./patterns.js";
 
@@ -37,20 +37,11 @@ function seeded(count: number, seed = 7): { tasks: Task[]; unverified: Set<strin
     const done = history.some((e) => e.to === "done") && random() < 0.8;
     if (done && random() < 0.3) unverified.add(id);
     tasks.push({
-      id,
+      ...newTask(id, history[0]?.at ?? new Date(day0).toISOString()),
       title: `task ${i}`,
       description: "a description the facts do not keep",
       status: done ? "done" : pick(["open", "in_progress", "rejected", "done"]),
-      priority: 2,
-      labels: [],
-      dependsOn: [],
-      checks: [],
-      review: false,
-      workspace: null,
       assignee: by,
-      leaseExpiresAt: null,
-      rejections: 0,
-      createdAt: history[0]?.at ?? new Date(day0).toISOString(),
       updatedAt: new Date(t).toISOString(),
       history,
     });

@@ -13,7 +13,7 @@ import {
   checkTitle,
   checkWorkspace,
 } from "./limits.js";
-import { canMove, type Task, type TaskStatus } from "./model.js";
+import { canMove, newTask, type Task, type TaskStatus } from "./model.js";
 import type { TaskTx } from "./store.js";
 
 const DEFAULT_LEASE_SECONDS = LEASE_SECONDS;
@@ -43,22 +43,18 @@ export function createTask(tc: TaskContext, input: CreateTaskInput): Task {
     for (const dep of input.dependsOn ?? []) tx.get(dep);
     const now = tc.now().toISOString();
     const task: Task = {
-      id: newTaskId((id) => tx.has(id), tx.count()),
+      ...newTask(
+        newTaskId((id) => tx.has(id), tx.count()),
+        now,
+      ),
       title,
       description: input.description ?? "",
-      status: "open",
       priority,
       labels: input.labels ?? [],
       dependsOn: [...new Set(input.dependsOn ?? [])],
       checks: input.checks ?? [],
       review: Boolean(input.review),
       workspace: input.workspace ?? null,
-      assignee: null,
-      leaseExpiresAt: null,
-      rejections: 0,
-      createdAt: now,
-      updatedAt: now,
-      history: [],
     };
     // The checks go into the history too: a later change, even by hand in tasks.jsonl, shows.
     const recorded = record(tc, task, { type: "created", to: "open", checksAfter: task.checks });

@@ -90,6 +90,28 @@ export interface Task {
   history: TaskEvent[];
 }
 
+/** A task with nothing set yet: open, unassigned, no checks and no history, made at `at`. */
+export function newTask(id: string, at: string): Task {
+  return {
+    id,
+    title: "",
+    description: "",
+    status: "open",
+    priority: 2,
+    labels: [],
+    dependsOn: [],
+    checks: [],
+    review: false,
+    workspace: null,
+    assignee: null,
+    leaseExpiresAt: null,
+    rejections: 0,
+    createdAt: at,
+    updatedAt: at,
+    history: [],
+  };
+}
+
 const isString = (v: unknown): v is string => typeof v === "string";
 const isStringList = (v: unknown) => Array.isArray(v) && v.every(isString);
 const isNullableString = (v: unknown) => v === null || isString(v);

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { learnFromPatterns, learntEntries } from "../skills/learn.js";
 import { factsOf } from "./facts.js";
-import type { Task, TaskEvent } from "./model.js";
+import { newTask, type Task, type TaskEvent } from "./model.js";
 import { computeOutcomes, skillEffects } from "./outcomes.js";
 import { failurePatterns } from "./patterns.js";
 
@@ -28,21 +28,10 @@ const sentBack = (when: string) => ev("rejected", when, "land", { to: "rejected"
 
 function task(id: string, by: string, events: TaskEvent[]): Task {
   return {
-    id,
+    ...newTask(id, at("07:00")),
     title: id,
-    description: "",
     status: "done",
-    priority: 2,
-    labels: [],
-    dependsOn: [],
-    checks: [],
-    review: false,
-    workspace: null,
     assignee: by,
-    leaseExpiresAt: null,
-    rejections: 0,
-    createdAt: at("07:00"),
-    updatedAt: at("07:00"),
     history: [ev("created", at("07:00"), "lead"), ...events],
   };
 }

@@ -6,7 +6,7 @@ import { formatTasks, parseTasks } from "./jsonl.js";
 import { createTask } from "./lifecycle.js";
 import { mergeTaskLists, splitConflict } from "./merge.js";
 import { repairConflictMarkers } from "./merge-driver.js";
-import type { Task } from "./model.js";
+import { newTask, type Task } from "./model.js";
 import { startTask, updateTask } from "./operations.js";
 
 describe("tasks.jsonl and its index", () => {
@@ -51,21 +51,8 @@ describe("tasks.jsonl and its index", () => {
 
 function task(id: string, fields: Partial<Task>, events: string[] = []): Task {
   return {
-    id,
+    ...newTask(id, "2026-01-01T00:00:00Z"),
     title: id,
-    description: "",
-    status: "open",
-    priority: 2,
-    labels: [],
-    dependsOn: [],
-    checks: [],
-    review: false,
-    workspace: null,
-    assignee: null,
-    leaseExpiresAt: null,
-    rejections: 0,
-    createdAt: "2026-01-01T00:00:00Z",
-    updatedAt: "2026-01-01T00:00:00Z",
     history: events.map((e) => ({
       id: e,
       at: `2026-01-0${e.length}T00:00:00Z`,

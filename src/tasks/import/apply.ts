@@ -3,7 +3,7 @@ import { record, type TaskContext } from "../context.js";
 import { newTaskId } from "../ids.js";
 import { checksChange } from "../integrity.js";
 import { checkTaskFields } from "../lifecycle.js";
-import type { Task, TaskStatus } from "../model.js";
+import { newTask, type Task, type TaskStatus } from "../model.js";
 import type { TaskTx } from "../store.js";
 import type { SourceTask, Tool } from "./mapper.js";
 
@@ -163,19 +163,7 @@ function checkFields(tool: Tool, s: SourceTask, fields: Fields): void {
 function created(tc: TaskContext, f: Fields, s: SourceTask, at: string, where: { id: string; tool: Tool }) {
   const { id, tool } = where;
   // Dated in the file's order (a millisecond apart, ending now), so lists keep the source's order.
-  const task: Task = {
-    id,
-    ...f,
-    review: false,
-    workspace: null,
-    assignee: null,
-    leaseExpiresAt: null,
-    source: { tool, id: s.id },
-    rejections: 0,
-    createdAt: at,
-    updatedAt: at,
-    history: [],
-  };
+  const task: Task = { ...newTask(id, at), ...f, source: { tool, id: s.id } };
   // The event names the source; a done task has no gate run behind it, so it lists as unverified.
   const note = `imported from ${tool} ${s.id}`;
   return {

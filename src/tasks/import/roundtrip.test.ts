@@ -4,7 +4,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { taskProject } from "../fixtures.test-helper.js";
-import { STATUSES, type Task } from "../model.js";
+import { newTask, STATUSES, type Task } from "../model.js";
 import { exportTasks, importTasks, TOOLS } from "./index.js";
 
 const text = (max: number) => fc.string({ unit: "grapheme", maxLength: max });
@@ -31,7 +31,7 @@ const taskList = fc
     rows.map((r, i): Task => {
       const at = new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString();
       return {
-        id: `nx-t${i.toString().padStart(3, "0")}`,
+        ...newTask(`nx-t${i.toString().padStart(3, "0")}`, at),
         title: r.title,
         description: r.description,
         status: r.status,
@@ -41,13 +41,6 @@ const taskList = fc
           ...new Set(r.deps.filter((d) => d < i).map((d) => `nx-t${d.toString().padStart(3, "0")}`)),
         ],
         checks: r.checks,
-        review: false,
-        workspace: null,
-        assignee: null,
-        leaseExpiresAt: null,
-        rejections: 0,
-        createdAt: at,
-        updatedAt: at,
         history: [{ id: `e${i}`, at, by: "gen", type: "created", to: "open" }],
       };
     }),
