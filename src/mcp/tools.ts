@@ -47,7 +47,7 @@ const agentName = () => z.string().min(1).max(LIMITS.agent);
 const agent = agentName()
   .optional()
   .describe("your agent name, recorded in the task's history (default: the server's NEXUS_AGENT)");
-export const taskId = () => z.string().min(1).max(LIMITS.id);
+const taskId = () => z.string().min(1).max(LIMITS.id);
 const id = taskId().describe("task id, e.g. nx-3f9a");
 const text = () => z.string().max(LIMITS.text);
 /** As `claim --ttl`: at most a week. */

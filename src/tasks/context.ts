@@ -45,7 +45,7 @@ export async function openTasks(
 }
 
 /** The task context of a project already opened (one open per command, passed down). */
-export function tasksOf(
+function tasksOf(
   project: ProjectContext,
   options: { actor?: string; report?: Report } = {},
 ): TaskContext {

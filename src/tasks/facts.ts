@@ -2,7 +2,7 @@ import type { Task, TaskEvent } from "./model.js";
 import { type Failure, failuresOf } from "./patterns.js";
 
 /** A failed check (key: its command) or a send-back (key: its reason or cause); its category follows. */
-export type FactFailure = [at: string, kind: Failure["kind"], key: string];
+type FactFailure = [at: string, kind: Failure["kind"], key: string];
 
 /**
  * What the outcome figures (outcomes.ts) and the dogfood metrics need from one task, derived once
