@@ -45,10 +45,7 @@ export async function openTasks(
 }
 
 /** The task context of a project already opened (one open per command, passed down). */
-function tasksOf(
-  project: ProjectContext,
-  options: { actor?: string; report?: Report } = {},
-): TaskContext {
+function tasksOf(project: ProjectContext, options: { actor?: string; report?: Report } = {}): TaskContext {
   const { paths, config, db } = project;
   return {
     paths,
