@@ -26,8 +26,12 @@ interface Event {
 }
 
 /** A project whose new workspaces (the integration one too) get a slim dev container. */
-async function project(files: Record<string, string>, gates: string[] = []): Promise<string> {
-  isolatedHome();
+async function project(
+  files: Record<string, string>,
+  gates: string[] = [],
+  freshHome = true,
+): Promise<string> {
+  if (freshHome) isolatedHome();
   const repo = gitRepo({ ...files, ".nexus/templates/slim/compose.yaml": SLIM_TEMPLATE });
   expect((await runCli(["init"], repo)).code).toBe(0);
   const config = join(repo, ".nexus/config.yaml");
@@ -172,6 +176,41 @@ describe.skipIf(!hasDocker)("nexus land: compatible, conflicting, then resolved"
     expect(notes).toContain("alpha by A and C");
     expect(notes).toContain("omega by B");
     for (const id of [a, b, c]) expect(await events(repo, id, "landed")).toHaveLength(1);
+  }, 600_000);
+});
+
+describe.skipIf(!hasDocker)("nexus land beside another repository's integration workspace", () => {
+  const repos: string[] = [];
+  afterEach(async () => {
+    for (const r of repos.splice(0)) await destroyAll(r);
+  }, 300_000);
+
+  it("lands in its own nexus-land and leaves the other repository's alone", async () => {
+    // One user, two repositories, feature workspaces named alike, each with its own integration workspace.
+    const other = await project({ "check.sh": "exit 0\n" });
+    const mine = await project({ "check.sh": "exit 0\n" }, [], false);
+    repos.push(other, mine);
+    const theirs = await doneTask(other, "feature");
+    expect((await land(other)).landed).toEqual([theirs]);
+    const theirContainer = await containerId("nexus-land", "dev", other);
+    const theirMain = git(other, "rev-parse", "main");
+
+    const id = await doneTask(mine, "feature");
+    expect((await land(mine)).landed).toEqual([id]);
+    expect(await containerId("nexus-land", "dev", mine)).not.toBe(theirContainer);
+    await destroyAll(mine);
+    repos.splice(repos.indexOf(mine), 1);
+    // The other repository's integration workspace, target and workspaces are as they were.
+    const running = execFileSync("docker", ["inspect", "-f", "{{.State.Running}}", theirContainer], {
+      encoding: "utf8",
+    });
+    expect(running.trim()).toBe("true");
+    expect(git(other, "rev-parse", "main")).toBe(theirMain);
+    const listed = json((await runCli(["workspace", "list", "--json"], other)).stdout);
+    expect((listed.workspaces as { name: string }[]).map((w) => w.name).sort()).toEqual([
+      "feature",
+      "nexus-land",
+    ]);
   }, 600_000);
 });
 
