@@ -221,7 +221,7 @@ function defineDashboard(program: Command): void {
       const project = await projectTasks(window, now);
       const taskOutcomes = project && (await projectOutcomes(window, project, now));
       const { outcomeInsights } = await import("../telemetry/task-outcomes.js");
-      // Insights first: they read the window's events, which the stats then count instead of a scan.
+      // The insights and the stats share their reads of the window (stats-sql.ts, notable.ts).
       // Outcome insights are shown, never kept in telemetry (they name checks and skills).
       const insights = [
         ...(taskOutcomes ? outcomeInsights(taskOutcomes, new Date()) : []),

@@ -62,26 +62,24 @@ interface CommandWindow {
   p95: number;
 }
 
-const windows = new WeakMap<Db, { since: string; list: CommandWindow[] }>();
+const windows = new WeakMap<Db, { key: string; value: CommandWindow[] }>();
 
 /** One read per window and command (stats and the dogfood metrics share it). */
 function commandWindows(db: Db, since: string): CommandWindow[] {
-  const seen = windows.get(db);
-  if (seen?.since === since) return seen.list;
-  const days = db
-    .prepare(
-      `SELECT substr(timestamp, 1, 10) AS day, COUNT(*), ${OUTCOME_COUNTS},
-         ${P50_P95}, MAX(duration_ms),
-         MIN(iif(duration_ms >= 5000, id, NULL))
-       ${WINDOW} GROUP BY day ORDER BY day`,
-    )
-    .raw();
-  const list = commandTotals(db, since).map(([command, count, p50, p95]) => {
-    const params = { command, since, day: since.slice(0, 10) };
-    return { command, days: days.all(params) as Day[], count, p50, p95 };
+  return readOnce(windows, db, since, () => {
+    const days = db
+      .prepare(
+        `SELECT substr(timestamp, 1, 10) AS day, COUNT(*), ${OUTCOME_COUNTS},
+           ${P50_P95}, MAX(duration_ms),
+           MIN(iif(duration_ms >= 5000, id, NULL))
+         ${WINDOW} GROUP BY day ORDER BY day`,
+      )
+      .raw();
+    return commandTotals(db, since).map(([command, count, p50, p95]) => {
+      const params = { command, since, day: since.slice(0, 10) };
+      return { command, days: days.all(params) as Day[], count, p50, p95 };
+    });
   });
-  windows.set(db, { since, list });
-  return list;
 }
 
 /** A command's whole window: [command, count, p50, p95, first id, last id]. */
