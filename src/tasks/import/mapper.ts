@@ -1,4 +1,4 @@
-import type { TaskStatus } from "../model.js";
+import type { Task, TaskStatus } from "../model.js";
 
 /**
  * The shared mapping between Nexus's task fields and each tool's: statuses, priorities, acceptance
@@ -9,18 +9,12 @@ export const TOOLS = ["beads", "taskmaster", "backlog", "claude"] as const;
 export type Tool = (typeof TOOLS)[number];
 
 /** One task as a tool holds it, in Nexus's terms; ids are the tool's own. */
-export interface SourceTask {
-  id: string;
-  title: string;
-  description: string;
-  status: TaskStatus;
-  priority: number;
-  labels: string[];
+export interface SourceTask
+  extends Pick<Task, "id" | "title" | "description" | "status" | "priority" | "labels" | "checks"> {
   /** Tool ids this task waits for (blocks, blockedBy, dependencies). */
   dependsOn: string[];
   /** Tool ids that wait for this one (a parent waits for its children; Claude's `blocks`). */
   requiredBy: string[];
-  checks: string[];
   /** The Nexus id an export wrote beside the tool's id (a re-import into the same project finds it). */
   nexusId?: string;
   /** Written by an export where the tool keeps dates; an import dates tasks itself. */
